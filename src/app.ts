@@ -1,0 +1,72 @@
+// The composition root: the one place that knows every concrete part. It
+// builds the HTTP app from config, installs the global pipeline in the seed's
+// order, and registers the modules. No container: dependencies are passed as
+// plain typed objects.
+
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { createApp, type App } from './http/app.ts';
+import { defaultBodyLimits } from './http/body/index.ts';
+import { registerApiDocs } from './http/docs-page.ts';
+import { accessLog } from './http/middleware/access-log.ts';
+import { compression } from './http/middleware/compression.ts';
+import { cors } from './http/middleware/cors.ts';
+import { securityHeaders } from './http/middleware/security-headers.ts';
+import { createSecurityHeaders } from './http/security-headers.ts';
+import { ReadinessChecks } from './modules/health/readiness.ts';
+import { registerHealthRoutes } from './modules/health/routes.ts';
+import type { Config } from './platform/config.ts';
+import type { Lifecycle } from './platform/lifecycle.ts';
+
+export interface Service {
+  readonly app: App;
+  readonly readiness: ReadinessChecks;
+}
+
+export const SERVICE_VERSION = '0.1.0';
+
+export function createService(config: Config, logger: Logger, lifecycle: Lifecycle): Service {
+  const app = createApp({
+    logger,
+    trustProxy: config.http.trustProxy !== false,
+    deadlineMs: config.http.requestDeadlineMs,
+    uploadDir: join(resolve(config.dataDir), 'uploads'),
+    bodyLimits: {
+      ...defaultBodyLimits,
+      json: config.body.jsonLimitBytes,
+      form: config.body.formLimitBytes,
+      multipart: {
+        ...defaultBodyLimits.multipart,
+        fileSize: config.body.uploadMaxFileBytes,
+        files: config.body.uploadMaxFiles,
+      },
+    },
+  });
+
+  const security = createSecurityHeaders({
+    hsts: { maxAge: config.tls.hstsMaxAgeSeconds, includeSubDomains: true },
+    // Swagger UI sets inline style attributes, which a nonce cannot cover.
+    csp: { directives: { 'style-src': ["'self'", "'unsafe-inline'"] } },
+  });
+
+  app.use(accessLog(), securityHeaders(security), compression());
+  if (config.cors.origins.length > 0) {
+    app.use(cors({ origins: config.cors.origins, credentials: config.cors.credentials }));
+  }
+
+  const readiness = new ReadinessChecks(() =>
+    lifecycle.stopping ? 'stopping' : lifecycle.ready ? 'ready' : 'starting',
+  );
+  registerHealthRoutes(app, readiness);
+  registerApiDocs(
+    app,
+    {
+      title: 'Throughline API',
+      version: SERVICE_VERSION,
+      description: 'The commerce API of Throughline.',
+      ...(config.http.publicUrl === undefined ? {} : { servers: [{ url: config.http.publicUrl }] }),
+    },
+    security,
+  );
+  return { app, readiness };
+}

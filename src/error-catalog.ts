@@ -1,0 +1,10 @@
+// Every error registry in the service, in one list: the docs test checks that
+// docs/errors.md documents exactly these codes with these statuses, and new
+// modules add their registry here.
+
+import { httpErrors, type ErrorRegistry } from './http/errors.ts';
+
+export const errorCatalog: readonly {
+  readonly module: string;
+  readonly registry: ErrorRegistry;
+}[] = [{ module: 'http', registry: httpErrors }];

@@ -1,0 +1,69 @@
+// Response compression by Accept-Encoding (RFC 9110 §12.5.3). Runs after the
+// handler: it sees the final body. Small bodies are left alone (see
+// compression.ts), bodies up to 64 KiB are compressed on the event loop
+// (cheaper than a thread-pool hop), larger ones on the libuv pool, streams
+// through a Transform.
+//
+// A strong ETag describes exact bytes; once we re-encode, those bytes change,
+// so the tag is weakened (W/"…"). If-None-Match uses weak comparison, so a
+// client holding either form still gets its 304.
+
+import { pipeline } from 'node:stream';
+import { createCompressor, type CompressorOptions } from '../compression.ts';
+import type { Context } from '../context.ts';
+import { middleware, type Middleware } from '../pipeline.ts';
+
+const SYNC_LIMIT = 64 * 1024;
+
+export function compression(options: CompressorOptions = {}): Middleware {
+  const compressor = createCompressor(options);
+  return middleware('compression', 'compression', async (c, next) => {
+    await next();
+    const body = c.body;
+    if (body === null || c.noTransform || c.status === 204 || c.status === 304) return;
+    if (c.method === 'HEAD') return;
+    const isBuffered = typeof body === 'string' || Buffer.isBuffer(body);
+    const length = isBuffered ? Buffer.byteLength(body) : undefined;
+    const contentType = c.getResponseHeader('content-type');
+    const alreadyEncoded = c.getResponseHeader('content-encoding') !== undefined;
+    if (
+      !compressor.shouldCompress(
+        contentType,
+        length,
+        alreadyEncoded,
+        c.getResponseHeader('cache-control'),
+      )
+    ) {
+      if (contentType !== undefined && !alreadyEncoded) maybeVary(c, compressor, contentType);
+      return;
+    }
+    c.vary('Accept-Encoding');
+    const encoding = compressor.negotiate(c.header('accept-encoding'));
+    if (encoding === undefined || encoding === 'identity') return;
+    if (isBuffered) {
+      c.body =
+        length! <= SYNC_LIMIT
+          ? compressor.compressSync(body, encoding)
+          : await compressor.compressAsync(body, encoding);
+    } else {
+      // pipeline (not pipe) so a failing source also tears down the encoder.
+      c.body = pipeline(body, compressor.stream(encoding), noop);
+    }
+    c.set('content-encoding', encoding);
+    const etag = c.getResponseHeader('etag');
+    if (etag !== undefined && !etag.startsWith('W/')) c.set('etag', `W/${etag}`);
+  });
+}
+
+/** Below the size threshold the body is sent as is, but a larger one at the same URL might not be. */
+function maybeVary(
+  c: Context,
+  compressor: ReturnType<typeof createCompressor>,
+  contentType: string,
+): void {
+  if (compressor.shouldCompress(contentType, Number.MAX_SAFE_INTEGER, false)) {
+    c.vary('Accept-Encoding');
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,111 @@
+// The onion. Middleware run in the seed's canonical order whatever order they
+// were registered in: each one declares its phase, and a route's chain is the
+// stable sort of global + group + route middleware by phase, composed once at
+// start-up (no per-request array building).
+//
+//   recovery → requestId → accessLog → cors → securityHeaders → bodyParsing →
+//   compression → rateLimit → authn → authz → validation → handler
+//
+// Recovery and request id are built into the core (see app.ts) because every
+// request needs them before anything else can run; they are listed here so the
+// order is written down in one place.
+
+import type { Context, Input } from './context.ts';
+
+export const PHASES = [
+  'recovery',
+  'requestId',
+  'accessLog',
+  'cors',
+  'securityHeaders',
+  'bodyParsing',
+  'compression',
+  'rateLimit',
+  'authn',
+  'authz',
+  'validation',
+  'handler',
+] as const;
+
+export type Phase = (typeof PHASES)[number];
+
+export type Next = () => Promise<void>;
+
+export type MiddlewareFn<I extends Input = Input> = (
+  c: Context<I>,
+  next: Next,
+) => Promise<void> | void;
+
+export interface Middleware {
+  readonly name: string;
+  readonly phase: Phase;
+  readonly handle: MiddlewareFn;
+}
+
+/** A handler is the innermost layer; it may return nothing and set the context instead. */
+export type Handler<I extends Input = Input> = (c: Context<I>) => unknown;
+
+const phaseRank = new Map<Phase, number>(PHASES.map((phase, index) => [phase, index]));
+
+/**
+ * Declares a middleware and the phase it belongs to. Middleware without an
+ * explicit phase run in `handler`, i.e. after validation, just before the handler.
+ */
+export function middleware(name: string, phase: Phase, handle: MiddlewareFn): Middleware {
+  if (!phaseRank.has(phase)) {
+    throw new Error(`middleware "${name}": unknown phase "${phase as string}"`);
+  }
+  if (phase === 'recovery' || phase === 'requestId') {
+    throw new Error(`middleware "${name}": phase "${phase}" is owned by the core`);
+  }
+  return Object.freeze({ name, phase, handle });
+}
+
+export function sortByPhase(list: readonly Middleware[]): Middleware[] {
+  // Array#sort is stable, so registration order holds within a phase.
+  return [...list].sort((a, b) => phaseRank.get(a.phase)! - phaseRank.get(b.phase)!);
+}
+
+/**
+ * Composes middleware around a handler into one function. Calling `next()`
+ * twice is a bug that would run the inner layers twice; it is refused.
+ */
+export function compose(list: readonly Middleware[], handler: Handler): (c: Context) => unknown {
+  const fns = list.map((m) => m.handle);
+  if (fns.length === 0) return handler;
+  const count = fns.length;
+  return function run(c: Context): Promise<void> {
+    let index = -1;
+    const dispatch = (i: number): Promise<void> => {
+      if (i <= index) return Promise.reject(new Error('next() called more than once'));
+      index = i;
+      try {
+        if (i === count) {
+          const result = handler(c);
+          return isPromise(result) ? result.then(noop) : RESOLVED;
+        }
+        const result = fns[i]!(c, () => dispatch(i + 1));
+        return isPromise(result) ? result : RESOLVED;
+      } catch (error) {
+        return Promise.reject(toError(error));
+      }
+    };
+    return dispatch(0);
+  };
+}
+
+const RESOLVED = Promise.resolve();
+
+function noop(): void {}
+
+export function isPromise(value: unknown): value is Promise<unknown> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

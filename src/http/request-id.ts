@@ -1,0 +1,30 @@
+// Request ids: honour a well-formed incoming `x-request-id` (so a proxy's or
+// a caller's id follows the request through our logs), otherwise mint one.
+// "Well-formed" is deliberately narrow — 1 to 128 characters of [A-Za-z0-9._:-]
+// — so an attacker cannot inject log lines, huge values or markup through it.
+
+import { randomUUID } from 'node:crypto';
+
+const MAX_LENGTH = 128;
+
+export function isWellFormedRequestId(value: string): boolean {
+  const length = value.length;
+  if (length === 0 || length > MAX_LENGTH) return false;
+  for (let i = 0; i < length; i++) {
+    const code = value.charCodeAt(i);
+    const ok =
+      (code >= 48 && code <= 58) || // 0-9 and ':'
+      (code >= 65 && code <= 90) || // A-Z
+      (code >= 97 && code <= 122) || // a-z
+      code === 45 || // -
+      code === 46 || // .
+      code === 95; // _
+    if (!ok) return false;
+  }
+  return true;
+}
+
+export function requestIdFrom(header: string | string[] | undefined): string {
+  if (typeof header === 'string' && isWellFormedRequestId(header)) return header;
+  return randomUUID();
+}

@@ -1,0 +1,106 @@
+// The middleware the core derives from a route's declaration: body parsing,
+// the deny-by-default authentication gate, permission checks, validation and
+// deprecation headers. Each is only added to routes that need it, so a route
+// without a body schema pays nothing for body parsing.
+
+import { parseBody, type BodyLimits } from './body/index.ts';
+import { deprecationHeaders } from './deprecation.ts';
+import { httpError } from './errors.ts';
+import { middleware, type Middleware } from './pipeline.ts';
+import type { Deprecation, RouteOptions } from './route.ts';
+import { queryToObject, validateInput } from './validation.ts';
+
+export function bodyParsingMiddleware(
+  route: RouteOptions,
+  limits: BodyLimits,
+  tmpDir: string,
+): Middleware | undefined {
+  const accepts = route.accepts ?? (route.schema?.body !== undefined ? ['json'] : undefined);
+  if (accepts === undefined || accepts.length === 0) return undefined;
+  const merged: BodyLimits = { ...limits, ...route.bodyLimits };
+  return middleware('body-parser', 'bodyParsing', async (c, next) => {
+    const parsed = await parseBody(c.req, accepts, merged, { tmpDir, signal: c.signal });
+    switch (parsed.kind) {
+      case 'none':
+        break;
+      case 'json':
+      case 'form':
+        c.parsedBody = parsed.value;
+        break;
+      case 'multipart':
+        c.onDone(parsed.cleanup);
+        c.parsedBody = { fields: parsed.fields, files: parsed.files };
+        break;
+    }
+    await next();
+  });
+}
+
+/**
+ * Deny by default: a route is authenticated unless it says `auth: 'public'`.
+ * 401 means "we don't know who you are"; 403 means "we do, and you may not"
+ * (seed module 02's gotcha).
+ */
+export function authGateMiddleware(
+  auth: 'public' | 'required',
+  permissions: readonly string[],
+): Middleware | undefined {
+  if (auth === 'public' && permissions.length === 0) return undefined;
+  return middleware('auth-gate', 'authz', (c, next) => {
+    const identity = c.identity;
+    if (identity === undefined) {
+      throw httpError('HTTP_UNAUTHENTICATED', {
+        headers: { 'www-authenticate': 'Bearer' },
+      });
+    }
+    for (const permission of permissions) {
+      if (!identity.permissions.has(permission)) {
+        throw httpError('HTTP_FORBIDDEN', { detail: `missing permission ${permission}` });
+      }
+    }
+    return next();
+  });
+}
+
+export function validationMiddleware(route: RouteOptions): Middleware | undefined {
+  const schema = route.schema;
+  if (
+    schema === undefined ||
+    (schema.params === undefined &&
+      schema.query === undefined &&
+      schema.headers === undefined &&
+      schema.body === undefined)
+  ) {
+    return undefined;
+  }
+  return middleware('validation', 'validation', (c, next) => {
+    const raw = {
+      params: c.params,
+      query: queryToObject(c.query),
+      headers: c.headers,
+      body: c.parsedBody,
+    };
+    const result = validateInput(schema, raw);
+    if (result instanceof Promise) {
+      return result.then((input) => {
+        c.input = input;
+        return next();
+      });
+    }
+    c.input = result;
+    return next();
+  });
+}
+
+export function deprecationMiddleware(deprecated: Deprecation | undefined): Middleware | undefined {
+  if (deprecated === undefined) return undefined;
+  const headers = deprecationHeaders({
+    deprecatedAt: deprecated.since ?? true,
+    ...(deprecated.sunset === undefined ? {} : { sunset: deprecated.sunset }),
+    ...(deprecated.successor === undefined ? {} : { successor: deprecated.successor }),
+  });
+  return middleware('deprecation', 'securityHeaders', (c, next) => {
+    for (const [name, value] of headers) c.append(name, value);
+    return next();
+  });
+}

@@ -1,0 +1,103 @@
+// Process entry: config → logger → service → listen → signals.
+// Everything that can fail at start-up fails here, loudly, before the port
+// opens: a bad config lists every problem and exits 1.
+
+import { join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { createService } from './app.ts';
+import { startServer } from './http/server.ts';
+import { ConfigError, isPrintConfigRequested, loadConfig, printConfig } from './platform/config.ts';
+import type { Config } from './platform/config.ts';
+import { ensureDevCertificate } from './platform/dev-cert.ts';
+import { exitWhenIdle, Lifecycle } from './platform/lifecycle.ts';
+import { createLogger } from './platform/logger.ts';
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  let config: Config;
+  try {
+    config = loadConfig({ argv, env: process.env });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  if (isPrintConfigRequested(argv)) {
+    printConfig(config);
+    return;
+  }
+
+  const logger = createLogger({ level: config.log.level });
+  const lifecycle = new Lifecycle(logger);
+  lifecycle.handleSignals();
+  try {
+    await serve(config, logger, lifecycle);
+  } catch (error) {
+    // A port in use, an unreadable certificate…: close whatever did open, say
+    // why in the log (not as an unhandled rejection) and exit non-zero.
+    logger.fatal({ err: error }, 'start-up failed');
+    await lifecycle.stop('start-up failed');
+    exitWhenIdle(1);
+  }
+}
+
+async function serve(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<void> {
+  const { app } = createService(config, logger, lifecycle);
+  lifecycle.add({
+    name: 'http-app',
+    close: () => {
+      app.close();
+    },
+  });
+
+  const tls = config.tls.enabled ? await loadTls(config, logger) : undefined;
+  const server = await startServer(app.handler, {
+    host: config.http.host,
+    port: config.http.port,
+    tls,
+    redirectPort: config.tls.redirectPort,
+    headersTimeoutMs: config.http.headersTimeoutMs,
+    requestTimeoutMs: config.http.requestTimeoutMs,
+    keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
+    maxHeaderSize: config.http.maxHeaderSize,
+    logger,
+  });
+  lifecycle.add({
+    name: 'http-server',
+    close: async () => {
+      // Readiness is already 503 (the lifecycle is stopping); give the load
+      // balancer time to notice before refusing connections.
+      if (config.shutdown.drainDelayMs > 0) await delay(config.shutdown.drainDelayMs);
+      // New responses say `Connection: close`, so kept-alive clients leave.
+      app.startDraining();
+      await server.close(config.shutdown.graceMs);
+    },
+  });
+  lifecycle.markReady();
+  logger.info(
+    { url: server.url, redirectUrl: server.redirectUrl, env: config.nodeEnv },
+    `Throughline listening on ${server.url} (API reference: ${server.url}/docs)`,
+  );
+}
+
+async function loadTls(config: Config, logger: Logger) {
+  if (config.tls.certFile !== undefined && config.tls.keyFile !== undefined) {
+    return {
+      cert: await readFile(config.tls.certFile, 'utf8'),
+      key: await readFile(config.tls.keyFile, 'utf8'),
+    };
+  }
+  const dir = join(resolve(config.dataDir), 'tls');
+  const generated = await ensureDevCertificate(dir);
+  logger.warn(
+    { dir, created: generated.created },
+    'TLS enabled without TLS_CERT_FILE/TLS_KEY_FILE: using a self-signed development certificate',
+  );
+  return { cert: generated.cert, key: generated.key };
+}
+
+await main();

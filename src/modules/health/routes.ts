@@ -1,0 +1,48 @@
+// Liveness and readiness probes (seed module 18).
+// `/livez` answers while the process can serve at all: a failing liveness
+// probe gets the process restarted, so it checks nothing external.
+// `/readyz` answers 503 while starting, while shutting down (so the load
+// balancer drains us first) and while any dependency check fails.
+
+import { z } from 'zod';
+import type { App } from '../../http/app.ts';
+import { cacheControl } from '../../http/cache-control.ts';
+import type { ReadinessChecks } from './readiness.ts';
+
+const checkResult = z.object({ status: z.enum(['ok', 'failing']), error: z.string().optional() });
+const readyBody = z.object({
+  status: z.enum(['ready', 'not-ready']),
+  checks: z.record(z.string(), checkResult),
+});
+
+export function registerHealthRoutes(app: App, readiness: ReadinessChecks): void {
+  app.route({
+    method: 'GET',
+    path: '/livez',
+    auth: 'public',
+    etag: false,
+    tags: ['health'],
+    summary: 'Liveness probe',
+    schema: { responses: { 200: z.object({ status: z.literal('ok') }) } },
+    handler: (c) => {
+      c.set('cache-control', cacheControl.noStore);
+      return { status: 'ok' };
+    },
+  });
+
+  app.route({
+    method: 'GET',
+    path: '/readyz',
+    auth: 'public',
+    etag: false,
+    tags: ['health'],
+    summary: 'Readiness probe',
+    schema: { responses: { 200: readyBody, 503: readyBody } },
+    handler: async (c) => {
+      const report = await readiness.run(c.signal);
+      c.set('cache-control', cacheControl.noStore);
+      c.json(report, report.status === 'ready' ? 200 : 503);
+      if (report.status !== 'ready') c.set('retry-after', '5');
+    },
+  });
+}

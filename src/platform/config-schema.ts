@@ -1,0 +1,351 @@
+// The one description of every setting: its type, range, default, environment
+// variable name and whether it is a secret. The loader (config.ts), the
+// `--print-config` redaction and the `.env.example` check are all derived from
+// this schema, so a new setting is added here (and documented in .env.example;
+// a test keeps the two in step).
+//
+// Leaf parsers accept both typed JSON values (config file) and strings
+// (environment, flags), so one schema validates every source.
+import { z } from 'zod';
+
+export interface SettingMeta {
+  /** Environment variable name; the flag is its kebab-case (`LOG_LEVEL` → `--log-level`). */
+  readonly env: string;
+  /** Never printed: redacted by `redactConfig`, its value left out of error messages. */
+  readonly secret?: boolean;
+  /** A filesystem path, resolved against the working directory after parsing. */
+  readonly fsPath?: boolean;
+}
+
+const settingRegistry = z.registry<SettingMeta>();
+
+function setting<S extends z.ZodType>(
+  env: string,
+  schema: S,
+  options: Omit<SettingMeta, 'env'> = {},
+): S {
+  settingRegistry.add(schema, { env, ...options });
+  return schema;
+}
+
+/** A group of settings; absent in the input means "all defaults". */
+function group<S extends z.ZodRawShape>(shape: S) {
+  const object = z.strictObject(shape);
+  // Every member is optional or has a default, so an empty object is valid input.
+  return object.prefault({} as z.input<typeof object>);
+}
+
+// ---- Leaf parsers ----
+
+const INTEGER_TEXT = /^[+-]?\d+$/;
+const TRUE_WORDS = new Set(['true', '1', 'yes']);
+const FALSE_WORDS = new Set(['false', '0', 'no']);
+
+function wordToBoolean(text: string): boolean | undefined {
+  const word = text.trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  return undefined;
+}
+
+function integer(min: number, max: number) {
+  const range = `must be an integer between ${min} and ${max}`;
+  return z.preprocess(
+    (value) =>
+      typeof value === 'string' && INTEGER_TEXT.test(value.trim()) ? Number(value) : value,
+    z
+      .number({ error: 'expected an integer' })
+      .int({ error: 'expected an integer' })
+      .min(min, { error: range })
+      .max(max, { error: range }),
+  );
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: `expected one of ${values.join(', ')}` });
+}
+
+function boolean() {
+  return z.preprocess(
+    (value) => (typeof value === 'string' ? (wordToBoolean(value) ?? value) : value),
+    z.boolean({ error: 'expected a boolean: true/false, 1/0 or yes/no' }),
+  );
+}
+
+function url(protocols: readonly string[]) {
+  return z
+    .string({ error: 'expected a URL' })
+    .refine((text) => protocols.includes(URL.parse(text)?.protocol ?? ''), {
+      error: `expected a URL with scheme ${protocols.join(' or ')}`,
+    });
+}
+
+/** A serialized origin (RFC 6454 §6.2), normalized the way browsers send `Origin`. */
+const origin = z.string().transform((text, ctx) => {
+  if (text === '*') return text;
+  const parsed = URL.parse(text);
+  const bare =
+    parsed !== null &&
+    (parsed.protocol === 'http:' || parsed.protocol === 'https:') &&
+    parsed.pathname === '/' &&
+    parsed.search === '' &&
+    parsed.hash === '' &&
+    parsed.username === '' &&
+    parsed.password === '';
+  if (!bare) {
+    ctx.addIssue({ code: 'custom', message: `expected an origin like https://example.com` });
+    return z.NEVER;
+  }
+  return parsed.origin;
+});
+
+function commaList<T extends z.ZodType>(item: T) {
+  return z.preprocess(
+    (value) =>
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((part) => part.trim())
+            .filter((part) => part !== '')
+        : value,
+    z.array(item, { error: 'expected a comma-separated list' }),
+  );
+}
+
+/** `true`/`false`, or how many reverse proxies in front of us to trust. */
+const trustProxy = z.preprocess(
+  (value) => {
+    if (typeof value !== 'string') return value;
+    if (INTEGER_TEXT.test(value.trim())) return Number(value);
+    return wordToBoolean(value) ?? value;
+  },
+  z
+    .union([z.boolean(), z.number().int().min(0).max(64)], {
+      error: 'expected true/false or a hop count between 0 and 64',
+    })
+    // Zero hops trusts nobody: the same as false, so consumers can test `!== false`.
+    .transform((trust) => (trust === 0 ? false : trust)),
+);
+
+const publicUrl = url(['http:', 'https:'])
+  .refine((text) => URL.parse(text)?.search === '' && URL.parse(text)?.hash === '', {
+    error: 'must not have a query or fragment',
+  })
+  // Without the trailing slash so that `${publicUrl}/path` joins cleanly.
+  .transform((text) => text.replace(/\/+$/, ''));
+
+const MIN_16 = 'must be at least 16 characters';
+const HOST_TEXT = /^[\w.:%-]+$/;
+const SECOND = 1000;
+const HOUR = 3600 * SECOND;
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const NODE_ENVS = ['development', 'test', 'production'] as const;
+
+// ---- The settings (each one documented in .env.example) ----
+
+const configShape = {
+  nodeEnv: setting('NODE_ENV', oneOf(NODE_ENVS).default('development')),
+  dataDir: setting('DATA_DIR', z.string().min(1).default('./data'), { fsPath: true }),
+  log: group({
+    level: setting('LOG_LEVEL', oneOf(LOG_LEVELS).default('info')),
+  }),
+  http: group({
+    // No static default: derived from NODE_ENV below.
+    host: setting('HOST', z.string().regex(HOST_TEXT, { error: 'expected a host' }).optional()),
+    port: setting('PORT', integer(0, 65535).default(3000)),
+    publicUrl: setting('PUBLIC_URL', publicUrl.optional()),
+    headersTimeoutMs: setting('HTTP_HEADERS_TIMEOUT_MS', integer(1, HOUR).default(10 * SECOND)),
+    requestTimeoutMs: setting('HTTP_REQUEST_TIMEOUT_MS', integer(1, HOUR).default(30 * SECOND)),
+    keepAliveTimeoutMs: setting('HTTP_KEEP_ALIVE_TIMEOUT_MS', integer(1, HOUR).default(5 * SECOND)),
+    maxHeaderSize: setting('HTTP_MAX_HEADER_SIZE', integer(1024, MIB).default(16 * 1024)),
+    requestDeadlineMs: setting('HTTP_REQUEST_DEADLINE_MS', integer(1, HOUR).default(15 * SECOND)),
+    trustProxy: setting('TRUST_PROXY', trustProxy.default(false)),
+  }),
+  body: group({
+    jsonLimitBytes: setting('HTTP_BODY_LIMIT_JSON', integer(1, GIB).default(MIB)),
+    formLimitBytes: setting('HTTP_BODY_LIMIT_FORM', integer(1, GIB).default(MIB)),
+    uploadMaxFileBytes: setting(
+      'HTTP_UPLOAD_MAX_FILE_SIZE',
+      integer(1, 16 * GIB).default(10 * MIB),
+    ),
+    uploadMaxFiles: setting('HTTP_UPLOAD_MAX_FILES', integer(1, 1000).default(10)),
+  }),
+  tls: group({
+    enabled: setting('TLS_ENABLED', boolean().default(false)),
+    certFile: setting('TLS_CERT_FILE', z.string().min(1).optional(), { fsPath: true }),
+    keyFile: setting('TLS_KEY_FILE', z.string().min(1).optional(), { fsPath: true }),
+    redirectPort: setting('HTTP_REDIRECT_PORT', integer(0, 65535).optional()),
+    hstsMaxAgeSeconds: setting('HSTS_MAX_AGE', integer(0, 1_000_000_000).default(31_536_000)),
+  }),
+  cors: group({
+    origins: setting('CORS_ORIGINS', commaList(origin).default([])),
+    credentials: setting('CORS_CREDENTIALS', boolean().default(false)),
+  }),
+  shutdown: group({
+    graceMs: setting('SHUTDOWN_GRACE_MS', integer(1, HOUR).default(10 * SECOND)),
+    // Readiness reports 503 for this long before the listener closes, so a load
+    // balancer polling /readyz stops routing here first (a Kubernetes preStop sleep).
+    drainDelayMs: setting('SHUTDOWN_DRAIN_DELAY_MS', integer(0, HOUR).default(0)),
+  }),
+  database: group({
+    url: setting('DATABASE_URL', url(['postgres:', 'postgresql:']).optional(), { secret: true }),
+  }),
+  redis: group({
+    url: setting('REDIS_URL', url(['redis:', 'rediss:']).optional(), { secret: true }),
+  }),
+  security: group({
+    pepper: setting('SECRET_PEPPER', z.string().min(16, { error: MIN_16 }).optional(), {
+      secret: true,
+    }),
+  }),
+};
+
+// ---- Rules that span settings ----
+
+const baseSchema = z.strictObject(configShape);
+type ParsedSettings = z.output<typeof baseSchema>;
+
+interface CrossFieldRule {
+  /** Dotted keys the rule reads; it runs only when all of them parsed cleanly. */
+  readonly reads: readonly string[];
+  /** The key a violation is reported on. */
+  readonly reports: string;
+  /** Why the settings are inconsistent, or undefined when the rule holds. */
+  readonly violation: (settings: ParsedSettings) => string | undefined;
+}
+
+const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
+  {
+    // Node refuses headersTimeout > requestTimeout; equal would make the
+    // headers limit meaningless.
+    reads: ['http.headersTimeoutMs', 'http.requestTimeoutMs'],
+    reports: 'http.headersTimeoutMs',
+    violation: ({ http }) =>
+      http.headersTimeoutMs < http.requestTimeoutMs
+        ? undefined
+        : `must be less than HTTP_REQUEST_TIMEOUT_MS (${http.requestTimeoutMs})`,
+  },
+  {
+    reads: ['tls.certFile', 'tls.keyFile'],
+    reports: 'tls.certFile',
+    violation: ({ tls }) =>
+      (tls.certFile === undefined) === (tls.keyFile === undefined)
+        ? undefined
+        : 'TLS_CERT_FILE and TLS_KEY_FILE must be set together',
+  },
+  {
+    // A generated self-signed certificate is a development convenience only.
+    reads: ['nodeEnv', 'tls.enabled', 'tls.certFile'],
+    reports: 'tls.certFile',
+    violation: ({ nodeEnv, tls }) =>
+      nodeEnv === 'production' && tls.enabled && tls.certFile === undefined
+        ? 'required in production when TLS_ENABLED is true'
+        : undefined,
+  },
+  {
+    reads: ['tls.enabled', 'tls.redirectPort'],
+    reports: 'tls.redirectPort',
+    violation: ({ tls }) =>
+      tls.redirectPort !== undefined && !tls.enabled ? 'requires TLS_ENABLED=true' : undefined,
+  },
+  {
+    reads: ['tls.redirectPort', 'http.port'],
+    reports: 'tls.redirectPort',
+    violation: ({ tls, http }) =>
+      tls.redirectPort !== 0 && tls.redirectPort === http.port
+        ? `must differ from PORT (${http.port})`
+        : undefined,
+  },
+  {
+    // Fetch standard, CORS protocol: a wildcard never matches a credentialed
+    // request, and next to explicit origins it would be ambiguous.
+    reads: ['cors.origins', 'cors.credentials'],
+    reports: 'cors.origins',
+    violation: ({ cors }) =>
+      cors.origins.includes('*') && (cors.credentials || cors.origins.length > 1)
+        ? '"*" must stand alone and cannot be combined with CORS_CREDENTIALS=true'
+        : undefined,
+  },
+];
+
+function overlaps(issuePath: readonly PropertyKey[], key: string): boolean {
+  const keyPath = key.split('.');
+  const shared = Math.min(issuePath.length, keyPath.length);
+  return issuePath.slice(0, shared).every((segment, index) => segment === keyPath[index]);
+}
+
+function withCrossFieldRules(schema: typeof baseSchema): typeof baseSchema {
+  return CROSS_FIELD_RULES.reduce(
+    (current, rule) =>
+      current.superRefine(
+        (settings, ctx) => {
+          const message = rule.violation(settings);
+          if (message !== undefined) {
+            ctx.addIssue({ code: 'custom', path: rule.reports.split('.'), message });
+          }
+        },
+        {
+          // Zod skips refinements once any field failed; we still want these
+          // reported alongside unrelated field errors, so only skip a rule when
+          // a field it reads is itself broken.
+          when: (payload) =>
+            payload.issues.every(
+              (issue) =>
+                issue.code === 'unrecognized_keys' ||
+                !rule.reads.some((key) => overlaps(issue.path ?? [], key)),
+            ),
+        },
+      ),
+    schema,
+  );
+}
+
+/** Defaults that depend on other settings. */
+function applyDerivedDefaults(settings: ParsedSettings) {
+  // Containers must bind every interface to be reachable; a laptop should not
+  // expose a development server to the local network.
+  const host = settings.http.host ?? (settings.nodeEnv === 'production' ? '0.0.0.0' : '127.0.0.1');
+  return { ...settings, http: { ...settings.http, host } };
+}
+
+export const configSchema = withCrossFieldRules(baseSchema).transform(applyDerivedDefaults);
+
+type DeepReadonly<T> = T extends readonly (infer Item)[]
+  ? readonly DeepReadonly<Item>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+export type Config = DeepReadonly<z.output<typeof configSchema>>;
+
+// ---- The settings as a flat list ----
+
+export interface SettingInfo extends SettingMeta {
+  /** Dotted key in the config object, e.g. `http.port`. */
+  readonly key: string;
+  readonly path: readonly string[];
+  /** Command-line flag, e.g. `--log-level`. */
+  readonly flag: string;
+  /** Whether a bare `--flag` means true (the setting parses the word "true" to true). */
+  readonly bareFlagMeansTrue: boolean;
+}
+
+function collectSettings(shape: z.ZodRawShape, parent: readonly string[]): SettingInfo[] {
+  return Object.entries(shape).flatMap(([name, schema]) => {
+    const path = [...parent, name];
+    const meta = settingRegistry.get(schema);
+    if (meta !== undefined) {
+      const flag = `--${meta.env.toLowerCase().replaceAll('_', '-')}`;
+      const bareFlagMeansTrue = z.safeParse(schema, 'true').data === true;
+      return [{ ...meta, key: path.join('.'), path, flag, bareFlagMeansTrue }];
+    }
+    if (schema instanceof z.ZodPrefault && schema.unwrap() instanceof z.ZodObject) {
+      return collectSettings((schema.unwrap() as z.ZodObject).shape, path);
+    }
+    throw new Error(`config schema: ${path.join('.')} is neither a setting nor a group`);
+  });
+}
+
+export const SETTINGS: readonly SettingInfo[] = Object.freeze(collectSettings(configShape, []));

@@ -1,0 +1,246 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, describe, test } from 'node:test';
+import { SETTINGS } from './config-schema.ts';
+import {
+  ConfigError,
+  isPrintConfigRequested,
+  loadConfig,
+  printConfig,
+  redactConfig,
+} from './config.ts';
+import type { LoadConfigOptions } from './config.ts';
+
+const workDir = mkdtempSync(join(tmpdir(), 'config-test-'));
+after(() => {
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+let fileCounter = 0;
+/** Writes a file under the test directory and returns its relative name. */
+function writeTemp(content: string): string {
+  fileCounter += 1;
+  const name = `file-${fileCounter}`;
+  writeFileSync(join(workDir, name), content);
+  return name;
+}
+
+function load(options: LoadConfigOptions = {}) {
+  return loadConfig({ argv: [], env: {}, cwd: workDir, ...options });
+}
+
+function loadError(options: LoadConfigOptions): ConfigError {
+  try {
+    load(options);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  test('applies schema defaults', () => {
+    const config = load();
+    assert.equal(config.nodeEnv, 'development');
+    assert.equal(config.http.port, 3000);
+    assert.equal(config.http.host, '127.0.0.1');
+    assert.equal(config.log.level, 'info');
+    assert.equal(config.tls.enabled, false);
+    assert.deepEqual(config.cors.origins, []);
+    assert.equal(config.http.trustProxy, false);
+    assert.equal(config.dataDir, join(workDir, 'data'));
+    assert.equal(config.database.url, undefined);
+  });
+
+  test('binds all interfaces by default in production', () => {
+    assert.equal(load({ env: { NODE_ENV: 'production' } }).http.host, '0.0.0.0');
+    assert.equal(load({ env: { NODE_ENV: 'production', HOST: '::1' } }).http.host, '::1');
+  });
+
+  test('precedence is default < file < env < flag for the same key', () => {
+    const file = writeTemp(JSON.stringify({ http: { port: 4000 } }));
+    assert.equal(load().http.port, 3000);
+    assert.equal(load({ env: { CONFIG_FILE: file } }).http.port, 4000);
+    assert.equal(load({ env: { CONFIG_FILE: file, PORT: '5000' } }).http.port, 5000);
+    const all = { env: { CONFIG_FILE: file, PORT: '5000' }, argv: ['--port', '6000'] };
+    assert.equal(load(all).http.port, 6000);
+    assert.equal(load({ ...all, argv: ['--port=7000'] }).http.port, 7000);
+  });
+
+  test('--config overrides CONFIG_FILE', () => {
+    const fromEnv = writeTemp(JSON.stringify({ log: { level: 'warn' } }));
+    const fromFlag = writeTemp(JSON.stringify({ log: { level: 'debug' } }));
+    const config = load({ env: { CONFIG_FILE: fromEnv }, argv: ['--config', fromFlag] });
+    assert.equal(config.log.level, 'debug');
+  });
+
+  test('parses booleans, lists and hop counts from strings', () => {
+    const config = load({
+      env: { TLS_ENABLED: 'yes', CORS_CREDENTIALS: '1', TRUST_PROXY: '2' },
+      argv: ['--cors-origins', 'https://A.example.com/, http://localhost:5173'],
+    });
+    assert.equal(config.tls.enabled, true);
+    assert.equal(config.cors.credentials, true);
+    assert.equal(config.http.trustProxy, 2);
+    assert.deepEqual(config.cors.origins, ['https://a.example.com', 'http://localhost:5173']);
+    assert.equal(load({ argv: ['--tls-enabled'] }).tls.enabled, true);
+    assert.equal(load({ env: { TLS_ENABLED: 'no' } }).tls.enabled, false);
+  });
+
+  test('treats an empty environment variable as unset', () => {
+    assert.equal(load({ env: { PORT: '', PUBLIC_URL: '' } }).http.port, 3000);
+  });
+
+  test('reads X_FILE and trims the trailing newline', () => {
+    const secret = writeTemp('postgres://app:s3cret@db.internal/app\n');
+    const pepper = writeTemp('0123456789abcdef-pepper\r\n');
+    const config = load({
+      env: { DATABASE_URL_FILE: secret },
+      argv: ['--secret-pepper-file', pepper],
+    });
+    assert.equal(config.database.url, 'postgres://app:s3cret@db.internal/app');
+    assert.equal(config.security.pepper, '0123456789abcdef-pepper');
+  });
+
+  test('rejects setting both X and X_FILE', () => {
+    const secret = writeTemp('postgres://a@b/c');
+    const error = loadError({
+      env: { DATABASE_URL: 'postgres://a@b/c', DATABASE_URL_FILE: secret },
+    });
+    assert.equal(error.problems.length, 1);
+    assert.equal(error.problems[0]?.subject, 'database.url');
+    assert.match(error.message, /DATABASE_URL and .*DATABASE_URL_FILE/);
+  });
+
+  test('reports every problem with the source of each bad value', () => {
+    const error = loadError({ env: { PORT: 'abc' }, argv: ['--log-level', 'loud'] });
+    assert.deepEqual(
+      error.problems.map(({ subject, source }) => ({ subject, source })),
+      [
+        { subject: 'log.level', source: 'flag' },
+        { subject: 'http.port', source: 'env' },
+      ],
+    );
+    assert.match(error.message, /2 problems/);
+    assert.match(error.message, /http\.port: .*env PORT = "abc"/);
+    assert.match(error.message, /log\.level: .*flag --log-level = "loud"/);
+  });
+
+  test('reports a cross-field rule together with unrelated errors', () => {
+    const error = loadError({
+      env: { HTTP_HEADERS_TIMEOUT_MS: '30000', HTTP_MAX_HEADER_SIZE: '12' },
+    });
+    const subjects = error.problems.map((problem) => problem.subject).sort();
+    assert.deepEqual(subjects, ['http.headersTimeoutMs', 'http.maxHeaderSize']);
+    assert.match(error.message, /must be less than HTTP_REQUEST_TIMEOUT_MS \(30000\)/);
+  });
+
+  test('enforces the TLS and CORS cross-field rules', () => {
+    const certOnly = loadError({ env: { TLS_CERT_FILE: 'cert.pem' } });
+    assert.match(certOnly.message, /must be set together/);
+    const prodTls = loadError({ env: { NODE_ENV: 'production', TLS_ENABLED: 'true' } });
+    assert.match(prodTls.message, /tls\.certFile: required in production/);
+    const redirect = loadError({ env: { HTTP_REDIRECT_PORT: '8080' } });
+    assert.match(redirect.message, /requires TLS_ENABLED=true/);
+    const wildcard = loadError({ env: { CORS_ORIGINS: '*', CORS_CREDENTIALS: 'true' } });
+    assert.match(wildcard.message, /cors\.origins/);
+  });
+
+  test('rejects unknown flags and stray arguments', () => {
+    const error = loadError({ argv: ['--prot', '80', 'serve'] });
+    assert.deepEqual(
+      error.problems.map((problem) => problem.subject),
+      ['--prot', '80', 'serve'],
+    );
+    assert.ok(error.problems.every((problem) => problem.source === 'flag'));
+    assert.match(loadError({ argv: ['--port'] }).message, /--port: needs a value/);
+  });
+
+  test('rejects unknown keys in the config file', () => {
+    const file = writeTemp(JSON.stringify({ http: { prot: 80 }, extra: true }));
+    const error = loadError({ env: { CONFIG_FILE: file } });
+    assert.deepEqual(
+      error.problems.map(({ subject, source }) => ({ subject, source })),
+      [
+        { subject: 'http.prot', source: 'file' },
+        { subject: 'extra', source: 'file' },
+      ],
+    );
+  });
+
+  test('fails on a missing or malformed config file, but skips an absent one', () => {
+    assert.match(loadError({ argv: ['--config', 'nope.json'] }).message, /ENOENT/);
+    const broken = writeTemp('{ "http": ');
+    assert.match(loadError({ env: { CONFIG_FILE: broken } }).message, /invalid JSON/);
+    const array = writeTemp('[]');
+    assert.match(loadError({ env: { CONFIG_FILE: array } }).message, /JSON object/);
+    assert.equal(load({ env: { CONFIG_FILE: '' } }).http.port, 3000);
+  });
+
+  test('returns a deeply frozen object', () => {
+    const config = load({ env: { CORS_ORIGINS: 'https://a.example' } });
+    assert.throws(() => {
+      (config as { nodeEnv: string }).nodeEnv = 'production';
+    }, TypeError);
+    assert.throws(() => {
+      (config.http as { port: number }).port = 1;
+    }, TypeError);
+    assert.throws(() => {
+      (config.cors.origins as string[]).push('https://b.example');
+    }, TypeError);
+  });
+});
+
+describe('printing the configuration', () => {
+  const secrets = {
+    DATABASE_URL: 'postgres://app:hunter2@db/app',
+    SECRET_PEPPER: 'pepper-0123456789-abcdef',
+  };
+
+  test('redactConfig hides secrets and leaves the config untouched', () => {
+    const config = load({ env: secrets });
+    const redacted = redactConfig(config) as {
+      database: { url: unknown };
+      security: { pepper: unknown };
+      redis: { url?: unknown };
+      http: { port: unknown };
+    };
+    assert.equal(redacted.database.url, '[redacted]');
+    assert.equal(redacted.security.pepper, '[redacted]');
+    assert.equal('url' in redacted.redis, false);
+    assert.equal(redacted.http.port, 3000);
+    assert.equal(config.database.url, secrets.DATABASE_URL);
+  });
+
+  test('printConfig writes redacted JSON', () => {
+    const stream = new PassThrough();
+    printConfig(load({ env: secrets }), stream);
+    const text = String(stream.read());
+    assert.equal(text.includes('hunter2'), false);
+    assert.equal(text.includes(secrets.SECRET_PEPPER), false);
+    assert.equal((JSON.parse(text) as { http: { port: number } }).http.port, 3000);
+  });
+
+  test('error messages never show secret values', () => {
+    const error = loadError({ env: { DATABASE_URL: 'mysql://app:hunter2@db/app' } });
+    assert.equal(error.problems[0]?.subject, 'database.url');
+    assert.equal(error.message.includes('hunter2'), false);
+  });
+
+  test('isPrintConfigRequested detects the flag, which loadConfig accepts', () => {
+    assert.equal(isPrintConfigRequested(['--port', '1', '--print-config']), true);
+    assert.equal(isPrintConfigRequested(['--port', '1']), false);
+    assert.equal(load({ argv: ['--print-config'] }).http.port, 3000);
+  });
+});
+
+test('.env.example documents every setting', () => {
+  const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+  const documented = new Set(example.match(/^[A-Z0-9_]+(?==)/gm));
+  const missing = SETTINGS.map((setting) => setting.env).filter((env) => !documented.has(env));
+  assert.deepEqual(missing, []);
+});

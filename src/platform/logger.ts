@@ -1,0 +1,115 @@
+// Structured JSON logs on stdout (12-factor, factor XI): the platform collects
+// and ships them. Secrets are removed at the source, before anything leaves
+// the process, because a log line cannot be recalled once it is shipped.
+import { hostname } from 'node:os';
+import { pino, stdTimeFunctions } from 'pino';
+import type { DestinationStream, Logger, LoggerOptions } from 'pino';
+
+export type { Logger } from 'pino';
+
+export interface CreateLoggerOptions {
+  /** pino level name: fatal, error, warn, info, debug, trace or silent. */
+  readonly level: string;
+  /** Where JSON lines go; stdout when absent. */
+  readonly destination?: DestinationStream | NodeJS.WritableStream;
+  /** Extra fields on every line; may override `service`. */
+  readonly base?: Readonly<Record<string, unknown>>;
+}
+
+export const SERVICE_NAME = 'throughline';
+export const REDACTION_CENSOR = '[redacted]';
+
+/** Field names whose values are credentials wherever they appear. */
+const SENSITIVE_FIELDS = [
+  'password',
+  'newPassword',
+  'currentPassword',
+  'token',
+  'refreshToken',
+  'accessToken',
+  'secret',
+  'apiKey',
+] as const;
+
+/**
+ * Redacted paths. Sensitive fields are covered at the top level and one and
+ * two levels deep (`{ user: { credentials: { password } } }`); deeper wildcards
+ * cost time on every line, and log calls should not pass whole request bodies.
+ */
+export const REDACTED_PATHS: readonly string[] = [
+  'req.headers.authorization',
+  'req.headers["proxy-authorization"]',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  ...SENSITIVE_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
+];
+
+export function createLogger(options: CreateLoggerOptions): Logger {
+  const loggerOptions: LoggerOptions = {
+    level: options.level,
+    base: { service: SERVICE_NAME, pid: process.pid, hostname: hostname(), ...options.base },
+    timestamp: stdTimeFunctions.isoTime,
+    // Level names rather than numbers: queryable without a lookup table.
+    formatters: { level: (label) => ({ level: label }) },
+    redact: { paths: [...REDACTED_PATHS], censor: REDACTION_CENSOR },
+    serializers: { err: serializeError, error: serializeError },
+  };
+  return options.destination === undefined
+    ? pino(loggerOptions)
+    : pino(loggerOptions, options.destination);
+}
+
+export interface SerializedError {
+  readonly type: string;
+  readonly message: string;
+  readonly code?: unknown;
+  readonly stack?: string;
+  readonly cause?: SerializedError;
+  /** The members of an AggregateError. */
+  readonly errors?: readonly SerializedError[];
+}
+
+const MAX_CAUSE_DEPTH = 8;
+const MAX_AGGREGATED = 10;
+
+/**
+ * Keeps what an operator needs to diagnose a failure: type, code, message,
+ * stack and the `cause` chain, which wrapping errors would otherwise hide.
+ * Bounded in depth and safe against cause cycles.
+ */
+export function serializeError(error: unknown): SerializedError {
+  return serialize(error, 0, new Set());
+}
+
+function serialize(error: unknown, depth: number, seen: Set<unknown>): SerializedError {
+  if (!(error instanceof Error)) {
+    return { type: typeof error, message: describeNonError(error) };
+  }
+  seen.add(error);
+  const next = depth + 1;
+  const nested = (value: unknown): SerializedError =>
+    seen.has(value)
+      ? { type: 'Circular', message: '[circular cause]' }
+      : serialize(value, next, seen);
+  const code = (error as { code?: unknown }).code;
+  return {
+    type: error.name,
+    message: error.message,
+    ...(code === undefined ? {} : { code }),
+    ...(error.stack === undefined ? {} : { stack: error.stack }),
+    ...(error.cause === undefined || next > MAX_CAUSE_DEPTH ? {} : { cause: nested(error.cause) }),
+    ...(error instanceof AggregateError && next <= MAX_CAUSE_DEPTH
+      ? { errors: (error.errors as unknown[]).slice(0, MAX_AGGREGATED).map(nested) }
+      : {}),
+  };
+}
+
+function describeNonError(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { defaultBodyLimits, type BodyLimits } from './body/index.ts';
 import { Context, type ContextHost, type NodeRequest, type NodeResponse } from './context.ts';
 import { DeadlineSweeper } from './deadline.ts';
-import { httpError } from './errors.ts';
+import { httpError, type ErrorMapper } from './errors.ts';
 import { compose, isPromise, sortByPhase, type Handler, type Middleware } from './pipeline.ts';
 import { recover } from './problem.ts';
 import { requestStorage } from './request-storage.ts';
@@ -39,6 +39,8 @@ export interface AppOptions {
   readonly bodyLimits?: BodyLimits;
   /** Where multipart uploads are spooled. */
   readonly uploadDir?: string;
+  /** Turn lower-layer errors (database, cache) into AppErrors; tried in order. */
+  readonly errorMappers?: readonly ErrorMapper[];
 }
 
 export class App extends RouteBuilder {
@@ -62,7 +64,11 @@ export class App extends RouteBuilder {
     this.#registry = registry;
     this.#bodyLimits = options.bodyLimits ?? defaultBodyLimits;
     this.#uploadDir = options.uploadDir ?? join(tmpdir(), 'throughline-uploads');
-    this.#host = { logger: options.logger, trustProxy: options.trustProxy ?? false };
+    this.#host = {
+      logger: options.logger,
+      trustProxy: options.trustProxy ?? false,
+      errorMappers: options.errorMappers ?? [],
+    };
     this.#deadlines = new DeadlineSweeper(options.deadlineMs ?? 15_000, (c) => {
       this.#finish(c);
     });

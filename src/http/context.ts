@@ -11,6 +11,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
+import { httpError, isAppError, type AppError, type ErrorMapper } from './errors.ts';
 import type { Params } from './router/radix-router.ts';
 
 export type NodeRequest = IncomingMessage | Http2ServerRequest;
@@ -51,6 +52,7 @@ export interface RouteInfo {
 export interface ContextHost {
   readonly logger: Logger;
   readonly trustProxy: boolean;
+  readonly errorMappers: readonly ErrorMapper[];
 }
 
 const NOT_FOUND_ROUTE: RouteInfo = Object.freeze({
@@ -190,6 +192,19 @@ export class Context<I extends Input = Input> {
   /** Aborts the signal; the deadline sweeper calls it when time is up. */
   abort(reason: unknown): void {
     (this.#abort ??= new AbortController()).abort(reason);
+  }
+
+  /**
+   * The AppError an error stands for: itself, what an installed mapper makes
+   * of it (say, a lost database connection → 503), or a generic 500.
+   */
+  appErrorFrom(error: unknown): AppError {
+    if (isAppError(error)) return error;
+    for (const mapper of this.#host.errorMappers) {
+      const mapped = mapper(error);
+      if (mapped !== undefined) return mapped;
+    }
+    return httpError('HTTP_INTERNAL', { cause: error });
   }
 
   /** Runs `fn` when the response is done (success or failure): temp files, handles. */

@@ -81,6 +81,13 @@ export function errorFactory<const R extends ErrorRegistry>(registry: R) {
   };
 }
 
+/**
+ * Translates errors from a lower layer (a database driver, a cache client)
+ * into AppErrors. The composition root installs mappers; the core stays free
+ * of their imports.
+ */
+export type ErrorMapper = (error: unknown) => AppError | undefined;
+
 export function isAppError(value: unknown): value is AppError {
   return value instanceof AppError;
 }

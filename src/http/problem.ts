@@ -3,7 +3,7 @@
 // them. Anything that is not an AppError is a bug: the client gets a generic
 // 500 with the request id, the log gets the cause and the stack.
 
-import { httpError, isAppError, type AppError } from './errors.ts';
+import type { AppError } from './errors.ts';
 import type { Context } from './context.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
@@ -27,11 +27,6 @@ export interface ProblemBody {
   requestId: string;
   errors?: readonly { field: string; in: string; code: string; message: string }[];
   [extension: string]: unknown;
-}
-
-export function toAppError(error: unknown): AppError {
-  if (isAppError(error)) return error;
-  return httpError('HTTP_INTERNAL', { cause: error });
 }
 
 export function problemBody(error: AppError, requestId: string, instance: string): ProblemBody {
@@ -92,7 +87,7 @@ function dropRepresentationHeaders(c: Context): void {
  * response with the problem. Never rethrows.
  */
 export function recover(c: Context, error: unknown): void {
-  const appError = toAppError(error);
+  const appError = c.appErrorFrom(error);
   const fields = { code: appError.code, status: appError.status, method: c.method, path: c.path };
   if (appError.status >= 500) {
     c.log[appError.level]({ ...fields, err: appError.cause ?? appError }, appError.title);

@@ -15,13 +15,11 @@
 
 import http, { type Server } from 'node:http';
 import http2, { type Http2SecureServer, type Http2Session } from 'node:http2';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { randomUUID } from 'node:crypto';
-import { Socket, type AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { answerClientErrors, requireHost } from './client-errors.ts';
 import type { NodeRequest, NodeResponse } from './context.ts';
-import { httpErrors, type HttpErrorCode } from './errors.ts';
-import { PROBLEM_CONTENT_TYPE, problemType } from './problem.ts';
 
 export interface ServerOptions {
   readonly host: string;
@@ -111,7 +109,7 @@ function http1Options(options: ServerOptions): http.ServerOptions {
 
 function createPlain(handler: Listener, options: ServerOptions): Listening {
   const server = http.createServer(http1Options(options), handler);
-  answerClientErrors(server, options);
+  answerClientErrors(server, options.logger);
   return { server, close: (graceMs) => closeHttp1(server, graceMs) };
 }
 
@@ -162,7 +160,7 @@ function createSecure(
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  answerClientErrors(server, options);
+  answerClientErrors(server, options.logger);
   return {
     server,
     close: (graceMs) =>
@@ -195,25 +193,8 @@ function createRedirect(tlsPort: number, options: ServerOptions): Listening {
     res.writeHead(308, { location, 'content-length': '0', 'cache-control': 'no-store' });
     res.end();
   });
-  answerClientErrors(server, options);
+  answerClientErrors(server, options.logger);
   return { server, close: (graceMs) => closeHttp1(server, graceMs) };
-}
-
-/**
- * RFC 9112 §3.2: an HTTP/1.1 request without Host gets 400. Node could do this
- * itself (`requireHostHeader`), but with a bare body; this keeps the problem
- * format. HTTP/1.0 may omit Host, and HTTP/2 carries `:authority` instead.
- */
-function requireHost(handler: Listener): Listener {
-  return (req, res) => {
-    if (req.headers.host === undefined && req.httpVersion === '1.1') {
-      const problem = problemPayload('HTTP_BAD_REQUEST', 'an HTTP/1.1 request needs a Host header');
-      // An HTTP/1.1 request always comes with a node:http ServerResponse.
-      (res as http.ServerResponse).writeHead(problem.status, problem.headers).end(problem.body);
-      return;
-    }
-    handler(req, res);
-  };
 }
 
 function closeHttp1(server: Server, graceMs: number): Promise<void> {
@@ -249,70 +230,6 @@ function closeWithGrace(
     });
     soft();
   });
-}
-
-/** Node's parser error codes → our codes; anything else is a plain 400. */
-const CLIENT_ERRORS: Readonly<Record<string, HttpErrorCode>> = {
-  HPE_HEADER_OVERFLOW: 'HTTP_HEADERS_TOO_LARGE',
-  HPE_CHUNK_EXTENSIONS_OVERFLOW: 'HTTP_PAYLOAD_TOO_LARGE',
-  ERR_HTTP_REQUEST_TIMEOUT: 'HTTP_REQUEST_TIMEOUT',
-};
-
-/** After answering, how long a peer that never closes its side may keep the socket. */
-const LINGER_MS = 5000;
-
-/** A problem+json response (RFC 9457) built without a Context: no request reached the app. */
-function problemPayload(code: HttpErrorCode, detail?: string) {
-  const { status, title } = httpErrors[code];
-  const requestId = randomUUID();
-  const body = JSON.stringify({
-    type: problemType(code),
-    title,
-    status,
-    ...(detail === undefined ? {} : { detail }),
-    code,
-    requestId,
-  });
-  const headers = {
-    'content-type': PROBLEM_CONTENT_TYPE,
-    'content-length': String(Buffer.byteLength(body)),
-    'cache-control': 'no-store',
-    'x-request-id': requestId,
-    connection: 'close',
-  };
-  return { status, body, headers };
-}
-
-function answerClientErrors(server: Server | Http2SecureServer, options: ServerOptions): void {
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    answerClientError(error, socket, options.logger);
-  });
-}
-
-function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, logger: Logger): void {
-  // Node calls this again for bytes that arrive after the first failure; and a
-  // response already on the wire cannot be followed by another one without
-  // corrupting the stream for the peer.
-  const current = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
-  if (error.code === 'ECONNRESET' || !socket.writable || current?.headersSent === true) {
-    logger.debug({ code: error.code }, 'client error on a closing connection');
-    socket.destroy();
-    return;
-  }
-  const { status, body, headers } = problemPayload(
-    CLIENT_ERRORS[error.code ?? ''] ?? 'HTTP_BAD_REQUEST',
-  );
-  logger.info({ code: error.code, status }, 'client error on connection');
-  let head = `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n`;
-  for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
-  socket.end(`${head}\r\n${body}`);
-  // The server keeps connections half-open; a peer that ignores
-  // `connection: close` must not hold the socket forever.
-  if (socket instanceof Socket) {
-    socket.setTimeout(LINGER_MS, () => {
-      socket.destroy();
-    });
-  }
 }
 
 function listen(

@@ -195,3 +195,38 @@ describe('request context', () => {
     assert.equal(problem.type, 'tag:throughline.dev,2026:problems/http-rate-limited');
   });
 });
+
+describe('error mappers', () => {
+  test('an installed mapper turns a lower-layer error into its AppError', async () => {
+    class DriverError extends Error {
+      readonly code = 'ECONNRESET';
+    }
+    const h = await serve(
+      (app) => {
+        app.get(
+          '/db',
+          () => {
+            throw new DriverError('connection lost');
+          },
+          { auth: 'public' },
+        );
+      },
+      {
+        errorMappers: [
+          (error) =>
+            error instanceof DriverError
+              ? httpError('HTTP_SERVICE_UNAVAILABLE', { headers: { 'retry-after': '1' } })
+              : undefined,
+        ],
+      },
+    );
+    try {
+      const res = await fetch(`${h.url}/db`);
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get('retry-after'), '1');
+      assert.equal(((await res.json()) as { code: string }).code, 'HTTP_SERVICE_UNAVAILABLE');
+    } finally {
+      await h.close();
+    }
+  });
+});

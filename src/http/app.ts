@@ -121,13 +121,7 @@ export class App extends RouteBuilder {
   /** The `(req, res)` listener for node:http and node:http2 servers. */
   readonly handler = (req: NodeRequest, res: NodeResponse): void => {
     if (!this.#registry.sealed) this.build();
-    const c = new Context(
-      this.#host,
-      req,
-      res,
-      requestIdFrom(req.headers['x-request-id']),
-      performance.now(),
-    );
+    const c = new Context(this.#host, req, res, requestIdFrom(req.rawHeaders), performance.now());
     this.#deadlines.track(c);
     const match = this.#registry.router.find(c.method, c.path);
     let chain: (c: Context) => unknown;

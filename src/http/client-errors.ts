@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { NodeRequest, NodeResponse } from './context.ts';
 import { httpErrors, type HttpErrorCode } from './errors.ts';
 import { PROBLEM_CONTENT_TYPE, problemType } from './problem.ts';
+import { rawHeader } from './request-id.ts';
 
 type Listener = (req: NodeRequest, res: NodeResponse) => void;
 
@@ -22,7 +23,7 @@ type Listener = (req: NodeRequest, res: NodeResponse) => void;
  */
 export function requireHost(handler: Listener): Listener {
   return (req, res) => {
-    if (req.headers.host === undefined && req.httpVersion === '1.1') {
+    if (req.httpVersion === '1.1' && rawHeader(req.rawHeaders, 'host') === undefined) {
       const problem = problemPayload('HTTP_BAD_REQUEST', 'an HTTP/1.1 request needs a Host header');
       // An HTTP/1.1 request always comes with a node:http ServerResponse.
       (res as http.ServerResponse).writeHead(problem.status, problem.headers).end(problem.body);

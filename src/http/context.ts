@@ -71,8 +71,6 @@ export class Context<I extends Input = Input> {
   readonly requestId: string;
   /** `performance.now()` at arrival; durations are measured from it. */
   readonly startTime: number;
-  /** Wall-clock arrival time in ms since the epoch. */
-  readonly startedAt: number;
   params: Params;
   route: RouteInfo = NOT_FOUND_ROUTE;
   identity: Identity | undefined = undefined;
@@ -88,6 +86,11 @@ export class Context<I extends Input = Input> {
   noTransform = false;
   /** Set once the response has been written to the socket. */
   committed = false;
+
+  // In-flight list links, owned by DeadlineSweeper (see deadline.ts).
+  inflightPrev: Context | undefined = undefined;
+  inflightNext: Context | undefined = undefined;
+  inflightTracked = false;
 
   #input: I | undefined;
   readonly #host: ContextHost;
@@ -114,7 +117,6 @@ export class Context<I extends Input = Input> {
     this.path = q === -1 ? url : url.slice(0, q);
     this.requestId = requestId;
     this.startTime = startTime;
-    this.startedAt = Date.now();
     this.params = EMPTY_PARAMS;
   }
 
@@ -133,6 +135,11 @@ export class Context<I extends Input = Input> {
 
   set input(value: I) {
     this.#input = value;
+  }
+
+  /** Wall-clock arrival time in ms since the epoch. */
+  get startedAt(): number {
+    return performance.timeOrigin + this.startTime;
   }
 
   /** Raw query string without the `?` (empty when absent). */

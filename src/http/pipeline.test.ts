@@ -82,15 +82,14 @@ describe('pipeline', () => {
     assert.deepEqual(trace, ['>log', 'stop', '<log']);
   });
 
-  test('errors thrown synchronously or asynchronously reject the chain', async () => {
+  test('sync errors throw, async errors reject', async () => {
     const sync = middleware('sync', 'authn', () => {
       throw new Error('sync boom');
     });
-    await assert.rejects(
-      Promise.resolve(compose([sync], () => undefined)(fakeContext)),
-      /sync boom/,
-    );
-    const log = middleware('log', 'accessLog', (_c, next) => next());
+    assert.throws(() => compose([sync], () => undefined)(fakeContext), /sync boom/);
+    const log = middleware('log', 'accessLog', async (_c, next) => {
+      await next();
+    });
     await assert.rejects(
       Promise.resolve(
         compose([log], () => {
@@ -99,6 +98,8 @@ describe('pipeline', () => {
       ),
       /handler boom/,
     );
+    const asyncHandler = compose([log], () => Promise.reject(new Error('async boom')));
+    await assert.rejects(Promise.resolve(asyncHandler(fakeContext)), /async boom/);
     // With no middleware the handler itself is the chain; the core catches its sync throws.
     assert.throws(
       () =>
@@ -107,6 +108,19 @@ describe('pipeline', () => {
         })(fakeContext),
       /bare boom/,
     );
+  });
+
+  test('a synchronous chain allocates no promise', () => {
+    const trace: string[] = [];
+    const sync = middleware('sync', 'authn', (_c, next) => {
+      trace.push('before');
+      return next();
+    });
+    const result = compose([sync], () => {
+      trace.push('handler');
+    })(fakeContext);
+    assert.equal(result, undefined);
+    assert.deepEqual(trace, ['before', 'handler']);
   });
 
   test('calling next twice is refused', async () => {

@@ -29,7 +29,12 @@ export const PHASES = [
 
 export type Phase = (typeof PHASES)[number];
 
-export type Next = () => Promise<void>;
+/**
+ * Runs the inner layers. It returns a promise only when something inside is
+ * asynchronous: a chain of synchronous middleware and a synchronous handler
+ * runs without allocating a single promise. `await next()` works either way.
+ */
+export type Next = () => Promise<void> | void;
 
 export type MiddlewareFn<I extends Input = Input> = (
   c: Context<I>,
@@ -67,34 +72,28 @@ export function sortByPhase(list: readonly Middleware[]): Middleware[] {
 }
 
 /**
- * Composes middleware around a handler into one function. Calling `next()`
- * twice is a bug that would run the inner layers twice; it is refused.
+ * Composes middleware around a handler into one function. A synchronous throw
+ * anywhere propagates synchronously (the core catches it); calling `next()`
+ * twice is a bug that would run the inner layers twice and is refused.
  */
 export function compose(list: readonly Middleware[], handler: Handler): (c: Context) => unknown {
   const fns = list.map((m) => m.handle);
   if (fns.length === 0) return handler;
   const count = fns.length;
-  return function run(c: Context): Promise<void> {
+  return function run(c: Context): Promise<void> | void {
     let index = -1;
-    const dispatch = (i: number): Promise<void> => {
-      if (i <= index) return Promise.reject(new Error('next() called more than once'));
+    const dispatch = (i: number): Promise<void> | void => {
+      if (i <= index) throw new Error('next() called more than once');
       index = i;
-      try {
-        if (i === count) {
-          const result = handler(c);
-          return isPromise(result) ? result.then(noop) : RESOLVED;
-        }
-        const result = fns[i]!(c, () => dispatch(i + 1));
-        return isPromise(result) ? result : RESOLVED;
-      } catch (error) {
-        return Promise.reject(toError(error));
+      if (i === count) {
+        const result = handler(c);
+        return isPromise(result) ? result.then(noop) : undefined;
       }
+      return fns[i]!(c, () => dispatch(i + 1));
     };
     return dispatch(0);
   };
 }
-
-const RESOLVED = Promise.resolve();
 
 function noop(): void {}
 
@@ -104,8 +103,4 @@ export function isPromise(value: unknown): value is Promise<unknown> {
     typeof value === 'object' &&
     typeof (value as { then?: unknown }).then === 'function'
   );
-}
-
-function toError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
 }

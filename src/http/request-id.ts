@@ -24,7 +24,25 @@ export function isWellFormedRequestId(value: string): boolean {
   return true;
 }
 
-export function requestIdFrom(header: string | string[] | undefined): string {
-  if (typeof header === 'string' && isWellFormedRequestId(header)) return header;
+/**
+ * The request id for a request, read from its raw header list: touching
+ * `req.headers` would make Node build the whole header object, which the
+ * fastest routes never need.
+ */
+export function requestIdFrom(rawHeaders: readonly string[]): string {
+  const header = rawHeader(rawHeaders, 'x-request-id');
+  if (header !== undefined && isWellFormedRequestId(header)) return header;
   return randomUUID();
+}
+
+/** First value of a header in Node's `rawHeaders` list; `name` must be lower-case. */
+export function rawHeader(rawHeaders: readonly string[], name: string): string | undefined {
+  const length = name.length;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const key = rawHeaders[i]!;
+    if (key.length === length && (key === name || key.toLowerCase() === name)) {
+      return rawHeaders[i + 1];
+    }
+  }
+  return undefined;
 }

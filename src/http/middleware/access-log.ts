@@ -4,7 +4,8 @@
 // turned into their problem response here, so the line carries the status the
 // client actually gets; outer layers still see a finished response.
 
-import { middleware, type Middleware } from '../pipeline.ts';
+import type { Context } from '../context.ts';
+import { isPromise, middleware, type Middleware } from '../pipeline.ts';
 import { recover } from '../problem.ts';
 
 export interface AccessLogOptions {
@@ -14,12 +15,7 @@ export interface AccessLogOptions {
 
 export function accessLog(options: AccessLogOptions = {}): Middleware {
   const serverTiming = options.serverTiming ?? true;
-  return middleware('access-log', 'accessLog', async (c, next) => {
-    try {
-      await next();
-    } catch (error) {
-      recover(c, error);
-    }
+  const finish = (c: Context): void => {
     const durationMs = performance.now() - c.startTime;
     if (serverTiming) c.append('server-timing', `app;dur=${durationMs.toFixed(1)}`);
     const logger = c.log;
@@ -38,6 +34,29 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
         subject: c.identity?.subject,
       },
       'request',
+    );
+  };
+  return middleware('access-log', 'accessLog', (c, next) => {
+    let inner: Promise<void> | void;
+    try {
+      inner = next();
+    } catch (error) {
+      recover(c, error);
+      finish(c);
+      return;
+    }
+    if (!isPromise(inner)) {
+      finish(c);
+      return;
+    }
+    return inner.then(
+      () => {
+        finish(c);
+      },
+      (error: unknown) => {
+        recover(c, error);
+        finish(c);
+      },
     );
   });
 }

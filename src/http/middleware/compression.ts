@@ -11,14 +11,13 @@
 import { pipeline } from 'node:stream';
 import { createCompressor, type CompressorOptions } from '../compression.ts';
 import type { Context } from '../context.ts';
-import { middleware, type Middleware } from '../pipeline.ts';
+import { isPromise, middleware, type Middleware } from '../pipeline.ts';
 
 const SYNC_LIMIT = 64 * 1024;
 
 export function compression(options: CompressorOptions = {}): Middleware {
   const compressor = createCompressor(options);
-  return middleware('compression', 'compression', async (c, next) => {
-    await next();
+  const compress = (c: Context): Promise<void> | void => {
     const body = c.body;
     if (body === null || c.noTransform || c.status === 204 || c.status === 304) return;
     if (c.method === 'HEAD') return;
@@ -40,19 +39,29 @@ export function compression(options: CompressorOptions = {}): Middleware {
     c.vary('Accept-Encoding');
     const encoding = compressor.negotiate(c.header('accept-encoding'));
     if (encoding === undefined || encoding === 'identity') return;
-    if (isBuffered) {
-      c.body =
-        length! <= SYNC_LIMIT
-          ? compressor.compressSync(body, encoding)
-          : await compressor.compressAsync(body, encoding);
-    } else {
+    markEncoded(c, encoding);
+    if (!isBuffered) {
       // pipeline (not pipe) so a failing source also tears down the encoder.
       c.body = pipeline(body, compressor.stream(encoding), noop);
+    } else if (length! <= SYNC_LIMIT) {
+      c.body = compressor.compressSync(body, encoding);
+    } else {
+      return compressor.compressAsync(body, encoding).then((compressed) => {
+        c.body = compressed;
+      });
     }
-    c.set('content-encoding', encoding);
-    const etag = c.getResponseHeader('etag');
-    if (etag !== undefined && !etag.startsWith('W/')) c.set('etag', `W/${etag}`);
+    return undefined;
+  };
+  return middleware('compression', 'compression', (c, next) => {
+    const inner = next();
+    return isPromise(inner) ? inner.then(() => compress(c)) : compress(c);
   });
+}
+
+function markEncoded(c: Context, encoding: string): void {
+  c.set('content-encoding', encoding);
+  const etag = c.getResponseHeader('etag');
+  if (etag !== undefined && !etag.startsWith('W/')) c.set('etag', `W/${etag}`);
 }
 
 /** Below the size threshold the body is sent as is, but a larger one at the same URL might not be. */

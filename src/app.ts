@@ -15,8 +15,19 @@ import { securityHeaders } from './http/middleware/security-headers.ts';
 import { createSecurityHeaders } from './http/security-headers.ts';
 import { ReadinessChecks } from './modules/health/readiness.ts';
 import { registerHealthRoutes } from './modules/health/routes.ts';
+import type { Database } from './db/schema.ts';
+import { createCatalogService } from './modules/catalog/service.ts';
+import { registerCatalogRoutes } from './modules/catalog/routes.ts';
 import type { Config } from './platform/config.ts';
 import type { Lifecycle } from './platform/lifecycle.ts';
+import { toSqlError } from './platform/sql/sql-errors.ts';
+import type { SqlDatabase } from './ports/sql.ts';
+
+export interface ServiceDeps {
+  readonly logger: Logger;
+  readonly lifecycle: Lifecycle;
+  readonly sql: SqlDatabase<Database>;
+}
 
 export interface Service {
   readonly app: App;
@@ -25,9 +36,12 @@ export interface Service {
 
 export const SERVICE_VERSION = '0.1.0';
 
-export function createService(config: Config, logger: Logger, lifecycle: Lifecycle): Service {
+export function createService(config: Config, deps: ServiceDeps): Service {
+  const { logger, lifecycle, sql } = deps;
   const app = createApp({
     logger,
+    // A lost database connection is a 503 with Retry-After, a constraint a 409/422.
+    errorMappers: [toSqlError],
     trustProxy: config.http.trustProxy !== false,
     deadlineMs: config.http.requestDeadlineMs,
     uploadDir: join(resolve(config.dataDir), 'uploads'),
@@ -57,7 +71,9 @@ export function createService(config: Config, logger: Logger, lifecycle: Lifecyc
   const readiness = new ReadinessChecks(() =>
     lifecycle.stopping ? 'stopping' : lifecycle.ready ? 'ready' : 'starting',
   );
+  readiness.add('database', (signal) => sql.ping(signal));
   registerHealthRoutes(app, readiness);
+  registerCatalogRoutes(app, createCatalogService({ sql }));
   registerApiDocs(
     app,
     {

@@ -3,8 +3,14 @@
 // modules add their registry here.
 
 import { httpErrors, type ErrorRegistry } from './http/errors.ts';
+import { catalogErrors } from './modules/catalog/errors.ts';
+import { sqlErrors } from './platform/sql/sql-errors.ts';
 
 export const errorCatalog: readonly {
   readonly module: string;
   readonly registry: ErrorRegistry;
-}[] = [{ module: 'http', registry: httpErrors }];
+}[] = [
+  { module: 'http', registry: httpErrors },
+  { module: 'sql', registry: sqlErrors },
+  { module: 'catalog', registry: catalogErrors },
+];

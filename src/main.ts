@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { createService } from './app.ts';
+import { prepareDatabase } from './db/prepare.ts';
 import { startServer } from './http/server.ts';
 import { ConfigError, isPrintConfigRequested, loadConfig, printConfig } from './platform/config.ts';
 import type { Config } from './platform/config.ts';
@@ -46,7 +47,8 @@ async function main(): Promise<void> {
 }
 
 async function serve(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<void> {
-  const { app } = createService(config, logger, lifecycle);
+  const sql = await prepareDatabase(config, logger, lifecycle);
+  const { app } = createService(config, { logger, lifecycle, sql });
   lifecycle.add({
     name: 'http-app',
     close: () => {

@@ -191,6 +191,23 @@ const configShape = {
   }),
   database: group({
     url: setting('DATABASE_URL', url(['postgres:', 'postgresql:']).optional(), { secret: true }),
+    replicaUrls: setting(
+      'DATABASE_REPLICA_URLS',
+      commaList(url(['postgres:', 'postgresql:'])).default([]),
+      { secret: true },
+    ),
+    poolSize: setting('DATABASE_POOL_SIZE', integer(1, 1000).default(10)),
+    acquireTimeoutMs: setting('DATABASE_ACQUIRE_TIMEOUT_MS', integer(1, HOUR).default(5 * SECOND)),
+    idleTimeoutMs: setting('DATABASE_IDLE_TIMEOUT_MS', integer(1, HOUR).default(30 * SECOND)),
+    maxLifetimeSeconds: setting('DATABASE_MAX_LIFETIME_S', integer(1, 86_400).default(1800)),
+    statementTimeoutMs: setting(
+      'DATABASE_STATEMENT_TIMEOUT_MS',
+      integer(0, HOUR).default(15 * SECOND),
+    ),
+    // No static default: on in development and test, opt-in in production.
+    migrateOnStart: setting('MIGRATE_ON_START', boolean().optional()),
+    // No static default: seed an empty database in development only.
+    seedOnStart: setting('SEED_ON_START', boolean().optional()),
   }),
   redis: group({
     url: setting('REDIS_URL', url(['redis:', 'rediss:']).optional(), { secret: true }),
@@ -306,8 +323,17 @@ function withCrossFieldRules(schema: typeof baseSchema): typeof baseSchema {
 function applyDerivedDefaults(settings: ParsedSettings) {
   // Containers must bind every interface to be reachable; a laptop should not
   // expose a development server to the local network.
-  const host = settings.http.host ?? (settings.nodeEnv === 'production' ? '0.0.0.0' : '127.0.0.1');
-  return { ...settings, http: { ...settings.http, host } };
+  const production = settings.nodeEnv === 'production';
+  const host = settings.http.host ?? (production ? '0.0.0.0' : '127.0.0.1');
+  // Production migrations are a release step (`npm run migrate`), not a side
+  // effect of every instance starting; development just wants a working schema.
+  const migrateOnStart = settings.database.migrateOnStart ?? !production;
+  const seedOnStart = settings.database.seedOnStart ?? settings.nodeEnv === 'development';
+  return {
+    ...settings,
+    http: { ...settings.http, host },
+    database: { ...settings.database, migrateOnStart, seedOnStart },
+  };
 }
 
 export const configSchema = withCrossFieldRules(baseSchema).transform(applyDerivedDefaults);

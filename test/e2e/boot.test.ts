@@ -11,13 +11,16 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { DEV_CERT_FILE } from '../../src/platform/dev-cert.ts';
 import { h2Request, httpRequest } from '../support/clients.ts';
+import { preparePgliteDataDir } from '../support/database.ts';
 import { listeningUrl, spawnMain, type MainProcess } from '../support/process.ts';
 
 const TEST_TIMEOUT_MS = 30_000;
 
-async function dataDir(t: TestContext): Promise<string> {
+/** A data directory holding a migrated, seeded database, so boots skip initdb. */
+async function dataDir(t: TestContext, fresh = false): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'throughline-boot-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
+  if (!fresh) await preparePgliteDataDir(dir);
   return dir;
 }
 
@@ -165,6 +168,32 @@ test(
     const report = JSON.parse(ready.body) as { checks: { lifecycle: { error: string } } };
     assert.equal(report.checks.lifecycle.error, 'stopping');
     assert.equal((await httpRequest(url, { path: '/livez' })).status, 200);
+    assert.deepEqual(await main.exited, { code: 0, signal: null });
+  },
+);
+
+test(
+  'a fresh data directory gets the embedded database, the schema and the demo data',
+  { timeout: 120_000 },
+  async (t) => {
+    const main = run(t, { ...baseEnv(await dataDir(t, true)), NODE_ENV: 'development' });
+    const url = await listeningUrl(main);
+    const messages = main.logs.map((record) => record.msg);
+    assert.ok(messages.includes('demo data loaded'), messages.join(' | '));
+    assert.ok(
+      messages.some((m) => m.startsWith('demo admin account (development only): admin@')),
+      'the demo admin credentials are printed in development',
+    );
+    const product = await httpRequest(url, { path: '/api/v1/products/1' });
+    assert.equal(product.status, 200, product.body);
+    const body = JSON.parse(product.body) as { id: string; price: { amount: number } };
+    assert.equal(body.id, '1');
+    assert.equal(typeof body.price.amount, 'number');
+    const ready = JSON.parse((await httpRequest(url, { path: '/readyz' })).body) as {
+      checks: Record<string, { status: string }>;
+    };
+    assert.equal(ready.checks.database?.status, 'ok');
+    main.child.kill('SIGTERM');
     assert.deepEqual(await main.exited, { code: 0, signal: null });
   },
 );

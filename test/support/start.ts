@@ -14,6 +14,9 @@ import { loadConfig } from '../../src/platform/config.ts';
 import { ensureDevCertificate } from '../../src/platform/dev-cert.ts';
 import { Lifecycle } from '../../src/platform/lifecycle.ts';
 import { createLogger, type Logger } from '../../src/platform/logger.ts';
+import { openTestDatabase } from './database.ts';
+import type { Database } from '../../src/db/schema.ts';
+import type { SqlDatabase } from '../../src/ports/sql.ts';
 
 export interface LogRecord {
   readonly level: string;
@@ -126,6 +129,10 @@ export interface ServiceOptions {
   readonly env?: Readonly<Record<string, string>>;
   readonly tls?: boolean;
   readonly logger?: Logger;
+  /** The database to serve from; default: a private seeded PGlite copy, closed with the service. */
+  readonly sql?: SqlDatabase<Database>;
+  /** Registers extra (test-only) routes before the app starts serving. */
+  readonly setup?: (app: App) => void;
 }
 
 /** The real service (createService from the composition root) behind a real listener. */
@@ -137,7 +144,10 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
   });
   const logger = options.logger ?? silentLogger();
   const lifecycle = new Lifecycle(logger);
-  const { app } = createService(config, logger, lifecycle);
+  const database = options.sql === undefined ? await openTestDatabase() : undefined;
+  const sql = options.sql ?? database!.sql;
+  const { app } = createService(config, { logger, lifecycle, sql });
+  options.setup?.(app);
   const tls = options.tls === true ? await devCertificate() : undefined;
   const server = await startServer(app.handler, {
     host: '127.0.0.1',
@@ -161,6 +171,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
       app.startDraining();
       await server.close(graceMs);
       app.close();
+      await database?.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

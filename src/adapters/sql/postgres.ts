@@ -1,0 +1,53 @@
+// The server engine: PostgreSQL over node-postgres, one pool for the primary
+// and one per read replica (postgres-pool.ts).
+import { Kysely, PostgresDialect } from 'kysely';
+import type { Logger } from '../../platform/logger.ts';
+import type { SqlDatabase } from '../../ports/sql.ts';
+import { assembleSqlDatabase } from '../../platform/sql/sql-database.ts';
+import { guardDialect } from '../../platform/sql/transaction-scope.ts';
+import { createPool, type PoolSettings } from './postgres-pool.ts';
+
+export interface PostgresDatabaseOptions {
+  /** postgres://user:password@host:port/database?sslmode=… */
+  readonly url: string;
+  /** Connections per pool (primary, and each replica). Default 10. */
+  readonly poolSize?: number;
+  /** How long a query waits for a free connection before SQL_UNAVAILABLE. Default 5000. */
+  readonly acquireTimeoutMs?: number;
+  /** Idle connections are closed after this long. Default 30000. */
+  readonly idleTimeoutMs?: number;
+  /**
+   * Connections are retired after this age (when idle), so pools rebalance
+   * after a failover and server-side memory does not creep. Default 1800.
+   */
+  readonly maxLifetimeSeconds?: number;
+  /** Server-side statement_timeout for every session. Default 15000; 0 disables. */
+  readonly statementTimeoutMs?: number;
+  /** Shown in pg_stat_activity. Default 'throughline'. */
+  readonly applicationName?: string;
+  /** Read replicas served round-robin by `reader`. */
+  readonly replicaUrls?: readonly string[];
+  readonly logger?: Logger;
+}
+
+export function createPostgresDatabase<DB>(options: PostgresDatabaseOptions): SqlDatabase<DB> {
+  const owner = {};
+  const settings = (url: string, role: string): PoolSettings => ({
+    url,
+    role,
+    poolSize: options.poolSize ?? 10,
+    acquireTimeoutMs: options.acquireTimeoutMs ?? 5000,
+    idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
+    maxLifetimeSeconds: options.maxLifetimeSeconds ?? 1800,
+    statementTimeoutMs: options.statementTimeoutMs ?? 15_000,
+    applicationName: options.applicationName ?? 'throughline',
+    logger: options.logger,
+  });
+  const handle = (url: string, role: string) =>
+    new Kysely<DB>({
+      dialect: guardDialect(new PostgresDialect({ pool: createPool(settings(url, role)) }), owner),
+    });
+  const primary = handle(options.url, 'primary');
+  const replicas = (options.replicaUrls ?? []).map((url, index) => handle(url, `replica-${index}`));
+  return assembleSqlDatabase({ engine: 'postgres', owner, primary, replicas });
+}

@@ -1,0 +1,45 @@
+// Start-up for the database: open the configured engine, register it for
+// shutdown (it closes after the HTTP server, which was opened later), apply
+// migrations when configured to, and load the demo data into an empty
+// development database.
+
+import type { Config } from '../platform/config.ts';
+import type { Lifecycle } from '../platform/lifecycle.ts';
+import type { Logger } from '../platform/logger.ts';
+import { migrate } from '../platform/sql/migrator.ts';
+import type { SqlDatabase } from '../ports/sql.ts';
+import { MIGRATIONS_DIR, openDatabase } from './open-database.ts';
+import type { Database } from './schema.ts';
+import { DEMO_ACCOUNTS, isDatabaseEmpty, seedDemoData } from './seed.ts';
+
+export async function prepareDatabase(
+  config: Config,
+  logger: Logger,
+  lifecycle: Lifecycle,
+): Promise<SqlDatabase<Database>> {
+  const started = performance.now();
+  const { sql, target } = await openDatabase(config, logger);
+  lifecycle.add({ name: 'database', close: () => sql.close() });
+  logger.info(
+    { engine: sql.engine, target, ms: Math.round(performance.now() - started) },
+    'database open',
+  );
+  if (config.database.migrateOnStart) {
+    await migrate(sql, { dir: MIGRATIONS_DIR, logger });
+  }
+  if (config.database.seedOnStart && (await isDatabaseEmpty(sql.db))) {
+    const seeded = performance.now();
+    const counts = await seedDemoData(
+      sql,
+      config.security.pepper === undefined ? {} : { pepper: config.security.pepper },
+    );
+    logger.info({ ...counts, ms: Math.round(performance.now() - seeded) }, 'demo data loaded');
+    if (config.nodeEnv === 'development') {
+      // Demo credentials only ever appear in development logs.
+      // (Not as a `password` field: the logger redacts those, rightly.)
+      const { email, password } = DEMO_ACCOUNTS.admin;
+      logger.info(`demo admin account (development only): ${email} / ${password}`);
+    }
+  }
+  return sql;
+}

@@ -1,0 +1,141 @@
+// Losing the database, for real: a connection killed under a running request
+// (pg_terminate_backend) gives the client 503 + Retry-After and the next
+// request succeeds; a database that goes away (a TCP proxy we cut) fails
+// readiness, and readiness recovers by itself when it comes back.
+
+import assert from 'node:assert/strict';
+import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { sql } from 'kysely';
+import { createPostgresDatabase } from '../../src/adapters/sql/postgres.ts';
+import type { Database } from '../../src/db/schema.ts';
+import { withDatabaseName } from '../../src/platform/sql/database-url.ts';
+import { ENGINES, type EngineDatabase } from '../support/engines.ts';
+import { startService } from '../support/start.ts';
+
+const postgres = ENGINES.find((engine) => engine.name === 'postgres')!;
+
+describe('database outages on PostgreSQL', { skip: postgres.skip }, () => {
+  let database: EngineDatabase;
+
+  before(async () => {
+    database = await postgres.open();
+  });
+
+  after(() => database.close());
+
+  test('a connection killed under a running request: 503 with Retry-After, then recovery', async () => {
+    const service = await startService({
+      sql: database.sql,
+      setup(app) {
+        app.get(
+          '/test/slow-query',
+          async () => {
+            await sql`select pg_sleep(30)`.execute(database.sql.db);
+            return { finished: true };
+          },
+          { auth: 'public' },
+        );
+      },
+    });
+    try {
+      const pending = fetch(`${service.url}/test/slow-query`);
+      // Wait (by polling the server's own view, not by sleeping a guess) until the query runs.
+      let pid: unknown;
+      for (let attempt = 0; attempt < 200 && pid === undefined; attempt++) {
+        const rows = await database.fresh!.admin(
+          `select pid from pg_stat_activity
+           where datname = $1 and state = 'active' and query like '%pg_sleep(30)%'`,
+          [database.fresh!.name],
+        );
+        pid = rows[0]?.pid;
+        if (pid === undefined) await delay(25);
+      }
+      assert.ok(pid !== undefined, 'the slow query never showed up in pg_stat_activity');
+      await database.fresh!.admin('select pg_terminate_backend($1)', [pid]);
+
+      const res = await pending;
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get('retry-after'), '1');
+      const problem = (await res.json()) as { code: string; detail?: string };
+      assert.equal(problem.code, 'SQL_UNAVAILABLE');
+      assert.doesNotMatch(JSON.stringify(problem), /terminat|pg_sleep|postgres:/i);
+
+      const next = await fetch(`${service.url}/api/v1/products/1`);
+      assert.equal(next.status, 200);
+    } finally {
+      await service.close();
+    }
+  });
+
+  test('readiness fails while the database is unreachable and recovers on its own', async () => {
+    const proxy = await startProxy(new URL(database.fresh!.url));
+    const sqlViaProxy = createPostgresDatabase<Database>({
+      url: withDatabaseName(`postgres://postgres@127.0.0.1:${proxy.port}/x`, database.fresh!.name),
+      poolSize: 2,
+      acquireTimeoutMs: 1000,
+    });
+    const service = await startService({ sql: sqlViaProxy });
+    try {
+      const ready = async () => (await fetch(`${service.url}/readyz`)).status;
+      assert.equal(await ready(), 200);
+
+      proxy.cut();
+      assert.equal(await ready(), 503);
+      const down = (await (await fetch(`${service.url}/readyz`)).json()) as {
+        checks: { database: { status: string } };
+      };
+      assert.equal(down.checks.database.status, 'failing');
+      const read = await fetch(`${service.url}/api/v1/products/1`);
+      assert.equal(read.status, 503);
+      assert.equal(read.headers.get('retry-after'), '1');
+
+      proxy.restore();
+      assert.equal(await ready(), 200);
+      assert.equal((await fetch(`${service.url}/api/v1/products/1`)).status, 200);
+    } finally {
+      await service.close();
+      await sqlViaProxy.close();
+      await proxy.close();
+    }
+  });
+});
+
+/** A TCP proxy to the database that can refuse and drop every connection, then heal. */
+async function startProxy(target: URL) {
+  const sockets = new Set<Socket>();
+  let down = false;
+  const server: Server = createServer((client) => {
+    if (down) {
+      client.destroy();
+      return;
+    }
+    const upstream = new Socket();
+    upstream.connect(Number(target.port || 5432), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    cut() {
+      down = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    restore() {
+      down = false;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}

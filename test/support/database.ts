@@ -1,0 +1,85 @@
+// Databases for tests. Booting PGlite on an empty directory runs initdb,
+// which takes seconds; booting on an existing data directory takes well under
+// one. So the first test process that needs a database builds a migrated
+// template directory (keyed by the migrations' contents) and every test copies
+// it. Concurrent builders race safely: each builds in its own directory and
+// the first rename wins.
+
+import { createHash } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
+import { MIGRATIONS_DIR } from '../../src/db/open-database.ts';
+import type { Database } from '../../src/db/schema.ts';
+import { seedDemoData, type SeedSize } from '../../src/db/seed.ts';
+import { migrate } from '../../src/platform/sql/migrator.ts';
+import type { SqlDatabase } from '../../src/ports/sql.ts';
+
+const TEMPLATE_ROOT = join(tmpdir(), 'throughline-pglite-templates');
+
+/** A small, fast demo data set for tests that need rows but not 10,000 products. */
+export const TEST_SEED_SIZE: SeedSize = { products: 200, customers: 5, orders: 20 };
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function migrationsKey(): Promise<string> {
+  const hash = createHash('sha256');
+  for (const name of (await readdir(MIGRATIONS_DIR)).sort()) {
+    hash.update(name).update(await readFile(join(MIGRATIONS_DIR, name)));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** A migrated (and optionally seeded) PGlite data directory to copy from. */
+export async function pgliteTemplate(seeded: boolean): Promise<string> {
+  const dir = join(TEMPLATE_ROOT, `${await migrationsKey()}${seeded ? '-seeded' : ''}`);
+  if (await exists(join(dir, 'PG_VERSION'))) return dir;
+  await mkdir(TEMPLATE_ROOT, { recursive: true });
+  const building = await mkdtemp(join(TEMPLATE_ROOT, 'build-'));
+  const sql = await createPgliteDatabase<Database>({ dataDir: building });
+  try {
+    await migrate(sql, { dir: MIGRATIONS_DIR });
+    if (seeded) await seedDemoData(sql, { size: TEST_SEED_SIZE });
+  } finally {
+    await sql.close();
+  }
+  try {
+    await rename(building, dir);
+  } catch {
+    // Another process finished first; its template is identical.
+    await rm(building, { recursive: true, force: true });
+  }
+  return dir;
+}
+
+/** Copies the template into `dataDir/pglite`, as the service lays it out. */
+export async function preparePgliteDataDir(dataDir: string, seeded = true): Promise<void> {
+  await cp(await pgliteTemplate(seeded), join(dataDir, 'pglite'), { recursive: true });
+}
+
+export interface TestDatabase {
+  readonly sql: SqlDatabase<Database>;
+  close(): Promise<void>;
+}
+
+/** A private, migrated PGlite database (seeded with TEST_SEED_SIZE unless told not to). */
+export async function openTestDatabase(options: { seeded?: boolean } = {}): Promise<TestDatabase> {
+  const dir = await mkdtemp(join(tmpdir(), 'throughline-db-'));
+  await cp(await pgliteTemplate(options.seeded ?? true), dir, { recursive: true });
+  const sql = await createPgliteDatabase<Database>({ dataDir: dir });
+  return {
+    sql,
+    async close() {
+      await sql.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -37,7 +37,10 @@ async function main(command: string | undefined): Promise<number> {
     destination: process.stderr,
   });
   // The same configuration as the service (env, CONFIG_FILE, *_FILE secrets).
-  const { sql: database, target } = await openDatabase(loadConfig({ argv: [], env: process.env }), logger);
+  const { sql: database, target } = await openDatabase(
+    loadConfig({ argv: [], env: process.env }),
+    logger,
+  );
   try {
     process.stdout.write(`database: ${target}\n`);
     if (command === undefined) {

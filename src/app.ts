@@ -16,6 +16,19 @@ import { createSecurityHeaders } from './http/security-headers.ts';
 import { ReadinessChecks } from './modules/health/readiness.ts';
 import { registerHealthRoutes } from './modules/health/routes.ts';
 import type { Database } from './db/schema.ts';
+import type { JsonObject } from './modules/audit/chain.ts';
+import { registerAuditRoutes } from './modules/audit/routes.ts';
+import { createAuditService } from './modules/audit/service.ts';
+import { bearerAuthentication } from './modules/auth/authenticate.ts';
+import type { AuditSink } from './modules/auth/ports.ts';
+import { registerAuthRoutes } from './modules/auth/routes.ts';
+import { createAuthService } from './modules/auth/service.ts';
+import { DEFAULT_THROTTLE } from './modules/auth/throttle.ts';
+import { jwksDocument } from './modules/auth/tokens/jwks.ts';
+import type { KeyRing } from './modules/auth/tokens/signing-keys.ts';
+import { createAccessTokenService } from './modules/auth/tokens/token-service.ts';
+import { registerUsersRoutes } from './modules/users/routes.ts';
+import { createUsersService } from './modules/users/service.ts';
 import { createCatalogService } from './modules/catalog/service.ts';
 import { registerCatalogRoutes } from './modules/catalog/routes.ts';
 import type { Config } from './platform/config.ts';
@@ -27,6 +40,8 @@ export interface ServiceDeps {
   readonly logger: Logger;
   readonly lifecycle: Lifecycle;
   readonly sql: SqlDatabase<Database>;
+  /** Access-token signing keys (see modules/auth/keys.ts). */
+  readonly keys: KeyRing;
 }
 
 export interface Service {
@@ -37,7 +52,7 @@ export interface Service {
 export const SERVICE_VERSION = '0.1.0';
 
 export function createService(config: Config, deps: ServiceDeps): Service {
-  const { logger, lifecycle, sql } = deps;
+  const { logger, lifecycle, sql, keys } = deps;
   const app = createApp({
     logger,
     // A lost database connection is a 503 with Retry-After, a constraint a 409/422.
@@ -63,7 +78,13 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     csp: { directives: { 'style-src': ["'self'", "'unsafe-inline'"] } },
   });
 
-  app.use(accessLog(), securityHeaders(security), compression());
+  const tokens = createAccessTokenService({
+    ring: keys,
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+    ttlSeconds: config.auth.accessTokenTtlSeconds,
+  });
+  app.use(accessLog(), securityHeaders(security), compression(), bearerAuthentication(tokens));
   if (config.cors.origins.length > 0) {
     app.use(cors({ origins: config.cors.origins, credentials: config.cors.credentials }));
   }
@@ -74,6 +95,31 @@ export function createService(config: Config, deps: ServiceDeps): Service {
   readiness.add('database', (signal) => sql.ping(signal));
   registerHealthRoutes(app, readiness);
   registerCatalogRoutes(app, createCatalogService({ sql }));
+
+  const auditLog = createAuditService({ sql });
+  const audit: AuditSink = {
+    async record(entry) {
+      await auditLog.record({ ...entry, details: entry.details as JsonObject | undefined });
+    },
+  };
+  const pepper = config.security.pepper;
+  const users = createUsersService({ sql, audit, pepper });
+  const auth = createAuthService({
+    sql,
+    tokens,
+    audit,
+    pepper,
+    refreshTtlSeconds: config.auth.refreshTokenTtlSeconds,
+    throttle: {
+      ...DEFAULT_THROTTLE,
+      freeFailures: config.auth.loginFreeFailures,
+      baseLockMs: config.auth.loginLockBaseMs,
+      maxLockMs: config.auth.loginLockMaxMs,
+    },
+  });
+  registerAuthRoutes(app, { auth, users, jwks: () => jwksDocument(keys, new Date()) });
+  registerUsersRoutes(app, users);
+  registerAuditRoutes(app, auditLog);
   registerApiDocs(
     app,
     {

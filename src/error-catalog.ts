@@ -3,7 +3,10 @@
 // modules add their registry here.
 
 import { httpErrors, type ErrorRegistry } from './http/errors.ts';
+import { authErrors } from './modules/auth/errors.ts';
+import { tokenErrors } from './modules/auth/tokens/token-errors.ts';
 import { catalogErrors } from './modules/catalog/errors.ts';
+import { usersErrors } from './modules/users/errors.ts';
 import { sqlErrors } from './platform/sql/sql-errors.ts';
 
 export const errorCatalog: readonly {
@@ -13,4 +16,6 @@ export const errorCatalog: readonly {
   { module: 'http', registry: httpErrors },
   { module: 'sql', registry: sqlErrors },
   { module: 'catalog', registry: catalogErrors },
+  { module: 'users', registry: usersErrors },
+  { module: 'auth', registry: { ...authErrors, ...tokenErrors } },
 ];

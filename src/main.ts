@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { createService } from './app.ts';
 import { prepareDatabase } from './db/prepare.ts';
+import { loadKeyRing } from './modules/auth/keys.ts';
 import { startServer } from './http/server.ts';
 import { ConfigError, isPrintConfigRequested, loadConfig, printConfig } from './platform/config.ts';
 import type { Config } from './platform/config.ts';
@@ -48,7 +49,8 @@ async function main(): Promise<void> {
 
 async function serve(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<void> {
   const sql = await prepareDatabase(config, logger, lifecycle);
-  const { app } = createService(config, { logger, lifecycle, sql });
+  const keys = await loadKeyRing(config, logger);
+  const { app } = createService(config, { logger, lifecycle, sql, keys });
   lifecycle.add({
     name: 'http-app',
     close: () => {

@@ -20,6 +20,25 @@ export interface UsersTable {
   email_verified_at: Date | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  deleted_at: Date | null;
+}
+
+export interface RefreshTokensTable {
+  id: Id;
+  family_id: string;
+  user_id: Ref;
+  token_hash: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  expires_at: Date;
+  used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  last_failure_at: Date;
+  locked_until: Date | null;
 }
 
 export interface CategoriesTable {
@@ -69,6 +88,26 @@ export interface OrderItemsTable {
   unit_amount: number;
 }
 
+/**
+ * Append-only (a trigger refuses UPDATE, DELETE and TRUNCATE), so nothing is
+ * updatable; rows are written by modules/audit/repo.ts with raw SQL because
+ * the id is chosen before the insert (`overriding system value`).
+ */
+export interface AuditLogTable {
+  id: ColumnType<string, string, never>;
+  occurred_at: ColumnType<Date, Date, never>;
+  actor_id: ColumnType<string | null, string | null, never>;
+  actor_ip: ColumnType<string | null, string | null, never>;
+  action: ColumnType<string, string, never>;
+  target_type: ColumnType<string | null, string | null, never>;
+  target_id: ColumnType<string | null, string | null, never>;
+  outcome: ColumnType<'success' | 'failure' | 'denied', 'success' | 'failure' | 'denied', never>;
+  /** jsonb, always an object; written as JSON text. */
+  details: ColumnType<Record<string, unknown>, string, never>;
+  prev_hash: ColumnType<string, string, never>;
+  hash: ColumnType<string, string, never>;
+}
+
 export interface Database {
   users: UsersTable;
   categories: CategoriesTable;
@@ -76,4 +115,7 @@ export interface Database {
   products: ProductsTable;
   orders: OrdersTable;
   order_items: OrderItemsTable;
+  refresh_tokens: RefreshTokensTable;
+  login_throttle: LoginThrottleTable;
+  audit_log: AuditLogTable;
 }

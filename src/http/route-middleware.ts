@@ -18,8 +18,15 @@ export function bodyParsingMiddleware(
   const accepts = route.accepts ?? (route.schema?.body !== undefined ? ['json'] : undefined);
   if (accepts === undefined || accepts.length === 0) return undefined;
   const merged: BodyLimits = { ...limits, ...route.bodyLimits };
+  // Small bodies are bounded by the server's requestTimeout and end with the
+  // client; only uploads, which can run long, listen to the deadline signal
+  // (creating one costs an AbortController and a listener per request).
+  const watchDeadline = accepts.includes('multipart');
   return middleware('body-parser', 'bodyParsing', async (c, next) => {
-    const parsed = await parseBody(c.req, accepts, merged, { tmpDir, signal: c.signal });
+    const parsed = await parseBody(c.req, accepts, merged, {
+      tmpDir,
+      ...(watchDeadline ? { signal: c.signal } : {}),
+    });
     switch (parsed.kind) {
       case 'none':
         break;

@@ -212,6 +212,24 @@ const configShape = {
   redis: group({
     url: setting('REDIS_URL', url(['redis:', 'rediss:']).optional(), { secret: true }),
   }),
+  auth: group({
+    issuer: setting('JWT_ISSUER', z.string().min(1).default('throughline')),
+    audience: setting('JWT_AUDIENCE', z.string().min(1).default('throughline-api')),
+    accessTokenTtlSeconds: setting('ACCESS_TOKEN_TTL_S', integer(60, 3600).default(900)),
+    refreshTokenTtlSeconds: setting(
+      'REFRESH_TOKEN_TTL_S',
+      integer(300, 400 * 86_400).default(30 * 86_400),
+    ),
+    // Private signing keys (a JSON array of Ed25519 JWKs, first = current).
+    // Required in production; development generates and keeps one in DATA_DIR/keys.
+    signingKeys: setting('JWT_SIGNING_KEYS', z.string().min(2).optional(), { secret: true }),
+    loginFreeFailures: setting('LOGIN_MAX_FAILURES', integer(1, 100).default(5)),
+    loginLockBaseMs: setting('LOGIN_LOCK_BASE_MS', integer(1000, HOUR).default(30 * SECOND)),
+    loginLockMaxMs: setting(
+      'LOGIN_LOCK_MAX_MS',
+      integer(1000, 24 * HOUR).default(15 * 60 * SECOND),
+    ),
+  }),
   security: group({
     pepper: setting('SECRET_PEPPER', z.string().min(16, { error: MIN_16 }).optional(), {
       secret: true,
@@ -234,6 +252,16 @@ interface CrossFieldRule {
 }
 
 const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
+  {
+    // Generated signing keys live on one machine's disk: fine for development,
+    // wrong for a fleet, where every instance must verify every other's tokens.
+    reads: ['nodeEnv', 'auth.signingKeys'],
+    reports: 'auth.signingKeys',
+    violation: ({ nodeEnv, auth }) =>
+      nodeEnv === 'production' && auth.signingKeys === undefined
+        ? 'JWT_SIGNING_KEYS is required in production (a JSON array of Ed25519 private JWKs)'
+        : undefined,
+  },
   {
     // Node refuses headersTimeout > requestTimeout; equal would make the
     // headers limit meaningless.

@@ -57,8 +57,19 @@ describe('loadConfig', () => {
   });
 
   test('binds all interfaces by default in production', () => {
-    assert.equal(load({ env: { NODE_ENV: 'production' } }).http.host, '0.0.0.0');
-    assert.equal(load({ env: { NODE_ENV: 'production', HOST: '::1' } }).http.host, '::1');
+    const production = { NODE_ENV: 'production', JWT_SIGNING_KEYS: '[{"kid":"k"}]' };
+    assert.equal(load({ env: production }).http.host, '0.0.0.0');
+    assert.equal(load({ env: { ...production, HOST: '::1' } }).http.host, '::1');
+  });
+
+  test('production requires signing keys and does not migrate or seed on start', () => {
+    assert.throws(() => load({ env: { NODE_ENV: 'production' } }), /JWT_SIGNING_KEYS/);
+    const config = load({ env: { NODE_ENV: 'production', JWT_SIGNING_KEYS: '[{"kid":"k"}]' } });
+    assert.equal(config.database.migrateOnStart, false);
+    assert.equal(config.database.seedOnStart, false);
+    const development = load({ env: { NODE_ENV: 'development' } });
+    assert.equal(development.database.migrateOnStart, true);
+    assert.equal(development.database.seedOnStart, true);
   });
 
   test('precedence is default < file < env < flag for the same key', () => {

@@ -15,6 +15,7 @@ import { ensureDevCertificate } from '../../src/platform/dev-cert.ts';
 import { Lifecycle } from '../../src/platform/lifecycle.ts';
 import { createLogger, type Logger } from '../../src/platform/logger.ts';
 import { openTestDatabase } from './database.ts';
+import { loadKeyRing } from '../../src/modules/auth/keys.ts';
 import type { Database } from '../../src/db/schema.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
 
@@ -146,7 +147,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
   const lifecycle = new Lifecycle(logger);
   const database = options.sql === undefined ? await openTestDatabase() : undefined;
   const sql = options.sql ?? database!.sql;
-  const { app } = createService(config, { logger, lifecycle, sql });
+  const keys = await loadKeyRing(config, logger);
+  const { app } = createService(config, { logger, lifecycle, sql, keys });
   options.setup?.(app);
   const tls = options.tls === true ? await devCertificate() : undefined;
   const server = await startServer(app.handler, {

@@ -1,0 +1,81 @@
+// The audit log's shapes: what callers record, what comes back, how to page.
+// 64-bit ids travel as strings, timestamps as ISO-8601 UTC.
+
+import { z } from 'zod';
+import type { JsonObject } from './chain.ts';
+
+export const auditOutcome = z.enum(['success', 'failure', 'denied']);
+export type AuditOutcome = z.infer<typeof auditOutcome>;
+
+const label = z.string().min(1).max(200);
+
+/**
+ * `details` must be a JSON object of plain JSON values: it is hashed as
+ * canonical JSON before it is stored, and anything jsonb would store
+ * differently (undefined members, NaN, Dates) would break verification.
+ */
+export const auditDetails = z
+  .record(z.string(), z.json())
+  .transform((value) => value as JsonObject);
+
+export const auditEntryInput = z.strictObject({
+  /** Dot-separated verb, e.g. `auth.login` or `users.role_changed`. */
+  action: label,
+  outcome: auditOutcome,
+  actorId: label.nullish(),
+  actorIp: z.string().max(100).nullish(),
+  targetType: label.nullish(),
+  targetId: label.nullish(),
+  details: auditDetails.optional(),
+  /** Default: the database clock when the entry is appended (millisecond precision). */
+  occurredAt: z.date().optional(),
+});
+
+export type AuditEntryInput = z.input<typeof auditEntryInput>;
+
+export const auditEntry = z
+  .strictObject({
+    id: z.string(),
+    occurredAt: z.iso.datetime(),
+    actorId: z.string().nullable(),
+    actorIp: z.string().nullable(),
+    action: z.string(),
+    targetType: z.string().nullable(),
+    targetId: z.string().nullable(),
+    outcome: auditOutcome,
+    details: z.record(z.string(), z.json()),
+    hash: z.string(),
+  })
+  .meta({ id: 'AuditEntry' });
+
+export interface AuditEntry {
+  readonly id: string;
+  readonly occurredAt: string;
+  readonly actorId: string | null;
+  readonly actorIp: string | null;
+  readonly action: string;
+  readonly targetType: string | null;
+  readonly targetId: string | null;
+  readonly outcome: AuditOutcome;
+  readonly details: JsonObject;
+  readonly hash: string;
+}
+
+export const auditListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** Keyset cursor: only entries with a smaller id (the previous page's `nextBefore`). */
+  before: z
+    .string()
+    .regex(/^[1-9]\d{0,18}$/)
+    .optional(),
+  action: label.optional(),
+});
+
+export type AuditListQuery = z.input<typeof auditListQuery>;
+
+export interface AuditPage {
+  /** Newest first. */
+  readonly entries: readonly AuditEntry[];
+  /** Pass as `before` for the next page; undefined on the last page. */
+  readonly nextBefore: string | undefined;
+}

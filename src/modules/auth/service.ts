@@ -1,0 +1,214 @@
+// Login, refresh-token rotation with reuse detection, logout. HTTP-free: the
+// routes translate requests into these calls and results into responses.
+
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import argon2 from 'argon2';
+import type { Database } from '../../db/schema.ts';
+import type { SqlDatabase } from '../../ports/sql.ts';
+import { findCredentialsByEmail, findUserById, updatePasswordHash } from '../users/repo.ts';
+import { hashPassword, PASSWORD_HASH_PARAMETERS, verifyPassword } from '../users/passwords.ts';
+import type { User } from '../users/schemas.ts';
+import { authError } from './errors.ts';
+import type { AccessTokens, AuditSink } from './ports.ts';
+import { permissionsOf } from './rbac.ts';
+import {
+  findRefreshTokenForUpdate,
+  insertRefreshToken,
+  markRefreshTokenUsed,
+  revokeFamily,
+} from './refresh-repo.ts';
+import { clearFailures, lockedUntil, recordFailure, type ThrottlePolicy } from './throttle.ts';
+
+export interface TokenPair {
+  readonly accessToken: string;
+  readonly tokenType: 'Bearer';
+  readonly expiresIn: number;
+  readonly refreshToken: string;
+  readonly refreshExpiresIn: number;
+}
+
+export interface AuthServiceDeps {
+  readonly sql: SqlDatabase<Database>;
+  readonly tokens: AccessTokens;
+  readonly audit: AuditSink;
+  readonly throttle: ThrottlePolicy;
+  readonly refreshTtlSeconds: number;
+  readonly pepper?: string | undefined;
+  readonly now?: () => Date;
+}
+
+export interface AuthService {
+  login(input: { email: string; password: string; ip: string }): Promise<TokenPair>;
+  refresh(input: { refreshToken: string; ip: string }): Promise<TokenPair>;
+  logout(input: { sessionId: string; userId: string; ip: string }): Promise<void>;
+}
+
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function createAuthService(deps: AuthServiceDeps): AuthService {
+  const now = deps.now ?? (() => new Date());
+  const { sql, audit } = deps;
+  // Verifying against this when the email is unknown makes both paths cost
+  // one argon2 verification, so response time does not reveal which it was.
+  const dummyHash = hashPassword(randomUUID(), deps.pepper);
+
+  async function startSession(user: User, familyId: string = randomUUID()): Promise<TokenPair> {
+    const issuedAt = now();
+    const refreshToken = `rt_${randomBytes(32).toString('base64url')}`;
+    await insertRefreshToken(sql.db, {
+      familyId,
+      userId: user.id,
+      tokenHash: hashRefreshToken(refreshToken),
+      createdAt: issuedAt,
+      expiresAt: new Date(issuedAt.getTime() + deps.refreshTtlSeconds * 1000),
+    });
+    return tokenPair(user, familyId, refreshToken);
+  }
+
+  async function tokenPair(user: User, familyId: string, refreshToken: string): Promise<TokenPair> {
+    const access = await deps.tokens.issue({
+      sub: user.id,
+      role: user.role,
+      scope: [...permissionsOf(user.role)],
+      sid: familyId,
+    });
+    return {
+      accessToken: access.token,
+      tokenType: 'Bearer',
+      expiresIn: access.expiresIn,
+      refreshToken,
+      refreshExpiresIn: deps.refreshTtlSeconds,
+    };
+  }
+
+  return {
+    async login({ email, password, ip }) {
+      const at = now();
+      // An IP is shared by everyone behind one NAT, so it gets more slack than an account.
+      const ipPolicy = { ...deps.throttle, freeFailures: deps.throttle.freeFailures * 4 };
+      const limits = [
+        { key: `account:${email}`, policy: deps.throttle },
+        { key: `ip:${ip}`, policy: ipPolicy },
+      ];
+      for (const { key } of limits) {
+        const until = await lockedUntil(sql.db, key, at);
+        if (until !== undefined) {
+          await audit.record({
+            action: 'auth.login',
+            outcome: 'denied',
+            actorIp: ip,
+            details: { email, reason: 'locked', key: key.split(':')[0] },
+          });
+          throw tooManyAttempts(until, at);
+        }
+      }
+      const credentials = await findCredentialsByEmail(sql.db, email);
+      const valid =
+        credentials === undefined
+          ? await verifyPassword(await dummyHash, password, deps.pepper).then(() => false)
+          : await verifyPassword(credentials.passwordHash, password, deps.pepper);
+      if (!valid || credentials === undefined) {
+        let lockedAt: Date | undefined;
+        for (const { key, policy } of limits) {
+          lockedAt = (await recordFailure(sql.db, key, at, policy)) ?? lockedAt;
+        }
+        await audit.record({
+          action: 'auth.login',
+          outcome: 'failure',
+          actorIp: ip,
+          details: { email },
+        });
+        if (lockedAt !== undefined) {
+          await audit.record({
+            action: 'auth.lockout',
+            outcome: 'denied',
+            actorIp: ip,
+            details: { email, until: lockedAt.toISOString() },
+          });
+        }
+        throw authError('AUTH_INVALID_CREDENTIALS');
+      }
+      await clearFailures(sql.db, limits[0]!.key);
+      // Parameters changed since this hash was made: upgrade it while we have the password.
+      if (argon2.needsRehash(credentials.passwordHash, PASSWORD_HASH_PARAMETERS)) {
+        await updatePasswordHash(
+          sql.db,
+          credentials.user.id,
+          await hashPassword(password, deps.pepper),
+        );
+      }
+      await audit.record({
+        action: 'auth.login',
+        outcome: 'success',
+        actorId: credentials.user.id,
+        actorIp: ip,
+      });
+      return startSession(credentials.user);
+    },
+
+    async refresh({ refreshToken, ip }) {
+      const at = now();
+      // Decide inside the transaction, act (throw) outside it: a reuse must
+      // commit the family's revocation before the error goes out.
+      const outcome = await sql.withTransaction(async (trx) => {
+        const stored = await findRefreshTokenForUpdate(trx, hashRefreshToken(refreshToken));
+        if (stored === undefined || stored.revokedAt !== null || stored.expiresAt <= at) {
+          return { kind: 'invalid' as const };
+        }
+        if (stored.usedAt !== null) {
+          await revokeFamily(trx, stored.familyId, at);
+          return { kind: 'reused' as const, stored };
+        }
+        const user = await findUserById(trx, stored.userId);
+        if (user === undefined) return { kind: 'invalid' as const };
+        await markRefreshTokenUsed(trx, stored.id, at);
+        const next = `rt_${randomBytes(32).toString('base64url')}`;
+        await insertRefreshToken(trx, {
+          familyId: stored.familyId,
+          userId: user.id,
+          tokenHash: hashRefreshToken(next),
+          createdAt: at,
+          expiresAt: new Date(at.getTime() + deps.refreshTtlSeconds * 1000),
+        });
+        return { kind: 'rotated' as const, user, familyId: stored.familyId, next };
+      });
+      switch (outcome.kind) {
+        case 'invalid':
+          throw authError('AUTH_REFRESH_INVALID');
+        case 'reused':
+          await audit.record({
+            action: 'auth.refresh_reuse',
+            outcome: 'denied',
+            actorId: outcome.stored.userId,
+            actorIp: ip,
+            details: { family: outcome.stored.familyId },
+          });
+          throw authError('AUTH_REFRESH_REUSED', {
+            detail: 'this refresh token was already used; the session has been revoked',
+          });
+        case 'rotated':
+          return tokenPair(outcome.user, outcome.familyId, outcome.next);
+      }
+    },
+
+    async logout({ sessionId, userId, ip }) {
+      await revokeFamily(sql.db, sessionId, now());
+      await audit.record({
+        action: 'auth.logout',
+        outcome: 'success',
+        actorId: userId,
+        actorIp: ip,
+      });
+    },
+  };
+}
+
+function tooManyAttempts(until: Date, at: Date) {
+  const seconds = Math.max(1, Math.ceil((until.getTime() - at.getTime()) / 1000));
+  return authError('AUTH_TOO_MANY_ATTEMPTS', {
+    detail: `try again in ${seconds} s`,
+    headers: { 'retry-after': String(seconds) },
+  });
+}

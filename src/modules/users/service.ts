@@ -1,0 +1,114 @@
+// User use cases: registration, profile, and the admin's view. Ownership is
+// checked here, against the caller's identity: reading another user's record
+// without the `users:read` permission answers "not found", exactly as for an
+// id that does not exist (no IDOR, no enumeration).
+
+import type { Database } from '../../db/schema.ts';
+import { toSqlError } from '../../platform/sql/sql-errors.ts';
+import type { SqlDatabase } from '../../ports/sql.ts';
+import type { AuditSink } from '../auth/ports.ts';
+import { revokeAllForUser } from '../auth/refresh-repo.ts';
+import { usersError } from './errors.ts';
+import { hashPassword } from './passwords.ts';
+import { checkPasswordPolicy } from './password-policy.ts';
+import { findUserById, insertUser, listUsers, softDeleteUser, updateProfile } from './repo.ts';
+import type { User } from './schemas.ts';
+
+/** The caller, as the service needs to know it. */
+export interface Actor {
+  readonly id: string;
+  readonly permissions: ReadonlySet<string>;
+  readonly ip: string;
+}
+
+export interface UsersService {
+  register(
+    input: { email: string; password: string; displayName?: string | undefined },
+    ip: string,
+  ): Promise<User>;
+  get(actor: Actor, id: string): Promise<User>;
+  updateProfile(actor: Actor, patch: { displayName?: string | undefined }): Promise<User>;
+  list(options: { limit: number; before?: string | undefined }): Promise<User[]>;
+  delete(actor: Actor, id: string): Promise<void>;
+}
+
+export function createUsersService(deps: {
+  sql: SqlDatabase<Database>;
+  audit: AuditSink;
+  pepper?: string | undefined;
+}): UsersService {
+  const { sql, audit } = deps;
+  const notFound = (id: string) =>
+    usersError('USERS_NOT_FOUND', { detail: `no user with id ${id}` });
+
+  return {
+    async register(input, ip) {
+      const problems = checkPasswordPolicy(input.password, input.email);
+      if (problems.length > 0) {
+        throw usersError('USERS_WEAK_PASSWORD', { errors: problems, detail: problems[0]!.message });
+      }
+      const passwordHash = await hashPassword(input.password, deps.pepper);
+      let user: User;
+      try {
+        user = await insertUser(sql.db, {
+          email: input.email,
+          passwordHash,
+          displayName: input.displayName ?? '',
+        });
+      } catch (error) {
+        if (toSqlError(error)?.code === 'SQL_UNIQUE_VIOLATION') {
+          throw usersError('USERS_EMAIL_TAKEN', {
+            errors: [
+              { field: 'email', in: 'body', code: 'taken', message: 'is already registered' },
+            ],
+          });
+        }
+        throw error;
+      }
+      await audit.record({
+        action: 'user.registered',
+        outcome: 'success',
+        actorId: user.id,
+        actorIp: ip,
+        targetType: 'user',
+        targetId: user.id,
+      });
+      return user;
+    },
+
+    async get(actor, id) {
+      if (actor.id !== id && !actor.permissions.has('users:read')) throw notFound(id);
+      const user = await findUserById(sql.reader, id);
+      if (user === undefined) throw notFound(id);
+      return user;
+    },
+
+    async updateProfile(actor, patch) {
+      const user = await updateProfile(sql.db, actor.id, patch);
+      if (user === undefined) throw notFound(actor.id);
+      return user;
+    },
+
+    list(options) {
+      return listUsers(sql.reader, options);
+    },
+
+    async delete(actor, id) {
+      if (actor.id === id) throw usersError('USERS_CANNOT_DELETE_SELF');
+      const deleted = await sql.withTransaction(async (trx) => {
+        const done = await softDeleteUser(trx, id);
+        if (done) await revokeAllForUser(trx, id, new Date());
+        return done;
+      });
+      await audit.record({
+        action: 'admin.user_deleted',
+        outcome: deleted ? 'success' : 'failure',
+        actorId: actor.id,
+        actorIp: actor.ip,
+        targetType: 'user',
+        targetId: id,
+      });
+      if (!deleted) throw notFound(id);
+    },
+  };
+}

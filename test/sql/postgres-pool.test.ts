@@ -127,10 +127,18 @@ if (serverUrl === undefined || serverUrl === '') {
       const database = createPostgresDatabase({
         url: fresh.url,
         poolSize: 1,
-        acquireTimeoutMs: 100,
+        acquireTimeoutMs: 300,
       });
+      // Open the one connection first: on a loaded machine, connecting can take
+      // longer than the acquire timeout, which is not what this test is about.
+      await sql`select 1`.execute(database.db);
       const release = Promise.withResolvers<void>();
-      const holding = database.db.connection().execute(() => release.promise);
+      const held = Promise.withResolvers<void>();
+      const holding = database.db.connection().execute(async () => {
+        held.resolve();
+        await release.promise;
+      });
+      await held.promise;
       try {
         await rejectsWithAppError(
           mapSqlErrors(() => sql`select 1`.execute(database.db)),

@@ -45,6 +45,17 @@ describe('parseJsonText', () => {
     assert.equal(Object.getPrototypeOf(value), Object.prototype);
   });
 
+  test('drops prototype keys spelled with unicode escapes', () => {
+    const parsed = parseJsonText('{"\\u005f_proto__":{"polluted":true},"ok":1}', 64) as object;
+    assert.deepEqual(Object.keys(parsed), ['ok']);
+    assert.equal(Object.getPrototypeOf(parsed), Object.prototype);
+  });
+
+  test('a flat body within the limit is returned as parsed', () => {
+    assert.deepEqual(parseJsonText('{"a":[1,2,{"b":"c"}]}', 3), { a: [1, 2, { b: 'c' }] });
+    assert.throws(() => parseJsonText('{"a":[1,2,{"b":[]}]}', 3), { code: 'HTTP_MALFORMED_BODY' });
+  });
+
   test('reports line and column of malformed input without quoting it', () => {
     const { code, detail } = failure('{\n  "secret": "hunter2",\n  "b": [1 2]\n}');
     assert.equal(code, 'HTTP_MALFORMED_JSON');

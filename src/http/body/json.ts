@@ -69,6 +69,33 @@ export function parseJsonText(text: string, maxDepth: number): unknown {
   } catch (cause) {
     throw malformedJson(text, cause);
   }
-  enforceDepthAndStripPrototypeKeys(value, maxDepth);
+  // The walk costs as much as the parse; skip it when the text itself proves
+  // it has nothing to do: fewer opening brackets than the limit cannot nest
+  // deeper than it, and a prototype key needs its name (or an escape) in the text.
+  if (mayNestBeyond(text, maxDepth) || mayHavePrototypeKey(text)) {
+    enforceDepthAndStripPrototypeKeys(value, maxDepth);
+  }
   return value;
+}
+
+function mayNestBeyond(text: string, maxDepth: number): boolean {
+  let open = 0;
+  for (const bracket of ['{', '[']) {
+    let at = text.indexOf(bracket);
+    while (at !== -1) {
+      if (++open > maxDepth) return true;
+      at = text.indexOf(bracket, at + 1);
+    }
+  }
+  return false;
+}
+
+function mayHavePrototypeKey(text: string): boolean {
+  return (
+    text.includes('__proto__') ||
+    text.includes('constructor') ||
+    text.includes('prototype') ||
+    // "\u005f_proto__" parses to the same key.
+    text.includes('\\u')
+  );
 }

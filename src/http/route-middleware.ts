@@ -83,7 +83,8 @@ export function validationMiddleware(route: RouteOptions): Middleware | undefine
   return middleware('validation', 'validation', (c, next) => {
     const raw = {
       params: c.params,
-      query: queryToObject(c.query),
+      // Parse the query string only for routes that declare it.
+      query: schema.query === undefined ? undefined : queryToObject(c.query),
       headers: c.headers,
       body: c.parsedBody,
     };

@@ -123,6 +123,18 @@ async function expectEmptyBody(
   return NO_BODY;
 }
 
+// Clients send the same few Content-Type strings over and over; parsed values
+// are read-only, so they can be shared. Bounded: hostile headers cannot grow it.
+const mediaTypeCache = new Map<string, MediaType | undefined>();
+const MEDIA_TYPE_CACHE_SIZE = 64;
+
+function cachedMediaType(header: string): MediaType | undefined {
+  if (mediaTypeCache.has(header)) return mediaTypeCache.get(header);
+  const parsed = parseMediaType(header);
+  if (mediaTypeCache.size < MEDIA_TYPE_CACHE_SIZE) mediaTypeCache.set(header, parsed);
+  return parsed;
+}
+
 /**
  * Reads and parses the body by Content-Type. Rejects with an AppError for
  * client mistakes (400, 413, 415). When the client goes away mid-body it
@@ -145,7 +157,7 @@ export async function parseBody(
     if (presence === 'unknown') return expectEmptyBody(req, accept, signal);
     throw unsupportedMediaType('The request has a body but no Content-Type.', accept);
   }
-  const mediaType = parseMediaType(header);
+  const mediaType = cachedMediaType(header);
   if (mediaType === undefined) {
     throw httpError('HTTP_BAD_REQUEST', { detail: 'The Content-Type header is malformed.' });
   }

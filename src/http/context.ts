@@ -174,6 +174,11 @@ export class Context<I extends Input = Input> {
     return this.req.socket?.remoteAddress ?? '';
   }
 
+  /** Whether the service logs at `level`, asked without creating the request's child logger. */
+  logs(level: 'trace' | 'debug' | 'info' | 'warn' | 'error'): boolean {
+    return this.#host.logger.isLevelEnabled(level);
+  }
+
   /** A logger child bound to this request's id (created on first use). */
   get log(): Logger {
     return (this.#log ??= this.#host.logger.child({ reqId: this.requestId }));

@@ -1,0 +1,72 @@
+// The data behind the database benchmark: one PGlite directory and one fresh
+// PostgreSQL database, each migrated and seeded with the full demo data set
+// (10,000 products), so every id in 1..10,000 exists on every engine. The
+// seed is deterministic, so both engines hold byte-identical rows.
+
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
+import { createPostgresDatabase } from '../../src/adapters/sql/postgres.ts';
+import { MIGRATIONS_DIR } from '../../src/db/open-database.ts';
+import type { Database } from '../../src/db/schema.ts';
+import { DEFAULT_SEED_SIZE, seedDemoData } from '../../src/db/seed.ts';
+import { migrate } from '../../src/platform/sql/migrator.ts';
+import type { SqlDatabase } from '../../src/ports/sql.ts';
+
+export const PRODUCT_COUNT = DEFAULT_SEED_SIZE.products;
+
+async function migrateAndSeed(sql: SqlDatabase<Database>): Promise<void> {
+  try {
+    await migrate(sql, { dir: MIGRATIONS_DIR });
+    await seedDemoData(sql, { size: DEFAULT_SEED_SIZE });
+  } finally {
+    await sql.close();
+  }
+}
+
+/** A temporary DATA_DIR whose `pglite/` holds the seeded database, laid out as the service expects. */
+export async function preparePglite(): Promise<{ dataDir: string; remove(): Promise<void> }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'throughline-bench-db-'));
+  await migrateAndSeed(await createPgliteDatabase<Database>({ dataDir: join(dataDir, 'pglite') }));
+  return { dataDir, remove: () => rm(dataDir, { recursive: true, force: true }) };
+}
+
+export interface BenchPostgres {
+  readonly url: string;
+  readonly name: string;
+  drop(): Promise<void>;
+}
+
+/** Runs one statement on the maintenance database; undefined result when the server is unreachable. */
+async function onServer(adminUrl: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Creates `throughline_bench_<hex>` next to the admin URL's database, migrated
+ * and seeded; throws (with the driver's reason) when the server is unreachable.
+ */
+export async function preparePostgres(adminUrl: string): Promise<BenchPostgres> {
+  const name = `throughline_bench_${randomBytes(4).toString('hex')}`;
+  await onServer(adminUrl, `create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const drop = (): Promise<void> =>
+    onServer(adminUrl, `drop database if exists ${name} with (force)`);
+  try {
+    await migrateAndSeed(createPostgresDatabase<Database>({ url: url.href }));
+  } catch (error) {
+    await drop();
+    throw error;
+  }
+  return { url: url.href, name, drop };
+}

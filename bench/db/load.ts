@@ -1,0 +1,150 @@
+// Process plumbing for the database benchmark: start a server script with its
+// own environment (pinned like the main harness), and drive it with wrk
+// through a Lua `request` hook that walks product ids 1..N round-robin, so the
+// load reads every row in turn rather than one cached row. The result line is
+// the main harness's (wrkScript's `done` hook, parsed by parseWrkOutput).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pinnedCommand, type LoadResult } from '../lib/load-result.ts';
+import { parseWrkOutput, wrkScript } from '../lib/wrk.ts';
+
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+export interface DbServer {
+  readonly port: number;
+  readonly pid: number;
+  exitReason(): string | undefined;
+  stop(): Promise<void>;
+}
+
+export function startDbServer(
+  script: string,
+  env: Readonly<Record<string, string>>,
+  cpu: number | undefined,
+): Promise<DbServer> {
+  const [command, argv] = pinnedCommand(cpu, process.execPath, [script]);
+  const child = spawn(command, argv, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_ENV: 'production', ...env },
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  let stopping = false;
+  const exitReason = (): string | undefined =>
+    stopping || (child.exitCode === null && child.signalCode === null)
+      ? undefined
+      : `server exited (${child.signalCode ?? `code ${child.exitCode}`}): ${stderr.trim().split('\n').slice(-8).join(' | ')}`;
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not announce a port within ${START_TIMEOUT_MS} ms\n${stderr}`));
+    }, START_TIMEOUT_MS);
+    const onExit = (code: number | null): void => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening\n${stderr}`));
+    };
+    child.once('exit', onExit);
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
+      const newline = buffered.indexOf('\n');
+      if (newline === -1) return;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      const { port } = JSON.parse(buffered.slice(0, newline)) as { port: number };
+      resolve({
+        port,
+        pid: child.pid!,
+        exitReason,
+        stop: () => {
+          stopping = true;
+          return stopChild(child);
+        },
+      });
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** The harness's script plus a `request` hook cycling `<prefix>1` … `<prefix>count`. */
+export function roundRobinScript(pathPrefix: string, count: number): string {
+  return (
+    wrkScript({ method: 'GET', headers: {}, body: undefined }) +
+    [
+      'local next_id = 0',
+      'request = function()',
+      `  next_id = next_id % ${count} + 1`,
+      `  return wrk.format(nil, "${pathPrefix}" .. next_id)`,
+      'end',
+      '',
+    ].join('\n')
+  );
+}
+
+export interface WrkRun {
+  readonly pid: number;
+  readonly result: Promise<LoadResult>;
+}
+
+export function startRoundRobinWrk(options: {
+  readonly origin: string;
+  readonly pathPrefix: string;
+  readonly count: number;
+  readonly connections: number;
+  readonly durationSec: number;
+  readonly cpu: number | undefined;
+}): WrkRun {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-db-wrk-'));
+  const script = join(dir, 'request.lua');
+  writeFileSync(script, roundRobinScript(options.pathPrefix, options.count));
+  const args = [
+    '-t1',
+    `-c${options.connections}`,
+    `-d${options.durationSec}s`,
+    '--timeout',
+    '10s',
+    '-s',
+    script,
+    options.origin,
+  ];
+  const [command, argv] = pinnedCommand(options.cpu, 'wrk', args);
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const result = new Promise<LoadResult>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => {
+      rmSync(dir, { recursive: true, force: true });
+      if (code !== 0 || stderr.trim() !== '') {
+        reject(new Error(`wrk failed (exit ${code}): ${stderr || stdout}`));
+        return;
+      }
+      try {
+        resolve(parseWrkOutput(stdout));
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  });
+  if (child.pid === undefined) throw new Error('wrk did not start');
+  return { pid: child.pid, result };
+}

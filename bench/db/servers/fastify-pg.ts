@@ -1,0 +1,93 @@
+// The baseline: Fastify 5 and a node-postgres pool (10 connections, like the
+// service's default), the same join, the same JSON shape and a version ETag,
+// written the way a Fastify user would: a params schema checked by Fastify,
+// a parameterised query, reply.send of a plain object.
+
+import { fastify } from 'fastify';
+import pg from 'pg';
+import { exitOnSignal } from '../../servers/listen.ts';
+
+const databaseUrl = process.env['DATABASE_URL'];
+if (databaseUrl === undefined) throw new Error('DATABASE_URL is required');
+
+const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+
+const PRODUCT_BY_ID = `
+  select p.id, p.sku, p.title, p.description, p.tags, p.price_amount, p.currency,
+         p.stock, p.version, p.created_at, p.updated_at,
+         b.id as brand_id, b.slug as brand_slug, b.name as brand_name,
+         c.id as category_id, c.slug as category_slug, c.name as category_name
+    from products p
+    join brands b on b.id = p.brand_id
+    join categories c on c.id = p.category_id
+   where p.id = $1`;
+
+/** node-postgres defaults: int8 → string, integer → number, timestamptz → Date, text[] → string[]. */
+interface ProductRow {
+  id: string;
+  sku: string;
+  title: string;
+  description: string;
+  tags: string[];
+  price_amount: number;
+  currency: string;
+  stock: number;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  brand_id: string;
+  brand_slug: string;
+  brand_name: string;
+  category_id: string;
+  category_slug: string;
+  category_name: string;
+}
+
+const app = fastify({ logger: false });
+
+app.get<{ Params: { id: string } }>(
+  '/api/v1/products/:id',
+  {
+    schema: {
+      params: {
+        type: 'object',
+        required: ['id'],
+        properties: { id: { type: 'string', pattern: '^[1-9][0-9]{0,18}$' } },
+      },
+    },
+  },
+  async (request, reply) => {
+    const { rows } = await pool.query<ProductRow>(PRODUCT_BY_ID, [request.params.id]);
+    const row = rows[0];
+    if (row === undefined) {
+      return reply.code(404).send({ error: 'not found' });
+    }
+    void reply
+      .header('etag', `"p${row.id}.v${row.version}"`)
+      .header('cache-control', 'public, max-age=60');
+    return {
+      id: row.id,
+      sku: row.sku,
+      title: row.title,
+      description: row.description,
+      brand: { id: row.brand_id, slug: row.brand_slug, name: row.brand_name },
+      category: { id: row.category_id, slug: row.category_slug, name: row.category_name },
+      tags: row.tags,
+      price: { amount: row.price_amount, currency: row.currency },
+      stock: row.stock,
+      version: row.version,
+      createdAt: row.created_at.toISOString(),
+      updatedAt: row.updated_at.toISOString(),
+    };
+  },
+);
+
+exitOnSignal(() => {
+  void app.close();
+  void pool.end();
+});
+
+await app.listen({ port: 0, host: '127.0.0.1' });
+const address = app.server.address();
+if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
+process.stdout.write(`${JSON.stringify({ port: address.port, pid: process.pid })}\n`);

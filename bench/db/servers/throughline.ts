@@ -1,0 +1,61 @@
+// The real service for the database benchmark: createService from src/app.ts
+// with the full default pipeline, on whichever engine the environment names
+// (DATABASE_URL → PostgreSQL, otherwise PGlite under DATA_DIR/pglite; the
+// runner prepares both). LOG_LEVEL=warn, so no per-request access log; logs
+// go to stderr because stdout carries the `{"port":…}` announcement.
+// NODE_ENV=test for the config only: production would demand JWT_SIGNING_KEYS,
+// and nothing on the measured path depends on it.
+
+import { pino } from 'pino';
+import { createService } from '../../../src/app.ts';
+import { openDatabase } from '../../../src/db/open-database.ts';
+import { startServer } from '../../../src/http/server.ts';
+import { loadKeyRing } from '../../../src/modules/auth/keys.ts';
+import { loadConfig } from '../../../src/platform/config.ts';
+import { Lifecycle } from '../../../src/platform/lifecycle.ts';
+import { createLogger } from '../../../src/platform/logger.ts';
+
+const dataDir = process.env['DATA_DIR'];
+if (dataDir === undefined) throw new Error('DATA_DIR is required');
+const databaseUrl = process.env['DATABASE_URL'];
+
+const config = loadConfig({
+  argv: [],
+  env: {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }),
+  },
+});
+const logger = createLogger({ level: config.log.level, destination: pino.destination(2) });
+const lifecycle = new Lifecycle(logger);
+const { sql } = await openDatabase(config, logger);
+lifecycle.add({ name: 'database', close: () => sql.close() });
+const keys = await loadKeyRing(config, logger);
+const { app } = createService(config, { logger, lifecycle, sql, keys });
+const server = await startServer(app.handler, {
+  host: '127.0.0.1',
+  port: 0,
+  headersTimeoutMs: config.http.headersTimeoutMs,
+  requestTimeoutMs: config.http.requestTimeoutMs,
+  keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
+  maxHeaderSize: config.http.maxHeaderSize,
+  logger,
+});
+lifecycle.add({
+  name: 'http-server',
+  close: async () => {
+    app.close();
+    await server.close(0);
+  },
+});
+lifecycle.markReady();
+process.stdout.write(`${JSON.stringify({ port: server.port, pid: process.pid })}\n`);
+
+const stop = (): void => {
+  void lifecycle.stop('benchmark finished').finally(() => process.exit(0));
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

@@ -51,6 +51,16 @@ export interface Service {
 
 export const SERVICE_VERSION = '0.1.0';
 
+/** The listener's socket limits (slowloris, oversized headers) as configured. */
+export function socketLimits(config: Config) {
+  return {
+    headersTimeoutMs: config.http.headersTimeoutMs,
+    requestTimeoutMs: config.http.requestTimeoutMs,
+    keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
+    maxHeaderSize: config.http.maxHeaderSize,
+  };
+}
+
 export function createService(config: Config, deps: ServiceDeps): Service {
   const { logger, lifecycle, sql, keys } = deps;
   const app = createApp({

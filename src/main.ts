@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { createService } from './app.ts';
+import { createService, socketLimits } from './app.ts';
 import { prepareDatabase } from './db/prepare.ts';
 import { loadKeyRing } from './modules/auth/keys.ts';
 import { startServer } from './http/server.ts';
@@ -64,10 +64,7 @@ async function serve(config: Config, logger: Logger, lifecycle: Lifecycle): Prom
     port: config.http.port,
     tls,
     redirectPort: config.tls.redirectPort,
-    headersTimeoutMs: config.http.headersTimeoutMs,
-    requestTimeoutMs: config.http.requestTimeoutMs,
-    keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
-    maxHeaderSize: config.http.maxHeaderSize,
+    ...socketLimits(config),
     logger,
   });
   lifecycle.add({

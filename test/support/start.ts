@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createService } from '../../src/app.ts';
+import { createService, socketLimits } from '../../src/app.ts';
 import type { App } from '../../src/http/app.ts';
 import type { NodeRequest, NodeResponse } from '../../src/http/context.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/http/server.ts';
@@ -155,10 +155,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
     host: '127.0.0.1',
     port: 0,
     tls,
-    headersTimeoutMs: config.http.headersTimeoutMs,
-    requestTimeoutMs: config.http.requestTimeoutMs,
-    keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
-    maxHeaderSize: config.http.maxHeaderSize,
+    ...socketLimits(config),
     logger,
   });
   lifecycle.markReady();

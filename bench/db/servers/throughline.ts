@@ -7,7 +7,7 @@
 // and nothing on the measured path depends on it.
 
 import { pino } from 'pino';
-import { createService } from '../../../src/app.ts';
+import { createService, socketLimits } from '../../../src/app.ts';
 import { openDatabase } from '../../../src/db/open-database.ts';
 import { startServer } from '../../../src/http/server.ts';
 import { loadKeyRing } from '../../../src/modules/auth/keys.ts';
@@ -38,10 +38,7 @@ const { app } = createService(config, { logger, lifecycle, sql, keys });
 const server = await startServer(app.handler, {
   host: '127.0.0.1',
   port: 0,
-  headersTimeoutMs: config.http.headersTimeoutMs,
-  requestTimeoutMs: config.http.requestTimeoutMs,
-  keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
-  maxHeaderSize: config.http.maxHeaderSize,
+  ...socketLimits(config),
   logger,
 });
 lifecycle.add({

@@ -9,7 +9,7 @@
 // client holding either form still gets its 304.
 
 import { pipeline } from 'node:stream';
-import { createCompressor, type CompressorOptions } from '../compression.ts';
+import { createCompressor, isCompressibleType, type CompressorOptions } from '../compression.ts';
 import type { Context } from '../context.ts';
 import { isPromise, middleware, type Middleware } from '../pipeline.ts';
 
@@ -33,7 +33,10 @@ export function compression(options: CompressorOptions = {}): Middleware {
         c.getResponseHeader('cache-control'),
       )
     ) {
-      if (contentType !== undefined && !alreadyEncoded) maybeVary(c, compressor, contentType);
+      // Below the threshold the body goes as is, but a larger one at the same URL might not.
+      if (contentType !== undefined && !alreadyEncoded && isCompressibleType(contentType)) {
+        c.vary('Accept-Encoding');
+      }
       return;
     }
     c.vary('Accept-Encoding');
@@ -62,17 +65,6 @@ function markEncoded(c: Context, encoding: string): void {
   c.set('content-encoding', encoding);
   const etag = c.getResponseHeader('etag');
   if (etag !== undefined && !etag.startsWith('W/')) c.set('etag', `W/${etag}`);
-}
-
-/** Below the size threshold the body is sent as is, but a larger one at the same URL might not be. */
-function maybeVary(
-  c: Context,
-  compressor: ReturnType<typeof createCompressor>,
-  contentType: string,
-): void {
-  if (compressor.shouldCompress(contentType, Number.MAX_SAFE_INTEGER, false)) {
-    c.vary('Accept-Encoding');
-  }
 }
 
 function noop(): void {}

@@ -5,6 +5,8 @@
 
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { createDiskOutbox } from './adapters/mail/disk-outbox.ts';
+import { createSmtpMailer } from './adapters/mail/smtp.ts';
 import { createApp, type App } from './http/app.ts';
 import { defaultBodyLimits } from './http/body/index.ts';
 import { registerApiDocs } from './http/docs-page.ts';
@@ -16,12 +18,22 @@ import { createSecurityHeaders } from './http/security-headers.ts';
 import { ReadinessChecks } from './modules/health/readiness.ts';
 import { registerHealthRoutes } from './modules/health/routes.ts';
 import type { Database } from './db/schema.ts';
+import { registerApiKeysRoutes } from './modules/api-keys/routes.ts';
+import { createApiKeysService } from './modules/api-keys/service.ts';
+import { createApiKeyVerifier } from './modules/api-keys/verifier.ts';
 import type { JsonObject } from './modules/audit/chain.ts';
 import { registerAuditRoutes } from './modules/audit/routes.ts';
 import { createAuditService } from './modules/audit/service.ts';
-import { bearerAuthentication } from './modules/auth/authenticate.ts';
+import { authentication } from './modules/auth/authenticate.ts';
+import { registerAccountRoutes } from './modules/auth/account-routes.ts';
+import { createAccountService, withVerificationMail } from './modules/auth/account-service.ts';
 import type { AuditSink } from './modules/auth/ports.ts';
+import { loadKeyRing } from './modules/auth/keys.ts';
+import { registerMfaRoutes } from './modules/auth/mfa/routes.ts';
+import { createMfaService } from './modules/auth/mfa/service.ts';
 import { registerAuthRoutes } from './modules/auth/routes.ts';
+import { registerSessionRoutes } from './modules/auth/session-routes.ts';
+import { createSessions } from './modules/auth/sessions.ts';
 import { createAuthService } from './modules/auth/service.ts';
 import { DEFAULT_THROTTLE } from './modules/auth/throttle.ts';
 import { jwksDocument } from './modules/auth/tokens/jwks.ts';
@@ -34,6 +46,10 @@ import { registerCatalogRoutes } from './modules/catalog/routes.ts';
 import type { Config } from './platform/config.ts';
 import type { Lifecycle } from './platform/lifecycle.ts';
 import { toSqlError } from './platform/sql/sql-errors.ts';
+import { loadDataKey } from './platform/data-key.ts';
+import { createSecretBox } from './platform/secret-box.ts';
+import { BackgroundTasks } from './platform/background.ts';
+import type { Mailer } from './ports/mailer.ts';
 import type { SqlDatabase } from './ports/sql.ts';
 
 export interface ServiceDeps {
@@ -42,11 +58,15 @@ export interface ServiceDeps {
   readonly sql: SqlDatabase<Database>;
   /** Access-token signing keys (see modules/auth/keys.ts). */
   readonly keys: KeyRing;
+  /** Encrypts stored secrets such as TOTP seeds (see platform/data-key.ts). */
+  readonly dataKey: Buffer;
 }
 
 export interface Service {
   readonly app: App;
   readonly readiness: ReadinessChecks;
+  /** Work running after its response went out (mail); `idle()` waits for it. */
+  readonly background: BackgroundTasks;
 }
 
 export const SERVICE_VERSION = '0.1.0';
@@ -59,6 +79,25 @@ export function socketLimits(config: Config) {
     keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
     maxHeaderSize: config.http.maxHeaderSize,
   };
+}
+
+/**
+ * The keys the service needs before it can start: token signing keys and the
+ * data key, each from its secret, or generated under DATA_DIR in development.
+ */
+export async function loadServiceKeys(
+  config: Config,
+  logger: Logger,
+): Promise<Pick<ServiceDeps, 'keys' | 'dataKey'>> {
+  const keys = await loadKeyRing(config, logger);
+  const dataKey = await loadDataKey(config.security.dataKey, config.dataDir);
+  if (dataKey.generatedAt !== undefined) {
+    logger.warn(
+      { path: dataKey.generatedAt },
+      'generated a development data key (set DATA_ENCRYPTION_KEY in production)',
+    );
+  }
+  return { keys, dataKey: dataKey.key };
 }
 
 export function createService(config: Config, deps: ServiceDeps): Service {
@@ -94,7 +133,22 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     audience: config.auth.audience,
     ttlSeconds: config.auth.accessTokenTtlSeconds,
   });
-  app.use(accessLog(), securityHeaders(security), compression(), bearerAuthentication(tokens));
+  const sessions = createSessions({
+    sql,
+    cookieName: config.auth.sessionCookieName,
+    ttlSeconds: config.auth.sessionTtlSeconds,
+    idleSeconds: config.auth.sessionIdleSeconds,
+    trustedOrigins: [
+      ...config.cors.origins,
+      ...(config.http.publicUrl === undefined ? [] : [new URL(config.http.publicUrl).origin]),
+    ],
+  });
+  app.use(
+    accessLog(),
+    securityHeaders(security),
+    compression(),
+    authentication({ tokens, apiKey: createApiKeyVerifier({ sql }), session: sessions }),
+  );
   if (config.cors.origins.length > 0) {
     app.use(cors({ origins: config.cors.origins, credentials: config.cors.credentials }));
   }
@@ -113,22 +167,59 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     },
   };
   const pepper = config.security.pepper;
-  const users = createUsersService({ sql, audit, pepper });
+  const throttle = {
+    ...DEFAULT_THROTTLE,
+    freeFailures: config.auth.loginFreeFailures,
+    baseLockMs: config.auth.loginLockBaseMs,
+    maxLockMs: config.auth.loginLockMaxMs,
+  };
+  const mfa = createMfaService({
+    sql,
+    box: createSecretBox(deps.dataKey),
+    audit,
+    throttle,
+    issuer: 'Throughline',
+  });
+  const background = new BackgroundTasks(logger);
+  const mailer = createMailer(config, logger);
+  // Registered before the listener (in main.ts), so it closes after it: no
+  // request can start new mail once the pending mail is being waited for.
+  lifecycle.add({
+    name: 'mail',
+    close: async () => {
+      await background.idle();
+      await mailer.close?.();
+    },
+  });
+  const accounts = createAccountService({
+    sql,
+    mailer,
+    background,
+    audit,
+    pepper,
+    throttle,
+    links: {
+      baseUrl:
+        config.http.publicUrl ??
+        `${config.tls.enabled ? 'https' : 'http'}://localhost:${config.http.port}`,
+    },
+  });
+  const users = withVerificationMail(createUsersService({ sql, audit, pepper }), accounts);
   const auth = createAuthService({
     sql,
     tokens,
     audit,
     pepper,
     refreshTtlSeconds: config.auth.refreshTokenTtlSeconds,
-    throttle: {
-      ...DEFAULT_THROTTLE,
-      freeFailures: config.auth.loginFreeFailures,
-      baseLockMs: config.auth.loginLockBaseMs,
-      maxLockMs: config.auth.loginLockMaxMs,
-    },
+    throttle,
+    mfa,
   });
   registerAuthRoutes(app, { auth, users, jwks: () => jwksDocument(keys, new Date()) });
+  registerAccountRoutes(app, accounts);
+  registerSessionRoutes(app, { auth, sessions });
+  registerMfaRoutes(app, { mfa, users });
   registerUsersRoutes(app, users);
+  registerApiKeysRoutes(app, createApiKeysService({ sql, audit }));
   registerAuditRoutes(app, auditLog);
   registerApiDocs(
     app,
@@ -136,9 +227,51 @@ export function createService(config: Config, deps: ServiceDeps): Service {
       title: 'Throughline API',
       version: SERVICE_VERSION,
       description: 'The commerce API of Throughline.',
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'An access token from /api/v1/auth/login, or an API key (tl_…) in its place.',
+        },
+        apiKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-API-Key',
+          description: 'An API key from /api/v1/me/api-keys, limited to its scopes.',
+        },
+        sessionCookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: config.auth.sessionCookieName,
+          description:
+            'A browser session from /api/v1/auth/session. Unsafe methods also need a same-site Origin and the X-CSRF-Token header.',
+        },
+      },
       ...(config.http.publicUrl === undefined ? {} : { servers: [{ url: config.http.publicUrl }] }),
     },
     security,
   );
-  return { app, readiness };
+  return { app, readiness, background };
+}
+
+/**
+ * SMTP when SMTP_URL is set; otherwise the disk outbox in DATA_DIR/mail.
+ * Production without SMTP_URL starts, with a warning, instead of refusing:
+ * a deployment may legitimately send no mail yet (an internal or staging
+ * instance, where operators read the outbox), and production configurations
+ * that predate mail keep starting. Until it is set, no user receives a
+ * verification or reset email.
+ */
+function createMailer(config: Config, logger: Logger): Mailer {
+  const from = config.mail.from;
+  if (config.mail.smtpUrl !== undefined) {
+    return createSmtpMailer({ url: config.mail.smtpUrl, from });
+  }
+  const dir = join(resolve(config.dataDir), 'mail');
+  if (config.nodeEnv === 'production') {
+    logger.warn({ dir }, 'SMTP_URL is not set: emails are written to the disk outbox, not sent');
+  }
+  return createDiskOutbox({ dir, from });
 }

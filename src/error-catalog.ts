@@ -3,6 +3,8 @@
 // modules add their registry here.
 
 import { httpErrors, type ErrorRegistry } from './http/errors.ts';
+import { apiKeysErrors } from './modules/api-keys/errors.ts';
+import { accountErrors } from './modules/auth/account-errors.ts';
 import { authErrors } from './modules/auth/errors.ts';
 import { tokenErrors } from './modules/auth/tokens/token-errors.ts';
 import { catalogErrors } from './modules/catalog/errors.ts';
@@ -17,5 +19,6 @@ export const errorCatalog: readonly {
   { module: 'sql', registry: sqlErrors },
   { module: 'catalog', registry: catalogErrors },
   { module: 'users', registry: usersErrors },
-  { module: 'auth', registry: { ...authErrors, ...tokenErrors } },
+  { module: 'auth', registry: { ...authErrors, ...tokenErrors, ...accountErrors } },
+  { module: 'api_keys', registry: apiKeysErrors },
 ];

@@ -6,9 +6,8 @@ import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { createService, socketLimits } from './app.ts';
+import { createService, loadServiceKeys, socketLimits } from './app.ts';
 import { prepareDatabase } from './db/prepare.ts';
-import { loadKeyRing } from './modules/auth/keys.ts';
 import { startServer } from './http/server.ts';
 import { ConfigError, isPrintConfigRequested, loadConfig, printConfig } from './platform/config.ts';
 import type { Config } from './platform/config.ts';
@@ -49,8 +48,8 @@ async function main(): Promise<void> {
 
 async function serve(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<void> {
   const sql = await prepareDatabase(config, logger, lifecycle);
-  const keys = await loadKeyRing(config, logger);
-  const { app } = createService(config, { logger, lifecycle, sql, keys });
+  const keys = await loadServiceKeys(config, logger);
+  const { app } = createService(config, { logger, lifecycle, sql, ...keys });
   lifecycle.add({
     name: 'http-app',
     close: () => {

@@ -41,6 +41,66 @@ export interface LoginThrottleTable {
   locked_until: Date | null;
 }
 
+export interface SessionsTable {
+  id: string;
+  user_id: Ref;
+  token_hash: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  last_seen_at: ColumnType<Date, Date | undefined, Date>;
+  expires_at: Date;
+  revoked_at: Date | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface ApiKeysTable {
+  id: Id;
+  user_id: Ref;
+  name: string;
+  prefix: string;
+  secret_hash: string;
+  scopes: string[];
+  created_at: ColumnType<Date, Date | undefined, never>;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface UserMfaTable {
+  user_id: Ref;
+  secret_ciphertext: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  confirmed_at: Date | null;
+  /** int8: read as string. */
+  last_used_step: ColumnType<string | null, number | null, number | null>;
+}
+
+export interface MfaRecoveryCodesTable {
+  id: Id;
+  user_id: Ref;
+  code_hash: string;
+  used_at: Date | null;
+}
+
+export interface MfaChallengesTable {
+  token_hash: string;
+  user_id: Ref;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  expires_at: Date;
+  attempts: Generated<number>;
+  used_at: Date | null;
+}
+
+export interface UserTokensTable {
+  id: Id;
+  user_id: Ref;
+  purpose: 'verify_email' | 'reset_password';
+  token_hash: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
 export interface CategoriesTable {
   id: Id;
   slug: string;
@@ -118,4 +178,10 @@ export interface Database {
   refresh_tokens: RefreshTokensTable;
   login_throttle: LoginThrottleTable;
   audit_log: AuditLogTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
+  user_mfa: UserMfaTable;
+  mfa_recovery_codes: MfaRecoveryCodesTable;
+  mfa_challenges: MfaChallengesTable;
+  user_tokens: UserTokensTable;
 }

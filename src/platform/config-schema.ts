@@ -212,6 +212,19 @@ const configShape = {
   redis: group({
     url: setting('REDIS_URL', url(['redis:', 'rediss:']).optional(), { secret: true }),
   }),
+  mail: group({
+    // Unset: messages are written to DATA_DIR/mail instead (app.ts, createMailer).
+    smtpUrl: setting('SMTP_URL', url(['smtp:', 'smtps:']).optional(), { secret: true }),
+    from: setting(
+      'MAIL_FROM',
+      z
+        .string()
+        .regex(/^([^\r\n<>]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, {
+          error: 'expected an address like "Name <no-reply@example.com>"',
+        })
+        .default('Throughline <no-reply@localhost>'),
+    ),
+  }),
   auth: group({
     issuer: setting('JWT_ISSUER', z.string().min(1).default('throughline')),
     audience: setting('JWT_AUDIENCE', z.string().min(1).default('throughline-api')),
@@ -223,6 +236,16 @@ const configShape = {
     // Private signing keys (a JSON array of Ed25519 JWKs, first = current).
     // Required in production; development generates and keeps one in DATA_DIR/keys.
     signingKeys: setting('JWT_SIGNING_KEYS', z.string().min(2).optional(), { secret: true }),
+    // `__Host-` makes browsers insist on Secure, Path=/ and no Domain.
+    sessionCookieName: setting(
+      'SESSION_COOKIE_NAME',
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/, { error: 'must be a cookie token' })
+        .default('__Host-session'),
+    ),
+    sessionTtlSeconds: setting('SESSION_TTL_S', integer(300, 90 * 86_400).default(7 * 86_400)),
+    sessionIdleSeconds: setting('SESSION_IDLE_S', integer(60, 30 * 86_400).default(86_400)),
     loginFreeFailures: setting('LOGIN_MAX_FAILURES', integer(1, 100).default(5)),
     loginLockBaseMs: setting('LOGIN_LOCK_BASE_MS', integer(1000, HOUR).default(30 * SECOND)),
     loginLockMaxMs: setting(
@@ -234,6 +257,18 @@ const configShape = {
     pepper: setting('SECRET_PEPPER', z.string().min(16, { error: MIN_16 }).optional(), {
       secret: true,
     }),
+    // Encrypts secrets the service must read back (TOTP seeds): 32 bytes,
+    // base64. Required in production; development keeps one in DATA_DIR/keys.
+    dataKey: setting(
+      'DATA_ENCRYPTION_KEY',
+      z
+        .string()
+        .refine((text) => Buffer.from(text, 'base64').length === 32, {
+          error: 'must be 32 bytes, base64-encoded',
+        })
+        .optional(),
+      { secret: true },
+    ),
   }),
 };
 
@@ -260,6 +295,16 @@ const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
     violation: ({ nodeEnv, auth }) =>
       nodeEnv === 'production' && auth.signingKeys === undefined
         ? 'JWT_SIGNING_KEYS is required in production (a JSON array of Ed25519 private JWKs)'
+        : undefined,
+  },
+  {
+    // Like the signing keys: a generated key on one disk cannot serve a fleet,
+    // and losing it would lock every enrolled user out of their second factor.
+    reads: ['nodeEnv', 'security.dataKey'],
+    reports: 'security.dataKey',
+    violation: ({ nodeEnv, security }) =>
+      nodeEnv === 'production' && security.dataKey === undefined
+        ? 'DATA_ENCRYPTION_KEY is required in production (32 random bytes, base64)'
         : undefined,
   },
   {

@@ -14,6 +14,13 @@ import {
 } from './config.ts';
 import type { LoadConfigOptions } from './config.ts';
 
+/** The secrets production refuses to start without (values are syntactically valid only). */
+const PRODUCTION_SECRETS = {
+  NODE_ENV: 'production',
+  JWT_SIGNING_KEYS: '[{"kid":"k"}]',
+  DATA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+};
+
 const workDir = mkdtempSync(join(tmpdir(), 'config-test-'));
 after(() => {
   rmSync(workDir, { recursive: true, force: true });
@@ -57,14 +64,20 @@ describe('loadConfig', () => {
   });
 
   test('binds all interfaces by default in production', () => {
-    const production = { NODE_ENV: 'production', JWT_SIGNING_KEYS: '[{"kid":"k"}]' };
+    const production = PRODUCTION_SECRETS;
     assert.equal(load({ env: production }).http.host, '0.0.0.0');
     assert.equal(load({ env: { ...production, HOST: '::1' } }).http.host, '::1');
   });
 
-  test('production requires signing keys and does not migrate or seed on start', () => {
+  test('production requires its secrets and does not migrate or seed on start', () => {
     assert.throws(() => load({ env: { NODE_ENV: 'production' } }), /JWT_SIGNING_KEYS/);
-    const config = load({ env: { NODE_ENV: 'production', JWT_SIGNING_KEYS: '[{"kid":"k"}]' } });
+    const { DATA_ENCRYPTION_KEY: _, ...withoutDataKey } = PRODUCTION_SECRETS;
+    assert.throws(() => load({ env: withoutDataKey }), /DATA_ENCRYPTION_KEY is required/);
+    assert.throws(
+      () => load({ env: { ...PRODUCTION_SECRETS, DATA_ENCRYPTION_KEY: 'c2hvcnQ=' } }),
+      /must be 32 bytes/,
+    );
+    const config = load({ env: PRODUCTION_SECRETS });
     assert.equal(config.database.migrateOnStart, false);
     assert.equal(config.database.seedOnStart, false);
     const development = load({ env: { NODE_ENV: 'development' } });

@@ -29,6 +29,10 @@ const SENSITIVE_FIELDS = [
   'accessToken',
   'secret',
   'apiKey',
+  'mfaToken',
+  'csrfToken',
+  'recoveryCode',
+  'recoveryCodes',
 ] as const;
 
 /**
@@ -41,6 +45,7 @@ export const REDACTED_PATHS: readonly string[] = [
   'req.headers["proxy-authorization"]',
   'req.headers.cookie',
   'req.headers["x-api-key"]',
+  'req.headers["x-csrf-token"]',
   'res.headers["set-cookie"]',
   ...SENSITIVE_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
 ];

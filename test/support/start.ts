@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createService, socketLimits } from '../../src/app.ts';
+import { createService, loadServiceKeys, socketLimits } from '../../src/app.ts';
 import type { App } from '../../src/http/app.ts';
 import type { NodeRequest, NodeResponse } from '../../src/http/context.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/http/server.ts';
@@ -15,9 +15,9 @@ import { ensureDevCertificate } from '../../src/platform/dev-cert.ts';
 import { Lifecycle } from '../../src/platform/lifecycle.ts';
 import { createLogger, type Logger } from '../../src/platform/logger.ts';
 import { openTestDatabase } from './database.ts';
-import { loadKeyRing } from '../../src/modules/auth/keys.ts';
 import type { Database } from '../../src/db/schema.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
+import type { BackgroundTasks } from '../../src/platform/background.ts';
 
 export interface LogRecord {
   readonly level: string;
@@ -123,6 +123,10 @@ export function devCertificate(): Promise<{ cert: string; key: string }> {
 
 export interface StartedService extends Started {
   readonly app: App;
+  /** The service's DATA_DIR (the disk outbox is its `mail` directory). */
+  readonly dataDir: string;
+  /** Work the service runs after responding (mail); `idle()` waits for it. */
+  readonly background: BackgroundTasks;
 }
 
 export interface ServiceOptions {
@@ -147,8 +151,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
   const lifecycle = new Lifecycle(logger);
   const database = options.sql === undefined ? await openTestDatabase() : undefined;
   const sql = options.sql ?? database!.sql;
-  const keys = await loadKeyRing(config, logger);
-  const { app } = createService(config, { logger, lifecycle, sql, keys });
+  const keys = await loadServiceKeys(config, logger);
+  const { app, background } = createService(config, { logger, lifecycle, sql, ...keys });
   options.setup?.(app);
   const tls = options.tls === true ? await devCertificate() : undefined;
   const server = await startServer(app.handler, {
@@ -166,10 +170,14 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
     server,
     cert: tls?.cert,
     app,
+    dataDir,
+    background,
     async close(graceMs = 0) {
       app.startDraining();
       await server.close(graceMs);
       app.close();
+      // Mail still being sent uses the database: let it finish first.
+      await background.idle();
       await database?.close();
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -7,10 +7,9 @@
 // and nothing on the measured path depends on it.
 
 import { pino } from 'pino';
-import { createService, socketLimits } from '../../../src/app.ts';
+import { createService, loadServiceKeys, socketLimits } from '../../../src/app.ts';
 import { openDatabase } from '../../../src/db/open-database.ts';
 import { startServer } from '../../../src/http/server.ts';
-import { loadKeyRing } from '../../../src/modules/auth/keys.ts';
 import { loadConfig } from '../../../src/platform/config.ts';
 import { Lifecycle } from '../../../src/platform/lifecycle.ts';
 import { createLogger } from '../../../src/platform/logger.ts';
@@ -33,8 +32,8 @@ const logger = createLogger({ level: config.log.level, destination: pino.destina
 const lifecycle = new Lifecycle(logger);
 const { sql } = await openDatabase(config, logger);
 lifecycle.add({ name: 'database', close: () => sql.close() });
-const keys = await loadKeyRing(config, logger);
-const { app } = createService(config, { logger, lifecycle, sql, keys });
+const keys = await loadServiceKeys(config, logger);
+const { app } = createService(config, { logger, lifecycle, sql, ...keys });
 const server = await startServer(app.handler, {
   host: '127.0.0.1',
   port: 0,

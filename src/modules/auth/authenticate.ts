@@ -1,7 +1,10 @@
-// Bearer authentication (phase `authn`): a valid access token becomes the
-// request's identity; no Authorization header leaves the request anonymous
-// (the core's deny-by-default gate then answers 401 on non-public routes); a
-// present but bad token is a 401 at once — never silently anonymous.
+// Authentication (phase `authn`): whichever credential the request carries
+// becomes its identity — an access token or an API key in `Authorization:
+// Bearer`, an API key in `X-API-Key`, or a session cookie. No credential
+// leaves the request anonymous (the core's deny-by-default gate then answers
+// 401 on non-public routes); a present but bad credential is a 401 at once —
+// never silently anonymous. Exactly one credential is looked at, in that
+// order, so a request cannot mix a cookie with a key to borrow rights.
 
 import type { Context, Identity } from '../../http/context.ts';
 import { httpError } from '../../http/errors.ts';
@@ -12,26 +15,89 @@ import { permissionsOf } from './rbac.ts';
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
-export function bearerAuthentication(tokens: AccessTokens): Middleware {
-  return middleware('bearer-authentication', 'authn', (c, next) => {
+/** Every API key starts with this, so a bearer value tells which kind it is without a lookup. */
+export const API_KEY_PREFIX = 'tl_';
+
+export interface Authenticators {
+  readonly tokens: AccessTokens;
+  /** Resolves an API key to its identity or throws a 401 AppError. */
+  readonly apiKey?: (presented: string) => Promise<Identity>;
+  /**
+   * Resolves a session cookie (checking CSRF on unsafe methods). An unknown or
+   * expired session is anonymous, not an error: browsers keep sending stale
+   * cookies, and the login form must still work.
+   */
+  readonly session?: {
+    readonly cookieName: string;
+    authenticate(c: Context, token: string): Promise<Identity | undefined>;
+  };
+}
+
+export function authentication(auth: Authenticators): Middleware {
+  return middleware('authentication', 'authn', (c, next) => {
     // rawHeaders: public routes without credentials never build req.headers.
-    const header = rawHeader(c.req.rawHeaders, 'authorization');
-    if (header === undefined) return next();
-    const token = BEARER.exec(header)?.[1];
-    if (token === undefined) {
-      throw httpError('HTTP_UNAUTHENTICATED', {
-        detail: 'expected Authorization: Bearer <token>',
-        headers: { 'www-authenticate': 'Bearer error="invalid_request"' },
+    const raw = c.req.rawHeaders;
+    const header = rawHeader(raw, 'authorization');
+    if (header !== undefined) {
+      const token = BEARER.exec(header)?.[1];
+      if (token === undefined) {
+        throw httpError('HTTP_UNAUTHENTICATED', {
+          detail: 'expected Authorization: Bearer <token>',
+          headers: { 'www-authenticate': 'Bearer error="invalid_request"' },
+        });
+      }
+      const identity = token.startsWith(API_KEY_PREFIX)
+        ? verifyApiKey(auth, token)
+        : auth.tokens.verify(token).then(identityFrom);
+      return identity.then((found) => {
+        c.identity = found;
+        return next();
       });
     }
-    return tokens.verify(token).then((claims) => {
-      c.identity = identityFrom(claims);
-      return next();
-    });
+    const apiKey = rawHeader(raw, 'x-api-key');
+    if (apiKey !== undefined) {
+      return verifyApiKey(auth, apiKey.trim()).then((found) => {
+        c.identity = found;
+        return next();
+      });
+    }
+    if (auth.session !== undefined) {
+      const cookie = rawHeader(raw, 'cookie');
+      const token = cookie === undefined ? undefined : cookieValue(cookie, auth.session.cookieName);
+      if (token !== undefined) {
+        return auth.session.authenticate(c, token).then((found) => {
+          c.identity = found;
+          return next();
+        });
+      }
+    }
+    return next();
   });
 }
 
-/** The token's scope, narrowed to what the role grants today (a demoted user loses rights at once). */
+function verifyApiKey(auth: Authenticators, presented: string): Promise<Identity> {
+  if (auth.apiKey === undefined) {
+    return Promise.reject(
+      httpError('HTTP_UNAUTHENTICATED', { detail: 'API keys are not enabled' }),
+    );
+  }
+  return auth.apiKey(presented);
+}
+
+/** One cookie's value from a Cookie header (RFC 6265 §5.4 order; first match wins). */
+export function cookieValue(header: string, name: string): string | undefined {
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq === -1) continue;
+    if (pair.slice(0, eq).trim() === name) {
+      const value = pair.slice(eq + 1).trim();
+      return value === '' ? undefined : value;
+    }
+  }
+  return undefined;
+}
+
+/** The token's scope, narrowed to what its role grants. */
 export function identityFrom(claims: AccessClaims): Identity {
   const granted = permissionsOf(claims.role);
   return {

@@ -18,10 +18,15 @@ export const PERMISSIONS = [
   'users:delete',
   'users:roles',
   'audit:read',
+  // Managing one's own credentials (API keys, MFA, password). Every role has
+  // it, but no API key can carry it: a leaked key must not mint more keys or
+  // switch off the owner's second factor.
+  'credentials:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const CUSTOMER: readonly Permission[] = [
+  'credentials:manage',
   'profile:read',
   'profile:write',
   'orders:read:own',
@@ -42,4 +47,13 @@ export function permissionsOf(role: Role): ReadonlySet<string> {
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+/** Permissions an API key may be scoped to (always also limited to its owner's role). */
+export const API_KEY_SCOPES: readonly Permission[] = PERMISSIONS.filter(
+  (permission) => permission !== 'credentials:manage' && permission !== 'users:roles',
+);
+
+export function isPermission(value: unknown): value is Permission {
+  return typeof value === 'string' && (PERMISSIONS as readonly string[]).includes(value);
 }

@@ -7,7 +7,7 @@ import { user } from '../users/schemas.ts';
 import { registration } from '../users/schemas.ts';
 import type { UsersService } from '../users/service.ts';
 import { actorOf } from './authenticate.ts';
-import { jwks, loginBody, refreshBody, tokenPair } from './schemas.ts';
+import { jwks, loginBody, mfaLoginBody, refreshBody, tokenPair } from './schemas.ts';
 import type { AuthService } from './service.ts';
 
 export function registerAuthRoutes(
@@ -51,6 +51,24 @@ export function registerAuthRoutes(
         const pair = await deps.auth.login({ ...c.input.body, ip: c.remoteAddress });
         c.set('cache-control', cacheControl.noStore);
         return pair;
+      },
+    });
+
+    auth.route({
+      method: 'POST',
+      path: '/login/mfa',
+      auth: 'public',
+      summary: 'Second login step for accounts with a second factor: mfaToken + code',
+      schema: { body: mfaLoginBody, responses: { 200: tokenPair } },
+      handler: async (c) => {
+        const { mfaToken, code, recoveryCode } = c.input.body;
+        const user = await deps.auth.completeMfa({
+          mfaToken,
+          factor: { code, recoveryCode },
+          ip: c.remoteAddress,
+        });
+        c.set('cache-control', cacheControl.noStore);
+        return deps.auth.issueTokens(user);
       },
     });
 

@@ -18,3 +18,56 @@ export const tokenPair = z
 export const jwks = z
   .object({ keys: z.array(z.record(z.string(), z.unknown())) })
   .meta({ id: 'JsonWebKeySet' });
+
+const totpCode = z
+  .string()
+  .regex(/^[0-9]{6}$/, { error: 'must be 6 digits' })
+  .meta({ example: '123456' });
+const recoveryCode = z.string().min(12).max(20).meta({ example: 'abcd-efgh-jkmn' });
+
+/** Exactly one of a TOTP code or a recovery code. */
+const oneFactor = (value: { code?: unknown; recoveryCode?: unknown }) =>
+  (value.code === undefined) !== (value.recoveryCode === undefined);
+const ONE_FACTOR = { error: 'send either code or recoveryCode', path: ['code'] };
+
+export const mfaLoginBody = z
+  .strictObject({
+    mfaToken: z.string().min(1).max(200),
+    code: totpCode.optional(),
+    recoveryCode: recoveryCode.optional(),
+  })
+  .refine(oneFactor, ONE_FACTOR);
+
+export const secondFactorBody = z
+  .strictObject({ code: totpCode.optional(), recoveryCode: recoveryCode.optional() })
+  .refine(oneFactor, ONE_FACTOR);
+
+export const mfaConfirmBody = z.strictObject({ code: totpCode });
+
+export const mfaStatus = z
+  .strictObject({ enabled: z.boolean(), recoveryCodesRemaining: z.number().int() })
+  .meta({ id: 'MfaStatus' });
+
+export const mfaEnrolment = z
+  .strictObject({
+    secret: z.string().meta({ description: 'Base32 secret, for manual entry' }),
+    otpauthUri: z.string().meta({ description: 'Render as a QR code for the authenticator app' }),
+  })
+  .meta({ id: 'MfaEnrolment' });
+
+export const recoveryCodes = z
+  .strictObject({
+    recoveryCodes: z
+      .array(z.string())
+      .meta({ description: 'Single-use codes, shown this once; store them offline' }),
+  })
+  .meta({ id: 'RecoveryCodes' });
+
+export const browserSession = z
+  .strictObject({
+    csrfToken: z
+      .string()
+      .meta({ description: 'Send as X-CSRF-Token on every unsafe cookie-authenticated request' }),
+    expiresAt: z.iso.datetime(),
+  })
+  .meta({ id: 'BrowserSession' });

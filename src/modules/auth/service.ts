@@ -17,6 +17,7 @@ import {
   markRefreshTokenUsed,
   revokeFamily,
 } from './refresh-repo.ts';
+import type { MfaService, SecondFactor } from './mfa/service.ts';
 import { clearFailures, lockedUntil, recordFailure, type ThrottlePolicy } from './throttle.ts';
 
 export interface TokenPair {
@@ -32,13 +33,29 @@ export interface AuthServiceDeps {
   readonly tokens: AccessTokens;
   readonly audit: AuditSink;
   readonly throttle: ThrottlePolicy;
+  readonly mfa: Pick<MfaService, 'isRequired' | 'challenge' | 'complete'>;
   readonly refreshTtlSeconds: number;
   readonly pepper?: string | undefined;
   readonly now?: () => Date;
 }
 
+export interface Credentials {
+  readonly email: string;
+  readonly password: string;
+  readonly ip: string;
+}
+
 export interface AuthService {
-  login(input: { email: string; password: string; ip: string }): Promise<TokenPair>;
+  /**
+   * The user behind an email and password. Throws AUTH_MFA_REQUIRED (with an
+   * `mfaToken` extension) when the account has a second factor.
+   */
+  verifyCredentials(input: Credentials): Promise<User>;
+  /** The user behind a challenge from verifyCredentials and its second factor. */
+  completeMfa(input: { mfaToken: string; factor: SecondFactor; ip: string }): Promise<User>;
+  /** Starts a token session (a refresh-token family) for a verified user. */
+  issueTokens(user: User): Promise<TokenPair>;
+  login(input: Credentials): Promise<TokenPair>;
   refresh(input: { refreshToken: string; ip: string }): Promise<TokenPair>;
   logout(input: { sessionId: string; userId: string; ip: string }): Promise<void>;
 }
@@ -83,8 +100,17 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     };
   }
 
-  return {
-    async login({ email, password, ip }) {
+  function recordLogin(user: User, ip: string) {
+    return audit.record({
+      action: 'auth.login',
+      outcome: 'success',
+      actorId: user.id,
+      actorIp: ip,
+    });
+  }
+
+  const service: AuthService = {
+    async verifyCredentials({ email, password, ip }) {
       const at = now();
       // An IP is shared by everyone behind one NAT, so it gets more slack than an account.
       const ipPolicy = { ...deps.throttle, freeFailures: deps.throttle.freeFailures * 4 };
@@ -139,13 +165,37 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
           await hashPassword(password, deps.pepper),
         );
       }
-      await audit.record({
-        action: 'auth.login',
-        outcome: 'success',
-        actorId: credentials.user.id,
-        actorIp: ip,
-      });
-      return startSession(credentials.user);
+      const user = credentials.user;
+      if (await deps.mfa.isRequired(user.id)) {
+        const challenge = await deps.mfa.challenge(user.id);
+        await audit.record({
+          action: 'auth.mfa_challenge',
+          outcome: 'success',
+          actorId: user.id,
+          actorIp: ip,
+        });
+        throw authError('AUTH_MFA_REQUIRED', {
+          detail: 'send a code from the authenticator app (or a recovery code) with mfaToken',
+          extensions: { mfaToken: challenge.mfaToken, mfaExpiresIn: challenge.expiresIn },
+        });
+      }
+      await recordLogin(user, ip);
+      return user;
+    },
+
+    async completeMfa({ mfaToken, factor, ip }) {
+      const userId = await deps.mfa.complete(mfaToken, factor, ip);
+      const user = await findUserById(sql.db, userId);
+      // Deleted between the two steps.
+      if (user === undefined) throw authError('AUTH_MFA_CHALLENGE_INVALID');
+      await recordLogin(user, ip);
+      return user;
+    },
+
+    issueTokens: (user) => startSession(user),
+
+    async login(input) {
+      return startSession(await service.verifyCredentials(input));
     },
 
     async refresh({ refreshToken, ip }) {
@@ -203,6 +253,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       });
     },
   };
+  return service;
 }
 
 function tooManyAttempts(until: Date, at: Date) {

@@ -9,6 +9,12 @@ export const usersErrors = defineErrors({
     title: 'Admins cannot delete themselves',
     level: 'info',
   },
+  // An admin demoting themselves could leave nobody able to undo it.
+  USERS_CANNOT_CHANGE_OWN_ROLE: {
+    status: 409,
+    title: 'Admins cannot change their own role',
+    level: 'info',
+  },
 });
 
 export const usersError = errorFactory(usersErrors);

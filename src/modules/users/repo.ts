@@ -116,3 +116,26 @@ export async function softDeleteUser(db: Db, id: string): Promise<boolean> {
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/** Sets the role and returns the user with the role they had before, or undefined. */
+export async function changeRole(
+  db: Db,
+  id: string,
+  role: User['role'],
+): Promise<{ user: User; previous: User['role'] } | undefined> {
+  const before = await db
+    .selectFrom('users')
+    .select('role')
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .forUpdate()
+    .executeTakeFirst();
+  if (before === undefined) return undefined;
+  const row = await db
+    .updateTable('users')
+    .set({ role, updated_at: new Date() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { user: toUser(row), previous: before.role };
+}

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { App } from '../../http/app.ts';
 import { cacheControl } from '../../http/cache-control.ts';
 import { actorOf } from '../auth/authenticate.ts';
+import { ROLES } from '../auth/rbac.ts';
 import { idParam } from '../catalog/schemas.ts';
 import { profilePatch, user } from './schemas.ts';
 import type { UsersService } from './service.ts';
@@ -78,6 +79,19 @@ export function registerUsersRoutes(app: App, users: UsersService): void {
             },
           };
         },
+      });
+
+      admin.route({
+        method: 'PUT',
+        path: '/users/:id/role',
+        permissions: ['users:roles'],
+        summary: 'Change a user’s role (audited; their sessions are ended)',
+        schema: {
+          params: z.strictObject({ id: idParam }),
+          body: z.strictObject({ role: z.enum(ROLES) }),
+          responses: { 200: user },
+        },
+        handler: (c) => users.changeRole(actorOf(c), c.input.params.id, c.input.body.role),
       });
 
       admin.route({

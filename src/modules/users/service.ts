@@ -7,11 +7,18 @@ import type { Database } from '../../db/schema.ts';
 import { toSqlError } from '../../platform/sql/sql-errors.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import type { AuditSink } from '../auth/ports.ts';
-import { revokeAllForUser } from '../auth/refresh-repo.ts';
+import { signOutEverywhere } from '../auth/sign-out-everywhere.ts';
 import { usersError } from './errors.ts';
 import { hashPassword } from './passwords.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
-import { findUserById, insertUser, listUsers, softDeleteUser, updateProfile } from './repo.ts';
+import {
+  changeRole,
+  findUserById,
+  insertUser,
+  listUsers,
+  softDeleteUser,
+  updateProfile,
+} from './repo.ts';
 import type { User } from './schemas.ts';
 
 /** The caller, as the service needs to know it. */
@@ -30,6 +37,7 @@ export interface UsersService {
   updateProfile(actor: Actor, patch: { displayName?: string | undefined }): Promise<User>;
   list(options: { limit: number; before?: string | undefined }): Promise<User[]>;
   delete(actor: Actor, id: string): Promise<void>;
+  changeRole(actor: Actor, id: string, role: User['role']): Promise<User>;
 }
 
 export function createUsersService(deps: {
@@ -97,7 +105,7 @@ export function createUsersService(deps: {
       if (actor.id === id) throw usersError('USERS_CANNOT_DELETE_SELF');
       const deleted = await sql.withTransaction(async (trx) => {
         const done = await softDeleteUser(trx, id);
-        if (done) await revokeAllForUser(trx, id, new Date());
+        if (done) await signOutEverywhere(trx, id, new Date());
         return done;
       });
       await audit.record({
@@ -109,6 +117,30 @@ export function createUsersService(deps: {
         targetId: id,
       });
       if (!deleted) throw notFound(id);
+    },
+
+    async changeRole(actor, id, role) {
+      if (actor.id === id) throw usersError('USERS_CANNOT_CHANGE_OWN_ROLE');
+      const changed = await sql.withTransaction(async (trx) => {
+        const result = await changeRole(trx, id, role);
+        // Sessions and refresh tokens carry the old role's rights: end them,
+        // so the next sign-in gets the new role (access tokens expire soon).
+        if (result !== undefined && result.previous !== role) {
+          await signOutEverywhere(trx, id, new Date());
+        }
+        return result;
+      });
+      await audit.record({
+        action: 'admin.role_changed',
+        outcome: changed === undefined ? 'failure' : 'success',
+        actorId: actor.id,
+        actorIp: actor.ip,
+        targetType: 'user',
+        targetId: id,
+        details: changed === undefined ? { to: role } : { from: changed.previous, to: role },
+      });
+      if (changed === undefined) throw notFound(id);
+      return changed.user;
     },
   };
 }

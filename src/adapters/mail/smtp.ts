@@ -1,0 +1,46 @@
+// The production mailer: SMTP through nodemailer. The connection comes from
+// one URL (SMTP_URL: `smtp://user:pass@host:587` upgrades with STARTTLS when
+// the server offers it, `smtps://…:465` is TLS from the first byte; nodemailer
+// options may ride along as query parameters). Messages with an HTML part go
+// out as multipart/alternative with the text part first, as RFC 2046 §5.1.4
+// orders them (plainest first).
+//
+// Timeouts are bounded: a mail server that stops answering must fail the send
+// (which background work logs), not hold it, and shutdown waiting on it,
+// for nodemailer's default ten minutes.
+
+import { createTransport } from 'nodemailer';
+import type { MailMessage, Mailer } from '../../ports/mailer.ts';
+
+export interface SmtpMailerOptions {
+  /** smtp:// or smtps:// URL, credentials included. */
+  readonly url: string;
+  /** The From header, e.g. `Throughline <no-reply@example.com>`. */
+  readonly from: string;
+}
+
+const TIMEOUTS = {
+  connectionTimeout: 10_000,
+  greetingTimeout: 10_000,
+  socketTimeout: 30_000,
+  dnsTimeout: 10_000,
+};
+
+export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
+  // URL settings win over these defaults (nodemailer merges the URL last).
+  const transport = createTransport({ ...TIMEOUTS, url: options.url }, { from: options.from });
+  return {
+    async send(message: MailMessage) {
+      await transport.sendMail({
+        to: message.to,
+        subject: message.subject,
+        text: message.text,
+        ...(message.html === undefined ? {} : { html: message.html }),
+      });
+    },
+    close() {
+      transport.close();
+      return Promise.resolve();
+    },
+  };
+}

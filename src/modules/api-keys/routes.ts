@@ -1,0 +1,60 @@
+// The signed-in user's API keys. Every route needs `credentials:manage`,
+// which no API key can carry: a key can neither mint more keys nor revoke
+// them, so a leaked key cannot entrench itself. Responses are `no-store`:
+// the creation's carries the key itself.
+
+import { z } from 'zod';
+import type { App } from '../../http/app.ts';
+import { cacheControl } from '../../http/cache-control.ts';
+import { actorOf } from '../auth/authenticate.ts';
+import { idParam } from '../catalog/schemas.ts';
+import { apiKeyCreation, apiKeyList, createdApiKey } from './schemas.ts';
+import type { ApiKeysService } from './service.ts';
+
+export function registerApiKeysRoutes(app: App, apiKeys: ApiKeysService): void {
+  app.group('/api/v1', { tags: ['api-keys'] }, (v1) => {
+    v1.route({
+      method: 'POST',
+      path: '/me/api-keys',
+      permissions: ['credentials:manage'],
+      summary: 'Create an API key (the key is shown only in this response)',
+      schema: {
+        body: apiKeyCreation,
+        responses: { 201: { description: 'Created', schema: createdApiKey } },
+      },
+      handler: async (c) => {
+        const created = await apiKeys.create(actorOf(c), c.input.body);
+        c.set('cache-control', cacheControl.noStore);
+        c.created(`/api/v1/me/api-keys/${created.id}`, created);
+      },
+    });
+
+    v1.route({
+      method: 'GET',
+      path: '/me/api-keys',
+      permissions: ['credentials:manage'],
+      summary: 'Your API keys, newest first (revoked and expired ones included)',
+      schema: { responses: { 200: apiKeyList } },
+      handler: async (c) => {
+        const data = await apiKeys.list(actorOf(c));
+        c.set('cache-control', cacheControl.noStore);
+        return { data };
+      },
+    });
+
+    v1.route({
+      method: 'DELETE',
+      path: '/me/api-keys/:id',
+      permissions: ['credentials:manage'],
+      summary: 'Revoke an API key (idempotent)',
+      schema: {
+        params: z.strictObject({ id: idParam }),
+        responses: { 204: { description: 'Revoked' } },
+      },
+      handler: async (c) => {
+        await apiKeys.revoke(actorOf(c), c.input.params.id);
+        c.noContent();
+      },
+    });
+  });
+}

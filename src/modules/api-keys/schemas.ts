@@ -1,0 +1,57 @@
+// API keys on the wire. The key itself appears in exactly one response, the
+// creation's; lists and every other shape carry only the public prefix.
+// Ids travel as strings, timestamps as ISO-8601 UTC.
+
+import { z } from 'zod';
+import { API_KEY_SCOPES } from '../auth/rbac.ts';
+
+export const API_KEY_MAX_LIFETIME_DAYS = 365;
+
+export const apiKeyScope = z.enum(API_KEY_SCOPES);
+
+export const apiKeyCreation = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  scopes: z
+    .array(apiKeyScope)
+    .min(1)
+    .refine((scopes) => new Set(scopes).size === scopes.length, {
+      message: 'must not list a scope twice',
+      params: { code: 'duplicate' },
+    }),
+  expiresInDays: z
+    .number()
+    .int()
+    .min(1)
+    .max(API_KEY_MAX_LIFETIME_DAYS)
+    .optional()
+    .meta({ description: 'Lifetime in days; without it the key lives until revoked' }),
+});
+
+export type ApiKeyCreation = z.infer<typeof apiKeyCreation>;
+
+export const apiKey = z
+  .strictObject({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string().meta({ description: 'Public part of the key, for telling keys apart' }),
+    scopes: z.array(z.string()),
+    createdAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime().nullable(),
+    lastUsedAt: z.iso.datetime().nullable().meta({ description: 'Updated at most once a minute' }),
+    revokedAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'ApiKey' });
+
+export type ApiKey = z.infer<typeof apiKey>;
+
+export const createdApiKey = apiKey
+  .extend({
+    key: z
+      .string()
+      .meta({ description: 'The full key. Shown only in this response: store it now' }),
+  })
+  .meta({ id: 'CreatedApiKey' });
+
+export type CreatedApiKey = z.infer<typeof createdApiKey>;
+
+export const apiKeyList = z.strictObject({ data: z.array(apiKey) });

@@ -1,0 +1,305 @@
+// Account recovery and upkeep: email verification, forgotten passwords and
+// password changes. HTTP-free, like the auth service.
+//
+// - Mail goes out from background work (platform/background.ts), never on the
+//   response path: a slow mail server does not slow a request, and a reset
+//   request for an unknown address costs the caller exactly what one for a
+//   real account does — the lookup itself happens after the answer.
+// - Links are single-use tokens (account-tokens.ts). An unusable token is one
+//   answer, AUTH_ACCOUNT_TOKEN_INVALID, whatever the reason.
+// - A reset or a change replaces the password in one transaction with
+//   everything that must change with it: the token used up, the other reset
+//   links revoked, sessions and refresh tokens ended (all of them after a
+//   reset; all but the caller's after a change), the login lock lifted.
+// - A user cannot be mail-bombed through these endpoints: at most
+//   MAX_MAILS_PER_WINDOW links of one kind per address per window; further
+//   requests are answered the same and send nothing (the count and the
+//   insert run under a lock on the user's row, so parallel requests cannot
+//   both pass it).
+
+import type { Database } from '../../db/schema.ts';
+import type { BackgroundTasks } from '../../platform/background.ts';
+import type { Mailer } from '../../ports/mailer.ts';
+import type { SqlDatabase } from '../../ports/sql.ts';
+import { usersError } from '../users/errors.ts';
+import { hashPassword, verifyPassword } from '../users/passwords.ts';
+import { checkPasswordPolicy } from '../users/password-policy.ts';
+import { updatePasswordHash } from '../users/repo.ts';
+import type { User } from '../users/schemas.ts';
+import type { UsersService } from '../users/service.ts';
+import { accountError } from './account-errors.ts';
+import { passwordResetMail, verificationMail, type AccountLinks } from './account-mail.ts';
+import {
+  findAccount,
+  findAccountByEmail,
+  lockAccount,
+  markEmailVerified,
+  revokeOtherRefreshFamilies,
+} from './account-repo.ts';
+import {
+  consumeAccountToken,
+  countTokensIssuedSince,
+  findUsableToken,
+  issueAccountToken,
+  revokeAccountTokens,
+  type AccountTokenPurpose,
+} from './account-tokens.ts';
+import { authError } from './errors.ts';
+import type { AuditSink } from './ports.ts';
+import { revokeSessionsOfUser } from './session-repo.ts';
+import { signOutEverywhere } from './sign-out-everywhere.ts';
+import { clearFailures, lockedUntil, recordFailure, type ThrottlePolicy } from './throttle.ts';
+
+export const MAX_MAILS_PER_WINDOW = 3;
+export const MAIL_WINDOW_MS = 15 * 60_000;
+
+export interface AccountServiceDeps {
+  readonly sql: SqlDatabase<Database>;
+  readonly mailer: Mailer;
+  readonly background: BackgroundTasks;
+  readonly audit: AuditSink;
+  readonly links: AccountLinks;
+  /** The login throttle: wrong current passwords count against the account like failed logins. */
+  readonly throttle: ThrottlePolicy;
+  readonly pepper?: string | undefined;
+  readonly now?: () => Date;
+}
+
+/** The caller of an authenticated operation. */
+export interface AccountActor {
+  readonly id: string;
+  readonly ip: string;
+  /** The caller's own session (refresh-token family or cookie session): kept on a password change. */
+  readonly sessionId?: string | undefined;
+}
+
+export interface AccountService {
+  /** Mails a new verification link (in the background). */
+  sendVerification(user: Pick<User, 'id' | 'email'>): void;
+  verifyEmail(input: { token: string; ip: string }): Promise<void>;
+  /** A new verification link for the caller; nothing when the address is already verified. */
+  resendVerification(actor: AccountActor): Promise<void>;
+  /** Returns at once; the lookup and the mail happen in the background. */
+  requestPasswordReset(input: { email: string; ip: string }): void;
+  resetPassword(input: { token: string; password: string; ip: string }): Promise<void>;
+  changePassword(
+    actor: AccountActor,
+    input: { currentPassword: string; newPassword: string },
+  ): Promise<void>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function createAccountService(deps: AccountServiceDeps): AccountService {
+  const { sql, audit, background } = deps;
+  const now = deps.now ?? (() => new Date());
+  const invalidToken = () => accountError('AUTH_ACCOUNT_TOKEN_INVALID');
+
+  function weakPassword(password: string, email: string, field: string) {
+    const problems = checkPasswordPolicy(password, email).map((problem) => ({
+      ...problem,
+      field,
+    }));
+    return problems.length === 0
+      ? undefined
+      : usersError('USERS_WEAK_PASSWORD', { errors: problems, detail: problems[0]!.message });
+  }
+
+  /** Issues a token unless the address had its fill of mails lately; undefined when it did. */
+  async function issueLimited(
+    userId: string,
+    purpose: AccountTokenPurpose,
+    options: { supersede: boolean },
+  ): Promise<string | undefined> {
+    const at = now();
+    return sql.withTransaction(async (trx) => {
+      await lockAccount(trx, userId);
+      const recent = await countTokensIssuedSince(
+        trx,
+        userId,
+        purpose,
+        new Date(at.getTime() - MAIL_WINDOW_MS),
+      );
+      if (recent >= MAX_MAILS_PER_WINDOW) return undefined;
+      if (options.supersede) await revokeAccountTokens(trx, userId, purpose, at);
+      return issueAccountToken(trx, userId, purpose, at);
+    });
+  }
+
+  function sendVerification(user: Pick<User, 'id' | 'email'>): void {
+    background.run('verification mail', async () => {
+      // Only the newest verification link works: an older one may sit in a
+      // forwarded or shared mailbox.
+      const token = await issueLimited(user.id, 'verify_email', { supersede: true });
+      if (token === undefined) return;
+      await deps.mailer.send(verificationMail(deps.links, user.email, token));
+    });
+  }
+
+  return {
+    sendVerification,
+
+    async verifyEmail({ token, ip }) {
+      const at = now();
+      const userId = await sql.withTransaction(async (trx) => {
+        const owner = await consumeAccountToken(trx, token, 'verify_email', at);
+        if (owner !== undefined) {
+          await markEmailVerified(trx, owner, at);
+          await revokeAccountTokens(trx, owner, 'verify_email', at);
+        }
+        return owner;
+      });
+      if (userId === undefined) throw invalidToken();
+      await audit.record({
+        action: 'auth.email_verified',
+        outcome: 'success',
+        actorId: userId,
+        actorIp: ip,
+        targetType: 'user',
+        targetId: userId,
+      });
+    },
+
+    async resendVerification(actor) {
+      const account = await findAccount(sql.db, actor.id);
+      if (account === undefined) {
+        throw usersError('USERS_NOT_FOUND', { detail: `no user with id ${actor.id}` });
+      }
+      if (account.emailVerified) return;
+      sendVerification(account);
+    },
+
+    requestPasswordReset({ email, ip }) {
+      background.run('password reset mail', async () => {
+        const account = await findAccountByEmail(sql.db, email);
+        if (account === undefined) {
+          await audit.record({
+            action: 'auth.password_reset_requested',
+            outcome: 'failure',
+            actorIp: ip,
+            details: { email, reason: 'unknown_account' },
+          });
+          return;
+        }
+        // Earlier links stay valid until used or expired: mail can arrive out of order.
+        const token = await issueLimited(account.id, 'reset_password', { supersede: false });
+        await audit.record({
+          action: 'auth.password_reset_requested',
+          outcome: token === undefined ? 'denied' : 'success',
+          actorIp: ip,
+          targetType: 'user',
+          targetId: account.id,
+          ...(token === undefined ? { details: { reason: 'too_many_requests' } } : {}),
+        });
+        if (token === undefined) return;
+        await deps.mailer.send(passwordResetMail(deps.links, account.email, token));
+      });
+    },
+
+    async resetPassword({ token, password, ip }) {
+      // Look first, use up last: a password the policy refuses leaves the link
+      // usable for a second try.
+      const found = await findUsableToken(sql.db, token, 'reset_password', now());
+      if (found === undefined) {
+        await audit.record({
+          action: 'auth.password_reset',
+          outcome: 'failure',
+          actorIp: ip,
+          details: { reason: 'invalid_token' },
+        });
+        throw invalidToken();
+      }
+      const weak = weakPassword(password, found.email, 'password');
+      if (weak !== undefined) throw weak;
+      const passwordHash = await hashPassword(password, deps.pepper);
+      const at = now();
+      const userId = await sql.withTransaction(async (trx) => {
+        const owner = await consumeAccountToken(trx, token, 'reset_password', at);
+        if (owner === undefined) return undefined;
+        await updatePasswordHash(trx, owner, passwordHash);
+        await revokeAccountTokens(trx, owner, 'reset_password', at);
+        // The link reached this mailbox: that proves the address as well as a verification link.
+        await markEmailVerified(trx, owner, at);
+        await signOutEverywhere(trx, owner, at);
+        await clearFailures(trx, `account:${found.email}`);
+        return owner;
+      });
+      // Another request used the same link while this one was hashing.
+      if (userId === undefined) throw invalidToken();
+      await audit.record({
+        action: 'auth.password_reset',
+        outcome: 'success',
+        actorId: userId,
+        actorIp: ip,
+        targetType: 'user',
+        targetId: userId,
+      });
+    },
+
+    async changePassword(actor, { currentPassword, newPassword }) {
+      const at = now();
+      const account = await findAccount(sql.db, actor.id);
+      if (account === undefined) {
+        throw usersError('USERS_NOT_FOUND', { detail: `no user with id ${actor.id}` });
+      }
+      // A stolen access token must not become an unlimited password oracle:
+      // wrong current passwords count against the same lock as failed logins.
+      const throttleKey = `account:${account.email}`;
+      const until = await lockedUntil(sql.db, throttleKey, at);
+      if (until !== undefined) {
+        const seconds = Math.max(1, Math.ceil((until.getTime() - at.getTime()) / 1000));
+        throw authError('AUTH_TOO_MANY_ATTEMPTS', {
+          detail: `try again in ${seconds} s`,
+          headers: { 'retry-after': String(seconds) },
+        });
+      }
+      if (!(await verifyPassword(account.passwordHash, currentPassword, deps.pepper))) {
+        await recordFailure(sql.db, throttleKey, at, deps.throttle);
+        await audit.record({
+          action: 'auth.password_changed',
+          outcome: 'failure',
+          actorId: account.id,
+          actorIp: actor.ip,
+          details: { reason: 'wrong_current_password' },
+        });
+        throw accountError('AUTH_CURRENT_PASSWORD_INVALID');
+      }
+      const weak = weakPassword(newPassword, account.email, 'newPassword');
+      if (weak !== undefined) throw weak;
+      const passwordHash = await hashPassword(newPassword, deps.pepper);
+      // Family ids and cookie-session ids are both random UUIDs, so one id
+      // can be kept in both tables without knowing which kind it is.
+      const keep =
+        actor.sessionId !== undefined && UUID.test(actor.sessionId) ? actor.sessionId : undefined;
+      const done = now();
+      await sql.withTransaction(async (trx) => {
+        await updatePasswordHash(trx, account.id, passwordHash);
+        await revokeOtherRefreshFamilies(trx, account.id, keep, done);
+        await revokeSessionsOfUser(trx, account.id, done, keep);
+        // Reset links were issued for the old password's account state.
+        await revokeAccountTokens(trx, account.id, 'reset_password', done);
+        await clearFailures(trx, throttleKey);
+      });
+      await audit.record({
+        action: 'auth.password_changed',
+        outcome: 'success',
+        actorId: account.id,
+        actorIp: actor.ip,
+        targetType: 'user',
+        targetId: account.id,
+      });
+    },
+  };
+}
+
+/** The users service with a verification mail sent after every registration. */
+export function withVerificationMail(users: UsersService, accounts: AccountService): UsersService {
+  return {
+    ...users,
+    async register(input, ip) {
+      const user = await users.register(input, ip);
+      accounts.sendVerification(user);
+      return user;
+    },
+  };
+}

@@ -44,11 +44,10 @@ import {
   revokeAccountTokens,
   type AccountTokenPurpose,
 } from './account-tokens.ts';
-import { authError } from './errors.ts';
 import type { AuditSink } from './ports.ts';
 import { revokeSessionsOfUser } from './session-repo.ts';
 import { signOutEverywhere } from './sign-out-everywhere.ts';
-import { clearFailures, lockedUntil, recordFailure, type ThrottlePolicy } from './throttle.ts';
+import { assertNotLocked, clearFailures, recordFailure, type ThrottlePolicy } from './throttle.ts';
 
 export const MAX_MAILS_PER_WINDOW = 3;
 export const MAIL_WINDOW_MS = 15 * 60_000;
@@ -245,14 +244,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       // A stolen access token must not become an unlimited password oracle:
       // wrong current passwords count against the same lock as failed logins.
       const throttleKey = `account:${account.email}`;
-      const until = await lockedUntil(sql.db, throttleKey, at);
-      if (until !== undefined) {
-        const seconds = Math.max(1, Math.ceil((until.getTime() - at.getTime()) / 1000));
-        throw authError('AUTH_TOO_MANY_ATTEMPTS', {
-          detail: `try again in ${seconds} s`,
-          headers: { 'retry-after': String(seconds) },
-        });
-      }
+      await assertNotLocked(sql.db, throttleKey, at);
       if (!(await verifyPassword(account.passwordHash, currentPassword, deps.pepper))) {
         await recordFailure(sql.db, throttleKey, at, deps.throttle);
         await audit.record({

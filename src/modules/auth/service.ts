@@ -18,7 +18,13 @@ import {
   revokeFamily,
 } from './refresh-repo.ts';
 import type { MfaService, SecondFactor } from './mfa/service.ts';
-import { clearFailures, lockedUntil, recordFailure, type ThrottlePolicy } from './throttle.ts';
+import {
+  clearFailures,
+  lockedUntil,
+  recordFailure,
+  tooManyAttempts,
+  type ThrottlePolicy,
+} from './throttle.ts';
 
 export interface TokenPair {
   readonly accessToken: string;
@@ -254,12 +260,4 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     },
   };
   return service;
-}
-
-function tooManyAttempts(until: Date, at: Date) {
-  const seconds = Math.max(1, Math.ceil((until.getTime() - at.getTime()) / 1000));
-  return authError('AUTH_TOO_MANY_ATTEMPTS', {
-    detail: `try again in ${seconds} s`,
-    headers: { 'retry-after': String(seconds) },
-  });
 }

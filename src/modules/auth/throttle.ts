@@ -8,6 +8,7 @@
 
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
+import { authError } from './errors.ts';
 
 export interface ThrottlePolicy {
   /** Failures allowed before the first lock. */
@@ -79,4 +80,19 @@ export async function recordFailure(
 
 export async function clearFailures(db: Kysely<Database>, key: string): Promise<void> {
   await db.deleteFrom('login_throttle').where('key', '=', key).execute();
+}
+
+/** The 429 for a locked key, with Retry-After in whole seconds. */
+export function tooManyAttempts(until: Date, at: Date) {
+  const seconds = Math.max(1, Math.ceil((until.getTime() - at.getTime()) / 1000));
+  return authError('AUTH_TOO_MANY_ATTEMPTS', {
+    detail: `try again in ${seconds} s`,
+    headers: { 'retry-after': String(seconds) },
+  });
+}
+
+/** Throws the 429 while `key` is locked. */
+export async function assertNotLocked(db: Kysely<Database>, key: string, at: Date): Promise<void> {
+  const until = await lockedUntil(db, key, at);
+  if (until !== undefined) throw tooManyAttempts(until, at);
 }

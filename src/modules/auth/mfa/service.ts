@@ -11,7 +11,7 @@ import type { SecretBox } from '../../../platform/secret-box.ts';
 import type { SqlDatabase } from '../../../ports/sql.ts';
 import { authError } from '../errors.ts';
 import type { AuditSink } from '../ports.ts';
-import { clearFailures, lockedUntil, recordFailure, type ThrottlePolicy } from '../throttle.ts';
+import { assertNotLocked, clearFailures, recordFailure, type ThrottlePolicy } from '../throttle.ts';
 import { generateRecoveryCodes, hashRecoveryCode, matchRecoveryCode } from './recovery-codes.ts';
 import {
   confirmEnrolment,
@@ -202,14 +202,7 @@ export function createMfaService(deps: MfaServiceDeps): MfaService {
       const userId = await takeChallengeAttempt(sql.db, tokenHash, at, maxAttempts);
       if (userId === undefined) throw authError('AUTH_MFA_CHALLENGE_INVALID');
       const throttleKey = `mfa:${userId}`;
-      const until = await lockedUntil(sql.db, throttleKey, at);
-      if (until !== undefined) {
-        const seconds = Math.max(1, Math.ceil((until.getTime() - at.getTime()) / 1000));
-        throw authError('AUTH_TOO_MANY_ATTEMPTS', {
-          detail: `try again in ${seconds} s`,
-          headers: { 'retry-after': String(seconds) },
-        });
-      }
+      await assertNotLocked(sql.db, throttleKey, at);
       const verdict = await sql.withTransaction(async (trx) => {
         const result = await verify(trx, userId, factor, at);
         if (result.verdict === 'ok') await markChallengeUsed(trx, tokenHash, at);

@@ -39,16 +39,26 @@ import { DEFAULT_THROTTLE } from './modules/auth/throttle.ts';
 import { jwksDocument } from './modules/auth/tokens/jwks.ts';
 import type { KeyRing } from './modules/auth/tokens/signing-keys.ts';
 import { createAccessTokenService } from './modules/auth/tokens/token-service.ts';
+import { registerPaymentsRoutes } from './modules/payments/routes.ts';
+import { createPaymentsService } from './modules/payments/service.ts';
 import { registerUsersRoutes } from './modules/users/routes.ts';
 import { createUsersService } from './modules/users/service.ts';
 import { createCatalogService } from './modules/catalog/service.ts';
 import { registerCatalogRoutes } from './modules/catalog/routes.ts';
+import type { Product } from './modules/catalog/schemas.ts';
+import { CacheAside } from './platform/cache/cache-aside.ts';
+import { registerOpsRoutes } from './modules/ops/routes.ts';
+import { registerOrdersRoutes } from './modules/orders/routes.ts';
+import { createOrdersService } from './modules/orders/service.ts';
+import { chargeOrder, refundOrder } from './modules/payments/ledger.ts';
 import type { Config } from './platform/config.ts';
 import type { Lifecycle } from './platform/lifecycle.ts';
 import { toSqlError } from './platform/sql/sql-errors.ts';
 import { loadDataKey } from './platform/data-key.ts';
 import { createSecretBox } from './platform/secret-box.ts';
+import { createRateLimits } from './rate-limits.ts';
 import { BackgroundTasks } from './platform/background.ts';
+import { createSharedState, type SharedState } from './platform/shared-state.ts';
 import type { Mailer } from './ports/mailer.ts';
 import type { SqlDatabase } from './ports/sql.ts';
 
@@ -67,6 +77,8 @@ export interface Service {
   readonly readiness: ReadinessChecks;
   /** Work running after its response went out (mail); `idle()` waits for it. */
   readonly background: BackgroundTasks;
+  /** Key-value store and pub/sub: in process, or on Redis with REDIS_URL. */
+  readonly shared: SharedState;
 }
 
 export const SERVICE_VERSION = '0.1.0';
@@ -106,7 +118,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     logger,
     // A lost database connection is a 503 with Retry-After, a constraint a 409/422.
     errorMappers: [toSqlError],
-    trustProxy: config.http.trustProxy !== false,
+    trustProxy: config.http.trustProxy,
     deadlineMs: config.http.requestDeadlineMs,
     uploadDir: join(resolve(config.dataDir), 'uploads'),
     bodyLimits: {
@@ -157,8 +169,17 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     lifecycle.stopping ? 'stopping' : lifecycle.ready ? 'ready' : 'starting',
   );
   readiness.add('database', (signal) => sql.ping(signal));
+  const shared = createSharedState(config, { logger, lifecycle, readiness });
+  // Per-IP before authentication, per-user after it; the sign-in routes add
+  // stricter ones (src/rate-limits.ts).
+  const rateLimits = createRateLimits(config, { logger, lifecycle, readiness });
+  app.use(...rateLimits.global);
   registerHealthRoutes(app, readiness);
-  registerCatalogRoutes(app, createCatalogService({ sql }));
+  const productCache = config.cache.enabled
+    ? createProductCache(config, { shared, logger, lifecycle })
+    : undefined;
+  registerCatalogRoutes(app, createCatalogService({ sql, cache: productCache }));
+  registerOpsRoutes(app, { caches: productCache === undefined ? {} : { products: productCache } });
 
   const auditLog = createAuditService({ sql });
   const audit: AuditSink = {
@@ -214,12 +235,31 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     throttle,
     mfa,
   });
-  registerAuthRoutes(app, { auth, users, jwks: () => jwksDocument(keys, new Date()) });
-  registerAccountRoutes(app, accounts);
-  registerSessionRoutes(app, { auth, sessions });
+  const signInLimits = rateLimits.signIn;
+  registerAuthRoutes(app, {
+    auth,
+    users,
+    jwks: () => jwksDocument(keys, new Date()),
+    signInLimits,
+  });
+  registerAccountRoutes(app, accounts, { signInLimits });
+  registerSessionRoutes(app, { auth, sessions, signInLimits });
   registerMfaRoutes(app, { mfa, users });
   registerUsersRoutes(app, users);
   registerApiKeysRoutes(app, createApiKeysService({ sql, audit }));
+  registerPaymentsRoutes(app, createPaymentsService({ sql, audit }));
+  registerOrdersRoutes(
+    app,
+    createOrdersService({
+      sql,
+      audit,
+      payments: { chargeOrder, refundOrder },
+      // Stock is part of a product's representation: orders invalidate it too.
+      productsChanged: async (changes) => {
+        for (const { id, version } of changes) await productCache?.invalidate(id, version);
+      },
+    }),
+  );
   registerAuditRoutes(app, auditLog);
   registerApiDocs(
     app,
@@ -253,7 +293,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     },
     security,
   );
-  return { app, readiness, background };
+  return { app, readiness, background, shared };
 }
 
 /**
@@ -274,4 +314,27 @@ function createMailer(config: Config, logger: Logger): Mailer {
     logger.warn({ dir }, 'SMTP_URL is not set: emails are written to the disk outbox, not sent');
   }
   return createDiskOutbox({ dir, from });
+}
+
+/**
+ * The product read cache on the shared state (in process, or Redis with
+ * REDIS_URL), listening for other instances' invalidations from start-up.
+ */
+function createProductCache(
+  config: Config,
+  deps: { shared: SharedState; logger: Logger; lifecycle: Lifecycle },
+): CacheAside<Product> {
+  const cache = new CacheAside<Product>({
+    kv: deps.shared.kv,
+    pubsub: deps.shared.pubsub,
+    namespace: 'products',
+    ttlMs: config.cache.productTtlMs,
+    staleMs: config.cache.staleMs,
+    localTtlMs: config.cache.localTtlMs,
+    versionOf: (product) => product.version,
+    logger: deps.logger,
+  });
+  void cache.start();
+  deps.lifecycle.add({ name: 'product cache', close: () => cache.stop() });
+  return cache;
 }

@@ -49,7 +49,10 @@ async function main(): Promise<void> {
 async function serve(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<void> {
   const sql = await prepareDatabase(config, logger, lifecycle);
   const keys = await loadServiceKeys(config, logger);
-  const { app } = createService(config, { logger, lifecycle, sql, ...keys });
+  const { app, shared } = createService(config, { logger, lifecycle, sql, ...keys });
+  // Redis down at start-up is not fatal (calls fail fast, readiness says so):
+  // this only spares the first requests a connection still being made.
+  await shared.connected();
   lifecycle.add({
     name: 'http-app',
     close: () => {

@@ -1,8 +1,9 @@
 // Process plumbing for the database benchmark: start a server script with its
 // own environment (pinned like the main harness), and drive it with wrk
-// through a Lua `request` hook that walks product ids 1..N round-robin, so the
-// load reads every row in turn rather than one cached row. The result line is
-// the main harness's (wrkScript's `done` hook, parsed by parseWrkOutput).
+// through a Lua `request` hook that walks product ids 1..N round-robin (so
+// the load reads every row in turn rather than one cached row), or cycles a
+// fixed list of paths (list queries with different filters). The result line
+// is the main harness's (wrkScript's `done` hook, parsed by parseWrkOutput).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -98,6 +99,34 @@ export function roundRobinScript(pathPrefix: string, count: number): string {
   );
 }
 
+/** The harness's script plus a `request` hook cycling through `paths` in order. */
+export function pathsScript(paths: readonly string[]): string {
+  const quoted = paths.map((path) => `"${path.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`);
+  return (
+    wrkScript({ method: 'GET', headers: {}, body: undefined }) +
+    [
+      `local paths = {${quoted.join(', ')}}`,
+      'local next_path = 0',
+      'request = function()',
+      `  next_path = next_path % ${paths.length} + 1`,
+      '  return wrk.format(nil, paths[next_path])',
+      'end',
+      '',
+    ].join('\n')
+  );
+}
+
+/** What the load asks for: product ids round-robin, or a list of paths in turn. */
+export type LoadTarget =
+  | { readonly kind: 'ids'; readonly pathPrefix: string; readonly count: number }
+  | { readonly kind: 'paths'; readonly paths: readonly string[] };
+
+export function loadScript(target: LoadTarget): string {
+  return target.kind === 'ids'
+    ? roundRobinScript(target.pathPrefix, target.count)
+    : pathsScript(target.paths);
+}
+
 export interface WrkRun {
   readonly pid: number;
   readonly result: Promise<LoadResult>;
@@ -105,15 +134,14 @@ export interface WrkRun {
 
 export function startRoundRobinWrk(options: {
   readonly origin: string;
-  readonly pathPrefix: string;
-  readonly count: number;
+  readonly target: LoadTarget;
   readonly connections: number;
   readonly durationSec: number;
   readonly cpu: number | undefined;
 }): WrkRun {
   const dir = mkdtempSync(join(tmpdir(), 'bench-db-wrk-'));
   const script = join(dir, 'request.lua');
-  writeFileSync(script, roundRobinScript(options.pathPrefix, options.count));
+  writeFileSync(script, loadScript(options.target));
   const args = [
     '-t1',
     `-c${options.connections}`,

@@ -1,16 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { LoadResult } from '../lib/load-result.ts';
-import { roundRobinScript } from './load.ts';
+import { pathsScript, roundRobinScript } from './load.ts';
 import {
   formatDbTable,
   summariseDb,
   targetVerdict,
+  type DbCaseId,
   type DbContenderId,
   type DbRun,
 } from './summary.ts';
 
-function run(round: number, contenderId: DbContenderId, rps: number | undefined): DbRun {
+function run(
+  round: number,
+  contenderId: DbContenderId,
+  rps: number | undefined,
+  caseId: DbCaseId = 'product-read',
+): DbRun {
   const result: LoadResult | undefined =
     rps === undefined
       ? undefined
@@ -23,6 +29,7 @@ function run(round: number, contenderId: DbContenderId, rps: number | undefined)
           badStatus: 0,
         };
   return {
+    caseId,
     round,
     contenderId,
     result,
@@ -63,7 +70,10 @@ describe('database benchmark summary', () => {
     assert.equal(rows[1]?.failedRuns, 1);
     assert.equal(rows[0]?.vsFastifyPg, undefined);
     assert.equal(targetVerdict(rows), undefined);
-    assert.match(formatDbTable(rows), /fastify \+ pg \(1 failed\) +\| +— \| +— \| +—/);
+    assert.match(
+      formatDbTable(rows),
+      /product-read +\| fastify \+ pg \(1 failed\) +\| +— \| +— \| +—/,
+    );
   });
 
   test('a slower subject misses the target', () => {
@@ -75,11 +85,46 @@ describe('database benchmark summary', () => {
   });
 });
 
+describe('database benchmark cases', () => {
+  test('each case is summarised on its own, and the verdict needs every case', () => {
+    const rows = summariseDb(
+      [
+        run(1, 'throughline-postgres', 1200, 'product-read'),
+        run(1, 'fastify-pg', 1000, 'product-read'),
+        run(1, 'throughline-postgres', 450, 'product-list'),
+        run(1, 'fastify-pg', 500, 'product-list'),
+      ],
+      CONTENDERS,
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.caseId, r.contenderId, r.rps, r.vsFastifyPg]),
+      [
+        ['product-read', 'throughline-postgres', 1200, 1.2],
+        ['product-read', 'fastify-pg', 1000, 1],
+        ['product-list', 'throughline-postgres', 450, 0.9],
+        ['product-list', 'fastify-pg', 500, 1],
+      ],
+    );
+    assert.equal(targetVerdict(rows, 'product-read'), 'PASS');
+    assert.equal(targetVerdict(rows, 'product-list'), 'MISS');
+    assert.equal(targetVerdict(rows), 'MISS');
+    assert.match(formatDbTable(rows), /^case +\| contender/);
+  });
+});
+
 describe('round-robin wrk script', () => {
   test('cycles ids 1..count and keeps the result hook', () => {
     const script = roundRobinScript('/api/v1/products/', 10000);
     assert.match(script, /next_id = next_id % 10000 \+ 1/);
     assert.match(script, /wrk\.format\(nil, "\/api\/v1\/products\/" \.\. next_id\)/);
+    assert.match(script, /^done = function/m);
+  });
+
+  test('cycles a fixed list of paths', () => {
+    const script = pathsScript(['/a?x=1&y=2', '/b"c']);
+    assert.match(script, /local paths = \{"\/a\?x=1&y=2", "\/b\\"c"\}/);
+    assert.match(script, /next_path = next_path % 2 \+ 1/);
+    assert.match(script, /wrk\.format\(nil, paths\[next_path\]\)/);
     assert.match(script, /^done = function/m);
   });
 });

@@ -1,13 +1,45 @@
-// Summarising the database benchmark: medians over rounds, and the ratio to
-// fastify+pg as the median of same-round ratios (pairing by round cancels
-// drift that hits every contender alike, as in the main harness).
+// Summarising the database benchmark: per case, medians over rounds, and the
+// ratio to fastify+pg as the median of same-round ratios (pairing by round
+// cancels drift that hits every contender alike, as in the main harness).
+// The product cache adds named comparisons between any two contenders
+// (cached ÷ uncached, cached ÷ Fastify cached), computed the same way, and
+// the cache's own counters summed over the measured runs: the proof that the
+// cached contenders measured hits, and how hits split between the tiers.
 
 import type { LoadResult } from '../lib/load-result.ts';
 import { median } from '../lib/report.ts';
 
-export type DbContenderId = 'throughline-pglite' | 'throughline-postgres' | 'fastify-pg';
+export type DbContenderId =
+  | 'throughline-pglite'
+  | 'throughline-postgres'
+  | 'fastify-pg'
+  /** The service with its product cache on, in process / on Redis. */
+  | 'throughline-postgres-cached'
+  | 'throughline-postgres-redis'
+  /** Fastify serving the read through the same cache code, in process. */
+  | 'fastify-pg-cached';
+
+/**
+ * A cache's counters (GET /api/v1/admin/cache) over one measured run: the
+ * difference between a reading just before and one just after it.
+ */
+export interface CacheCounters {
+  /** Fresh from either tier; `localHits` of them from the in-process L1. */
+  readonly hits: number;
+  readonly localHits: number;
+  readonly misses: number;
+  readonly staleServed: number;
+  readonly coalesced: number;
+  /** Reads that went to the database. */
+  readonly loads: number;
+  readonly errors: number;
+}
+
+/** `product-read`: one product by id; `product-list`: a filtered, sorted page of 20. */
+export type DbCaseId = 'product-read' | 'product-list';
 
 export interface DbRun {
+  readonly caseId: DbCaseId;
   readonly round: number;
   readonly contenderId: DbContenderId;
   readonly result: LoadResult | undefined;
@@ -15,9 +47,12 @@ export interface DbRun {
   /** Cores used by every other process, PostgreSQL's backends included. */
   readonly othersCpu: number | undefined;
   readonly error: string | undefined;
+  /** The cache's counters over this run, for the cached contenders. */
+  readonly cache?: CacheCounters | undefined;
 }
 
 export interface DbRow {
+  readonly caseId: DbCaseId;
   readonly contenderId: DbContenderId;
   readonly label: string;
   readonly rps: number | undefined;
@@ -33,52 +68,307 @@ function medianOrUndefined(values: readonly number[]): number | undefined {
   return values.length === 0 ? undefined : median(values);
 }
 
-function pairedRatio(runs: readonly DbRun[], who: DbContenderId): number | undefined {
+function pairedRatio(
+  runs: readonly DbRun[],
+  who: DbContenderId,
+  baseline: DbContenderId = BASELINE,
+): number | undefined {
   const ratios: number[] = [];
   for (const round of new Set(runs.map((r) => r.round))) {
     const rps = (id: DbContenderId): number | undefined =>
       runs.find((r) => r.round === round && r.contenderId === id)?.result?.rps;
     const x = rps(who);
-    const y = rps(BASELINE);
+    const y = rps(baseline);
     if (x !== undefined && y !== undefined && y > 0) ratios.push(x / y);
   }
   return medianOrUndefined(ratios);
 }
 
+/**
+ * One row per case (in order of first appearance in `runs`) and contender
+ * measured in it: a contender that does not apply to a case (the cached ones
+ * on the list) has no runs there and no row.
+ */
 export function summariseDb(
   runs: readonly DbRun[],
   contenders: readonly { readonly id: DbContenderId; readonly label: string }[],
 ): DbRow[] {
-  return contenders.map(({ id, label }) => {
-    const mine = runs.filter((r) => r.contenderId === id);
-    const ok = mine.flatMap((r) => (r.result === undefined ? [] : [r.result]));
-    return {
-      contenderId: id,
-      label,
-      rps: medianOrUndefined(ok.map((r) => r.rps)),
-      p99Ms: medianOrUndefined(ok.map((r) => r.latencyMs.p99)),
-      vsFastifyPg: pairedRatio(runs, id),
-      failedRuns: mine.length - ok.length,
-    };
+  const cases = [...new Set(runs.map((r) => r.caseId))];
+  return cases.flatMap((caseId) => {
+    const ofCase = runs.filter((r) => r.caseId === caseId);
+    const measured = contenders.filter(({ id }) => ofCase.some((r) => r.contenderId === id));
+    return measured.map(({ id, label }) => {
+      const mine = ofCase.filter((r) => r.contenderId === id);
+      const ok = mine.flatMap((r) => (r.result === undefined ? [] : [r.result]));
+      return {
+        caseId,
+        contenderId: id,
+        label,
+        rps: medianOrUndefined(ok.map((r) => r.rps)),
+        p99Ms: medianOrUndefined(ok.map((r) => r.latencyMs.p99)),
+        vsFastifyPg: pairedRatio(ofCase, id),
+        failedRuns: mine.length - ok.length,
+      };
+    });
   });
 }
 
-export function formatDbTable(rows: readonly DbRow[]): string {
-  const header = ['contender', 'req/s', 'p99 ms', '× fastify+pg'];
-  const body = rows.map((r) => [
-    r.label + (r.failedRuns > 0 ? ` (${r.failedRuns} failed)` : ''),
-    r.rps === undefined ? '—' : Math.round(r.rps).toLocaleString('en-US'),
-    r.p99Ms === undefined ? '—' : r.p99Ms.toFixed(2),
-    r.vsFastifyPg === undefined ? '—' : `${r.vsFastifyPg.toFixed(2)}×`,
-  ]);
+/** A table: the first `leftColumns` columns left-aligned, the others right-aligned. */
+function table(
+  header: readonly string[],
+  body: readonly (readonly string[])[],
+  leftColumns: number,
+): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: readonly string[]): string =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ');
+    cells
+      .map((c, i) => (i < leftColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join(' | ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...body.map(line)].join('\n');
 }
 
-/** "PASS"/"MISS" for the target, or undefined when either side has no result. */
-export function targetVerdict(rows: readonly DbRow[]): 'PASS' | 'MISS' | undefined {
-  const ratio = rows.find((r) => r.contenderId === TARGET.subject)?.vsFastifyPg;
-  return ratio === undefined ? undefined : ratio >= TARGET.minimum ? 'PASS' : 'MISS';
+const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+const ratioText = (r: number | undefined): string => (r === undefined ? '—' : `${r.toFixed(2)}×`);
+
+export function formatDbTable(rows: readonly DbRow[]): string {
+  const header = ['case', 'contender', 'req/s', 'p99 ms', '× fastify+pg'];
+  const body = rows.map((r) => [
+    r.caseId,
+    r.label + (r.failedRuns > 0 ? ` (${r.failedRuns} failed)` : ''),
+    r.rps === undefined ? '—' : count(r.rps),
+    r.p99Ms === undefined ? '—' : r.p99Ms.toFixed(2),
+    ratioText(r.vsFastifyPg),
+  ]);
+  return table(header, body, 2);
+}
+
+/** `subject` ÷ `baseline`, e.g. the cached service over the uncached one. */
+export interface Comparison {
+  readonly label: string;
+  readonly subject: DbContenderId;
+  readonly baseline: DbContenderId;
+}
+
+/** What the product cache is judged by; pairs with a side not measured are left out. */
+export const CACHE_COMPARISONS: readonly Comparison[] = [
+  {
+    label: 'throughline cached ÷ uncached',
+    subject: 'throughline-postgres-cached',
+    baseline: 'throughline-postgres',
+  },
+  {
+    label: 'throughline cached (Redis) ÷ uncached',
+    subject: 'throughline-postgres-redis',
+    baseline: 'throughline-postgres',
+  },
+  {
+    label: 'throughline cached ÷ fastify cached',
+    subject: 'throughline-postgres-cached',
+    baseline: 'fastify-pg-cached',
+  },
+  {
+    label: 'throughline cached (Redis) ÷ fastify cached',
+    subject: 'throughline-postgres-redis',
+    baseline: 'fastify-pg-cached',
+  },
+  { label: 'fastify cached ÷ uncached', subject: 'fastify-pg-cached', baseline: 'fastify-pg' },
+];
+
+export interface ComparisonRow {
+  readonly caseId: DbCaseId;
+  readonly label: string;
+  /** Median of same-round req/s ratios; undefined when no round has both. */
+  readonly ratio: number | undefined;
+  /** Median p99 of each side, in ms. */
+  readonly subjectP99Ms: number | undefined;
+  readonly baselineP99Ms: number | undefined;
+}
+
+/** Each comparison in each case where both sides were measured. */
+export function compareDb(
+  runs: readonly DbRun[],
+  comparisons: readonly Comparison[] = CACHE_COMPARISONS,
+): ComparisonRow[] {
+  const cases = [...new Set(runs.map((r) => r.caseId))];
+  return cases.flatMap((caseId) => {
+    const ofCase = runs.filter((r) => r.caseId === caseId);
+    const p99 = (id: DbContenderId): number | undefined =>
+      medianOrUndefined(
+        ofCase.flatMap((r) =>
+          r.contenderId === id && r.result !== undefined ? [r.result.latencyMs.p99] : [],
+        ),
+      );
+    return comparisons
+      .filter((c) =>
+        [c.subject, c.baseline].every((id) => ofCase.some((r) => r.contenderId === id)),
+      )
+      .map((c) => ({
+        caseId,
+        label: c.label,
+        ratio: pairedRatio(ofCase, c.subject, c.baseline),
+        subjectP99Ms: p99(c.subject),
+        baselineP99Ms: p99(c.baseline),
+      }));
+  });
+}
+
+export function formatComparisons(rows: readonly ComparisonRow[]): string {
+  const ms = (v: number | undefined): string => (v === undefined ? '—' : v.toFixed(2));
+  return table(
+    ['case', 'comparison', 'req/s ratio', 'p99 ms (subject / baseline)'],
+    rows.map((r) => [
+      r.caseId,
+      r.label,
+      ratioText(r.ratio),
+      `${ms(r.subjectP99Ms)} / ${ms(r.baselineP99Ms)}`,
+    ]),
+    2,
+  );
+}
+
+const COUNTER_NAMES = [
+  'hits',
+  'localHits',
+  'misses',
+  'staleServed',
+  'coalesced',
+  'loads',
+  'errors',
+] as const satisfies readonly (keyof CacheCounters)[];
+
+function combine(
+  a: CacheCounters,
+  b: CacheCounters,
+  op: (x: number, y: number) => number,
+): CacheCounters {
+  const out = {} as Record<keyof CacheCounters, number>;
+  for (const name of COUNTER_NAMES) out[name] = op(a[name], b[name]);
+  return out;
+}
+
+const NO_COUNTS: CacheCounters = {
+  hits: 0,
+  localHits: 0,
+  misses: 0,
+  staleServed: 0,
+  coalesced: 0,
+  loads: 0,
+  errors: 0,
+};
+
+/** The difference of two counter readings (`after` − `before`). */
+export function counterDelta(before: CacheCounters, after: CacheCounters): CacheCounters {
+  return combine(after, before, (x, y) => x - y);
+}
+
+export interface CacheRow {
+  readonly caseId: DbCaseId;
+  readonly contenderId: DbContenderId;
+  readonly label: string;
+  /** Runs that have counters, and the requests wrk completed in them. */
+  readonly runs: number;
+  readonly requests: number;
+  /** Summed over those runs. */
+  readonly counters: CacheCounters;
+  /** Of the hits, the share served by L1 (the rest came from L2: the kv store). */
+  readonly localShare: number | undefined;
+  /** Hits per database load; Infinity when nothing was loaded. */
+  readonly hitsPerLoad: number | undefined;
+}
+
+/** The counters of every contender that has them, summed per case over its measured runs. */
+export function summariseCache(
+  runs: readonly DbRun[],
+  contenders: readonly { readonly id: DbContenderId; readonly label: string }[],
+): CacheRow[] {
+  const cases = [...new Set(runs.map((r) => r.caseId))];
+  return cases.flatMap((caseId) =>
+    contenders.flatMap(({ id, label }) => {
+      const mine = runs.flatMap((r) =>
+        r.caseId === caseId && r.contenderId === id && r.cache !== undefined
+          ? [{ cache: r.cache, requests: r.result?.requests ?? 0 }]
+          : [],
+      );
+      if (mine.length === 0) return [];
+      const counters = mine.reduce<CacheCounters>(
+        (sum, r) => combine(sum, r.cache, (x, y) => x + y),
+        NO_COUNTS,
+      );
+      return [
+        {
+          caseId,
+          contenderId: id,
+          label,
+          runs: mine.length,
+          requests: mine.reduce((n, r) => n + r.requests, 0),
+          counters,
+          localShare: counters.hits > 0 ? counters.localHits / counters.hits : undefined,
+          hitsPerLoad:
+            counters.loads > 0
+              ? counters.hits / counters.loads
+              : counters.hits > 0
+                ? Infinity
+                : undefined,
+        },
+      ];
+    }),
+  );
+}
+
+export function formatCacheTable(rows: readonly CacheRow[]): string {
+  return table(
+    [
+      'case',
+      'contender',
+      'requests',
+      'hits',
+      'L1 / L2',
+      'stale',
+      'misses',
+      'loads',
+      'coalesced',
+      'errors',
+      'hits per load',
+    ],
+    rows.map((r) => [
+      r.caseId,
+      r.label,
+      count(r.requests),
+      count(r.counters.hits),
+      r.localShare === undefined
+        ? '—'
+        : `${(r.localShare * 100).toFixed(1)}% / ${((1 - r.localShare) * 100).toFixed(1)}%`,
+      count(r.counters.staleServed),
+      count(r.counters.misses),
+      count(r.counters.loads),
+      count(r.counters.coalesced),
+      count(r.counters.errors),
+      r.hitsPerLoad === undefined
+        ? '—'
+        : r.hitsPerLoad === Infinity
+          ? 'no loads'
+          : count(r.hitsPerLoad),
+    ]),
+    2,
+  );
+}
+
+/**
+ * "PASS"/"MISS" for the target in `caseId` (every case when omitted: MISS if
+ * any misses), or undefined when a side has no result.
+ */
+export function targetVerdict(
+  rows: readonly DbRow[],
+  caseId?: DbCaseId,
+): 'PASS' | 'MISS' | undefined {
+  const subjects = rows.filter(
+    (r) => r.contenderId === TARGET.subject && (caseId === undefined || r.caseId === caseId),
+  );
+  if (subjects.length === 0) return undefined;
+  let verdict: 'PASS' | 'MISS' = 'PASS';
+  for (const row of subjects) {
+    if (row.vsFastifyPg === undefined) return undefined;
+    if (row.vsFastifyPg < TARGET.minimum) verdict = 'MISS';
+  }
+  return verdict;
 }

@@ -101,6 +101,27 @@ export interface UserTokensTable {
   used_at: Date | null;
 }
 
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  request_hash: string;
+  status_code: number;
+  /** jsonb: written as JSON text. */
+  headers: ColumnType<Record<string, string>, string, string>;
+  body: ColumnType<unknown, string | null, string | null>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  expires_at: Date;
+}
+
+export interface OrderStatusHistoryTable {
+  id: Id;
+  order_id: Ref;
+  from_status: OrderStatus | null;
+  to_status: OrderStatus;
+  actor_id: Ref | null;
+  changed_at: ColumnType<Date, Date | undefined, never>;
+}
+
 export interface CategoriesTable {
   id: Id;
   slug: string;
@@ -130,10 +151,12 @@ export interface ProductsTable {
   search: ColumnType<string, never, never>;
 }
 
+export type OrderStatus = 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
+
 export interface OrdersTable {
   id: Id;
   user_id: Ref;
-  status: Generated<'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled'>;
+  status: Generated<OrderStatus>;
   total_amount: number;
   currency: string;
   version: Generated<number>;
@@ -146,6 +169,50 @@ export interface OrderItemsTable {
   product_id: Ref;
   quantity: number;
   unit_amount: number;
+}
+
+export interface CurrenciesTable {
+  code: string;
+}
+
+export type WalletKind = 'user' | 'merchant' | 'funding';
+export type TransferKind = 'transfer' | 'order_payment' | 'refund' | 'credit';
+
+/** int8 minor units: read as string, written as string or number. */
+type Amount = ColumnType<string, string | number, never>;
+
+export interface WalletsTable {
+  id: Id;
+  kind: WalletKind;
+  /** Set exactly for `user` wallets. */
+  user_id: Ref | null;
+  currency: string;
+  /** int8: read as string; changed only by moving money (modules/payments/ledger.ts). */
+  balance: ColumnType<string, string | number | undefined, string | number>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+/** Append-only, like ledger_entries: a trigger refuses UPDATE, DELETE and TRUNCATE. */
+export interface TransfersTable {
+  id: Id;
+  kind: ColumnType<TransferKind, TransferKind, never>;
+  from_wallet_id: ColumnType<string, string, never>;
+  to_wallet_id: ColumnType<string, string, never>;
+  amount: Amount;
+  currency: ColumnType<string, string, never>;
+  order_id: ColumnType<string | null, string | null | undefined, never>;
+  initiated_by: ColumnType<string | null, string | null | undefined, never>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+}
+
+export interface LedgerEntriesTable {
+  id: Id;
+  transfer_id: ColumnType<string, string, never>;
+  wallet_id: ColumnType<string, string, never>;
+  /** Signed: negative debits the wallet, positive credits it. */
+  amount: Amount;
+  created_at: ColumnType<Date, Date | undefined, never>;
 }
 
 /**
@@ -184,4 +251,10 @@ export interface Database {
   mfa_recovery_codes: MfaRecoveryCodesTable;
   mfa_challenges: MfaChallengesTable;
   user_tokens: UserTokensTable;
+  currencies: CurrenciesTable;
+  wallets: WalletsTable;
+  transfers: TransfersTable;
+  ledger_entries: LedgerEntriesTable;
+  idempotency_keys: IdempotencyKeysTable;
+  order_status_history: OrderStatusHistoryTable;
 }

@@ -1,9 +1,10 @@
-// The demo data set: an admin, an editor, customers, 10,000 products over
-// categories and brands, and orders. Deterministic — every value derives from
-// a row number, nothing from random() or now() — so two fresh databases hold
-// the same data and tests and benchmarks can name rows. Built with
-// set-based INSERT … SELECT over generate_series: one round trip per table,
-// fast enough to run on every fresh start.
+// The demo data set: an admin, an editor, customers (each with a funded
+// wallet), 10,000 products over categories and brands, and orders.
+// Deterministic — every value derives from a row number, nothing from
+// random() or now() — so two fresh databases hold the same data and tests and
+// benchmarks can name rows. Built with set-based INSERT … SELECT over
+// generate_series: one round trip per table, fast enough to run on every
+// fresh start.
 
 import { sql, type Kysely } from 'kysely';
 import { hashPassword } from '../modules/users/passwords.ts';
@@ -15,6 +16,14 @@ export const DEMO_ACCOUNTS = Object.freeze({
   editor: { email: 'editor@throughline.test', password: 'throughline-editor-demo' },
   customer: { email: 'customer1@throughline.test', password: 'throughline-customer-demo' },
 });
+
+/** Every seeded account starts with this much, credited from the funding wallet (EUR cents). */
+export const STARTING_BALANCES = Object.freeze({
+  admin: 100_000,
+  editor: 100_000,
+  customer: 50_000,
+});
+const WALLETS_OPENED_AT = '2026-01-01T00:00:00Z';
 
 export interface SeedSize {
   readonly products: number;
@@ -119,6 +128,38 @@ export async function seedDemoData(
       select 'customer' || i || '@throughline.test', ${customerHash}, 'customer', 'Customer ' || i,
              timestamptz '2026-01-01 00:00:00+00' + make_interval(hours => i)
       from generate_series(1, ${size.customers}::int) as i`.execute(trx);
+    // Starting balances, paid out of the funding wallet as credit transfers
+    // with their two ledger entries each, so the ledger balances from its
+    // first row (migrations/0007_payments.sql checks it at commit).
+    await sql`
+      insert into wallets (kind, user_id, currency, balance, created_at, updated_at)
+      select 'user', u.id, 'EUR',
+             case u.role when 'admin' then ${STARTING_BALANCES.admin}::bigint
+                         when 'editor' then ${STARTING_BALANCES.editor}::bigint
+                         else ${STARTING_BALANCES.customer}::bigint end,
+             ${WALLETS_OPENED_AT}::timestamptz, ${WALLETS_OPENED_AT}::timestamptz
+      from users u
+      order by u.id`.execute(trx);
+    await sql`
+      insert into transfers (kind, from_wallet_id, to_wallet_id, amount, currency, created_at)
+      select 'credit', f.id, w.id, w.balance, w.currency, w.created_at
+      from wallets w
+      join wallets f on f.kind = 'funding' and f.currency = w.currency
+      where w.kind = 'user'
+      order by w.id`.execute(trx);
+    await sql`
+      insert into ledger_entries (transfer_id, wallet_id, amount, created_at)
+      select t.id, leg.wallet_id, leg.amount, t.created_at
+      from transfers t
+      cross join lateral (values (t.from_wallet_id, -t.amount), (t.to_wallet_id, t.amount))
+        as leg (wallet_id, amount)
+      where t.kind = 'credit'
+      order by t.id, leg.amount`.execute(trx);
+    await sql`
+      update wallets f set balance = f.balance - c.total, updated_at = ${WALLETS_OPENED_AT}::timestamptz
+      from (select from_wallet_id, sum(amount)::bigint as total
+            from transfers where kind = 'credit' group by from_wallet_id) c
+      where c.from_wallet_id = f.id`.execute(trx);
     await trx
       .insertInto('categories')
       .values(CATEGORIES.map((slug) => ({ slug, name: title(slug) })))

@@ -32,8 +32,11 @@ import { acceptCheckMiddleware, declaredMediaTypes } from './negotiate.ts';
 
 export interface AppOptions {
   readonly logger: Logger;
-  /** Trust `X-Forwarded-*` from a proxy in front of us. */
-  readonly trustProxy?: boolean;
+  /**
+   * Trust `X-Forwarded-*` from proxies in front of us: how many of them
+   * (`true` = one, the usual load balancer; `false`/0 = none).
+   */
+  readonly trustProxy?: boolean | number;
   /** Per-request deadline for handlers (ms); the signal aborts and 503 goes out. */
   readonly deadlineMs?: number;
   readonly bodyLimits?: BodyLimits;
@@ -66,7 +69,12 @@ export class App extends RouteBuilder {
     this.#uploadDir = options.uploadDir ?? join(tmpdir(), 'throughline-uploads');
     this.#host = {
       logger: options.logger,
-      trustProxy: options.trustProxy ?? false,
+      trustedHops:
+        options.trustProxy === true
+          ? 1
+          : options.trustProxy === false
+            ? 0
+            : (options.trustProxy ?? 0),
       errorMappers: options.errorMappers ?? [],
     };
     this.#deadlines = new DeadlineSweeper(options.deadlineMs ?? 15_000, (c) => {

@@ -51,7 +51,8 @@ export interface RouteInfo {
 /** Shared, per-application services the context reaches into lazily. */
 export interface ContextHost {
   readonly logger: Logger;
-  readonly trustProxy: boolean;
+  /** How many reverse proxies in front of us append to X-Forwarded-For (0: trust none). */
+  readonly trustedHops: number;
   readonly errorMappers: readonly ErrorMapper[];
 }
 
@@ -163,13 +164,25 @@ export class Context<I extends Input = Input> {
   /** True when this hop arrived over TLS (or, behind a trusted proxy, said so). */
   get secure(): boolean {
     if ((this.req.socket as { encrypted?: boolean } | null)?.encrypted === true) return true;
-    return this.#host.trustProxy && this.header('x-forwarded-proto') === 'https';
+    return this.#host.trustedHops > 0 && this.header('x-forwarded-proto') === 'https';
   }
 
+  /**
+   * The client's address. Behind N trusted proxies it is the N-th
+   * X-Forwarded-For entry from the right — the one our outermost proxy
+   * appended. Entries further left were written by the client and prove
+   * nothing (taking the first one would let anyone pick their own address,
+   * and with it a fresh rate-limit budget per request).
+   */
   get remoteAddress(): string {
-    if (this.#host.trustProxy) {
+    const hops = this.#host.trustedHops;
+    if (hops > 0) {
       const forwarded = this.header('x-forwarded-for');
-      if (forwarded !== undefined) return forwarded.split(',')[0]!.trim();
+      if (forwarded !== undefined) {
+        const entries = forwarded.split(',');
+        const entry = entries[Math.max(0, entries.length - hops)]!.trim();
+        if (entry !== '') return entry;
+      }
     }
     return this.req.socket?.remoteAddress ?? '';
   }

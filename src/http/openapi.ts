@@ -3,7 +3,9 @@
 // document cannot drift from the code. 3.1 uses JSON Schema 2020-12, which is
 // what zod emits.
 
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
+import { isBodyKind } from './body/limits.ts';
 import type { RouteRecord, ResponseSpec } from './route.ts';
 
 export interface OpenApiOptions {
@@ -21,11 +23,12 @@ const DEFAULT_SECURITY = { bearerAuth: { type: 'http', scheme: 'bearer', bearerF
 
 export function buildOpenApi(records: readonly RouteRecord[], options: OpenApiOptions): JsonObject {
   const securitySchemes = options.securitySchemes ?? DEFAULT_SECURITY;
+  const schemas = new SchemaComponents();
   const paths: Record<string, Record<string, JsonObject>> = {};
   for (const record of records) {
     if (record.options.hidden === true || record.method === 'HEAD') continue;
     const path = toOpenApiPath(record.pattern);
-    (paths[path] ??= {})[record.method.toLowerCase()] = operation(record, securitySchemes);
+    (paths[path] ??= {})[record.method.toLowerCase()] = operation(record, securitySchemes, schemas);
   }
   return {
     openapi: '3.1.0',
@@ -37,7 +40,7 @@ export function buildOpenApi(records: readonly RouteRecord[], options: OpenApiOp
     ...(options.servers === undefined ? {} : { servers: options.servers }),
     paths,
     components: {
-      schemas: { Problem: PROBLEM_SCHEMA },
+      schemas: { Problem: PROBLEM_SCHEMA, ...schemas.named },
       responses: PROBLEM_RESPONSES,
       securitySchemes,
     },
@@ -62,13 +65,17 @@ function paramName(segment: string): string | undefined {
   return undefined;
 }
 
-function operation(record: RouteRecord, securitySchemes: Readonly<Record<string, unknown>>) {
+function operation(
+  record: RouteRecord,
+  securitySchemes: Readonly<Record<string, unknown>>,
+  schemas: SchemaComponents,
+) {
   const options = record.options;
   const schema = options.schema;
   const parameters = [
-    ...pathParameters(record.pattern, schema?.params),
-    ...objectParameters('query', schema?.query),
-    ...objectParameters('header', schema?.headers),
+    ...pathParameters(record.pattern, schema?.params, schemas),
+    ...objectParameters('query', schema?.query, schemas),
+    ...objectParameters('header', schema?.headers, schemas),
   ];
   const op: JsonObject = {
     operationId: options.operationId ?? operationId(record.method, record.pattern),
@@ -76,17 +83,19 @@ function operation(record: RouteRecord, securitySchemes: Readonly<Record<string,
     ...(options.description === undefined ? {} : { description: options.description }),
     ...(record.tags.length === 0 ? {} : { tags: record.tags }),
     ...(parameters.length === 0 ? {} : { parameters }),
-    responses: responses(record),
+    responses: responses(record, schemas),
     security:
       record.auth === 'public' ? [] : Object.keys(securitySchemes).map((name) => ({ [name]: [] })),
     ...(options.deprecated === undefined ? {} : { deprecated: true }),
   };
   if (schema?.body !== undefined || options.accepts !== undefined) {
     const accepts = options.accepts ?? ['json'];
-    const body = schema?.body === undefined ? {} : toSchema(schema.body, 'input');
+    const body = schema?.body === undefined ? {} : schemas.toSchema(schema.body, 'input');
     op.requestBody = {
       required: true,
-      content: Object.fromEntries(accepts.map((kind) => [MEDIA_TYPES[kind], { schema: body }])),
+      content: Object.fromEntries(
+        accepts.map((entry) => [isBodyKind(entry) ? MEDIA_TYPES[entry] : entry, { schema: body }]),
+      ),
     };
   }
   return op;
@@ -98,8 +107,12 @@ const MEDIA_TYPES = {
   multipart: 'multipart/form-data',
 } as const;
 
-function pathParameters(pattern: string, params: z.ZodType | undefined): JsonObject[] {
-  const declared = params === undefined ? undefined : toSchema(params, 'input');
+function pathParameters(
+  pattern: string,
+  params: z.ZodType | undefined,
+  schemas: SchemaComponents,
+): JsonObject[] {
+  const declared = params === undefined ? undefined : schemas.toSchema(params, 'input');
   const properties = (declared?.properties ?? {}) as Record<string, JsonObject>;
   return pattern
     .split('/')
@@ -113,9 +126,13 @@ function pathParameters(pattern: string, params: z.ZodType | undefined): JsonObj
     }));
 }
 
-function objectParameters(where: 'query' | 'header', schema: z.ZodType | undefined): JsonObject[] {
+function objectParameters(
+  where: 'query' | 'header',
+  schema: z.ZodType | undefined,
+  schemas: SchemaComponents,
+): JsonObject[] {
   if (schema === undefined) return [];
-  const json = toSchema(schema, 'input');
+  const json = schemas.toSchema(schema, 'input');
   const properties = (json.properties ?? {}) as Record<string, JsonObject>;
   const required = new Set((json.required ?? []) as string[]);
   return Object.entries(properties).map(([name, property]) => ({
@@ -127,7 +144,7 @@ function objectParameters(where: 'query' | 'header', schema: z.ZodType | undefin
   }));
 }
 
-function responses(record: RouteRecord): JsonObject {
+function responses(record: RouteRecord, schemas: SchemaComponents): JsonObject {
   const out: JsonObject = {};
   const declared = record.options.schema?.responses ?? {};
   for (const [status, spec] of Object.entries(declared)) {
@@ -139,7 +156,7 @@ function responses(record: RouteRecord): JsonObject {
         : {
             content: {
               [response.contentType ?? 'application/json']: {
-                schema: toSchema(response.schema, 'output'),
+                schema: schemas.toSchema(response.schema, 'output'),
               },
             },
           }),
@@ -162,10 +179,55 @@ function responses(record: RouteRecord): JsonObject {
   return out;
 }
 
-function toSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
-  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonObject;
-  delete json.$schema;
-  return json;
+/**
+ * JSON Schema for one zod schema, with every schema that has a meta `id`
+ * hoisted into `components.schemas` and referenced from there. zod puts them
+ * in a local `$defs`, whose `#/$defs/…` references an OpenAPI document cannot
+ * resolve (the fragment is relative to the document root). When the input
+ * and output forms of one id differ (defaults, transforms), the form met
+ * second is named `<id>Input` or `<id>Output`.
+ */
+class SchemaComponents {
+  readonly named: Record<string, JsonObject> = {};
+
+  toSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
+    const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonObject;
+    delete json.$schema;
+    const defs = (json.$defs ?? {}) as Record<string, JsonObject>;
+    delete json.$defs;
+    const names = new Map<string, string>();
+    for (const [id, definition] of Object.entries(defs)) {
+      const existing = this.named[id];
+      const clash =
+        existing !== undefined &&
+        !isDeepStrictEqual(
+          existing,
+          rewriteRefs(definition, (name) => name),
+        );
+      names.set(id, clash ? `${id}${io === 'input' ? 'Input' : 'Output'}` : id);
+    }
+    const rename = (id: string) => names.get(id) ?? id;
+    for (const [id, definition] of Object.entries(defs)) {
+      this.named[rename(id)] ??= rewriteRefs(definition, rename);
+    }
+    return rewriteRefs(json, rename);
+  }
+}
+
+function rewriteRefs(value: JsonObject, rename: (id: string) => string): JsonObject {
+  const walk = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (node === null || typeof node !== 'object') return node;
+    const out: JsonObject = {};
+    for (const [key, item] of Object.entries(node)) {
+      out[key] =
+        key === '$ref' && typeof item === 'string' && item.startsWith('#/$defs/')
+          ? `#/components/schemas/${rename(item.slice('#/$defs/'.length))}`
+          : walk(item);
+    }
+    return out;
+  };
+  return walk(value) as JsonObject;
 }
 
 function operationId(method: string, pattern: string): string {

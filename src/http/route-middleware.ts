@@ -3,9 +3,9 @@
 // deprecation headers. Each is only added to routes that need it, so a route
 // without a body schema pays nothing for body parsing.
 
-import { parseBody, type BodyLimits } from './body/index.ts';
+import { isBodyKind, parseBody, type BodyLimits, type ParsedBody } from './body/index.ts';
 import { deprecationHeaders } from './deprecation.ts';
-import { httpError } from './errors.ts';
+import { httpError, isAppError } from './errors.ts';
 import { middleware, type Middleware } from './pipeline.ts';
 import type { Deprecation, RouteOptions } from './route.ts';
 import { queryToObject, validateInput } from './validation.ts';
@@ -22,11 +22,26 @@ export function bodyParsingMiddleware(
   // client; only uploads, which can run long, listen to the deadline signal
   // (creating one costs an AbortController and a listener per request).
   const watchDeadline = accepts.includes('multipart');
+  // RFC 5789 §2.2: a PATCH refused for its media type says which ones it takes.
+  const acceptPatch = accepts.filter((entry) => !isBodyKind(entry)).join(', ') || undefined;
   return middleware('body-parser', 'bodyParsing', async (c, next) => {
-    const parsed = await parseBody(c.req, accepts, merged, {
-      tmpDir,
-      ...(watchDeadline ? { signal: c.signal } : {}),
-    });
+    let parsed: ParsedBody;
+    try {
+      parsed = await parseBody(c.req, accepts, merged, {
+        tmpDir,
+        ...(watchDeadline ? { signal: c.signal } : {}),
+      });
+    } catch (error) {
+      if (
+        acceptPatch !== undefined &&
+        c.method === 'PATCH' &&
+        isAppError(error) &&
+        error.code === 'HTTP_UNSUPPORTED_MEDIA_TYPE'
+      ) {
+        c.set('accept-patch', acceptPatch);
+      }
+      throw error;
+    }
     switch (parsed.kind) {
       case 'none':
         break;
@@ -100,15 +115,32 @@ export function validationMiddleware(route: RouteOptions): Middleware | undefine
   });
 }
 
+const PATH_PARAM = /:([A-Za-z_][A-Za-z0-9_]*)/g;
+const HAS_PATH_PARAM = /:[A-Za-z_]/;
+
 export function deprecationMiddleware(deprecated: Deprecation | undefined): Middleware | undefined {
   if (deprecated === undefined) return undefined;
+  const successor = deprecated.successor;
+  // Validated here, at start-up, placeholders and all.
   const headers = deprecationHeaders({
     deprecatedAt: deprecated.since ?? true,
     ...(deprecated.sunset === undefined ? {} : { sunset: deprecated.sunset }),
-    ...(deprecated.successor === undefined ? {} : { successor: deprecated.successor }),
+    ...(successor === undefined ? {} : { successor }),
   });
+  if (successor === undefined || !HAS_PATH_PARAM.test(successor)) {
+    return middleware('deprecation', 'securityHeaders', (c, next) => {
+      for (const [name, value] of headers) c.append(name, value);
+      return next();
+    });
+  }
+  // A successor with `:name` placeholders: its Link is built per request.
+  const fixed = headers.filter(([name]) => name !== 'link');
   return middleware('deprecation', 'securityHeaders', (c, next) => {
-    for (const [name, value] of headers) c.append(name, value);
+    for (const [name, value] of fixed) c.append(name, value);
+    const target = successor.replace(PATH_PARAM, (_, name: string) =>
+      encodeURIComponent(c.params[name] ?? ''),
+    );
+    c.append('link', `<${target}>; rel="successor-version"`);
     return next();
   });
 }

@@ -4,7 +4,7 @@
 
 import type { IncomingHttpHeaders } from 'node:http';
 import type { z } from 'zod';
-import type { BodyKind, BodyLimits } from './body/index.ts';
+import type { BodyAccept, BodyLimits } from './body/index.ts';
 import type { Input } from './context.ts';
 import type { Handler, Middleware } from './pipeline.ts';
 import type { Params } from './router/radix-router.ts';
@@ -41,7 +41,11 @@ export interface Deprecation {
   readonly since?: Date | true;
   /** When it stops working (RFC 8594 `Sunset`). */
   readonly sunset?: Date;
-  /** The replacement (`Link: <…>; rel="successor-version"`). */
+  /**
+   * The replacement (`Link: <…>; rel="successor-version"`). `:name` segments
+   * are filled in per request from the route's path parameters, so
+   * `/api/v2/products/:id` names each item's own successor.
+   */
   readonly successor?: string;
 }
 
@@ -53,8 +57,12 @@ export interface RouteOptions<S extends RouteSchema = RouteSchema> {
   readonly auth?: 'public' | 'required';
   /** Every listed permission must be held by the caller (403 otherwise). */
   readonly permissions?: readonly string[];
-  /** Media types the body may arrive in; defaults to JSON when a body schema exists. */
-  readonly accepts?: readonly BodyKind[];
+  /**
+   * Body kinds or exact media types the body may arrive in; defaults to JSON
+   * when a body schema exists. A PATCH route answering 415 also sends
+   * `Accept-Patch` with its media types (RFC 5789 §2.2).
+   */
+  readonly accepts?: readonly BodyAccept[];
   readonly bodyLimits?: Partial<BodyLimits>;
   readonly middleware?: readonly Middleware[];
   readonly deprecated?: Deprecation;

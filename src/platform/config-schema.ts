@@ -211,6 +211,53 @@ const configShape = {
   }),
   redis: group({
     url: setting('REDIS_URL', url(['redis:', 'rediss:']).optional(), { secret: true }),
+    // Namespaces the shared-state keys and channels (src/platform/shared-state.ts):
+    // deployments sharing one Redis use different ones. No braces: a prefix
+    // must never decide a key's cluster hash slot.
+    keyPrefix: setting(
+      'REDIS_KEY_PREFIX',
+      z
+        .string()
+        .regex(/^[\w.:-]{1,64}$/, { error: 'expected up to 64 letters, digits, _ . : or -' })
+        .default('throughline:'),
+    ),
+    connectTimeoutMs: setting('REDIS_CONNECT_TIMEOUT_MS', integer(1, HOUR).default(2 * SECOND)),
+    commandTimeoutMs: setting('REDIS_COMMAND_TIMEOUT_MS', integer(1, HOUR).default(SECOND)),
+  }),
+  // The in-process key-value store used without REDIS_URL (src/adapters/kv/memory.ts).
+  kv: group({
+    memoryMaxEntries: setting('KV_MEMORY_MAX_ENTRIES', integer(1, 100_000_000).default(10_000)),
+    memoryMaxBytes: setting('KV_MEMORY_MAX_BYTES', integer(1024, 16 * GIB).default(64 * MIB)),
+  }),
+  // Cache-aside for product reads (src/platform/cache/cache-aside.ts).
+  cache: group({
+    enabled: setting('CACHE_ENABLED', boolean().default(true)),
+    productTtlMs: setting('CACHE_PRODUCT_TTL_MS', integer(100, 24 * HOUR).default(60 * SECOND)),
+    staleMs: setting('CACHE_STALE_MS', integer(0, 24 * HOUR).default(30 * SECOND)),
+    localTtlMs: setting('CACHE_LOCAL_TTL_MS', integer(0, HOUR).default(5 * SECOND)),
+  }),
+  // Request rate limits (src/rate-limits.ts): in process without REDIS_URL,
+  // shared by every instance through Redis with it.
+  rateLimit: group({
+    enabled: setting('RATE_LIMIT_ENABLED', boolean().default(true)),
+    ipLimit: setting('RATE_LIMIT_IP_LIMIT', integer(1, 1_000_000).default(1200)),
+    ipWindowMs: setting('RATE_LIMIT_IP_WINDOW_MS', integer(SECOND, 24 * HOUR).default(60 * SECOND)),
+    userLimit: setting('RATE_LIMIT_USER_LIMIT', integer(1, 1_000_000).default(600)),
+    userWindowMs: setting(
+      'RATE_LIMIT_USER_WINDOW_MS',
+      integer(SECOND, 24 * HOUR).default(60 * SECOND),
+    ),
+    signInIpLimit: setting('RATE_LIMIT_SIGNIN_IP_LIMIT', integer(1, 1_000_000).default(50)),
+    signInIpWindowMs: setting(
+      'RATE_LIMIT_SIGNIN_IP_WINDOW_MS',
+      integer(SECOND, 24 * HOUR).default(15 * 60 * SECOND),
+    ),
+    signInAccountLimit: setting('RATE_LIMIT_SIGNIN_ACCOUNT_LIMIT', integer(1, 10_000).default(10)),
+    signInAccountWindowMs: setting(
+      'RATE_LIMIT_SIGNIN_ACCOUNT_WINDOW_MS',
+      integer(SECOND, 24 * HOUR).default(15 * 60 * SECOND),
+    ),
+    memoryMaxKeys: setting('RATE_LIMIT_MEMORY_MAX_KEYS', integer(100, 10_000_000).default(100_000)),
   }),
   mail: group({
     // Unset: messages are written to DATA_DIR/mail instead (app.ts, createMailer).

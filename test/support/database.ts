@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
 import { MIGRATIONS_DIR } from '../../src/db/open-database.ts';
 import type { Database } from '../../src/db/schema.ts';
@@ -17,6 +18,7 @@ import { migrate } from '../../src/platform/sql/migrator.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
 
 const TEMPLATE_ROOT = join(tmpdir(), 'throughline-pglite-templates');
+const SEED_SOURCE = fileURLToPath(new URL('../../src/db/seed.ts', import.meta.url));
 
 /** A small, fast demo data set for tests that need rows but not 10,000 products. */
 export const TEST_SEED_SIZE: SeedSize = { products: 200, customers: 5, orders: 20 };
@@ -30,17 +32,19 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function migrationsKey(): Promise<string> {
+/** Keyed by the migrations and the seed code: a change to either makes a new template. */
+async function templateKey(): Promise<string> {
   const hash = createHash('sha256');
   for (const name of (await readdir(MIGRATIONS_DIR)).sort()) {
     hash.update(name).update(await readFile(join(MIGRATIONS_DIR, name)));
   }
+  hash.update(await readFile(SEED_SOURCE));
   return hash.digest('hex').slice(0, 16);
 }
 
 /** A migrated (and optionally seeded) PGlite data directory to copy from. */
 export async function pgliteTemplate(seeded: boolean): Promise<string> {
-  const dir = join(TEMPLATE_ROOT, `${await migrationsKey()}${seeded ? '-seeded' : ''}`);
+  const dir = join(TEMPLATE_ROOT, `${await templateKey()}${seeded ? '-seeded' : ''}`);
   if (await exists(join(dir, 'PG_VERSION'))) return dir;
   await mkdir(TEMPLATE_ROOT, { recursive: true });
   const building = await mkdtemp(join(TEMPLATE_ROOT, 'build-'));

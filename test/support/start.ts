@@ -145,7 +145,9 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
   const dataDir = await mkdtemp(join(tmpdir(), 'throughline-data-'));
   const config = loadConfig({
     argv: [],
-    env: { DATA_DIR: dataDir, NODE_ENV: 'test', ...options.env },
+    // Every suite's clients share one address and sign in far more often than
+    // people do: rate limits are off unless a suite turns them on (test/rate-limit/).
+    env: { DATA_DIR: dataDir, NODE_ENV: 'test', RATE_LIMIT_ENABLED: 'false', ...options.env },
   });
   const logger = options.logger ?? silentLogger();
   const lifecycle = new Lifecycle(logger);
@@ -178,6 +180,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
       app.close();
       // Mail still being sent uses the database: let it finish first.
       await background.idle();
+      // What the service opened itself (mail, a rate-limit Redis connection).
+      await lifecycle.stop('test service closed');
       await database?.close();
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -2,9 +2,22 @@
 // service's default), the same join, the same JSON shape and a version ETag,
 // written the way a Fastify user would: a params schema checked by Fastify,
 // a parameterised query, reply.send of a plain object.
+//
+// The product list calls the catalog's own code — parseListRequest, the
+// repository's runProductList with its compiled queries (Kysely only
+// compiles here; node-postgres runs them) and listEnvelope — so both servers
+// send the same SQL and the same JSON, and the difference measured is the
+// HTTP stack and the driver path around it. The query string is checked by
+// Fastify's own JSON-schema validation (with its coercion and defaults).
 
 import { fastify } from 'fastify';
+import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
 import pg from 'pg';
+import type { Database } from '../../../src/db/schema.ts';
+import { isAppError } from '../../../src/http/errors.ts';
+import { listEnvelope, parseListRequest } from '../../../src/modules/catalog/listing.ts';
+import { runProductList, type RunQuery } from '../../../src/modules/catalog/repo.ts';
+import type { ProductListQuery } from '../../../src/modules/catalog/schemas.ts';
 import { exitOnSignal } from '../../servers/listen.ts';
 
 const databaseUrl = process.env['DATABASE_URL'];
@@ -44,6 +57,50 @@ interface ProductRow {
 }
 
 const app = fastify({ logger: false });
+
+// Compiles the repository's queries; never connects (node-postgres runs them).
+const compiler = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+
+const viaPool: RunQuery = async <R>(query: CompiledQuery<R>) =>
+  (await pool.query(query.sql, [...query.parameters])).rows as R[];
+
+const SLUG = '^[a-z0-9]+(-[a-z0-9]+)*$';
+const INT4 = { type: 'integer', minimum: 0, maximum: 2147483647 };
+
+app.get<{ Querystring: ProductListQuery }>(
+  '/api/v1/products',
+  {
+    schema: {
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          page: { type: 'integer', minimum: 1, maximum: 10000 },
+          limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+          after: { type: 'string' },
+          sort: { type: 'string' },
+          category: { type: 'string', maxLength: 64, pattern: SLUG },
+          brand: { type: 'string', maxLength: 64, pattern: SLUG },
+          minPrice: INT4,
+          maxPrice: INT4,
+          tag: { type: 'string', minLength: 1, maxLength: 40 },
+        },
+      },
+    },
+  },
+  async (request, reply) => {
+    let spec;
+    try {
+      spec = parseListRequest(request.query);
+    } catch (error) {
+      if (isAppError(error)) return reply.code(error.status).send({ code: error.code });
+      throw error;
+    }
+    const page = await runProductList(compiler, spec, viaPool);
+    void reply.header('cache-control', 'public, max-age=10');
+    return listEnvelope('/api/v1/products', spec, page);
+  },
+);
 
 app.get<{ Params: { id: string } }>(
   '/api/v1/products/:id',

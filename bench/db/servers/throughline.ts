@@ -5,6 +5,12 @@
 // go to stderr because stdout carries the `{"port":…}` announcement.
 // NODE_ENV=test for the config only: production would demand JWT_SIGNING_KEYS,
 // and nothing on the measured path depends on it.
+//
+// The product cache is named by the runner, never left to the config default
+// (on): CACHE_ENABLED=false is the uncached contender the earlier figures
+// measured, CACHE_ENABLED=true the cached one, with REDIS_URL (and a
+// REDIS_KEY_PREFIX of the run's own) for the Redis-backed leg. Every other
+// cache setting keeps the service's defaults.
 
 import { pino } from 'pino';
 import { createService, loadServiceKeys, socketLimits } from '../../../src/app.ts';
@@ -17,6 +23,15 @@ import { createLogger } from '../../../src/platform/logger.ts';
 const dataDir = process.env['DATA_DIR'];
 if (dataDir === undefined) throw new Error('DATA_DIR is required');
 const databaseUrl = process.env['DATABASE_URL'];
+const cacheEnabled = process.env['CACHE_ENABLED'];
+if (cacheEnabled !== 'true' && cacheEnabled !== 'false') {
+  throw new Error('CACHE_ENABLED must be "true" or "false"');
+}
+const redisUrl = process.env['REDIS_URL'];
+const redisKeyPrefix = process.env['REDIS_KEY_PREFIX'];
+if (redisUrl !== undefined && redisKeyPrefix === undefined) {
+  throw new Error('REDIS_URL needs a REDIS_KEY_PREFIX of its own');
+}
 
 const config = loadConfig({
   argv: [],
@@ -25,7 +40,13 @@ const config = loadConfig({
     LOG_LEVEL: 'warn',
     DATA_DIR: dataDir,
     HOST: '127.0.0.1',
+    // One load generator is one client address: the per-IP limit would
+    // measure 429s. The contenders have no rate limiting either.
+    RATE_LIMIT_ENABLED: 'false',
+    CACHE_ENABLED: cacheEnabled,
     ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }),
+    ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl }),
+    ...(redisKeyPrefix === undefined ? {} : { REDIS_KEY_PREFIX: redisKeyPrefix }),
   },
 });
 const logger = createLogger({ level: config.log.level, destination: pino.destination(2) });
@@ -33,7 +54,9 @@ const lifecycle = new Lifecycle(logger);
 const { sql } = await openDatabase(config, logger);
 lifecycle.add({ name: 'database', close: () => sql.close() });
 const keys = await loadServiceKeys(config, logger);
-const { app } = createService(config, { logger, lifecycle, sql, ...keys });
+const { app, shared } = createService(config, { logger, lifecycle, sql, ...keys });
+// As src/main.ts: on Redis, the first requests should not wait for the connection.
+if (!(await shared.connected())) throw new Error('Redis is unreachable');
 const server = await startServer(app.handler, {
   host: '127.0.0.1',
   port: 0,

@@ -2,6 +2,8 @@
 
 export {
   defaultBodyLimits,
+  isBodyKind,
+  type BodyAccept,
   type BodyKind,
   type BodyLimits,
   type MultipartLimits,

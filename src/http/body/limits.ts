@@ -4,6 +4,18 @@
 
 export type BodyKind = 'json' | 'form' | 'multipart';
 
+/**
+ * What a route takes as a body: a kind (any of its media types), or one exact
+ * media type of a kind, e.g. `application/merge-patch+json` for a PATCH that
+ * must not be mistaken for a plain JSON document. Exact types are matched on
+ * their essence (type/subtype, no parameters) and parsed as their kind.
+ */
+export type BodyAccept = BodyKind | `${string}/${string}`;
+
+export function isBodyKind(entry: BodyAccept): entry is BodyKind {
+  return entry === 'json' || entry === 'form' || entry === 'multipart';
+}
+
 export interface MultipartLimits {
   /** Max bytes of one uploaded file. */
   readonly fileSize: number;

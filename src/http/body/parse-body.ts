@@ -6,7 +6,7 @@ import { httpError, isAppError } from '../errors.ts';
 import type { FieldRecord } from './field-record.ts';
 import { parseFormBytes } from './form.ts';
 import { parseJsonText } from './json.ts';
-import type { BodyKind, BodyLimits } from './limits.ts';
+import { isBodyKind, type BodyAccept, type BodyKind, type BodyLimits } from './limits.ts';
 import {
   hasUtf8Charset,
   isJsonMediaType,
@@ -82,11 +82,12 @@ function assertIdentityEncoding(req: BodySource): void {
   });
 }
 
-function unsupportedMediaType(problem: string, accept: readonly BodyKind[]): Error {
+function unsupportedMediaType(problem: string, accept: readonly BodyAccept[]): Error {
+  const names = accept.map((entry) => (isBodyKind(entry) ? MEDIA_TYPE_NAMES[entry] : entry));
   const detail =
     accept.length === 0
       ? `${problem} This endpoint does not accept a request body.`
-      : `${problem} Send one of: ${accept.map((kind) => MEDIA_TYPE_NAMES[kind]).join(', ')}.`;
+      : `${problem} Send one of: ${names.join(', ')}.`;
   return httpError('HTTP_UNSUPPORTED_MEDIA_TYPE', { detail });
 }
 
@@ -97,7 +98,12 @@ function kindOf(mediaType: MediaType): BodyKind | undefined {
   return undefined;
 }
 
-function assertUtf8Charset(mediaType: MediaType, accept: readonly BodyKind[]): void {
+/** Accepted when the route takes the whole kind, or names this exact media type. */
+function isAccepted(kind: BodyKind, mediaType: MediaType, accept: readonly BodyAccept[]): boolean {
+  return accept.includes(kind) || accept.includes(mediaType.essence as BodyAccept);
+}
+
+function assertUtf8Charset(mediaType: MediaType, accept: readonly BodyAccept[]): void {
   if (!hasUtf8Charset(mediaType)) {
     throw unsupportedMediaType(
       `Only the utf-8 charset is supported for ${mediaType.essence}.`,
@@ -109,7 +115,7 @@ function assertUtf8Charset(mediaType: MediaType, accept: readonly BodyKind[]): v
 /** HTTP/2 without END_STREAM and no Content-Type: acceptable only if the body turns out empty. */
 async function expectEmptyBody(
   req: BodySource,
-  accept: readonly BodyKind[],
+  accept: readonly BodyAccept[],
   signal: AbortSignal | undefined,
 ): Promise<ParsedBody> {
   try {
@@ -143,7 +149,7 @@ function cachedMediaType(header: string): MediaType | undefined {
  */
 export async function parseBody(
   req: BodySource,
-  accept: readonly BodyKind[],
+  accept: readonly BodyAccept[],
   limits: BodyLimits,
   options: ParseBodyOptions,
 ): Promise<ParsedBody> {
@@ -162,7 +168,7 @@ export async function parseBody(
     throw httpError('HTTP_BAD_REQUEST', { detail: 'The Content-Type header is malformed.' });
   }
   const kind = kindOf(mediaType);
-  if (kind === undefined || !accept.includes(kind)) {
+  if (kind === undefined || !isAccepted(kind, mediaType, accept)) {
     // The essence is made of token characters only, so echoing it is safe;
     // long ones are cut so the detail stays small.
     const essence = mediaType.essence.slice(0, 100);

@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
+import type { Middleware } from '../../http/pipeline.ts';
 import { cacheControl } from '../../http/cache-control.ts';
 import { email, password } from '../users/schemas.ts';
 import type { AccountService } from './account-service.ts';
@@ -21,7 +22,11 @@ const RESEND_ACCEPTED = {
   message: 'If the address is not verified yet, a new verification link is on its way.',
 };
 
-export function registerAccountRoutes(app: App, accounts: AccountService): void {
+export function registerAccountRoutes(
+  app: App,
+  accounts: AccountService,
+  options: { readonly signInLimits?: readonly Middleware[] } = {},
+): void {
   app.group('/api/v1', { tags: ['auth'] }, (v1) => {
     v1.route({
       method: 'POST',
@@ -55,6 +60,7 @@ export function registerAccountRoutes(app: App, accounts: AccountService): void 
       method: 'POST',
       path: '/auth/password/forgot',
       auth: 'public',
+      middleware: options.signInLimits ?? [],
       summary: 'Email a password-reset link, if an account exists for the address',
       schema: {
         body: z.strictObject({ email }),

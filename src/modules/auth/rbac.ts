@@ -14,10 +14,15 @@ export const PERMISSIONS = [
   'orders:read:any',
   'orders:write:any',
   'catalog:write',
+  // Spend from and read one's own wallet; credit any wallet (admin funding).
+  'wallet:use',
+  'wallets:credit',
   'users:read',
   'users:delete',
   'users:roles',
   'audit:read',
+  // Operational views: cache statistics and the like.
+  'ops:read',
   // Managing one's own credentials (API keys, MFA, password). Every role has
   // it, but no API key can carry it: a leaked key must not mint more keys or
   // switch off the owner's second factor.
@@ -31,6 +36,7 @@ const CUSTOMER: readonly Permission[] = [
   'profile:write',
   'orders:read:own',
   'orders:write:own',
+  'wallet:use',
 ];
 const EDITOR: readonly Permission[] = [...CUSTOMER, 'catalog:write'];
 const ADMIN: readonly Permission[] = PERMISSIONS;

@@ -2,6 +2,7 @@
 // no-store` (RFC 6749 §5.1): tokens must never sit in a cache.
 
 import type { App } from '../../http/app.ts';
+import type { Middleware } from '../../http/pipeline.ts';
 import { cacheControl } from '../../http/cache-control.ts';
 import { user } from '../users/schemas.ts';
 import { registration } from '../users/schemas.ts';
@@ -12,8 +13,15 @@ import type { AuthService } from './service.ts';
 
 export function registerAuthRoutes(
   app: App,
-  deps: { auth: AuthService; users: UsersService; jwks: () => unknown },
+  deps: {
+    auth: AuthService;
+    users: UsersService;
+    jwks: () => unknown;
+    /** Rate limits for the routes that take credentials or create accounts. */
+    signInLimits?: readonly Middleware[];
+  },
 ): void {
+  const signInLimits = deps.signInLimits ?? [];
   app.get(
     '/.well-known/jwks.json',
     (c) => {
@@ -33,6 +41,7 @@ export function registerAuthRoutes(
       method: 'POST',
       path: '/register',
       auth: 'public',
+      middleware: signInLimits,
       summary: 'Create an account',
       schema: { body: registration, responses: { 201: { description: 'Created', schema: user } } },
       handler: async (c) => {
@@ -45,6 +54,7 @@ export function registerAuthRoutes(
       method: 'POST',
       path: '/login',
       auth: 'public',
+      middleware: signInLimits,
       summary: 'Exchange credentials for an access token and a refresh token',
       schema: { body: loginBody, responses: { 200: tokenPair } },
       handler: async (c) => {
@@ -58,6 +68,7 @@ export function registerAuthRoutes(
       method: 'POST',
       path: '/login/mfa',
       auth: 'public',
+      middleware: signInLimits,
       summary: 'Second login step for accounts with a second factor: mfaToken + code',
       schema: { body: mfaLoginBody, responses: { 200: tokenPair } },
       handler: async (c) => {

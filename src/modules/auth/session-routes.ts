@@ -8,6 +8,7 @@ import type { App } from '../../http/app.ts';
 import type { Context } from '../../http/context.ts';
 import { cacheControl } from '../../http/cache-control.ts';
 import { httpError } from '../../http/errors.ts';
+import type { Middleware } from '../../http/pipeline.ts';
 import type { User } from '../users/schemas.ts';
 import { cookieValue } from './authenticate.ts';
 import { browserSession, loginBody, mfaLoginBody } from './schemas.ts';
@@ -16,9 +17,15 @@ import type { Sessions } from './sessions.ts';
 
 export function registerSessionRoutes(
   app: App,
-  deps: { auth: AuthService; sessions: Sessions },
+  deps: {
+    auth: AuthService;
+    sessions: Sessions;
+    /** Rate limits for the sign-in steps. */
+    signInLimits?: readonly Middleware[];
+  },
 ): void {
   const { auth, sessions } = deps;
+  const signInLimits = deps.signInLimits ?? [];
 
   async function startSession(c: Context, user: User) {
     const started = await sessions.start(user.id, {
@@ -45,6 +52,7 @@ export function registerSessionRoutes(
       method: 'POST',
       path: '',
       auth: 'public',
+      middleware: signInLimits,
       summary: 'Sign in a browser: sets the session cookie, returns the CSRF token',
       schema: { body: loginBody, responses: { 201: browserSession } },
       handler: async (c) => {
@@ -60,6 +68,7 @@ export function registerSessionRoutes(
       method: 'POST',
       path: '/mfa',
       auth: 'public',
+      middleware: signInLimits,
       summary: 'Second step of a browser sign-in for accounts with a second factor',
       schema: { body: mfaLoginBody, responses: { 201: browserSession } },
       handler: async (c) => {

@@ -38,3 +38,160 @@ export const product = z
   .meta({ id: 'Product' });
 
 export type Product = z.infer<typeof product>;
+
+// ---- writes -----------------------------------------------------------------
+
+const INT4_MAX = 2_147_483_647;
+
+export const slug = z
+  .string()
+  .max(64)
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, { error: 'must be a lower-case slug' });
+
+const sku = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'letters, digits, ".", "_" and "-" only' });
+const title = z.string().trim().min(1).max(200);
+const description = z.string().max(20_000).meta({
+  description:
+    'HTML; sanitised on write to p, br, strong, em, ul, ol, li, h3, h4, blockquote, code, pre and a[href]',
+});
+const tag = z.string().trim().toLowerCase().min(1).max(40);
+const tags = z
+  .array(tag)
+  .max(20)
+  .transform((list) => [...new Set(list)])
+  .meta({ description: 'Duplicates are dropped' });
+const amount = z.number().int().min(0).max(INT4_MAX);
+const currency = z.string().regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 code' });
+const stock = z.number().int().min(0).max(INT4_MAX);
+
+/** A product as a client writes it (POST, PUT, and a PATCH's result): brand and category by slug. */
+export const productInput = z
+  .strictObject({
+    sku,
+    title,
+    description: description.default(''),
+    brand: slug.meta({ description: 'Brand slug', example: 'acme' }),
+    category: slug.meta({ description: 'Category slug', example: 'audio' }),
+    tags: tags.default([]),
+    price: z.strictObject({ amount, currency }).meta({ description: 'Integer minor units' }),
+    stock,
+  })
+  .meta({
+    id: 'ProductInput',
+    example: {
+      sku: 'SKU-900001',
+      title: 'Acme Studio Headphones',
+      description: '<p>Closed-back, <strong>32 Ω</strong>.</p>',
+      brand: 'acme',
+      category: 'audio',
+      tags: ['new'],
+      price: { amount: 12900, currency: 'EUR' },
+      stock: 25,
+    },
+  });
+
+export type ProductInput = z.output<typeof productInput>;
+
+/** `null` is refused where the field cannot be cleared (RFC 7386 would remove it). */
+function required<T extends z.ZodType>(schema: T) {
+  return schema
+    .nullable()
+    .refine((value) => value !== null, {
+      message: 'is required and cannot be cleared',
+      params: { code: 'not_clearable' },
+    })
+    .optional();
+}
+
+/**
+ * A JSON Merge Patch (RFC 7386) of a product: absent members stay, `null`
+ * clears `description` (to "") and `tags` (to []), and is refused on the
+ * required members. The result is validated as a whole, like a PUT body.
+ */
+export const productPatch = z
+  .strictObject({
+    sku: required(sku),
+    title: required(title),
+    description: description.nullable().optional(),
+    brand: required(slug),
+    category: required(slug),
+    tags: tags.nullable().optional(),
+    price: required(z.strictObject({ amount: required(amount), currency: required(currency) })),
+    stock: required(stock),
+  })
+  .meta({
+    id: 'ProductMergePatch',
+    description: 'application/merge-patch+json (RFC 7386)',
+    example: { price: { amount: 9900 }, description: null },
+  });
+
+// ---- the list -----------------------------------------------------------------
+
+const int4 = z.coerce.number().int().min(0).max(INT4_MAX);
+
+export const productListQuery = z.strictObject({
+  page: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .optional()
+    .meta({ description: 'Offset pagination: the 1-based page. Cannot be combined with after' }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(20)
+    .meta({ description: 'Page size, 1 to 100' }),
+  after: z.string().optional().meta({
+    description:
+      'Cursor pagination: the opaque cursor of links.next. Only valid with the same sort and filters',
+  }),
+  sort: z.string().optional().meta({
+    description:
+      'Comma-separated keys of price, title, createdAt, stock, id; "-" for descending. id always breaks ties',
+    example: '-price,title',
+  }),
+  category: slug.optional().meta({ description: 'Category slug', example: 'audio' }),
+  brand: slug.optional().meta({ description: 'Brand slug', example: 'acme' }),
+  minPrice: int4.optional().meta({ description: 'Minimum price, integer minor units' }),
+  maxPrice: int4.optional().meta({ description: 'Maximum price, integer minor units' }),
+  tag: tag.optional().meta({ description: 'Only products carrying this tag', example: 'sale' }),
+});
+
+export type ProductListQuery = z.output<typeof productListQuery>;
+
+/** The list envelope around items of `item`'s shape. */
+export function listOf<T extends z.ZodType>(item: T, id: string) {
+  return z
+    .strictObject({
+      data: z.array(item),
+      meta: z.strictObject({
+        page: z
+          .number()
+          .int()
+          .nullable()
+          .meta({ description: 'The page number; null in cursor mode' }),
+        limit: z.number().int(),
+        total: z
+          .number()
+          .int()
+          .meta({ description: 'Products matching the filters, on all pages' }),
+        hasMore: z.boolean(),
+      }),
+      links: z.strictObject({
+        self: z.string(),
+        next: z.string().nullable(),
+        prev: z.string().nullable().meta({ description: 'Always null in cursor mode' }),
+      }),
+    })
+    .meta({ id });
+}
+
+export const productList = listOf(product, 'ProductList');

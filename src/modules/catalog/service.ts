@@ -1,23 +1,165 @@
 // Catalog use cases. Depends on the sql port, not on HTTP.
+//
+// Writes are optimistic: the caller says which version it read (the route
+// checks If-Match against it first), and the update or delete only matches
+// the row at that version. Between the check and the write another writer
+// can still land; the guarded statement then matches nothing, and the caller
+// gets CATALOG_VERSION_CONFLICT (412) instead of silently overwriting it.
 
 import type { Database } from '../../db/schema.ts';
+import type { FieldError } from '../../http/errors.ts';
+import { toSqlError } from '../../platform/sql/sql-errors.ts';
+import type { CacheAside } from '../../platform/cache/cache-aside.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { catalogError } from './errors.ts';
-import { findProductById } from './repo.ts';
-import type { Product } from './schemas.ts';
+import type { ListPage, ListSpec } from './listing.ts';
+import {
+  deleteProductIfVersion,
+  findProductById,
+  findReferences,
+  insertProduct,
+  listProducts,
+  productExists,
+  updateProductIfVersion,
+  type ProductValues,
+} from './repo.ts';
+import { sanitizeDescription } from './sanitize.ts';
+import type { Product, ProductInput } from './schemas.ts';
 
 export interface CatalogService {
+  /** From a replica when one is configured: for public reads. */
   getProduct(id: string): Promise<Product>;
+  /** From the primary: the version a write is about to be checked against. */
+  getProductForWrite(id: string): Promise<Product>;
+  listProducts(spec: ListSpec): Promise<ListPage<Product>>;
+  createProduct(input: ProductInput): Promise<Product>;
+  /** Full replace of the product at `version`. */
+  replaceProduct(id: string, version: number, input: ProductInput): Promise<Product>;
+  deleteProduct(id: string, version: number): Promise<void>;
 }
 
-export function createCatalogService(deps: { sql: SqlDatabase<Database> }): CatalogService {
+const notFound = (id: string) =>
+  catalogError('CATALOG_PRODUCT_NOT_FOUND', { detail: `no product with id ${id}` });
+
+export function createCatalogService(deps: {
+  sql: SqlDatabase<Database>;
+  /** Product reads go through it; writes invalidate it after they commit. */
+  cache?: CacheAside<Product> | undefined;
+}): CatalogService {
+  const { sql, cache } = deps;
+  const load = (id: string) => () => findProductById(sql.reader, id);
+
+  /** The brand and category by slug, the description sanitised; 422 for unknown slugs. */
+  async function valuesOf(input: ProductInput): Promise<ProductValues> {
+    const references = await findReferences(sql.db, input);
+    const problems: FieldError[] = [];
+    if (references.brand === undefined) {
+      problems.push({ field: 'brand', in: 'body', code: 'unknown', message: 'no such brand' });
+    }
+    if (references.category === undefined) {
+      problems.push({
+        field: 'category',
+        in: 'body',
+        code: 'unknown',
+        message: 'no such category',
+      });
+    }
+    if (references.brand === undefined || references.category === undefined) {
+      throw catalogError('CATALOG_UNKNOWN_REFERENCE', {
+        detail: problems.map((problem) => `${problem.field}: ${problem.message}`).join('; '),
+        errors: problems,
+      });
+    }
+    return {
+      ...input,
+      description: sanitizeDescription(input.description),
+      brand: references.brand,
+      category: references.category,
+    };
+  }
+
+  /** Unique sku → its own 409; a brand or category deleted meanwhile stays the generic 409. */
+  function skuTaken(error: unknown) {
+    const mapped = toSqlError(error);
+    if (
+      mapped?.code === 'SQL_UNIQUE_VIOLATION' &&
+      mapped.extensions?.constraint === 'products_sku_key'
+    ) {
+      return catalogError('CATALOG_SKU_TAKEN', {
+        detail: 'another product has this SKU',
+        errors: [{ field: 'sku', in: 'body', code: 'taken', message: 'is already in use' }],
+      });
+    }
+    return error;
+  }
+
+  /** After a guarded write matched nothing: gone (404), or moved on (412). */
+  async function lostRace(id: string): Promise<never> {
+    if (!(await productExists(sql.db, id))) throw notFound(id);
+    throw catalogError('CATALOG_VERSION_CONFLICT', {
+      detail: 'the product changed after your If-Match was checked; read it again',
+    });
+  }
+
   return {
     async getProduct(id) {
-      const product = await findProductById(deps.sql.reader, id);
-      if (product === undefined) {
-        throw catalogError('CATALOG_PRODUCT_NOT_FOUND', { detail: `no product with id ${id}` });
-      }
+      const product = await (cache === undefined ? load(id)() : cache.get(id, load(id)));
+      if (product === undefined) throw notFound(id);
       return product;
+    },
+
+    async getProductForWrite(id) {
+      const product = await findProductById(sql.db, id);
+      if (product === undefined) throw notFound(id);
+      return product;
+    },
+
+    listProducts(spec) {
+      return listProducts(sql.reader, spec);
+    },
+
+    async createProduct(input) {
+      const values = await valuesOf(input);
+      let created: Product;
+      try {
+        created = await insertProduct(sql.db, values);
+      } catch (error) {
+        throw skuTaken(error);
+      }
+      // A 404 for this id is not cached, but a floor keeps any racing read honest.
+      await cache?.invalidate(created.id, created.version);
+      return created;
+    },
+
+    async replaceProduct(id, version, input) {
+      const values = await valuesOf(input);
+      let updated: Product | undefined;
+      try {
+        updated = await updateProductIfVersion(sql.db, id, version, values);
+      } catch (error) {
+        throw skuTaken(error);
+      }
+      if (updated === undefined) return lostRace(id);
+      await cache?.invalidate(id, updated.version);
+      return updated;
+    },
+
+    async deleteProduct(id, version) {
+      let deleted: boolean;
+      try {
+        deleted = await deleteProductIfVersion(sql.db, id, version);
+      } catch (error) {
+        if (toSqlError(error)?.code === 'SQL_FOREIGN_KEY_VIOLATION') {
+          throw catalogError('CATALOG_PRODUCT_IN_USE', {
+            detail: 'orders refer to this product; it cannot be deleted',
+            cause: error,
+          });
+        }
+        throw error;
+      }
+      if (!deleted) await lostRace(id);
+      // Past the deleted version: a load that read the row before the delete is not kept.
+      await cache?.invalidate(id, version + 1);
     },
   };
 }

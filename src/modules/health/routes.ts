@@ -2,7 +2,8 @@
 // `/livez` answers while the process can serve at all: a failing liveness
 // probe gets the process restarted, so it checks nothing external.
 // `/readyz` answers 503 while starting, while shutting down (so the load
-// balancer drains us first) and while any dependency check fails.
+// balancer drains us first) and while any gating dependency check fails;
+// non-gating checks (Redis) are reported without failing the probe.
 
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';

@@ -1,0 +1,95 @@
+// The cached baseline: Fastify 5 serving the product read from the service's
+// own cache code — a CacheAside<Product> over the in-process key-value store
+// and pub/sub, with the service's default cache settings, in front of the
+// catalog's own findProductById on a Kysely pool of the service's default
+// size (10 connections). So the cached throughline contender and this one run
+// the same cache, the same loader and the same JSON, and what differs is the
+// HTTP stack around them.
+//
+// Like the uncached baseline it answers the version ETag and the cache
+// headers, and validates the id with Fastify's own params schema. Its cache
+// counters are at GET /api/v1/admin/cache (no authentication: a benchmark
+// server on loopback), in the service's shape, so the runner reads both the
+// same way.
+
+import { fastify } from 'fastify';
+import { pino } from 'pino';
+import { createMemoryKeyValueStore } from '../../../src/adapters/kv/memory.ts';
+import { createMemoryPubSub } from '../../../src/adapters/pubsub/memory.ts';
+import { createPostgresDatabase } from '../../../src/adapters/sql/postgres.ts';
+import type { Database } from '../../../src/db/schema.ts';
+import { findProductById } from '../../../src/modules/catalog/repo.ts';
+import type { Product } from '../../../src/modules/catalog/schemas.ts';
+import { productEtag } from '../../../src/modules/catalog/service.ts';
+import { CacheAside } from '../../../src/platform/cache/cache-aside.ts';
+import { loadConfig } from '../../../src/platform/config.ts';
+import { createLogger } from '../../../src/platform/logger.ts';
+import { exitOnSignal } from '../../servers/listen.ts';
+
+const databaseUrl = process.env['DATABASE_URL'];
+if (databaseUrl === undefined) throw new Error('DATABASE_URL is required');
+
+// The defaults the service runs with (TTLs, L1 size, kv bounds), not copies of them.
+const config = loadConfig({ argv: [], env: { NODE_ENV: 'test', LOG_LEVEL: 'warn' } });
+const logger = createLogger({ level: config.log.level, destination: pino.destination(2) });
+const sql = createPostgresDatabase<Database>({
+  url: databaseUrl,
+  poolSize: config.database.poolSize,
+  logger,
+});
+const kv = createMemoryKeyValueStore({
+  maxEntries: config.kv.memoryMaxEntries,
+  maxBytes: config.kv.memoryMaxBytes,
+});
+const pubsub = createMemoryPubSub({ logger });
+const cache = new CacheAside<Product>({
+  kv,
+  pubsub,
+  namespace: 'products',
+  ttlMs: config.cache.productTtlMs,
+  staleMs: config.cache.staleMs,
+  localTtlMs: config.cache.localTtlMs,
+  versionOf: (product) => product.version,
+  logger,
+});
+await cache.start();
+
+const app = fastify({ logger: false });
+
+app.get<{ Params: { id: string } }>(
+  '/api/v1/products/:id',
+  {
+    schema: {
+      params: {
+        type: 'object',
+        required: ['id'],
+        properties: { id: { type: 'string', pattern: '^[1-9][0-9]{0,18}$' } },
+      },
+    },
+  },
+  async (request, reply) => {
+    const { id } = request.params;
+    const product = await cache.get(id, () => findProductById(sql.reader, id));
+    if (product === undefined) {
+      return reply.code(404).send({ error: 'not found' });
+    }
+    void reply.header('etag', productEtag(product)).header('cache-control', 'public, max-age=60');
+    return product;
+  },
+);
+
+app.get('/api/v1/admin/cache', (_request, reply) => {
+  void reply.header('cache-control', 'no-store');
+  return { products: { ...cache.stats } };
+});
+
+exitOnSignal(() => {
+  void app.close();
+  void cache.stop();
+  void sql.close();
+});
+
+await app.listen({ port: 0, host: '127.0.0.1' });
+const address = app.server.address();
+if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
+process.stdout.write(`${JSON.stringify({ port: address.port, pid: process.pid })}\n`);

@@ -1,0 +1,16 @@
+import { defineErrors, errorFactory } from '../../http/errors.ts';
+
+export const ordersErrors = defineErrors({
+  ORDERS_NOT_FOUND: { status: 404, title: 'Order not found', level: 'debug' },
+  ORDERS_PRODUCT_NOT_FOUND: { status: 422, title: 'Ordered product does not exist', level: 'info' },
+  ORDERS_OUT_OF_STOCK: { status: 409, title: 'Not enough stock', level: 'info' },
+  ORDERS_INVALID_TRANSITION: {
+    status: 409,
+    title: 'Order cannot make this transition',
+    level: 'info',
+  },
+  ORDERS_MIXED_CURRENCIES: { status: 422, title: 'Items in different currencies', level: 'info' },
+  ORDERS_TOTAL_TOO_LARGE: { status: 422, title: 'Order total too large', level: 'info' },
+});
+
+export const ordersError = errorFactory(ordersErrors);

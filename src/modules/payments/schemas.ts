@@ -1,0 +1,182 @@
+// Payments on the wire. Money is `{ amount, currency }` with the amount in
+// integer minor units (1250 = 12.50 EUR); amounts to move are positive,
+// ledger entries are signed (negative = money left the wallet). The other
+// side of a movement is a user (by id), the shop (`merchant`) or the source
+// of admin credits (`funding`).
+
+import { z } from 'zod';
+import type { TransferKind, WalletKind } from '../../db/schema.ts';
+import { idParam, money } from '../catalog/schemas.ts';
+import { DEFAULT_CURRENCY, MAX_MINOR_UNITS } from './money.ts';
+
+export const TRANSFER_KINDS = [
+  'transfer',
+  'order_payment',
+  'refund',
+  'credit',
+] as const satisfies readonly TransferKind[];
+export const WALLET_KINDS = [
+  'user',
+  'merchant',
+  'funding',
+] as const satisfies readonly WalletKind[];
+
+export const currencyCode = z
+  .string()
+  .regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 code in capitals, like EUR' })
+  .meta({ description: 'ISO 4217 code', example: 'EUR' });
+
+/** An amount to move: a positive integer of minor units. */
+export const positiveMoney = z
+  .strictObject({
+    amount: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_MINOR_UNITS)
+      .meta({ description: 'Integer minor units (cents), at least 1', example: 1250 }),
+    currency: currencyCode,
+  })
+  .meta({
+    id: 'PositiveMoney',
+    description: 'An amount to move, in integer minor units',
+    examples: [{ amount: 1250, currency: 'EUR' }],
+  });
+
+/** A ledger amount: negative when money left the wallet. */
+export const signedMoney = z
+  .strictObject({
+    amount: z
+      .number()
+      .int()
+      .min(-MAX_MINOR_UNITS)
+      .max(MAX_MINOR_UNITS)
+      .meta({ description: 'Integer minor units; negative = debit, positive = credit' }),
+    currency: currencyCode,
+  })
+  .meta({ id: 'SignedMoney', examples: [{ amount: -1250, currency: 'EUR' }] });
+
+export type SignedMoney = z.infer<typeof signedMoney>;
+
+export const walletParty = z
+  .strictObject({
+    kind: z.enum(WALLET_KINDS),
+    userId: z.string().nullable().meta({ description: 'Set for user wallets' }),
+  })
+  .meta({
+    id: 'WalletParty',
+    description: 'A user’s wallet, the shop’s (`merchant`) or the source of credits (`funding`)',
+    examples: [{ kind: 'user', userId: '7' }],
+  });
+
+export type WalletParty = z.infer<typeof walletParty>;
+
+export const wallet = z
+  .strictObject({
+    userId: z.string(),
+    balance: money,
+    updatedAt: z.iso
+      .datetime()
+      .nullable()
+      .meta({ description: 'Last change of the balance; null before the first' }),
+  })
+  .meta({
+    id: 'Wallet',
+    examples: [
+      {
+        userId: '7',
+        balance: { amount: 48750, currency: 'EUR' },
+        updatedAt: '2026-11-25T10:00:00.000Z',
+      },
+    ],
+  });
+
+export type Wallet = z.infer<typeof wallet>;
+
+export const transfer = z
+  .strictObject({
+    id: z.string(),
+    kind: z.enum(TRANSFER_KINDS),
+    from: walletParty,
+    to: walletParty,
+    amount: money,
+    orderId: z.string().nullable().meta({ description: 'The order paid or refunded' }),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({
+    id: 'Transfer',
+    examples: [
+      {
+        id: '981',
+        kind: 'transfer',
+        from: { kind: 'user', userId: '7' },
+        to: { kind: 'user', userId: '12' },
+        amount: { amount: 1250, currency: 'EUR' },
+        orderId: null,
+        createdAt: '2026-11-25T10:00:00.000Z',
+      },
+    ],
+  });
+
+export type Transfer = z.infer<typeof transfer>;
+
+export const ledgerEntry = z
+  .strictObject({
+    id: z.string(),
+    transferId: z.string(),
+    kind: z.enum(TRANSFER_KINDS),
+    amount: signedMoney,
+    counterparty: walletParty,
+    orderId: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({
+    id: 'LedgerEntry',
+    examples: [
+      {
+        id: '1962',
+        transferId: '981',
+        kind: 'transfer',
+        amount: { amount: -1250, currency: 'EUR' },
+        counterparty: { kind: 'user', userId: '12' },
+        orderId: null,
+        createdAt: '2026-11-25T10:00:00.000Z',
+      },
+    ],
+  });
+
+export type LedgerEntry = z.infer<typeof ledgerEntry>;
+
+export const transferRequest = z
+  .strictObject({
+    toUserId: idParam,
+    amount: positiveMoney,
+  })
+  .meta({
+    id: 'TransferRequest',
+    examples: [{ toUserId: '12', amount: { amount: 1250, currency: 'EUR' } }],
+  });
+
+export type TransferRequest = z.infer<typeof transferRequest>;
+
+export const creditRequest = z
+  .strictObject({ amount: positiveMoney })
+  .meta({ id: 'CreditRequest', examples: [{ amount: { amount: 10000, currency: 'EUR' } }] });
+
+export type CreditRequest = z.infer<typeof creditRequest>;
+
+export const walletQuery = z.strictObject({
+  currency: currencyCode.default(DEFAULT_CURRENCY),
+});
+
+export const entriesQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  before: idParam.optional().meta({ description: 'Keyset cursor: entries older than this id' }),
+  currency: currencyCode.default(DEFAULT_CURRENCY),
+});
+
+export const entryPage = z.strictObject({
+  data: z.array(ledgerEntry),
+  meta: z.strictObject({ limit: z.number().int(), hasMore: z.boolean() }),
+  links: z.strictObject({ self: z.string(), next: z.string().nullable() }),
+});

@@ -35,7 +35,7 @@ import { registerAuthRoutes } from './modules/auth/routes.ts';
 import { registerSessionRoutes } from './modules/auth/session-routes.ts';
 import { createSessions } from './modules/auth/sessions.ts';
 import { createAuthService } from './modules/auth/service.ts';
-import { DEFAULT_THROTTLE } from './modules/auth/throttle.ts';
+import { DEFAULT_THROTTLE, kvThrottleStore, sqlThrottleStore } from './modules/auth/throttle.ts';
 import { jwksDocument } from './modules/auth/tokens/jwks.ts';
 import type { KeyRing } from './modules/auth/tokens/signing-keys.ts';
 import { createAccessTokenService } from './modules/auth/tokens/token-service.ts';
@@ -194,11 +194,15 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     baseLockMs: config.auth.loginLockBaseMs,
     maxLockMs: config.auth.loginLockMaxMs,
   };
+  // Failure counters beside the other shared state: in Redis when configured.
+  const lockouts =
+    shared.redis === undefined ? sqlThrottleStore(sql.db) : kvThrottleStore(shared.kv);
   const mfa = createMfaService({
     sql,
     box: createSecretBox(deps.dataKey),
     audit,
     throttle,
+    lockouts,
     issuer: 'Throughline',
   });
   const background = new BackgroundTasks(logger);
@@ -219,6 +223,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     audit,
     pepper,
     throttle,
+    lockouts,
     links: {
       baseUrl:
         config.http.publicUrl ??
@@ -233,6 +238,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     pepper,
     refreshTtlSeconds: config.auth.refreshTokenTtlSeconds,
     throttle,
+    lockouts,
     mfa,
   });
   const signInLimits = rateLimits.signIn;

@@ -154,7 +154,9 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
   const database = options.sql === undefined ? await openTestDatabase() : undefined;
   const sql = options.sql ?? database!.sql;
   const keys = await loadServiceKeys(config, logger);
-  const { app, background } = createService(config, { logger, lifecycle, sql, ...keys });
+  const { app, background, shared } = createService(config, { logger, lifecycle, sql, ...keys });
+  // As main.ts does: give Redis (when configured) its moment to connect.
+  await shared.connected();
   options.setup?.(app);
   const tls = options.tls === true ? await devCertificate() : undefined;
   const server = await startServer(app.handler, {

@@ -47,7 +47,7 @@ import {
 import type { AuditSink } from './ports.ts';
 import { revokeSessionsOfUser } from './session-repo.ts';
 import { signOutEverywhere } from './sign-out-everywhere.ts';
-import { assertNotLocked, clearFailures, recordFailure, type ThrottlePolicy } from './throttle.ts';
+import { assertNotLocked, type ThrottlePolicy, type ThrottleStore } from './throttle.ts';
 
 export const MAX_MAILS_PER_WINDOW = 3;
 export const MAIL_WINDOW_MS = 15 * 60_000;
@@ -60,6 +60,7 @@ export interface AccountServiceDeps {
   readonly links: AccountLinks;
   /** The login throttle: wrong current passwords count against the account like failed logins. */
   readonly throttle: ThrottlePolicy;
+  readonly lockouts: ThrottleStore;
   readonly pepper?: string | undefined;
   readonly now?: () => Date;
 }
@@ -220,11 +221,11 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
         // The link reached this mailbox: that proves the address as well as a verification link.
         await markEmailVerified(trx, owner, at);
         await signOutEverywhere(trx, owner, at);
-        await clearFailures(trx, `account:${found.email}`);
         return owner;
       });
       // Another request used the same link while this one was hashing.
       if (userId === undefined) throw invalidToken();
+      await deps.lockouts.clear(`account:${found.email}`);
       await audit.record({
         action: 'auth.password_reset',
         outcome: 'success',
@@ -244,9 +245,9 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       // A stolen access token must not become an unlimited password oracle:
       // wrong current passwords count against the same lock as failed logins.
       const throttleKey = `account:${account.email}`;
-      await assertNotLocked(sql.db, throttleKey, at);
+      await assertNotLocked(deps.lockouts, throttleKey, at);
       if (!(await verifyPassword(account.passwordHash, currentPassword, deps.pepper))) {
-        await recordFailure(sql.db, throttleKey, at, deps.throttle);
+        await deps.lockouts.recordFailure(throttleKey, at, deps.throttle);
         await audit.record({
           action: 'auth.password_changed',
           outcome: 'failure',
@@ -270,8 +271,8 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
         await revokeSessionsOfUser(trx, account.id, done, keep);
         // Reset links were issued for the old password's account state.
         await revokeAccountTokens(trx, account.id, 'reset_password', done);
-        await clearFailures(trx, throttleKey);
       });
+      await deps.lockouts.clear(throttleKey);
       await audit.record({
         action: 'auth.password_changed',
         outcome: 'success',

@@ -18,13 +18,7 @@ import {
   revokeFamily,
 } from './refresh-repo.ts';
 import type { MfaService, SecondFactor } from './mfa/service.ts';
-import {
-  clearFailures,
-  lockedUntil,
-  recordFailure,
-  tooManyAttempts,
-  type ThrottlePolicy,
-} from './throttle.ts';
+import { tooManyAttempts, type ThrottlePolicy, type ThrottleStore } from './throttle.ts';
 
 export interface TokenPair {
   readonly accessToken: string;
@@ -39,6 +33,8 @@ export interface AuthServiceDeps {
   readonly tokens: AccessTokens;
   readonly audit: AuditSink;
   readonly throttle: ThrottlePolicy;
+  /** Where failure counters live (the database, or Redis when configured). */
+  readonly lockouts: ThrottleStore;
   readonly mfa: Pick<MfaService, 'isRequired' | 'challenge' | 'complete'>;
   readonly refreshTtlSeconds: number;
   readonly pepper?: string | undefined;
@@ -125,7 +121,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         { key: `ip:${ip}`, policy: ipPolicy },
       ];
       for (const { key } of limits) {
-        const until = await lockedUntil(sql.db, key, at);
+        const until = await deps.lockouts.lockedUntil(key, at);
         if (until !== undefined) {
           await audit.record({
             action: 'auth.login',
@@ -144,7 +140,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       if (!valid || credentials === undefined) {
         let lockedAt: Date | undefined;
         for (const { key, policy } of limits) {
-          lockedAt = (await recordFailure(sql.db, key, at, policy)) ?? lockedAt;
+          lockedAt = (await deps.lockouts.recordFailure(key, at, policy)) ?? lockedAt;
         }
         await audit.record({
           action: 'auth.login',
@@ -162,7 +158,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         }
         throw authError('AUTH_INVALID_CREDENTIALS');
       }
-      await clearFailures(sql.db, limits[0]!.key);
+      await deps.lockouts.clear(limits[0]!.key);
       // Parameters changed since this hash was made: upgrade it while we have the password.
       if (argon2.needsRehash(credentials.passwordHash, PASSWORD_HASH_PARAMETERS)) {
         await updatePasswordHash(

@@ -3,11 +3,13 @@
 // against two keys — the account (by normalised email, whether or not it
 // exists, so lockouts reveal nothing) and the client IP. After `freeFailures`
 // failures a key is locked for base × 2^(extra failures), capped; a success
-// clears the account key. Counters live in the database so every instance
-// sees them.
+// clears the account key. Counters live where every instance sees them: in
+// the database, or in the shared key-value store (Redis) when there is one,
+// which takes these hot writes off the database (`ThrottleStore`).
 
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
+import type { KeyValueStore } from '../../ports/kv.ts';
 import { authError } from './errors.ts';
 
 export interface ThrottlePolicy {
@@ -32,8 +34,57 @@ export function lockDurationMs(failures: number, policy: ThrottlePolicy): number
   return Math.min(policy.maxLockMs, policy.baseLockMs * 2 ** Math.min(extra, 30));
 }
 
-/** When the key is locked until (undefined when it is not). */
-export async function lockedUntil(
+/** Where failure counters and locks live. */
+export interface ThrottleStore {
+  /** When the key is locked until (undefined when it is not). */
+  lockedUntil(key: string, now: Date): Promise<Date | undefined>;
+  /** Counts a failure atomically and returns the new lock, if any. */
+  recordFailure(key: string, now: Date, policy: ThrottlePolicy): Promise<Date | undefined>;
+  clear(key: string): Promise<void>;
+}
+
+/** Counters in the `login_throttle` table. */
+export function sqlThrottleStore(db: Kysely<Database>): ThrottleStore {
+  return {
+    lockedUntil: (key, now) => sqlLockedUntil(db, key, now),
+    recordFailure: (key, now, policy) => sqlRecordFailure(db, key, now, policy),
+    clear: (key) => sqlClear(db, key),
+  };
+}
+
+/**
+ * Counters in the key-value store: a failure count that lives for the
+ * policy's window from the first failure (a fixed window, where the table
+ * slides it from the last one — close enough for lockout), and a lock key
+ * that expires when the lock does. Increments are atomic, so concurrent
+ * failures all count. When the store is down these calls throw (503): a
+ * lockout that cannot be checked fails closed.
+ */
+export function kvThrottleStore(kv: KeyValueStore): ThrottleStore {
+  const count = (key: string) => `throttle:${key}:failures`;
+  const lock = (key: string) => `throttle:${key}:lock`;
+  return {
+    async lockedUntil(key, now) {
+      const until = await kv.get(lock(key));
+      if (until === undefined) return undefined;
+      const date = new Date(Number(until));
+      return date > now ? date : undefined;
+    },
+    async recordFailure(key, now, policy) {
+      const failures = await kv.increment(count(key), 1, { ttlMs: policy.windowMs });
+      const lockMs = lockDurationMs(failures, policy);
+      if (lockMs === 0) return undefined;
+      const until = new Date(now.getTime() + lockMs);
+      await kv.set(lock(key), String(until.getTime()), { ttlMs: lockMs });
+      return until;
+    },
+    async clear(key) {
+      await kv.delete([count(key), lock(key)]);
+    },
+  };
+}
+
+async function sqlLockedUntil(
   db: Kysely<Database>,
   key: string,
   now: Date,
@@ -48,7 +99,7 @@ export async function lockedUntil(
 }
 
 /** Counts a failure atomically (one upsert) and returns the new lock, if any. */
-export async function recordFailure(
+async function sqlRecordFailure(
   db: Kysely<Database>,
   key: string,
   now: Date,
@@ -78,7 +129,7 @@ export async function recordFailure(
   return until;
 }
 
-export async function clearFailures(db: Kysely<Database>, key: string): Promise<void> {
+async function sqlClear(db: Kysely<Database>, key: string): Promise<void> {
   await db.deleteFrom('login_throttle').where('key', '=', key).execute();
 }
 
@@ -92,7 +143,7 @@ export function tooManyAttempts(until: Date, at: Date) {
 }
 
 /** Throws the 429 while `key` is locked. */
-export async function assertNotLocked(db: Kysely<Database>, key: string, at: Date): Promise<void> {
-  const until = await lockedUntil(db, key, at);
+export async function assertNotLocked(store: ThrottleStore, key: string, at: Date): Promise<void> {
+  const until = await store.lockedUntil(key, at);
   if (until !== undefined) throw tooManyAttempts(until, at);
 }

@@ -11,7 +11,7 @@ import type { SecretBox } from '../../../platform/secret-box.ts';
 import type { SqlDatabase } from '../../../ports/sql.ts';
 import { authError } from '../errors.ts';
 import type { AuditSink } from '../ports.ts';
-import { assertNotLocked, clearFailures, recordFailure, type ThrottlePolicy } from '../throttle.ts';
+import { assertNotLocked, type ThrottlePolicy, type ThrottleStore } from '../throttle.ts';
 import { generateRecoveryCodes, hashRecoveryCode, matchRecoveryCode } from './recovery-codes.ts';
 import {
   confirmEnrolment,
@@ -40,6 +40,7 @@ export interface MfaServiceDeps {
   readonly box: SecretBox;
   readonly audit: AuditSink;
   readonly throttle: ThrottlePolicy;
+  readonly lockouts: ThrottleStore;
   /** Shown in the authenticator app above the account name. */
   readonly issuer: string;
   readonly challengeTtlSeconds?: number;
@@ -202,14 +203,14 @@ export function createMfaService(deps: MfaServiceDeps): MfaService {
       const userId = await takeChallengeAttempt(sql.db, tokenHash, at, maxAttempts);
       if (userId === undefined) throw authError('AUTH_MFA_CHALLENGE_INVALID');
       const throttleKey = `mfa:${userId}`;
-      await assertNotLocked(sql.db, throttleKey, at);
+      await assertNotLocked(deps.lockouts, throttleKey, at);
       const verdict = await sql.withTransaction(async (trx) => {
         const result = await verify(trx, userId, factor, at);
         if (result.verdict === 'ok') await markChallengeUsed(trx, tokenHash, at);
         return result.verdict;
       });
       if (verdict !== 'ok') {
-        await recordFailure(sql.db, throttleKey, at, deps.throttle);
+        await deps.lockouts.recordFailure(throttleKey, at, deps.throttle);
         await audit.record({
           action: 'auth.mfa',
           outcome: 'failure',
@@ -219,7 +220,7 @@ export function createMfaService(deps: MfaServiceDeps): MfaService {
         });
         throw authError('AUTH_MFA_INVALID_CODE');
       }
-      await clearFailures(sql.db, throttleKey);
+      await deps.lockouts.clear(throttleKey);
       if (factor.recoveryCode !== undefined) {
         await audit.record({
           action: 'mfa.recovery_code_used',

@@ -33,6 +33,9 @@ import { registerMfaRoutes } from './modules/auth/mfa/routes.ts';
 import { createMfaService } from './modules/auth/mfa/service.ts';
 import { registerAuthRoutes } from './modules/auth/routes.ts';
 import { registerSessionRoutes } from './modules/auth/session-routes.ts';
+import { createKvSessionStore } from './modules/auth/kv-session-store.ts';
+import { createSqlSessionStore } from './modules/auth/session-repo.ts';
+import type { SessionStore } from './modules/auth/session-store.ts';
 import { createSessions } from './modules/auth/sessions.ts';
 import { createAuthService } from './modules/auth/service.ts';
 import { DEFAULT_THROTTLE, kvThrottleStore, sqlThrottleStore } from './modules/auth/throttle.ts';
@@ -42,6 +45,7 @@ import { createAccessTokenService } from './modules/auth/tokens/token-service.ts
 import { registerPaymentsRoutes } from './modules/payments/routes.ts';
 import { createPaymentsService } from './modules/payments/service.ts';
 import { registerUsersRoutes } from './modules/users/routes.ts';
+import { findUserById } from './modules/users/repo.ts';
 import { createUsersService } from './modules/users/service.ts';
 import { createCatalogService } from './modules/catalog/service.ts';
 import { registerCatalogRoutes } from './modules/catalog/routes.ts';
@@ -145,11 +149,16 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     audience: config.auth.audience,
     ttlSeconds: config.auth.accessTokenTtlSeconds,
   });
+  const readiness = new ReadinessChecks(() =>
+    lifecycle.stopping ? 'stopping' : lifecycle.ready ? 'ready' : 'starting',
+  );
+  readiness.add('database', (signal) => sql.ping(signal));
+  const shared = createSharedState(config, { logger, lifecycle, readiness });
+  const sessionStore = createSessionStore(config, { sql, shared });
   const sessions = createSessions({
-    sql,
+    store: sessionStore,
     cookieName: config.auth.sessionCookieName,
     ttlSeconds: config.auth.sessionTtlSeconds,
-    idleSeconds: config.auth.sessionIdleSeconds,
     trustedOrigins: [
       ...config.cors.origins,
       ...(config.http.publicUrl === undefined ? [] : [new URL(config.http.publicUrl).origin]),
@@ -165,11 +174,6 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     app.use(cors({ origins: config.cors.origins, credentials: config.cors.credentials }));
   }
 
-  const readiness = new ReadinessChecks(() =>
-    lifecycle.stopping ? 'stopping' : lifecycle.ready ? 'ready' : 'starting',
-  );
-  readiness.add('database', (signal) => sql.ping(signal));
-  const shared = createSharedState(config, { logger, lifecycle, readiness });
   // Per-IP before authentication, per-user after it; the sign-in routes add
   // stricter ones (src/rate-limits.ts).
   const rateLimits = createRateLimits(config, { logger, lifecycle, readiness });
@@ -224,13 +228,17 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     pepper,
     throttle,
     lockouts,
+    sessions: sessionStore,
     links: {
       baseUrl:
         config.http.publicUrl ??
         `${config.tls.enabled ? 'https' : 'http'}://localhost:${config.http.port}`,
     },
   });
-  const users = withVerificationMail(createUsersService({ sql, audit, pepper }), accounts);
+  const users = withVerificationMail(
+    createUsersService({ sql, audit, pepper, sessions: sessionStore }),
+    accounts,
+  );
   const auth = createAuthService({
     sql,
     tokens,
@@ -300,6 +308,26 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     security,
   );
   return { app, readiness, background, shared };
+}
+
+/**
+ * Browser sessions in the database, or beside the other shared state in
+ * Redis when REDIS_URL is set (every cookie request reads its session: on
+ * Redis that is no database round trip). With Redis down, cookie requests
+ * then fail with 503 REDIS_UNAVAILABLE (docs/operations.md).
+ */
+function createSessionStore(
+  config: Config,
+  deps: { sql: SqlDatabase<Database>; shared: SharedState },
+): SessionStore {
+  const idleSeconds = config.auth.sessionIdleSeconds;
+  if (config.redis.url === undefined) return createSqlSessionStore(deps.sql, { idleSeconds });
+  return createKvSessionStore({
+    kv: deps.shared.kv,
+    idleSeconds,
+    // The primary, not a replica: a role change must be seen right after it commits.
+    roleOf: async (userId) => (await findUserById(deps.sql.db, userId))?.role,
+  });
 }
 
 /**

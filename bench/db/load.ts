@@ -22,15 +22,32 @@ export interface DbServer {
   stop(): Promise<void>;
 }
 
+/**
+ * What the server scripts read from their environment: only the contender
+ * sets them, never the runner's own environment (a DATABASE_URL or REDIS_URL
+ * exported for the runner must not turn the PGlite or in-process legs into
+ * something else).
+ */
+const SERVER_SETTINGS: ReadonlySet<string> = new Set([
+  'DATA_DIR',
+  'DATABASE_URL',
+  'CACHE_ENABLED',
+  'REDIS_URL',
+  'REDIS_KEY_PREFIX',
+]);
+
 export function startDbServer(
   script: string,
   env: Readonly<Record<string, string>>,
   cpu: number | undefined,
 ): Promise<DbServer> {
   const [command, argv] = pinnedCommand(cpu, process.execPath, [script]);
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !SERVER_SETTINGS.has(name)),
+  );
   const child = spawn(command, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'production', ...env },
+    env: { ...inherited, NODE_ENV: 'production', ...env },
   });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {

@@ -11,6 +11,14 @@
 // Same method as `npm run bench`: server pinned to CPU 0, wrk pinned to CPU 1,
 // interleaved rounds, medians. PostgreSQL itself is not pinned (it runs
 // wherever the OS puts it) and serves both PostgreSQL legs.
+//
+// The product cache (src/platform/cache/cache-aside.ts) is measured on the
+// read, in the same rounds: the service with its cache off (the contender the
+// earlier figures measured) and on — in process, and on Redis when a Redis
+// URL is given — and Fastify serving the read through the same cache code.
+// Before each measured run of a cached contender every product is read once,
+// and its counters are read before and after the run, so the report says how
+// many of the measured requests were hits and how many went to the database.
 
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -20,13 +28,29 @@ import { machineBusy, trackCpu, type CpuUsage } from '../lib/cpu-usage.ts';
 import type { LoadResult } from '../lib/load-result.ts';
 import { DISTURBED } from '../lib/measure.ts';
 import { machineInfo } from '../lib/machine.ts';
+import {
+  benchKeyPrefix,
+  cacheCounters,
+  checkRedis,
+  readAll,
+  removeKeys,
+  settled,
+  type CountersAccess,
+} from './cache.ts';
 import { PRODUCT_COUNT, preparePglite, preparePostgres, type BenchPostgres } from './databases.ts';
 import { startDbServer, startRoundRobinWrk, type DbServer, type LoadTarget } from './load.ts';
 import {
+  compareDb,
+  counterDelta,
+  formatCacheTable,
+  formatComparisons,
   formatDbTable,
+  summariseCache,
   summariseDb,
   targetVerdict,
   TARGET,
+  type CacheCounters,
+  type CacheRow,
   type DbCaseId,
   type DbContenderId,
   type DbRun,
@@ -53,6 +77,14 @@ const CATEGORIES = [
   'wearables',
 ];
 const PRICE_FLOORS = [1_000, 15_000, 30_000];
+
+/** Below this many hits per database load, a cached contender did not measure the hit path. */
+const MIN_HITS_PER_LOAD = 10;
+
+const PRODUCT_PATHS: readonly string[] = Array.from(
+  { length: PRODUCT_COUNT },
+  (_, i) => `${PATH_PREFIX}${i + 1}`,
+);
 
 export const LIST_PATHS: readonly string[] = CATEGORIES.flatMap((category) =>
   PRICE_FLOORS.map(
@@ -93,6 +125,8 @@ export interface DbBenchOptions {
   readonly connections: number;
   readonly quietWaitSec: number;
   readonly postgresUrl: string;
+  /** The Redis-backed cache leg runs when set. */
+  readonly redisUrl: string | undefined;
   readonly out: string;
   readonly cases: readonly DbCaseId[];
 }
@@ -108,8 +142,12 @@ export function parseDbOptions(argv: readonly string[]): DbBenchOptions {
       'quiet-wait': { type: 'string', default: '20' },
       'postgres-url': {
         type: 'string',
-        default: process.env['BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+        default:
+          process.env['BENCH_POSTGRES_URL'] ??
+          process.env['DATABASE_URL'] ??
+          'postgres://postgres@127.0.0.1:5432/postgres',
       },
+      'redis-url': { type: 'string', default: process.env['REDIS_URL'] ?? '' },
       out: { type: 'string', default: 'bench/results/db-latest.json' },
       cases: { type: 'string', default: CASES.map((c) => c.id).join(',') },
     },
@@ -133,6 +171,7 @@ export function parseDbOptions(argv: readonly string[]): DbBenchOptions {
     connections: Math.max(1, positive('connections', values.connections)),
     quietWaitSec: positive('quiet-wait', values['quiet-wait']),
     postgresUrl: values['postgres-url'],
+    redisUrl: values['redis-url'] === '' ? undefined : values['redis-url'],
     out: values.out,
     cases,
   };
@@ -143,11 +182,20 @@ interface Contender {
   readonly label: string;
   readonly script: string;
   readonly env: Readonly<Record<string, string>>;
+  /** The cases it runs in; every case when absent (the cached contenders: the read only). */
+  readonly cases?: readonly DbCaseId[];
+  /** Cached contenders: where their counters are. */
+  readonly counters?: CountersAccess;
 }
+
+const appliesTo = (contender: Contender, benchCase: BenchCase): boolean =>
+  contender.cases === undefined || contender.cases.includes(benchCase.id);
 
 interface Ready {
   readonly contender: Contender;
   readonly server: DbServer;
+  /** The cache's counters, for cached contenders. */
+  readonly counters: (() => Promise<CacheCounters>) | undefined;
 }
 
 /** Every contender must answer 200 with the same body and ETag, or the run is meaningless. */
@@ -214,6 +262,14 @@ async function measureOnce(
     await waitForQuiet(options.quietWaitSec);
     const gone = target.server.exitReason();
     if (gone !== undefined) throw new Error(gone);
+    let before: CacheCounters | undefined;
+    if (target.counters !== undefined) {
+      // Every product into both tiers (or refreshed, if it went stale while
+      // the other contenders ran), and the refreshes finished, so the
+      // measured requests are hits.
+      await readAll(`http://127.0.0.1:${target.server.port}`, PRODUCT_PATHS);
+      before = await settled(target.counters);
+    }
     const run = load(target.server, benchCase, options, options.durationSec, cpus?.[1]);
     const cpu = trackCpu([target.server.pid, run.pid]);
     let usage: CpuUsage;
@@ -223,11 +279,15 @@ async function measureOnce(
     } finally {
       usage = cpu.stop();
     }
+    const cache =
+      before === undefined || target.counters === undefined
+        ? undefined
+        : counterDelta(before, await target.counters());
     if (result.socketErrors > 0 || result.badStatus > 0) {
       throw new Error(`${result.socketErrors} socket errors, ${result.badStatus} bad statuses`);
     }
     const serverCpu = usage.byPid.get(target.server.pid);
-    return { ...base, result, serverCpu, othersCpu: usage.others, error: undefined };
+    return { ...base, result, serverCpu, othersCpu: usage.others, error: undefined, cache };
   } catch (error) {
     const message = target.server.exitReason() ?? String(error);
     return {
@@ -241,15 +301,31 @@ async function measureOnce(
 }
 
 function progress(run: DbRun, label: string, rounds: number): string {
-  const head = `[${run.caseId} round ${run.round}/${rounds}] ${label.padEnd(24)}`;
+  const head = `[${run.caseId} round ${run.round}/${rounds}] ${label.padEnd(34)}`;
   if (run.result === undefined) return `${head} FAILED: ${run.error ?? ''}`;
   const pct = (v: number | undefined): string =>
     v === undefined ? '?' : `${Math.round(v * 100)}%`;
+  const cache =
+    run.cache === undefined
+      ? ''
+      : `  cache: ${run.cache.hits} hits (${run.cache.localHits} L1), ${run.cache.loads} loads`;
   return (
     `${head} ${Math.round(run.result.rps).toLocaleString('en-US').padStart(8)} req/s` +
     `  p99 ${run.result.latencyMs.p99.toFixed(2)} ms  (cpu: server ${pct(run.serverCpu)},` +
-    ` others incl. postgres ${pct(run.othersCpu)})`
+    ` others incl. postgres ${pct(run.othersCpu)})${cache}`
   );
+}
+
+/** Warnings for cached contenders whose measured requests were not mostly hits. */
+function cacheWarnings(rows: readonly CacheRow[]): string[] {
+  return rows.flatMap((row) => {
+    const problems: string[] = [];
+    if (row.hitsPerLoad === undefined || row.hitsPerLoad < MIN_HITS_PER_LOAD) {
+      problems.push(`fewer than ${MIN_HITS_PER_LOAD} hits per database load: not the hit path`);
+    }
+    if (row.counters.errors > 0) problems.push(`${row.counters.errors} cache backend errors`);
+    return problems.map((problem) => `! ${row.label}: ${problem}`);
+  });
 }
 
 export async function runDbBenchmark(options: DbBenchOptions): Promise<void> {
@@ -280,21 +356,24 @@ export async function runDbBenchmark(options: DbBenchOptions): Promise<void> {
     id: 'throughline-pglite',
     label: 'throughline + PGlite',
     script: `${SERVERS}throughline.ts`,
-    env: { DATA_DIR: pglite.dataDir },
+    env: { DATA_DIR: pglite.dataDir, CACHE_ENABLED: 'false' },
   });
   let postgres: BenchPostgres | undefined;
+  let redis: { url: string; prefix: string } | undefined;
   seeded = performance.now();
   try {
     postgres = await preparePostgres(options.postgresUrl);
     console.log(
       `  PostgreSQL ${postgres.name} seeded in ${Math.round(performance.now() - seeded)} ms`,
     );
+    const service = { DATA_DIR: pglite.dataDir, DATABASE_URL: postgres.url };
+    const readOnly: readonly DbCaseId[] = ['product-read'];
     contenders.push(
       {
         id: 'throughline-postgres',
         label: 'throughline + PostgreSQL',
         script: `${SERVERS}throughline.ts`,
-        env: { DATA_DIR: pglite.dataDir, DATABASE_URL: postgres.url },
+        env: { ...service, CACHE_ENABLED: 'false' },
       },
       {
         id: 'fastify-pg',
@@ -302,7 +381,47 @@ export async function runDbBenchmark(options: DbBenchOptions): Promise<void> {
         script: `${SERVERS}fastify-pg.ts`,
         env: { DATABASE_URL: postgres.url },
       },
+      {
+        id: 'throughline-postgres-cached',
+        label: 'throughline + PostgreSQL, cached',
+        script: `${SERVERS}throughline.ts`,
+        env: { ...service, CACHE_ENABLED: 'true' },
+        cases: readOnly,
+        counters: 'admin',
+      },
     );
+    if (options.redisUrl !== undefined) {
+      try {
+        await checkRedis(options.redisUrl);
+        redis = { url: options.redisUrl, prefix: benchKeyPrefix() };
+        console.log(`  Redis keys under ${redis.prefix}`);
+        contenders.push({
+          id: 'throughline-postgres-redis',
+          label: 'throughline + PostgreSQL, Redis cache',
+          script: `${SERVERS}throughline.ts`,
+          env: {
+            ...service,
+            CACHE_ENABLED: 'true',
+            REDIS_URL: redis.url,
+            REDIS_KEY_PREFIX: redis.prefix,
+          },
+          cases: readOnly,
+          counters: 'admin',
+        });
+      } catch (error) {
+        const note = `Redis unreachable (${String(error)}): Redis cache leg skipped`;
+        notes.push(note);
+        console.log(`  ! ${note}`);
+      }
+    }
+    contenders.push({
+      id: 'fastify-pg-cached',
+      label: 'fastify + pg, cached',
+      script: `${SERVERS}fastify-cached.ts`,
+      env: { DATABASE_URL: postgres.url },
+      cases: readOnly,
+      counters: 'open',
+    });
   } catch (error) {
     const note = `PostgreSQL unreachable (${String(error)}): PostgreSQL legs skipped`;
     notes.push(note);
@@ -313,19 +432,24 @@ export async function runDbBenchmark(options: DbBenchOptions): Promise<void> {
   const ready: Ready[] = [];
   try {
     for (const contender of contenders) {
-      ready.push({
-        contender,
-        server: await startDbServer(contender.script, contender.env, cpus?.[0]),
-      });
+      if (!cases.some((c) => appliesTo(contender, c))) continue;
+      const server = await startDbServer(contender.script, contender.env, cpus?.[0]);
+      const counters =
+        contender.counters === undefined
+          ? undefined
+          : cacheCounters(`http://127.0.0.1:${server.port}`, contender.counters);
+      ready.push({ contender, server, counters });
     }
-    for (const benchCase of cases) await checkAnswers(ready, benchCase);
+    const inCase = (benchCase: BenchCase): Ready[] =>
+      ready.filter((r) => appliesTo(r.contender, benchCase));
+    for (const benchCase of cases) await checkAnswers(inCase(benchCase), benchCase);
     for (const benchCase of cases) {
-      for (const target of ready) {
+      for (const target of inCase(benchCase)) {
         await load(target.server, benchCase, options, options.warmupSec, cpus?.[1]).result;
       }
       console.log('');
       for (let round = 1; round <= options.rounds; round++) {
-        for (const target of rotate(ready, round - 1)) {
+        for (const target of rotate(inCase(benchCase), round - 1)) {
           const run = await measureOnce(target, benchCase, round, options, cpus);
           runs.push(run);
           console.log(progress(run, target.contender.label, options.rounds));
@@ -336,11 +460,33 @@ export async function runDbBenchmark(options: DbBenchOptions): Promise<void> {
     await Promise.all(ready.map((r) => r.server.stop()));
     await postgres?.drop();
     await pglite.remove();
+    if (redis !== undefined) {
+      const removed = await removeKeys(redis.url, redis.prefix).catch((error: unknown) => {
+        console.log(`  ! Redis keys under ${redis?.prefix} not removed: ${String(error)}`);
+        return 0;
+      });
+      console.log(`  Removed ${removed} Redis keys under ${redis.prefix}`);
+    }
   }
 
   const rows = summariseDb(runs, contenders);
   console.log(`\nMedians of ${options.rounds} round(s); × = median of same-round ratios.\n`);
   console.log(formatDbTable(rows));
+  const comparisons = compareDb(runs);
+  const cacheRows = summariseCache(runs, contenders);
+  if (comparisons.length > 0) {
+    console.log('\nProduct cache: median of same-round req/s ratios, median p99 of each side.\n');
+    console.log(formatComparisons(comparisons));
+  }
+  if (cacheRows.length > 0) {
+    console.log(
+      '\nCache counters over the measured runs (L1: in process; L2: the kv store, Redis on the Redis leg).\n',
+    );
+    console.log(formatCacheTable(cacheRows));
+    const warnings = cacheWarnings(cacheRows);
+    for (const warning of warnings) console.log(warning);
+    notes.push(...warnings);
+  }
   const verdict = targetVerdict(rows) ?? 'NOT MEASURED';
   console.log('');
   for (const c of cases) {
@@ -362,9 +508,13 @@ export async function runDbBenchmark(options: DbBenchOptions): Promise<void> {
       warmupSec: options.warmupSec,
       rounds: options.rounds,
       pinned: cpus === undefined ? null : { server: SERVER_CPU, load: LOAD_CPU, postgres: null },
+      cache:
+        'service defaults (CACHE_* unset); before each measured run of a cached contender, ' +
+        `every product read once and the refreshes waited for; Redis leg: ${redis === undefined ? 'not run' : 'run'}`,
     },
     target: { ...TARGET, verdict },
     summary: rows,
+    cache: { comparisons, counters: cacheRows },
     runs,
     notes,
   };

@@ -113,6 +113,26 @@ export interface IdempotencyKeysTable {
   expires_at: Date;
 }
 
+/** The job queue (src/adapters/queue/postgres.ts, migrations/0010_jobs.sql). */
+export interface JobsTable {
+  id: Id;
+  queue: string;
+  /** jsonb: written as JSON text. */
+  payload: ColumnType<unknown, string, never>;
+  state: Generated<'pending' | 'running' | 'completed' | 'dead'>;
+  run_at: ColumnType<Date, Date | undefined, Date>;
+  attempts: Generated<number>;
+  max_attempts: number;
+  /** jsonb { baseMs, maxMs, jitter }: written as JSON text. */
+  backoff: ColumnType<unknown, string, never>;
+  idempotency_key: string | null;
+  lease_token: string | null;
+  lease_until: Date | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+  finished_at: Date | null;
+}
+
 export interface OrderStatusHistoryTable {
   id: Id;
   order_id: Ref;
@@ -257,4 +277,5 @@ export interface Database {
   ledger_entries: LedgerEntriesTable;
   idempotency_keys: IdempotencyKeysTable;
   order_status_history: OrderStatusHistoryTable;
+  jobs: JobsTable;
 }

@@ -229,6 +229,13 @@ const configShape = {
     memoryMaxEntries: setting('KV_MEMORY_MAX_ENTRIES', integer(1, 100_000_000).default(10_000)),
     memoryMaxBytes: setting('KV_MEMORY_MAX_BYTES', integer(1024, 16 * GIB).default(64 * MIB)),
   }),
+  // The job queue (src/platform/queue.ts): the jobs table in the database by
+  // default; BullMQ on Redis when asked for (it needs REDIS_URL).
+  queue: group({
+    backend: setting('QUEUE_BACKEND', oneOf(['postgres', 'bullmq'] as const).default('postgres')),
+    leaseMs: setting('QUEUE_LEASE_MS', integer(SECOND, HOUR).default(30 * SECOND)),
+    pollIntervalMs: setting('QUEUE_POLL_INTERVAL_MS', integer(10, 60 * SECOND).default(SECOND)),
+  }),
   // Cache-aside for product reads (src/platform/cache/cache-aside.ts).
   cache: group({
     enabled: setting('CACHE_ENABLED', boolean().default(true)),
@@ -403,6 +410,16 @@ const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
     violation: ({ cors }) =>
       cors.origins.includes('*') && (cors.credentials || cors.origins.length > 1)
         ? '"*" must stand alone and cannot be combined with CORS_CREDENTIALS=true'
+        : undefined,
+  },
+  {
+    // No silent fallback to the database: jobs enqueued in one backend are
+    // invisible to workers of the other.
+    reads: ['queue.backend', 'redis.url'],
+    reports: 'queue.backend',
+    violation: ({ queue, redis }) =>
+      queue.backend === 'bullmq' && redis.url === undefined
+        ? 'bullmq requires REDIS_URL'
         : undefined,
   },
 ];

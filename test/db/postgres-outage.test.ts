@@ -4,7 +4,6 @@
 // readiness, and readiness recovers by itself when it comes back.
 
 import assert from 'node:assert/strict';
-import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { sql } from 'kysely';
@@ -13,6 +12,7 @@ import type { Database } from '../../src/db/schema.ts';
 import { withDatabaseName } from '../../src/platform/sql/database-url.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
 import { startService } from '../support/start.ts';
+import { startTcpProxy } from '../support/tcp-proxy.ts';
 
 const postgres = ENGINES.find((engine) => engine.name === 'postgres')!;
 
@@ -70,7 +70,11 @@ describe('database outages on PostgreSQL', { skip: postgres.skip }, () => {
   });
 
   test('readiness fails while the database is unreachable and recovers on its own', async () => {
-    const proxy = await startProxy(new URL(database.fresh!.url));
+    const target = new URL(database.fresh!.url);
+    const proxy = await startTcpProxy({
+      host: target.hostname,
+      port: Number(target.port || 5432),
+    });
     const sqlViaProxy = createPostgresDatabase<Database>({
       url: withDatabaseName(`postgres://postgres@127.0.0.1:${proxy.port}/x`, database.fresh!.name),
       poolSize: 2,
@@ -101,41 +105,3 @@ describe('database outages on PostgreSQL', { skip: postgres.skip }, () => {
     }
   });
 });
-
-/** A TCP proxy to the database that can refuse and drop every connection, then heal. */
-async function startProxy(target: URL) {
-  const sockets = new Set<Socket>();
-  let down = false;
-  const server: Server = createServer((client) => {
-    if (down) {
-      client.destroy();
-      return;
-    }
-    const upstream = new Socket();
-    upstream.connect(Number(target.port || 5432), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => socket.destroy());
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    cut() {
-      down = true;
-      for (const socket of sockets) socket.destroy();
-    },
-    restore() {
-      down = false;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
-}

@@ -9,8 +9,9 @@
 //   answer, AUTH_ACCOUNT_TOKEN_INVALID, whatever the reason.
 // - A reset or a change replaces the password in one transaction with
 //   everything that must change with it: the token used up, the other reset
-//   links revoked, sessions and refresh tokens ended (all of them after a
-//   reset; all but the caller's after a change), the login lock lifted.
+//   links revoked, refresh tokens ended; browser sessions end right after it
+//   commits (sign-out-everywhere.ts) — all of them after a reset, all but the
+//   caller's after a change — and the login lock is lifted.
 // - A user cannot be mail-bombed through these endpoints: at most
 //   MAX_MAILS_PER_WINDOW links of one kind per address per window; further
 //   requests are answered the same and send nothing (the count and the
@@ -45,8 +46,7 @@ import {
   type AccountTokenPurpose,
 } from './account-tokens.ts';
 import type { AuditSink } from './ports.ts';
-import { revokeSessionsOfUser } from './session-repo.ts';
-import { signOutEverywhere } from './sign-out-everywhere.ts';
+import { endRefreshTokens, type SessionRevoker } from './sign-out-everywhere.ts';
 import { assertNotLocked, type ThrottlePolicy, type ThrottleStore } from './throttle.ts';
 
 export const MAX_MAILS_PER_WINDOW = 3;
@@ -58,6 +58,8 @@ export interface AccountServiceDeps {
   readonly background: BackgroundTasks;
   readonly audit: AuditSink;
   readonly links: AccountLinks;
+  /** Ends browser sessions after a reset or change commits (sign-out-everywhere.ts). */
+  readonly sessions: SessionRevoker;
   /** The login throttle: wrong current passwords count against the account like failed logins. */
   readonly throttle: ThrottlePolicy;
   readonly lockouts: ThrottleStore;
@@ -220,11 +222,12 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
         await revokeAccountTokens(trx, owner, 'reset_password', at);
         // The link reached this mailbox: that proves the address as well as a verification link.
         await markEmailVerified(trx, owner, at);
-        await signOutEverywhere(trx, owner, at);
+        await endRefreshTokens(trx, owner, at);
         return owner;
       });
       // Another request used the same link while this one was hashing.
       if (userId === undefined) throw invalidToken();
+      await deps.sessions.revokeAllOfUser(userId, at);
       await deps.lockouts.clear(`account:${found.email}`);
       await audit.record({
         action: 'auth.password_reset',
@@ -261,17 +264,17 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       if (weak !== undefined) throw weak;
       const passwordHash = await hashPassword(newPassword, deps.pepper);
       // Family ids and cookie-session ids are both random UUIDs, so one id
-      // can be kept in both tables without knowing which kind it is.
+      // can be kept in both stores without knowing which kind it is.
       const keep =
         actor.sessionId !== undefined && UUID.test(actor.sessionId) ? actor.sessionId : undefined;
       const done = now();
       await sql.withTransaction(async (trx) => {
         await updatePasswordHash(trx, account.id, passwordHash);
         await revokeOtherRefreshFamilies(trx, account.id, keep, done);
-        await revokeSessionsOfUser(trx, account.id, done, keep);
         // Reset links were issued for the old password's account state.
         await revokeAccountTokens(trx, account.id, 'reset_password', done);
       });
+      await deps.sessions.revokeAllOfUser(account.id, done, { exceptSessionId: keep });
       await deps.lockouts.clear(throttleKey);
       await audit.record({
         action: 'auth.password_changed',

@@ -1,32 +1,37 @@
-// Cookie sessions: the row a session cookie points at. The cookie's token is
-// stored as its SHA-256 (see migrations/0005_trust.sql).
+// Cookie sessions in SQL: the row a session cookie points at, and the SQL
+// SessionStore built on it (the default store; see session-store.ts). The
+// cookie's token is stored as its SHA-256 (see migrations/0005_trust.sql).
 
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
-import type { Role } from './rbac.ts';
+import type { SqlDatabase } from '../../ports/sql.ts';
+import type {
+  LiveSession,
+  NewSession,
+  SessionStore,
+  SessionStoreOptions,
+} from './session-store.ts';
 
 type Db = Kysely<Database>;
 
-export interface ActiveSession {
-  readonly id: string;
-  readonly userId: string;
-  readonly role: Role;
-  readonly lastSeenAt: Date;
-  readonly expiresAt: Date;
+/** The SessionStore on the `sessions` table. */
+export function createSqlSessionStore(
+  sql: SqlDatabase<Database>,
+  options: SessionStoreOptions,
+): SessionStore {
+  const idleMs = options.idleSeconds * 1000;
+  return {
+    insert: (session) => insertSession(sql.db, session),
+    find: (tokenHash, at) =>
+      findActiveSession(sql.db, tokenHash, at, new Date(at.getTime() - idleMs)),
+    touch: (session, at) => touchSession(sql.db, session.id, at, new Date(at.getTime() - idleMs)),
+    revoke: (sessionId, at) => revokeSession(sql.db, sessionId, at),
+    revokeAllOfUser: (userId, at, revokeOptions = {}) =>
+      revokeSessionsOfUser(sql.db, userId, at, revokeOptions.exceptSessionId),
+  };
 }
 
-export async function insertSession(
-  db: Db,
-  values: {
-    id: string;
-    userId: string;
-    tokenHash: string;
-    createdAt: Date;
-    expiresAt: Date;
-    ip: string;
-    userAgent: string | undefined;
-  },
-): Promise<void> {
+export async function insertSession(db: Db, values: NewSession): Promise<void> {
   await db
     .insertInto('sessions')
     .values({
@@ -47,14 +52,15 @@ export async function insertSession(
 /**
  * The live session for a token hash, with its user's current role (a role
  * change applies on the next request), or undefined when it is unknown,
- * revoked, past its absolute expiry, or its user is deleted. Idle expiry is
- * the caller's rule.
+ * revoked, past its absolute expiry, unused since before `seenSince`, or its
+ * user is deleted.
  */
 export async function findActiveSession(
   db: Db,
   tokenHash: string,
   at: Date,
-): Promise<ActiveSession | undefined> {
+  seenSince: Date,
+): Promise<LiveSession | undefined> {
   const row = await db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
@@ -68,11 +74,13 @@ export async function findActiveSession(
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.revoked_at', 'is', null)
     .where('sessions.expires_at', '>', at)
+    .where('sessions.last_seen_at', '>=', seenSince)
     .where('users.deleted_at', 'is', null)
     .executeTakeFirst();
   if (row === undefined) return undefined;
   return {
     id: row.id,
+    tokenHash,
     userId: row.user_id,
     role: row.role,
     lastSeenAt: row.last_seen_at,
@@ -80,8 +88,18 @@ export async function findActiveSession(
   };
 }
 
-export async function touchSession(db: Db, id: string, at: Date): Promise<void> {
-  await db.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', id).execute();
+/**
+ * Moves `last_seen_at` forward to `at`, never back (touches race), and not
+ * for a session already idle since before `seenSince` (that one stays dead).
+ */
+export async function touchSession(db: Db, id: string, at: Date, seenSince: Date): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ last_seen_at: at })
+    .where('id', '=', id)
+    .where('last_seen_at', '<', at)
+    .where('last_seen_at', '>=', seenSince)
+    .execute();
 }
 
 export async function revokeSession(db: Db, id: string, at: Date): Promise<void> {

@@ -1,7 +1,10 @@
 // Browser sessions: an opaque random token in an `HttpOnly; Secure;
-// SameSite=Lax` cookie, pointing at a server-side row (session-repo.ts), so
-// a session can be listed, revoked and expired on the server — none of which
-// a JWT in a cookie allows.
+// SameSite=Lax` cookie, pointing at server-side state (a SessionStore: the
+// `sessions` table, or Redis with REDIS_URL — session-store.ts), so a session
+// can be revoked and expired on the server — neither of which a JWT in a
+// cookie allows. A store that cannot answer (Redis down) fails the request
+// (503 REDIS_UNAVAILABLE) rather than leaving it anonymous: a signed-in
+// browser must not be shown as signed out, nor its request run without it.
 //
 // CSRF (seed module 05): a browser attaches the cookie to requests other
 // sites trigger, so cookie-authenticated unsafe requests must also prove
@@ -16,24 +19,22 @@
 // stored and the token dies with the session.
 
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Database } from '../../db/schema.ts';
 import type { Context, Identity } from '../../http/context.ts';
-import type { SqlDatabase } from '../../ports/sql.ts';
 import { authError } from './errors.ts';
 import { permissionsOf } from './rbac.ts';
-import { findActiveSession, insertSession, revokeSession, touchSession } from './session-repo.ts';
+import type { SessionStore } from './session-store.ts';
 
 export const CSRF_HEADER = 'x-csrf-token';
 
-/** `last_seen_at` is written at most this often per session (idle expiry needs no finer grain). */
+/** Use is recorded at most this often per session (idle expiry needs no finer grain). */
 const TOUCH_INTERVAL_MS = 60_000;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface SessionOptions {
-  readonly sql: SqlDatabase<Database>;
+  /** Where sessions live; it applies the idle timeout. */
+  readonly store: SessionStore;
   readonly cookieName: string;
   readonly ttlSeconds: number;
-  readonly idleSeconds: number;
   /** Origins besides the request's own that may send unsafe requests (public URL, CORS origins). */
   readonly trustedOrigins: readonly string[];
   readonly now?: () => Date;
@@ -51,7 +52,10 @@ export interface Sessions {
     userId: string,
     client: { ip: string; userAgent: string | undefined },
   ): Promise<StartedSession>;
-  /** The identity for a cookie's token (undefined: unknown or expired, treat as anonymous). */
+  /**
+   * The identity for a cookie's token (undefined: unknown or expired, treat
+   * as anonymous). Rejects when the store cannot answer.
+   */
   authenticate(c: Context, token: string): Promise<Identity | undefined>;
   end(sessionId: string): Promise<void>;
   csrfTokenFor(token: string): string;
@@ -65,7 +69,7 @@ export interface Sessions {
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 export function createSessions(options: SessionOptions): Sessions {
-  const { sql, cookieName } = options;
+  const { store, cookieName } = options;
   const now = options.now ?? (() => new Date());
   const trusted = new Set(options.trustedOrigins.filter((origin) => origin !== '*'));
 
@@ -106,7 +110,7 @@ export function createSessions(options: SessionOptions): Sessions {
       const at = now();
       const token = randomBytes(32).toString('base64url');
       const expiresAt = new Date(at.getTime() + options.ttlSeconds * 1000);
-      await insertSession(sql.db, {
+      await store.insert({
         id: randomUUID(),
         userId,
         tokenHash: sha256(token),
@@ -120,12 +124,12 @@ export function createSessions(options: SessionOptions): Sessions {
 
     async authenticate(c, token) {
       const at = now();
-      const session = await findActiveSession(sql.db, sha256(token), at);
+      const session = await store.find(sha256(token), at);
       if (session === undefined) return undefined;
-      const idleSince = at.getTime() - session.lastSeenAt.getTime();
-      if (idleSince > options.idleSeconds * 1000) return undefined;
       if (!SAFE_METHODS.has(c.method)) checkCsrf(c, token);
-      if (idleSince > TOUCH_INTERVAL_MS) await touchSession(sql.db, session.id, at);
+      if (at.getTime() - session.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
+        await store.touch(session, at);
+      }
       return {
         subject: session.userId,
         method: 'session',
@@ -138,7 +142,7 @@ export function createSessions(options: SessionOptions): Sessions {
       };
     },
 
-    end: (sessionId) => revokeSession(sql.db, sessionId, now()),
+    end: (sessionId) => store.revoke(sessionId, now()),
 
     cookie: (token) => `${cookieName}=${token}; ${attributes}; Max-Age=${options.ttlSeconds}`,
     clearCookie: () => `${cookieName}=; ${attributes}; Max-Age=0`,

@@ -7,7 +7,7 @@ import type { Database } from '../../db/schema.ts';
 import { toSqlError } from '../../platform/sql/sql-errors.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import type { AuditSink } from '../auth/ports.ts';
-import { signOutEverywhere } from '../auth/sign-out-everywhere.ts';
+import { endRefreshTokens, type SessionRevoker } from '../auth/sign-out-everywhere.ts';
 import { usersError } from './errors.ts';
 import { hashPassword } from './passwords.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
@@ -43,6 +43,8 @@ export interface UsersService {
 export function createUsersService(deps: {
   sql: SqlDatabase<Database>;
   audit: AuditSink;
+  /** Ends browser sessions after a deletion or role change commits (sign-out-everywhere.ts). */
+  sessions: SessionRevoker;
   pepper?: string | undefined;
 }): UsersService {
   const { sql, audit } = deps;
@@ -103,11 +105,13 @@ export function createUsersService(deps: {
 
     async delete(actor, id) {
       if (actor.id === id) throw usersError('USERS_CANNOT_DELETE_SELF');
+      const at = new Date();
       const deleted = await sql.withTransaction(async (trx) => {
         const done = await softDeleteUser(trx, id);
-        if (done) await signOutEverywhere(trx, id, new Date());
+        if (done) await endRefreshTokens(trx, id, at);
         return done;
       });
+      if (deleted) await deps.sessions.revokeAllOfUser(id, at);
       await audit.record({
         action: 'admin.user_deleted',
         outcome: deleted ? 'success' : 'failure',
@@ -121,15 +125,19 @@ export function createUsersService(deps: {
 
     async changeRole(actor, id, role) {
       if (actor.id === id) throw usersError('USERS_CANNOT_CHANGE_OWN_ROLE');
+      const at = new Date();
       const changed = await sql.withTransaction(async (trx) => {
         const result = await changeRole(trx, id, role);
         // Sessions and refresh tokens carry the old role's rights: end them,
         // so the next sign-in gets the new role (access tokens expire soon).
         if (result !== undefined && result.previous !== role) {
-          await signOutEverywhere(trx, id, new Date());
+          await endRefreshTokens(trx, id, at);
         }
         return result;
       });
+      if (changed !== undefined && changed.previous !== role) {
+        await deps.sessions.revokeAllOfUser(id, at);
+      }
       await audit.record({
         action: 'admin.role_changed',
         outcome: changed === undefined ? 'failure' : 'success',

@@ -1,0 +1,304 @@
+// The job queue on Redis, with BullMQ: the port's semantics mapped onto
+// BullMQ's own. One BullMQ queue per port queue name, its keys under
+// `<prefix>` (REDIS_KEY_PREFIX + `jobs` in the service), so deployments and
+// test runs sharing a Redis never see each other's jobs.
+//
+// - Idempotency: a keyed job gets the BullMQ job id `key-<sha256 of the
+//   key>`; BullMQ ignores an add whose id exists, for as long as the job is
+//   kept (completed and failed jobs are kept).
+// - Attempts and backoff: BullMQ's `attempts`, with a custom backoff strategy
+//   that calls the port's backoffDelay with the job's own settings (carried
+//   in the job data), so both adapters pause alike.
+// - Lease: BullMQ's job lock (`lockDuration`), renewed by the worker while
+//   the handler runs; a stalled-job check moves jobs whose lock ran out back
+//   to waiting (a worker died). Unlike the Postgres adapter, BullMQ does not
+//   count such a delivery as an attempt; `maxStalledCount` bounds how often
+//   a job may stall before it fails.
+// - Dead letters: BullMQ's failed set, which holds only jobs whose last
+//   attempt failed; `replay` retries one with its attempts reset.
+// - stop(): closes the workers, which waits for running handlers; after the
+//   grace period the handlers are aborted and their jobs moved back to
+//   waiting (not counted as attempts), then the connections close.
+//
+// Connections: BullMQ needs `maxRetriesPerRequest: null` — its workers block
+// on Redis for new jobs, and a command must not fail just because the socket
+// dropped — which is the opposite of the fail-fast connections the request
+// path uses (adapters/redis/client.ts), where a Redis outage must cost a
+// request milliseconds. So this adapter opens its own ioredis connection
+// with BullMQ's settings (workers duplicate it for their blocking reads)
+// and closes it on stop.
+
+import { createHash } from 'node:crypto';
+import {
+  Queue,
+  WaitingError,
+  Worker,
+  type Job as BullJob,
+  type JobsOptions,
+  type Processor,
+} from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from '../../platform/logger.ts';
+import {
+  backoffDelay,
+  checkQueueName,
+  errorMessage,
+  resolveEnqueueOptions,
+  type Backoff,
+  type DeadJob,
+  type JobHandler,
+  type JobQueue,
+  type JsonValue,
+  type StopOptions,
+} from '../../ports/queue.ts';
+import { checkKeyPrefix } from '../kv/redis.ts';
+
+export interface BullmqQueueOptions {
+  /** redis:// or rediss:// */
+  readonly url: string;
+  /** BullMQ's key prefix, e.g. `throughline:jobs`. No braces. */
+  readonly prefix: string;
+  readonly logger: Logger;
+  /** BullMQ's lockDuration: how long a claim holds without renewal. Default 30,000 ms. */
+  readonly leaseMs?: number;
+  /** How often workers look for jobs whose lock ran out. Default: the lease. */
+  readonly stalledIntervalMs?: number;
+  /** How often a job may stall (its worker died) before it fails. Default 10. */
+  readonly maxStalledCount?: number;
+  /** stop()'s grace period when it is not given one. Default 10,000 ms. */
+  readonly stopGraceMs?: number;
+}
+
+export interface BullmqJobQueue extends JobQueue {
+  /**
+   * What a killed process does: closes at once without finishing or giving
+   * back the jobs it holds (their locks run out). For tests and drills.
+   */
+  abandon(): Promise<void>;
+}
+
+/** What a BullMQ job carries: the payload and the backoff settings of the port. */
+interface Envelope {
+  readonly payload: JsonValue;
+  readonly backoff: Backoff;
+}
+
+const BACKOFF_TYPE = 'throughline';
+
+/** Running handlers, for aborting and handing back after the grace period. */
+interface Running {
+  readonly controller: AbortController;
+  giveUp(): void;
+}
+
+export function createBullmqQueue(options: BullmqQueueOptions): BullmqJobQueue {
+  const { logger } = options;
+  const prefix = checkKeyPrefix(options.prefix);
+  const leaseMs = options.leaseMs ?? 30_000;
+  const connection = new Redis(options.url, {
+    maxRetriesPerRequest: null,
+    connectionName: 'throughline:jobs',
+    lazyConnect: true,
+  });
+  connection.on('error', (error: Error) => {
+    logger.debug({ err: error }, 'job queue redis connection error');
+  });
+  const queues = new Map<string, Queue<Envelope>>();
+  const workers = new Map<string, Worker<Envelope>>();
+  const running = new Set<Running>();
+  let stopped = false;
+
+  const queueFor = (name: string): Queue<Envelope> => {
+    checkQueueName(name);
+    let queue = queues.get(name);
+    if (queue === undefined) {
+      queue = new Queue<Envelope>(name, { connection, prefix });
+      queue.on('error', (error: Error) => {
+        logger.warn({ err: error, queue: name }, 'job queue error');
+      });
+      queues.set(name, queue);
+    }
+    return queue;
+  };
+
+  const assertOpen = () => {
+    if (stopped) throw new Error('the job queue is stopped');
+  };
+
+  /** Port ids name the queue too: `<queue>:<BullMQ job id>` (queue names have no `:`). */
+  const portId = (name: string, jobId: string | undefined) => `${name}:${jobId ?? ''}`;
+
+  const processorFor =
+    (name: string, handler: JobHandler): Processor<Envelope> =>
+    async (job: BullJob<Envelope>, token?: string) => {
+      const controller = new AbortController();
+      let handBack!: () => void;
+      const givenUp = new Promise<'given up'>((resolve) => {
+        handBack = () => {
+          resolve('given up');
+        };
+      });
+      const entry: Running = {
+        controller,
+        giveUp: () => {
+          controller.abort(new Error('the worker is stopping'));
+          handBack();
+        },
+      };
+      running.add(entry);
+      try {
+        const handling = handler({
+          id: portId(name, job.id),
+          name,
+          payload: job.data.payload,
+          attempt: job.attemptsMade + 1,
+          maxAttempts: job.opts.attempts ?? 1,
+          signal: controller.signal,
+        }).then(() => 'done' as const);
+        const outcome = await Promise.race([handling, givenUp]);
+        if (outcome === 'given up') {
+          // Back to waiting for another worker; BullMQ does not count it as an attempt.
+          handling.catch(() => undefined);
+          await job.moveToWait(token);
+          throw new WaitingError();
+        }
+      } catch (error) {
+        if (error instanceof WaitingError) throw error;
+        // BullMQ records error.message as the failed reason.
+        throw error instanceof Error ? error : new Error(errorMessage(error));
+      } finally {
+        running.delete(entry);
+      }
+    };
+
+  const workerOptions = (concurrency: number) => ({
+    connection,
+    prefix,
+    concurrency,
+    lockDuration: leaseMs,
+    stalledInterval: options.stalledIntervalMs ?? leaseMs,
+    maxStalledCount: options.maxStalledCount ?? 10,
+    // Seconds a worker blocks waiting for a job before it looks again.
+    drainDelay: 1,
+    settings: {
+      backoffStrategy: (attemptsMade: number, _type?: string, _error?: Error, job?: unknown) => {
+        const envelope = (job as { data?: Envelope } | undefined)?.data;
+        return backoffDelay(attemptsMade, envelope?.backoff ?? { baseMs: 0, maxMs: 0, jitter: 0 });
+      },
+    },
+  });
+
+  const closeAll = async (force: boolean) => {
+    await Promise.all([...workers.values()].map((worker) => worker.close(force)));
+    await Promise.all([...queues.values()].map((queue) => queue.close()));
+    if (connection.status === 'ready') await connection.quit().catch(() => undefined);
+    connection.disconnect();
+  };
+
+  return {
+    async enqueue(name, payload, enqueueOptions) {
+      assertOpen();
+      const queue = queueFor(name);
+      const resolved = resolveEnqueueOptions(enqueueOptions);
+      if (JSON.stringify(payload) === undefined) throw new TypeError('the payload must be JSON');
+      const jobOptions: JobsOptions = {
+        attempts: resolved.maxAttempts,
+        backoff: { type: BACKOFF_TYPE },
+        delay: Math.max(0, resolved.runAt.getTime() - Date.now()),
+        // Kept, so that idempotency keys keep working and dead letters stay.
+        removeOnComplete: false,
+        removeOnFail: false,
+      };
+      if (resolved.idempotencyKey !== undefined) {
+        const digest = createHash('sha256').update(resolved.idempotencyKey).digest('hex');
+        jobOptions.jobId = `key-${digest}`;
+      }
+      const job = await queue.add(name, { payload, backoff: resolved.backoff }, jobOptions);
+      return portId(name, job.id);
+    },
+
+    process(name, handler, processOptions = {}) {
+      checkQueueName(name);
+      assertOpen();
+      if (workers.has(name)) throw new Error(`queue ${name} already has a handler here`);
+      const concurrency = processOptions.concurrency ?? 1;
+      if (!Number.isInteger(concurrency) || concurrency < 1) {
+        throw new TypeError('concurrency must be a positive integer');
+      }
+      const worker = new Worker<Envelope>(
+        name,
+        processorFor(name, handler),
+        workerOptions(concurrency),
+      );
+      worker.on('error', (error: Error) => {
+        logger.warn({ err: error, queue: name }, 'job worker error');
+      });
+      worker.on('failed', (job, error) => {
+        if (job === undefined || error instanceof WaitingError) return;
+        const dead = job.attemptsMade >= (job.opts.attempts ?? 1);
+        logger[dead ? 'error' : 'warn'](
+          { err: error, queue: name, jobId: job.id, attempt: job.attemptsMade },
+          dead ? 'job dead' : 'job failed; will retry',
+        );
+      });
+      workers.set(name, worker);
+    },
+
+    async listDead(name, listOptions = {}): Promise<DeadJob[]> {
+      const limit = listOptions.limit ?? 100;
+      const jobs = await queueFor(name).getFailed(0, limit - 1);
+      return jobs.map((job) => ({
+        id: portId(name, job.id),
+        name,
+        payload: job.data.payload,
+        attempts: job.attemptsMade,
+        lastError: job.failedReason,
+        failedAt: new Date(job.finishedOn ?? 0),
+      }));
+    },
+
+    async replay(id) {
+      const separator = id.indexOf(':');
+      if (separator < 0) return false;
+      const name = id.slice(0, separator);
+      const jobId = id.slice(separator + 1);
+      try {
+        checkQueueName(name);
+      } catch {
+        return false;
+      }
+      const job = await queueFor(name).getJob(jobId);
+      if (job === undefined || !(await job.isFailed())) return false;
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      return true;
+    },
+
+    async stop(stopOptions: StopOptions = {}) {
+      if (stopped) return;
+      stopped = true;
+      const graceMs = stopOptions.graceMs ?? options.stopGraceMs ?? 10_000;
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<'grace over'>((resolve) => {
+        timer = setTimeout(() => {
+          resolve('grace over');
+        }, graceMs);
+      });
+      // Closing a worker waits for its running handlers (their locks still renewed).
+      const closing = Promise.all([...workers.values()].map((worker) => worker.close()));
+      const outcome = await Promise.race([closing, graceOver]);
+      clearTimeout(timer);
+      if (outcome === 'grace over') {
+        const left = running.size;
+        for (const entry of running) entry.giveUp();
+        await closing;
+        logger.warn({ released: left }, 'stopped with jobs still running: jobs handed back');
+      }
+      await closeAll(false);
+    },
+
+    async abandon() {
+      stopped = true;
+      await closeAll(true);
+    },
+  };
+}

@@ -1,0 +1,481 @@
+// The job queue on PostgreSQL, through the sql port: works on PGlite and on a
+// real server, needs nothing but the database, and keeps jobs as durable as
+// the rows they are about. The table is migrations/0010_jobs.sql.
+//
+// Claiming is one UPDATE over a `SELECT … FOR UPDATE SKIP LOCKED` — a
+// transaction of one statement, so no lock is held while a handler runs.
+// SKIP LOCKED lets any number of workers (instances, queues) claim at once
+// without waiting on each other or taking the same row. A claimed row gets a
+// fresh lease token and `lease_until`; the worker renews the lease every
+// third of its length while the handler runs. Completing, failing, renewing
+// and releasing all name the token, so a worker whose lease ran out (it
+// stalled, and the job went to someone else) can no longer change the row:
+// its late outcome is dropped, and the new holder's counts. A row whose lease
+// ran out is claimable again: the job of a worker that died is delivered
+// again (and that delivery counts as an attempt).
+//
+// Times come from the database clock (`now()`), never from the workers', so
+// instances with skewed clocks agree on what is due and whose lease ran out.
+//
+// Idle workers poll at a small interval. On a real server they are also woken
+// by LISTEN/NOTIFY: an enqueue notifies the `throughline_jobs` channel with
+// the queue's name (delivered when its transaction commits), and a dedicated
+// connection opened from `listenUrl` listens for it. The notification is only
+// a hint: a lost one costs at most one poll interval.
+
+import { Client } from 'pg';
+import { sql as raw, type Kysely } from 'kysely';
+import type { Database } from '../../db/schema.ts';
+import type { Logger } from '../../platform/logger.ts';
+import {
+  backoffDelay,
+  checkQueueName,
+  errorMessage,
+  resolveEnqueueOptions,
+  type Backoff,
+  type DeadJob,
+  type Job,
+  type JobHandler,
+  type JobQueue,
+  type JsonValue,
+  type StopOptions,
+} from '../../ports/queue.ts';
+import type { SqlDatabase } from '../../ports/sql.ts';
+
+export const NOTIFY_CHANNEL = 'throughline_jobs';
+
+export interface PostgresQueueOptions {
+  readonly sql: SqlDatabase<Database>;
+  readonly logger: Logger;
+  /** How long a claim holds without renewal. Default 30,000 ms. */
+  readonly leaseMs?: number;
+  /** The pause between polls of a queue with nothing due. Default 1,000 ms. */
+  readonly pollIntervalMs?: number;
+  /** Real PostgreSQL only: where to LISTEN for enqueues (usually DATABASE_URL). */
+  readonly listenUrl?: string;
+  /** stop()'s grace period when it is not given one. Default 10,000 ms. */
+  readonly stopGraceMs?: number;
+}
+
+export interface PostgresJobQueue extends JobQueue {
+  /**
+   * What a killed process does: stops polling and renewing at once, and
+   * neither finishes nor releases the jobs it holds (their leases run out).
+   * For tests and failure drills.
+   */
+  abandon(): void;
+}
+
+interface ClaimedRow {
+  id: string;
+  payload: JsonValue;
+  attempts: number;
+  max_attempts: number;
+  backoff: Backoff;
+  lease_token: string;
+}
+
+interface Running {
+  readonly row: ClaimedRow;
+  readonly controller: AbortController;
+  readonly settled: Promise<void>;
+  stopRenewing(): void;
+}
+
+interface Worker {
+  readonly name: string;
+  readonly running: Map<string, Running>;
+  wake(): void;
+  halt(): void;
+  loop: Promise<void>;
+}
+
+const ID_TEXT = /^[1-9]\d{0,18}$/;
+const millis = (ms: number) => raw<string>`(${Math.round(ms)}::int * interval '1 millisecond')`;
+
+export function createPostgresQueue(options: PostgresQueueOptions): PostgresJobQueue {
+  const { sql, logger } = options;
+  const db: Kysely<Database> = sql.db;
+  const leaseMs = options.leaseMs ?? 30_000;
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const workers = new Map<string, Worker>();
+  let stopped = false;
+  /** Set by abandon(): nothing more is written on behalf of running jobs. */
+  let abandoned = false;
+  let listener: Listener | undefined;
+
+  const claim = async (name: string, limit: number): Promise<ClaimedRow[]> => {
+    const result = await raw<ClaimedRow>`
+      update jobs
+      set state = 'running',
+          attempts = attempts + 1,
+          lease_token = gen_random_uuid(),
+          lease_until = now() + ${millis(leaseMs)}
+      where id in (
+        select id from jobs
+        where queue = ${name}
+          and ((state = 'pending' and run_at <= now())
+            or (state = 'running' and lease_until <= now()))
+        order by run_at, id
+        limit ${limit}
+        for update skip locked
+      )
+      returning id, payload, attempts, max_attempts, backoff, lease_token`.execute(db);
+    return result.rows;
+  };
+
+  /** Token-guarded: true when this claim still held the row. */
+  const settle = async (
+    row: ClaimedRow,
+    outcome: 'completed' | 'retry' | 'dead' | 'release',
+    error?: string,
+  ): Promise<boolean> => {
+    const update = db
+      .updateTable('jobs')
+      .where('id', '=', row.id)
+      .where('lease_token', '=', row.lease_token);
+    const unleased = { lease_token: null, lease_until: null } as const;
+    const query =
+      outcome === 'completed'
+        ? update.set({ ...unleased, state: 'completed', finished_at: raw`now()`, last_error: null })
+        : outcome === 'dead'
+          ? update.set({ ...unleased, state: 'dead', finished_at: raw`now()`, last_error: error })
+          : outcome === 'retry'
+            ? update.set({
+                ...unleased,
+                state: 'pending',
+                last_error: error,
+                run_at: raw`now() + ${millis(backoffDelay(row.attempts, row.backoff))}`,
+              })
+            : // Given up unfinished (stopping): not held against the job's attempts.
+              update.set({
+                ...unleased,
+                state: 'pending',
+                run_at: raw`now()`,
+                attempts: raw`greatest(attempts - 1, 0)`,
+              });
+    const result = await query.executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  };
+
+  const renew = async (row: ClaimedRow): Promise<boolean> => {
+    const result = await db
+      .updateTable('jobs')
+      .set({ lease_until: raw`now() + ${millis(leaseMs)}` })
+      .where('id', '=', row.id)
+      .where('lease_token', '=', row.lease_token)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  };
+
+  const run = (name: string, row: ClaimedRow, handler: JobHandler, worker: Worker): void => {
+    const controller = new AbortController();
+    const log = logger.child({ queue: name, jobId: row.id, attempt: row.attempts });
+    const timer = setInterval(() => {
+      renew(row).then(
+        (held) => {
+          if (held) return;
+          log.warn('job lease lost: another worker may be running the job');
+          clearInterval(timer);
+          controller.abort(new Error('the lease on the job was lost'));
+        },
+        (error: unknown) => {
+          log.warn({ err: error }, 'renewing a job lease failed');
+        },
+      );
+    }, leaseMs / 3);
+    const job: Job = {
+      id: row.id,
+      name,
+      payload: row.payload,
+      attempt: row.attempts,
+      maxAttempts: row.max_attempts,
+      signal: controller.signal,
+    };
+    const outcome = async () => {
+      if (row.attempts > row.max_attempts) {
+        // Its last attempt's worker died: that was the last attempt.
+        return settle(row, 'dead', 'the worker running the last attempt stopped responding');
+      }
+      try {
+        await handler(job);
+      } catch (error) {
+        const message = errorMessage(error);
+        if (abandoned || controller.signal.aborted) return false;
+        const dead = row.attempts >= row.max_attempts;
+        log[dead ? 'error' : 'warn']({ err: error }, dead ? 'job dead' : 'job failed; will retry');
+        return settle(row, dead ? 'dead' : 'retry', message);
+      }
+      if (abandoned || controller.signal.aborted) return false;
+      return settle(row, 'completed');
+    };
+    const settled = outcome()
+      .then(
+        (held) => {
+          if (!held && !abandoned && !controller.signal.aborted) {
+            log.warn('job outcome dropped: its lease had run out');
+          }
+        },
+        (error: unknown) => {
+          // The lease runs out and the job is delivered again.
+          log.error({ err: error }, 'recording a job outcome failed');
+        },
+      )
+      .finally(() => {
+        clearInterval(timer);
+        worker.running.delete(row.id);
+        worker.wake();
+      });
+    worker.running.set(row.id, {
+      row,
+      controller,
+      settled,
+      stopRenewing: () => {
+        clearInterval(timer);
+      },
+    });
+  };
+
+  const startWorker = (name: string, handler: JobHandler, concurrency: number): Worker => {
+    let halted = false;
+    let woken = false;
+    let interrupt: (() => void) | undefined;
+    const nap = (ms: number) =>
+      new Promise<void>((resolve) => {
+        if (woken || halted) {
+          resolve();
+          return;
+        }
+        const done = () => {
+          clearTimeout(timer);
+          interrupt = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        interrupt = done;
+      });
+    const worker: Worker = {
+      name,
+      running: new Map(),
+      wake() {
+        woken = true;
+        interrupt?.();
+      },
+      halt() {
+        halted = true;
+        interrupt?.();
+      },
+      loop: Promise.resolve(),
+    };
+    let failures = 0;
+    worker.loop = (async () => {
+      while (!halted) {
+        woken = false;
+        const free = concurrency - worker.running.size;
+        if (free <= 0) {
+          await nap(pollIntervalMs);
+          continue;
+        }
+        let rows: ClaimedRow[];
+        try {
+          rows = await claim(name, free);
+          failures = 0;
+        } catch (error) {
+          if (halted) break;
+          failures += 1;
+          logger.error({ err: error, queue: name }, 'claiming jobs failed');
+          await nap(Math.min(pollIntervalMs * 2 ** failures, 30_000));
+          continue;
+        }
+        for (const row of rows) {
+          if (halted) {
+            // Claimed while stopping: hand it straight back.
+            if (!abandoned) await settle(row, 'release').catch(() => false);
+          } else {
+            run(name, row, handler, worker);
+          }
+        }
+        if (rows.length < free) await nap(pollIntervalMs);
+      }
+    })();
+    return worker;
+  };
+
+  return {
+    async enqueue(name, payload, enqueueOptions) {
+      if (stopped) throw new Error('the job queue is stopped');
+      checkQueueName(name);
+      const resolved = resolveEnqueueOptions(enqueueOptions);
+      const json = JSON.stringify(payload) as string | undefined;
+      if (json === undefined) throw new TypeError('the payload must be JSON');
+      const runAt =
+        enqueueOptions?.runAt === undefined
+          ? raw<Date>`now() + ${millis(Math.max(0, enqueueOptions?.delayMs ?? 0))}`
+          : raw<Date>`${resolved.runAt}::timestamptz`;
+      // One statement: the row and the wake-up hint (sent on commit).
+      const inserted = await raw<{ id: string }>`
+        with inserted as (
+          insert into jobs (queue, payload, run_at, max_attempts, backoff, idempotency_key)
+          values (${name}, ${json}::jsonb, ${runAt}, ${resolved.maxAttempts},
+                  ${JSON.stringify(resolved.backoff)}::jsonb, ${resolved.idempotencyKey ?? null})
+          on conflict (queue, idempotency_key) do nothing
+          returning id
+        )
+        select id, pg_notify(${NOTIFY_CHANNEL}, ${name}) from inserted`.execute(db);
+      const id = inserted.rows[0]?.id;
+      if (id !== undefined) return id;
+      // The key was taken: the first job's id (the conflicting insert has committed).
+      const existing = await db
+        .selectFrom('jobs')
+        .select('id')
+        .where('queue', '=', name)
+        .where('idempotency_key', '=', resolved.idempotencyKey!)
+        .executeTakeFirstOrThrow();
+      return existing.id;
+    },
+
+    process(name, handler, processOptions = {}) {
+      checkQueueName(name);
+      if (stopped) throw new Error('the job queue is stopped');
+      if (workers.has(name)) throw new Error(`queue ${name} already has a handler here`);
+      const concurrency = processOptions.concurrency ?? 1;
+      if (!Number.isInteger(concurrency) || concurrency < 1) {
+        throw new TypeError('concurrency must be a positive integer');
+      }
+      workers.set(name, startWorker(name, handler, concurrency));
+      if (options.listenUrl !== undefined && listener === undefined) {
+        listener = listen(options.listenUrl, logger, (queue) => workers.get(queue)?.wake());
+      }
+    },
+
+    async listDead(name, listOptions = {}): Promise<DeadJob[]> {
+      const rows = await db
+        .selectFrom('jobs')
+        .select(['id', 'queue', 'payload', 'attempts', 'last_error', 'finished_at'])
+        .where('queue', '=', checkQueueName(name))
+        .where('state', '=', 'dead')
+        .orderBy('finished_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(listOptions.limit ?? 100)
+        .execute();
+      return rows.map((row) => ({
+        id: row.id,
+        name: row.queue,
+        payload: row.payload as JsonValue,
+        attempts: row.attempts,
+        lastError: row.last_error ?? '',
+        failedAt: row.finished_at ?? new Date(0),
+      }));
+    },
+
+    async replay(id) {
+      if (!ID_TEXT.test(id)) return false;
+      const result = await db
+        .updateTable('jobs')
+        .set({
+          state: 'pending',
+          attempts: 0,
+          run_at: raw`now()`,
+          finished_at: null,
+          last_error: null,
+        })
+        .where('id', '=', id)
+        .where('state', '=', 'dead')
+        .returning('queue')
+        .executeTakeFirst();
+      if (result === undefined) return false;
+      await raw`select pg_notify(${NOTIFY_CHANNEL}, ${result.queue})`.execute(db);
+      return true;
+    },
+
+    async stop(stopOptions: StopOptions = {}) {
+      if (stopped) return;
+      stopped = true;
+      const graceMs = stopOptions.graceMs ?? options.stopGraceMs ?? 10_000;
+      for (const worker of workers.values()) worker.halt();
+      await Promise.all([...workers.values()].map((worker) => worker.loop));
+      await listener?.close();
+      const running = [...workers.values()].flatMap((worker) => [...worker.running.values()]);
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<'grace over'>((resolve) => {
+        timer = setTimeout(() => {
+          resolve('grace over');
+        }, graceMs);
+      });
+      const finished = Promise.all(running.map((job) => job.settled));
+      const outcome = await Promise.race([finished, graceOver]);
+      clearTimeout(timer);
+      if (outcome !== 'grace over') return;
+      // Still running: give the jobs up so another worker takes them at once.
+      const left = running.filter((job) => !job.controller.signal.aborted);
+      for (const job of left) {
+        job.stopRenewing();
+        job.controller.abort(new Error('the worker is stopping'));
+      }
+      await Promise.all(
+        left.map((job) =>
+          settle(job.row, 'release').catch((error: unknown) => {
+            logger.error({ err: error, jobId: job.row.id }, 'releasing a job lease failed');
+          }),
+        ),
+      );
+      logger.warn({ released: left.length }, 'stopped with jobs still running: leases released');
+    },
+
+    abandon() {
+      stopped = true;
+      abandoned = true;
+      for (const worker of workers.values()) {
+        worker.halt();
+        for (const job of worker.running.values()) job.stopRenewing();
+      }
+      void listener?.close();
+    },
+  };
+}
+
+interface Listener {
+  close(): Promise<void>;
+}
+
+/** LISTEN on a connection of its own; reconnects with backoff until closed. */
+function listen(url: string, logger: Logger, wake: (queue: string) => void): Listener {
+  let closed = false;
+  let client: Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let failures = 0;
+  const connect = async () => {
+    const current = new Client({ connectionString: url, application_name: 'throughline:jobs' });
+    client = current;
+    const reconnect = (error?: unknown) => {
+      if (closed || client !== current) return;
+      client = undefined;
+      failures += 1;
+      logger.warn({ err: error }, 'job notifications lost: polling only until they are back');
+      current.end().catch(() => undefined);
+      retry = setTimeout(() => void connect(), Math.min(500 * 2 ** failures, 30_000));
+    };
+    current.on('notification', (message) => {
+      if (message.payload !== undefined) wake(message.payload);
+    });
+    current.on('error', reconnect);
+    current.on('end', () => {
+      reconnect();
+    });
+    try {
+      await current.connect();
+      await current.query(`listen ${NOTIFY_CHANNEL}`);
+      failures = 0;
+    } catch (error) {
+      reconnect(error);
+    }
+  };
+  void connect();
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      await client?.end().catch(() => undefined);
+    },
+  };
+}

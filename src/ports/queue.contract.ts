@@ -1,0 +1,352 @@
+// The JobQueue contract: one suite every adapter must pass, so a handler
+// written against the Postgres queue behaves the same on BullMQ. An adapter's
+// test file is a call: `runQueueContract('postgres on pglite', setup)`.
+//
+// Every case works on queues of its own (a random name), so cases and test
+// processes can share one database or one Redis. Instances are opened with
+// a short lease (LEASE_MS) and fast polling, so lease expiry and redelivery
+// take a second, not a minute. Nothing is waited for by sleeping: cases poll
+// for what must happen (`eventually`) and hold handlers on gates they open
+// themselves. "It did not happen twice" is checked after `stop()`, which
+// returns only once no handler of the instance runs any more.
+
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { eventually, within } from './contract-polling.ts';
+import type { Job, JobHandler, JobQueue, JsonValue } from './queue.ts';
+
+/** The lease the suite's instances must be opened with. */
+export const LEASE_MS = 1000;
+
+export interface QueueInstance {
+  readonly queue: JobQueue;
+  /**
+   * Simulates the death of the instance's process: it stops at once, without
+   * finishing or giving back the jobs it holds.
+   */
+  crash(): Promise<void>;
+}
+
+export interface QueueBackend {
+  /** Opens another instance on the same backend, with a lease of LEASE_MS. */
+  open(): Promise<QueueInstance>;
+  /** Releases the backend (database, Redis keys). */
+  close(): Promise<void>;
+}
+
+const WAIT = { timeoutMs: 10_000, intervalMs: 10 };
+
+/** A gate a handler waits on until the case opens it. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { open, opened };
+}
+
+/** A handler that records every delivery. */
+function recorder(behaviour: (job: Job) => Promise<void> = () => Promise.resolve()) {
+  const deliveries: { job: Job; at: number }[] = [];
+  const handler: JobHandler = async (job) => {
+    deliveries.push({ job, at: Date.now() });
+    await behaviour(job);
+  };
+  const count = (id: string) => deliveries.filter((delivery) => delivery.job.id === id).length;
+  return { deliveries, handler, count };
+}
+
+export function runQueueContract(name: string, setup: () => Promise<QueueBackend>): void {
+  void describe(`JobQueue contract: ${name}`, () => {
+    let backend: QueueBackend | undefined;
+    let opening: Promise<unknown> | undefined;
+    const instances: QueueInstance[] = [];
+    before(async () => {
+      opening = (async () => {
+        backend = await setup();
+      })();
+      await opening;
+    });
+    after(async () => {
+      await opening?.catch(() => undefined);
+      for (const instance of instances) await instance.queue.stop({ graceMs: 100 });
+      await backend?.close();
+    });
+
+    const open = async (): Promise<JobQueue> => {
+      assert.ok(backend, 'the backend opens in before()');
+      const instance = await backend.open();
+      instances.push(instance);
+      return instance.queue;
+    };
+    const openInstance = async (): Promise<QueueInstance> => {
+      assert.ok(backend, 'the backend opens in before()');
+      const instance = await backend.open();
+      instances.push(instance);
+      return instance;
+    };
+    const queueName = (label: string) => `contract-${randomUUID().slice(0, 8)}.${label}`;
+
+    void it('hands every job to the handler once, with its payload', async () => {
+      const queue = await open();
+      const name = queueName('once');
+      const payloads: JsonValue[] = Array.from({ length: 20 }, (_unused, index) => ({
+        index,
+        text: 'Grüße ✓',
+        nested: { list: [1, 'two', null, true] },
+      }));
+      const ids = await Promise.all(payloads.map((payload) => queue.enqueue(name, payload)));
+      assert.equal(new Set(ids).size, ids.length, 'every job has an id of its own');
+      const seen = recorder();
+      queue.process(name, seen.handler, { concurrency: 4 });
+      await eventually('every job was handled', () => seen.deliveries.length >= ids.length, WAIT);
+      await queue.stop();
+      assert.equal(seen.deliveries.length, ids.length);
+      for (const [index, id] of ids.entries()) {
+        const delivery = seen.deliveries.find((candidate) => candidate.job.id === id);
+        assert.ok(delivery, `job ${id} was handled`);
+        assert.deepEqual(delivery.job.payload, payloads[index]);
+        assert.equal(delivery.job.name, name);
+        assert.equal(delivery.job.attempt, 1);
+        assert.equal(delivery.job.signal.aborted, false);
+      }
+    });
+
+    void it('a second enqueue with the idempotency key returns the first job and adds nothing', async () => {
+      const queue = await open();
+      const name = queueName('dedupe');
+      const first = await queue.enqueue(name, { n: 1 }, { idempotencyKey: 'order-42' });
+      const again = await Promise.all(
+        [2, 3, 4, 5].map((n) => queue.enqueue(name, { n }, { idempotencyKey: 'order-42' })),
+      );
+      assert.deepEqual(again, [first, first, first, first]);
+      // The same key on another queue is another job.
+      const elsewhere = await queue.enqueue(queueName('other'), {}, { idempotencyKey: 'order-42' });
+      assert.notEqual(elsewhere, first);
+      const other = await queue.enqueue(name, { n: 6 }, { idempotencyKey: 'order-43' });
+      assert.notEqual(other, first);
+
+      const seen = recorder();
+      queue.process(name, seen.handler, { concurrency: 2 });
+      await eventually('both jobs were handled', () => seen.deliveries.length >= 2, WAIT);
+      // Still deduplicated once the first job has completed.
+      assert.equal(await queue.enqueue(name, { n: 7 }, { idempotencyKey: 'order-42' }), first);
+      await queue.stop();
+      assert.equal(seen.count(first), 1);
+      assert.deepEqual(seen.deliveries.find((d) => d.job.id === first)?.job.payload, { n: 1 });
+      assert.equal(seen.deliveries.length, 2);
+    });
+
+    void it('runs a delayed job no earlier than asked, and the jobs behind it meanwhile', async () => {
+      const queue = await open();
+      const name = queueName('delay');
+      const seen = recorder();
+      queue.process(name, seen.handler, { concurrency: 2 });
+      const enqueuedAt = Date.now();
+      const delayed = await queue.enqueue(name, 'delayed', { delayMs: 700 });
+      const runAt = new Date(Date.now() + 600);
+      const scheduled = await queue.enqueue(name, 'scheduled', { runAt });
+      const immediate = await queue.enqueue(name, 'immediate');
+      await eventually('all three ran', () => seen.deliveries.length >= 3, WAIT);
+      const at = (id: string) => seen.deliveries.find((delivery) => delivery.job.id === id)!.at;
+      // A few ms of slack: the backend's clock and this process's are read separately.
+      assert.ok(
+        at(delayed) - enqueuedAt >= 700 - 15,
+        `delayed ran after ${at(delayed) - enqueuedAt} ms`,
+      );
+      assert.ok(at(scheduled) >= runAt.getTime() - 15, 'scheduled ran before runAt');
+      assert.ok(at(immediate) < at(scheduled), 'the immediate job waited behind delayed ones');
+      await queue.stop();
+    });
+
+    void it('retries a failing job with growing pauses, then keeps it as a dead letter until replayed', async () => {
+      const queue = await open();
+      const name = queueName('retry');
+      let healthy = false;
+      const seen = recorder((job) => {
+        if (healthy) return Promise.resolve();
+        return Promise.reject(new Error(`boom ${job.attempt}`));
+      });
+      queue.process(name, seen.handler);
+      const id = await queue.enqueue(
+        name,
+        { to: 'a@example.com' },
+        { maxAttempts: 3, backoff: { baseMs: 100, maxMs: 10_000, jitter: 0 } },
+      );
+      let dead: Awaited<ReturnType<JobQueue['listDead']>> = [];
+      await eventually(
+        'the job is a dead letter',
+        async () => (dead = await queue.listDead(name)).length > 0,
+        WAIT,
+      );
+      assert.deepEqual(
+        seen.deliveries.map((delivery) => delivery.job.attempt),
+        [1, 2, 3],
+      );
+      const [first, second, third] = seen.deliveries.map((delivery) => delivery.at);
+      assert.ok(second! - first! >= 100 - 15, `first pause ${second! - first!} ms`);
+      assert.ok(third! - second! >= 200 - 15, `second pause ${third! - second!} ms (doubled)`);
+      assert.equal(dead.length, 1);
+      assert.equal(dead[0]!.id, id);
+      assert.equal(dead[0]!.name, name);
+      assert.deepEqual(dead[0]!.payload, { to: 'a@example.com' });
+      assert.equal(dead[0]!.attempts, 3);
+      assert.equal(dead[0]!.lastError, 'boom 3');
+      assert.ok(dead[0]!.failedAt.getTime() <= Date.now() + 1000);
+
+      healthy = true;
+      assert.equal(await queue.replay(id), true);
+      await eventually('the replayed job ran', () => seen.deliveries.length >= 4, WAIT);
+      assert.equal(seen.deliveries[3]!.job.id, id);
+      assert.equal(seen.deliveries[3]!.job.attempt, 1, 'a replay starts with fresh attempts');
+      await eventually(
+        'it left the dead letters',
+        async () => (await queue.listDead(name)).length === 0,
+        WAIT,
+      );
+      assert.equal(await queue.replay(id), false, 'only a dead letter can be replayed');
+      assert.equal(await queue.replay('12345678'), false);
+      await queue.stop();
+      assert.equal(seen.deliveries.length, 4);
+    });
+
+    void it('instances working one queue share its jobs: each job to one of them, once', async () => {
+      const workers = [await open(), await open(), await open()];
+      const name = queueName('shared');
+      const ids = await Promise.all(
+        Array.from({ length: 30 }, (_u, n) => workers[0]!.enqueue(name, n)),
+      );
+      const seen = recorder(() => new Promise((resolve) => setImmediate(resolve)));
+      for (const worker of workers) worker.process(name, seen.handler, { concurrency: 2 });
+      await eventually('every job ran', () => seen.deliveries.length >= ids.length, WAIT);
+      for (const worker of workers) await worker.stop();
+      assert.deepEqual(
+        ids.map((id) => seen.count(id)),
+        ids.map(() => 1),
+      );
+    });
+
+    void it('never runs more jobs at once than the concurrency', async () => {
+      const queue = await open();
+      const name = queueName('concurrency');
+      const ids = await Promise.all(Array.from({ length: 12 }, (_u, n) => queue.enqueue(name, n)));
+      let active = 0;
+      let most = 0;
+      const allThree = gate();
+      const seen = recorder(async () => {
+        active += 1;
+        most = Math.max(most, active);
+        await allThree.opened;
+        await new Promise((resolve) => setImmediate(resolve));
+        active -= 1;
+      });
+      queue.process(name, seen.handler, { concurrency: 3 });
+      await eventually('three jobs run at once', () => active === 3, WAIT);
+      allThree.open();
+      await eventually('every job ran', () => seen.deliveries.length >= ids.length, WAIT);
+      await queue.stop();
+      assert.equal(most, 3);
+      assert.equal(seen.deliveries.length, ids.length);
+    });
+
+    void it('a handler that outlives the lease keeps its job: renewed, never delivered twice', async () => {
+      const [holder, rival] = [await open(), await open()];
+      const name = queueName('renew');
+      const id = await holder.enqueue(name, 'long');
+      const release = gate();
+      const seen = recorder(() => release.opened);
+      holder.process(name, seen.handler);
+      await eventually('the job started', () => seen.deliveries.length === 1, WAIT);
+      const rivalSeen = recorder();
+      rival.process(name, rivalSeen.handler);
+      // Three leases long: without renewal the rival would have taken it.
+      const started = Date.now();
+      await eventually('three leases passed', () => Date.now() - started >= 3 * LEASE_MS, {
+        timeoutMs: 10 * LEASE_MS,
+        intervalMs: 50,
+      });
+      release.open();
+      await holder.stop();
+      await rival.stop();
+      assert.equal(seen.count(id), 1);
+      assert.equal(rivalSeen.count(id), 0);
+      assert.equal(seen.deliveries[0]!.job.signal.aborted, false);
+    });
+
+    void it('delivers the job of a worker that died to another worker', async () => {
+      const doomed = await openInstance();
+      const survivor = await open();
+      const name = queueName('crash');
+      const id = await doomed.queue.enqueue(name, { step: 'charge' });
+      const doomedSeen = recorder(() => new Promise<void>(() => undefined));
+      doomed.queue.process(name, doomedSeen.handler);
+      await eventually('the doomed worker took the job', () => doomedSeen.count(id) === 1, WAIT);
+      await doomed.crash();
+      const seen = recorder();
+      survivor.process(name, seen.handler);
+      await eventually('the job was delivered again', () => seen.count(id) === 1, WAIT);
+      assert.deepEqual(seen.deliveries[0]!.job.payload, { step: 'charge' });
+      await survivor.stop();
+      assert.equal(seen.count(id), 1);
+    });
+
+    void it('stop() stops taking jobs and waits for the running handlers', async () => {
+      const queue = await open();
+      const name = queueName('stop');
+      const first = await queue.enqueue(name, 1);
+      const release = gate();
+      const seen = recorder(() => release.opened);
+      let finished = false;
+      queue.process(name, async (job) => {
+        await seen.handler(job);
+        finished = true;
+      });
+      await eventually('the handler runs', () => seen.deliveries.length === 1, WAIT);
+      let stopped = false;
+      const stopping = queue.stop({ graceMs: 30_000 }).then(() => {
+        stopped = true;
+      });
+      // Jobs enqueued now are left for other instances.
+      const later = await open();
+      const second = await later.enqueue(name, 2);
+      for (let turn = 0; turn < 20; turn += 1) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.equal(stopped, false, 'stop() returned while a handler was running');
+      release.open();
+      await within('stop() after the handler finished', 10_000, stopping);
+      assert.equal(finished, true);
+      assert.equal(seen.count(first), 1);
+      assert.equal(seen.count(second), 0);
+      assert.throws(() => {
+        queue.process(queueName('late'), seen.handler);
+      }, /stopped/);
+      await assert.rejects(queue.enqueue(name, 3), /stopped/);
+
+      // The finished job is done: another instance gets only the one left.
+      const laterSeen = recorder();
+      later.process(name, laterSeen.handler);
+      await eventually('the job left behind ran', () => laterSeen.count(second) === 1, WAIT);
+      await later.stop();
+      assert.equal(laterSeen.count(first), 0);
+    });
+
+    void it('after the grace period, stop() gives the running jobs up to other workers', async () => {
+      const queue = await open();
+      const name = queueName('grace');
+      const id = await queue.enqueue(name, 'stuck');
+      const seen = recorder(() => new Promise<void>(() => undefined));
+      queue.process(name, seen.handler);
+      await eventually('the handler runs', () => seen.deliveries.length === 1, WAIT);
+      await within('stop() after its grace period', 5_000, queue.stop({ graceMs: 100 }));
+      assert.equal(seen.deliveries[0]!.job.signal.aborted, true, 'the handler was told');
+
+      const other = await open();
+      const otherSeen = recorder();
+      other.process(name, otherSeen.handler);
+      await eventually('another worker got the job', () => otherSeen.count(id) === 1, WAIT);
+      await other.stop();
+    });
+  });
+}

@@ -5,8 +5,6 @@
 
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { createDiskOutbox } from './adapters/mail/disk-outbox.ts';
-import { createSmtpMailer } from './adapters/mail/smtp.ts';
 import { createApp, type App } from './http/app.ts';
 import { defaultBodyLimits } from './http/body/index.ts';
 import { registerApiDocs } from './http/docs-page.ts';
@@ -26,7 +24,7 @@ import { registerAuditRoutes } from './modules/audit/routes.ts';
 import { createAuditService } from './modules/audit/service.ts';
 import { authentication } from './modules/auth/authenticate.ts';
 import { registerAccountRoutes } from './modules/auth/account-routes.ts';
-import { createAccountService, withVerificationMail } from './modules/auth/account-service.ts';
+import { createAccountService } from './modules/auth/account-service.ts';
 import type { AuditSink } from './modules/auth/ports.ts';
 import { loadKeyRing } from './modules/auth/keys.ts';
 import { registerMfaRoutes } from './modules/auth/mfa/routes.ts';
@@ -62,8 +60,9 @@ import { loadDataKey } from './platform/data-key.ts';
 import { createSecretBox } from './platform/secret-box.ts';
 import { createRateLimits } from './rate-limits.ts';
 import { BackgroundTasks } from './platform/background.ts';
+import { accountLinks, createMailer } from './platform/mailer.ts';
+import { startWorkers } from './workers.ts';
 import { createSharedState, type SharedState } from './platform/shared-state.ts';
-import type { Mailer } from './ports/mailer.ts';
 import type { SqlDatabase } from './ports/sql.ts';
 
 export interface ServiceDeps {
@@ -229,16 +228,12 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     throttle,
     lockouts,
     sessions: sessionStore,
-    links: {
-      baseUrl:
-        config.http.publicUrl ??
-        `${config.tls.enabled ? 'https' : 'http'}://localhost:${config.http.port}`,
-    },
+    links: accountLinks(config),
   });
-  const users = withVerificationMail(
-    createUsersService({ sql, audit, pepper, sessions: sessionStore }),
-    accounts,
-  );
+  // Registration records `user.registered`; its consumer mails the verification link.
+  const users = createUsersService({ sql, audit, pepper, sessions: sessionStore });
+  // After 'mail', so the workers stop before the mailer they use closes.
+  if (config.workers.mode === 'inline') startWorkers(config, { logger, lifecycle, sql, mailer });
   const auth = createAuthService({
     sql,
     tokens,
@@ -328,26 +323,6 @@ function createSessionStore(
     // The primary, not a replica: a role change must be seen right after it commits.
     roleOf: async (userId) => (await findUserById(deps.sql.db, userId))?.role,
   });
-}
-
-/**
- * SMTP when SMTP_URL is set; otherwise the disk outbox in DATA_DIR/mail.
- * Production without SMTP_URL starts, with a warning, instead of refusing:
- * a deployment may legitimately send no mail yet (an internal or staging
- * instance, where operators read the outbox), and production configurations
- * that predate mail keep starting. Until it is set, no user receives a
- * verification or reset email.
- */
-function createMailer(config: Config, logger: Logger): Mailer {
-  const from = config.mail.from;
-  if (config.mail.smtpUrl !== undefined) {
-    return createSmtpMailer({ url: config.mail.smtpUrl, from });
-  }
-  const dir = join(resolve(config.dataDir), 'mail');
-  if (config.nodeEnv === 'production') {
-    logger.warn({ dir }, 'SMTP_URL is not set: emails are written to the disk outbox, not sent');
-  }
-  return createDiskOutbox({ dir, from });
 }
 
 /**

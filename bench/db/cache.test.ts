@@ -65,8 +65,8 @@ describe('warming the cache', () => {
       intervalMs: 1,
       maxMs: 20,
     });
+    // Still moving at the deadline: the last reading, not a wait without end.
     assert.equal(last.loads, loads);
-    assert.ok(loads > 1);
   });
 
   test('a run’s Redis key prefix is a valid REDIS_KEY_PREFIX, and its own', () => {

@@ -133,6 +133,17 @@ export interface JobsTable {
   finished_at: Date | null;
 }
 
+/** Domain events waiting for the relay (src/modules/events/, migrations/0011_outbox.sql). */
+export interface OutboxTable {
+  id: Generated<string>;
+  type: string;
+  aggregate_id: string;
+  /** jsonb: written as JSON text. */
+  payload: ColumnType<unknown, string, never>;
+  occurred_at: ColumnType<Date, Date | undefined, never>;
+  relayed_at: Date | null;
+}
+
 export interface OrderStatusHistoryTable {
   id: Id;
   order_id: Ref;
@@ -278,4 +289,5 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   order_status_history: OrderStatusHistoryTable;
   jobs: JobsTable;
+  outbox: OutboxTable;
 }

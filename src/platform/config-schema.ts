@@ -236,6 +236,15 @@ const configShape = {
     leaseMs: setting('QUEUE_LEASE_MS', integer(SECOND, HOUR).default(30 * SECOND)),
     pollIntervalMs: setting('QUEUE_POLL_INTERVAL_MS', integer(10, 60 * SECOND).default(SECOND)),
   }),
+  // Where the job workers and the outbox relay run (src/workers.ts): inside
+  // the web process (inline), or only in `npm run worker` processes (off).
+  workers: group({
+    mode: setting('WORKERS', oneOf(['inline', 'off'] as const).default('inline')),
+    outboxPollIntervalMs: setting(
+      'OUTBOX_POLL_INTERVAL_MS',
+      integer(10, 60 * SECOND).default(SECOND),
+    ),
+  }),
   // Cache-aside for product reads (src/platform/cache/cache-aside.ts).
   cache: group({
     enabled: setting('CACHE_ENABLED', boolean().default(true)),

@@ -1,6 +1,7 @@
-// The job queue the service gets from config (seed module 13). Not used on
-// any request path yet: modules that need background jobs take the JobQueue
-// from here.
+// The job queue the service gets from config (seed module 13). The workers
+// (src/workers.ts) build it: in the web process with WORKERS=inline, or in
+// `npm run worker`. Request paths never enqueue directly: they record events
+// in the outbox, and the relay enqueues them (`enqueueWithin`).
 //
 // QUEUE_BACKEND=postgres (the default) keeps jobs in the `jobs` table of the
 // service's own database, on PGlite as on PostgreSQL — and on PostgreSQL the
@@ -14,9 +15,10 @@
 // workers finish (or give their jobs back) before the database closes.
 
 import { createBullmqQueue } from '../adapters/queue/bullmq.ts';
-import { createPostgresQueue } from '../adapters/queue/postgres.ts';
+import { createPostgresQueue, enqueueOn } from '../adapters/queue/postgres.ts';
+import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import type { JobQueue } from '../ports/queue.ts';
+import type { EnqueueOptions, JobQueue, JsonValue } from '../ports/queue.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 import type { Config } from './config.ts';
 import type { Lifecycle } from './lifecycle.ts';
@@ -28,7 +30,22 @@ export interface JobQueueDeps {
   readonly sql: SqlDatabase<Database>;
 }
 
-export function createJobQueue(config: Config, deps: JobQueueDeps): JobQueue {
+export interface ServiceJobQueue extends JobQueue {
+  /**
+   * Enqueues as part of `trx`. On the postgres backend the job row is written
+   * in that transaction, so it commits or rolls back with it; on bullmq it
+   * goes to Redis at once, and a retry after a rollback is made harmless by
+   * the idempotency key (pass one).
+   */
+  enqueueWithin(
+    trx: Transaction<Database>,
+    name: string,
+    payload: JsonValue,
+    options?: EnqueueOptions,
+  ): Promise<string>;
+}
+
+export function createJobQueue(config: Config, deps: JobQueueDeps): ServiceJobQueue {
   const logger = deps.logger.child({ component: 'jobs' });
   const common = {
     logger,
@@ -36,18 +53,27 @@ export function createJobQueue(config: Config, deps: JobQueueDeps): JobQueue {
     // Within the shutdown grace, leaving the rest of it to what closes after.
     stopGraceMs: Math.ceil(config.shutdown.graceMs / 2),
   };
-  let queue: JobQueue;
+  let queue: ServiceJobQueue;
   if (config.queue.backend === 'bullmq') {
     // The config schema refuses bullmq without REDIS_URL.
     const url = config.redis.url!;
-    queue = createBullmqQueue({ ...common, url, prefix: `${config.redis.keyPrefix}jobs` });
+    const bullmq = createBullmqQueue({ ...common, url, prefix: `${config.redis.keyPrefix}jobs` });
+    queue = Object.assign(bullmq, {
+      enqueueWithin: (
+        _trx: Transaction<Database>,
+        name: string,
+        payload: JsonValue,
+        options?: EnqueueOptions,
+      ) => bullmq.enqueue(name, payload, options),
+    });
   } else {
-    queue = createPostgresQueue({
+    const postgres = createPostgresQueue({
       ...common,
       sql: deps.sql,
       pollIntervalMs: config.queue.pollIntervalMs,
       listenUrl: deps.sql.engine === 'postgres' ? config.database.url : undefined,
     });
+    queue = Object.assign(postgres, { enqueueWithin: enqueueOn });
   }
   deps.lifecycle.add({ name: `job queue (${config.queue.backend})`, close: () => queue.stop() });
   return queue;

@@ -9,8 +9,9 @@
 //   disk, or acknowledged by the SMTP server after DATA); it rejects on any
 //   failure. Delivery to the mailbox is never confirmed.
 // - Sending is slow and fails for reasons the request cannot fix: send from
-//   background work (platform/background.ts), not on a response path, and
-//   never inside a database transaction (the callback can be retried).
+//   a job (an event consumer, modules/events/) or background work
+//   (platform/background.ts), not on a response path, and never inside a
+//   database transaction (the callback can be retried).
 // - Messages may carry secrets (one-time links): adapters never log bodies.
 
 export interface MailMessage {

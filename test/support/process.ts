@@ -1,13 +1,14 @@
-// The service as a real process: `node src/main.ts` with a chosen environment
-// (nothing inherited but PATH), its JSON log lines parsed as they arrive.
+// The service as a real process: `node src/main.ts` (or another entry, such
+// as src/worker.ts) with a chosen environment (nothing inherited but PATH),
+// its JSON log lines parsed as they arrive.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LogRecord } from './start.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
 export interface Exit {
   readonly code: number | null;
@@ -30,7 +31,16 @@ export function spawnMain(
   env: Readonly<Record<string, string>>,
   args: readonly string[] = [],
 ): MainProcess {
-  const child = spawn(process.execPath, [MAIN, ...args], {
+  return spawnEntry('src/main.ts', env, args);
+}
+
+/** Runs `entry` (a path from the repository root, like `src/worker.ts`) as spawnMain does. */
+export function spawnEntry(
+  entry: string,
+  env: Readonly<Record<string, string>>,
+  args: readonly string[] = [],
+): MainProcess {
+  const child = spawn(process.execPath, [join(ROOT, entry), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -147,7 +147,15 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
     argv: [],
     // Every suite's clients share one address and sign in far more often than
     // people do: rate limits are off unless a suite turns them on (test/rate-limit/).
-    env: { DATA_DIR: dataDir, NODE_ENV: 'test', RATE_LIMIT_ENABLED: 'false', ...options.env },
+    // The inline workers poll often, so mail sent from events lands quickly.
+    env: {
+      DATA_DIR: dataDir,
+      NODE_ENV: 'test',
+      RATE_LIMIT_ENABLED: 'false',
+      QUEUE_POLL_INTERVAL_MS: '50',
+      OUTBOX_POLL_INTERVAL_MS: '50',
+      ...options.env,
+    },
   });
   const logger = options.logger ?? silentLogger();
   const lifecycle = new Lifecycle(logger);

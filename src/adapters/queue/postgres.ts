@@ -34,6 +34,7 @@ import {
   resolveEnqueueOptions,
   type Backoff,
   type DeadJob,
+  type EnqueueOptions,
   type Job,
   type JobHandler,
   type JobQueue,
@@ -304,34 +305,7 @@ export function createPostgresQueue(options: PostgresQueueOptions): PostgresJobQ
   return {
     async enqueue(name, payload, enqueueOptions) {
       if (stopped) throw new Error('the job queue is stopped');
-      checkQueueName(name);
-      const resolved = resolveEnqueueOptions(enqueueOptions);
-      const json = JSON.stringify(payload) as string | undefined;
-      if (json === undefined) throw new TypeError('the payload must be JSON');
-      const runAt =
-        enqueueOptions?.runAt === undefined
-          ? raw<Date>`now() + ${millis(Math.max(0, enqueueOptions?.delayMs ?? 0))}`
-          : raw<Date>`${resolved.runAt}::timestamptz`;
-      // One statement: the row and the wake-up hint (sent on commit).
-      const inserted = await raw<{ id: string }>`
-        with inserted as (
-          insert into jobs (queue, payload, run_at, max_attempts, backoff, idempotency_key)
-          values (${name}, ${json}::jsonb, ${runAt}, ${resolved.maxAttempts},
-                  ${JSON.stringify(resolved.backoff)}::jsonb, ${resolved.idempotencyKey ?? null})
-          on conflict (queue, idempotency_key) do nothing
-          returning id
-        )
-        select id, pg_notify(${NOTIFY_CHANNEL}, ${name}) from inserted`.execute(db);
-      const id = inserted.rows[0]?.id;
-      if (id !== undefined) return id;
-      // The key was taken: the first job's id (the conflicting insert has committed).
-      const existing = await db
-        .selectFrom('jobs')
-        .select('id')
-        .where('queue', '=', name)
-        .where('idempotency_key', '=', resolved.idempotencyKey!)
-        .executeTakeFirstOrThrow();
-      return existing.id;
+      return enqueueOn(db, name, payload, enqueueOptions);
     },
 
     process(name, handler, processOptions = {}) {
@@ -432,6 +406,49 @@ export function createPostgresQueue(options: PostgresQueueOptions): PostgresJobQ
       void listener?.close();
     },
   };
+}
+
+/**
+ * Adds a job through `handle`: the queue's own pool, or a transaction, where
+ * the job then commits (and its wake-up hint is sent) with everything else
+ * the transaction wrote, or not at all — how the outbox relay hands events
+ * over exactly once. Resolves with the job's id, the first job's when the
+ * idempotency key was used before.
+ */
+export async function enqueueOn(
+  handle: Kysely<Database>,
+  name: string,
+  payload: JsonValue,
+  enqueueOptions?: EnqueueOptions,
+): Promise<string> {
+  checkQueueName(name);
+  const resolved = resolveEnqueueOptions(enqueueOptions);
+  const json = JSON.stringify(payload) as string | undefined;
+  if (json === undefined) throw new TypeError('the payload must be JSON');
+  const runAt =
+    enqueueOptions?.runAt === undefined
+      ? raw<Date>`now() + ${millis(Math.max(0, enqueueOptions?.delayMs ?? 0))}`
+      : raw<Date>`${resolved.runAt}::timestamptz`;
+  // One statement: the row and the wake-up hint (sent on commit).
+  const inserted = await raw<{ id: string }>`
+    with inserted as (
+      insert into jobs (queue, payload, run_at, max_attempts, backoff, idempotency_key)
+      values (${name}, ${json}::jsonb, ${runAt}, ${resolved.maxAttempts},
+              ${JSON.stringify(resolved.backoff)}::jsonb, ${resolved.idempotencyKey ?? null})
+      on conflict (queue, idempotency_key) do nothing
+      returning id
+    )
+    select id, pg_notify(${NOTIFY_CHANNEL}, ${name}) from inserted`.execute(handle);
+  const id = inserted.rows[0]?.id;
+  if (id !== undefined) return id;
+  // The key was taken: the first job's id (the conflicting insert has committed).
+  const existing = await handle
+    .selectFrom('jobs')
+    .select('id')
+    .where('queue', '=', name)
+    .where('idempotency_key', '=', resolved.idempotencyKey!)
+    .executeTakeFirstOrThrow();
+  return existing.id;
 }
 
 interface Listener {

@@ -62,7 +62,8 @@ export function passwordResetMail(links: AccountLinks, to: string, token: string
   };
 }
 
-function page(paragraphs: readonly string[]): string {
+/** An HTML body from ready-made (already escaped) paragraphs. */
+export function page(paragraphs: readonly string[]): string {
   return `<!doctype html><html><body>${paragraphs.join('')}</body></html>`;
 }
 
@@ -71,7 +72,8 @@ function button(url: string, label: string): string {
   return `<p><a href="${href}">${escapeHtml(label)}</a></p><p>${href}</p>`;
 }
 
-function escapeHtml(text: string): string {
+/** Text made safe for HTML content and attribute values. */
+export function escapeHtml(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

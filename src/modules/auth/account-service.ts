@@ -1,10 +1,12 @@
 // Account recovery and upkeep: email verification, forgotten passwords and
 // password changes. HTTP-free, like the auth service.
 //
-// - Mail goes out from background work (platform/background.ts), never on the
-//   response path: a slow mail server does not slow a request, and a reset
-//   request for an unknown address costs the caller exactly what one for a
-//   real account does — the lookup itself happens after the answer.
+// - Mail goes out off the response path — the verification mail after
+//   registration from the `user.registered` event's job (modules/events/),
+//   the others from background work (platform/background.ts): a slow mail
+//   server does not slow a request, and a reset request for an unknown
+//   address costs the caller exactly what one for a real account does — the
+//   lookup itself happens after the answer.
 // - Links are single-use tokens (account-tokens.ts). An unusable token is one
 //   answer, AUTH_ACCOUNT_TOKEN_INVALID, whatever the reason.
 // - A reset or a change replaces the password in one transaction with
@@ -27,7 +29,6 @@ import { hashPassword, verifyPassword } from '../users/passwords.ts';
 import { checkPasswordPolicy } from '../users/password-policy.ts';
 import { updatePasswordHash } from '../users/repo.ts';
 import type { User } from '../users/schemas.ts';
-import type { UsersService } from '../users/service.ts';
 import { accountError } from './account-errors.ts';
 import { passwordResetMail, verificationMail, type AccountLinks } from './account-mail.ts';
 import {
@@ -107,35 +108,11 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       : usersError('USERS_WEAK_PASSWORD', { errors: problems, detail: problems[0]!.message });
   }
 
-  /** Issues a token unless the address had its fill of mails lately; undefined when it did. */
-  async function issueLimited(
-    userId: string,
-    purpose: AccountTokenPurpose,
-    options: { supersede: boolean },
-  ): Promise<string | undefined> {
-    const at = now();
-    return sql.withTransaction(async (trx) => {
-      await lockAccount(trx, userId);
-      const recent = await countTokensIssuedSince(
-        trx,
-        userId,
-        purpose,
-        new Date(at.getTime() - MAIL_WINDOW_MS),
-      );
-      if (recent >= MAX_MAILS_PER_WINDOW) return undefined;
-      if (options.supersede) await revokeAccountTokens(trx, userId, purpose, at);
-      return issueAccountToken(trx, userId, purpose, at);
-    });
-  }
+  const issueLimited = (userId: string, purpose: AccountTokenPurpose, supersede: boolean) =>
+    issueLimitedToken(sql, { userId, purpose, supersede, at: now() });
 
   function sendVerification(user: Pick<User, 'id' | 'email'>): void {
-    background.run('verification mail', async () => {
-      // Only the newest verification link works: an older one may sit in a
-      // forwarded or shared mailbox.
-      const token = await issueLimited(user.id, 'verify_email', { supersede: true });
-      if (token === undefined) return;
-      await deps.mailer.send(verificationMail(deps.links, user.email, token));
-    });
+    background.run('verification mail', () => mailVerification(deps, user));
   }
 
   return {
@@ -184,7 +161,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
           return;
         }
         // Earlier links stay valid until used or expired: mail can arrive out of order.
-        const token = await issueLimited(account.id, 'reset_password', { supersede: false });
+        const token = await issueLimited(account.id, 'reset_password', false);
         await audit.record({
           action: 'auth.password_reset_requested',
           outcome: token === undefined ? 'denied' : 'success',
@@ -288,14 +265,44 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
   };
 }
 
-/** The users service with a verification mail sent after every registration. */
-export function withVerificationMail(users: UsersService, accounts: AccountService): UsersService {
-  return {
-    ...users,
-    async register(input, ip) {
-      const user = await users.register(input, ip);
-      accounts.sendVerification(user);
-      return user;
-    },
-  };
+/** Issues a token unless the address had its fill of mails lately; undefined when it did. */
+export async function issueLimitedToken(
+  sql: SqlDatabase<Database>,
+  input: { userId: string; purpose: AccountTokenPurpose; supersede: boolean; at: Date },
+): Promise<string | undefined> {
+  const { userId, purpose, at } = input;
+  return sql.withTransaction(async (trx) => {
+    await lockAccount(trx, userId);
+    const recent = await countTokensIssuedSince(
+      trx,
+      userId,
+      purpose,
+      new Date(at.getTime() - MAIL_WINDOW_MS),
+    );
+    if (recent >= MAX_MAILS_PER_WINDOW) return undefined;
+    if (input.supersede) await revokeAccountTokens(trx, userId, purpose, at);
+    return issueAccountToken(trx, userId, purpose, at);
+  });
+}
+
+/**
+ * Issues a verification link and mails it; resolves once the mailer took the
+ * message (nothing is sent past the per-window limit). Only the newest
+ * verification link works: an older one may sit in a forwarded or shared
+ * mailbox. Registration sends it from the `user.registered` event
+ * (modules/events/mail.ts); a resend from background work.
+ */
+export async function mailVerification(
+  deps: Pick<AccountServiceDeps, 'sql' | 'mailer' | 'links' | 'now'>,
+  user: Pick<User, 'id' | 'email'>,
+): Promise<void> {
+  const at = (deps.now ?? (() => new Date()))();
+  const token = await issueLimitedToken(deps.sql, {
+    userId: user.id,
+    purpose: 'verify_email',
+    supersede: true,
+    at,
+  });
+  if (token === undefined) return;
+  await deps.mailer.send(verificationMail(deps.links, user.email, token));
 }

@@ -7,9 +7,10 @@
 
 import type { Transaction } from 'kysely';
 import { runIdempotent } from '../../db/idempotency.ts';
-import type { Database } from '../../db/schema.ts';
+import type { Database, OrderStatus } from '../../db/schema.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import type { AuditSink } from '../auth/ports.ts';
+import { recordEvent, type EventType } from '../events/outbox.ts';
 import type { Actor } from '../users/service.ts';
 import { ordersError } from './errors.ts';
 import { priceOrder } from './pricing.ts';
@@ -63,6 +64,13 @@ export interface OrdersService {
   act(actor: Actor, id: string, action: OrderAction): Promise<Order>;
 }
 
+/** The event each status change records, in its transaction (modules/events/). */
+const STATUS_EVENTS: Partial<Record<OrderStatus, EventType>> = {
+  paid: 'order.paid',
+  shipped: 'order.shipped',
+  cancelled: 'order.cancelled',
+};
+
 export function createOrdersService(deps: {
   sql: SqlDatabase<Database>;
   payments: OrderPayments;
@@ -98,6 +106,11 @@ export function createOrdersService(deps: {
             from: null,
             to: record.status,
             actorId: actor.id,
+          });
+          await recordEvent(trx, {
+            type: 'order.placed',
+            aggregateId: record.id,
+            data: { orderId: record.id, userId: actor.id },
           });
           const location = `/api/v1/orders/${record.id}`;
           return { status: 201, headers: { location }, body: await view(trx, record) };
@@ -166,6 +179,14 @@ export function createOrdersService(deps: {
           to: step.to,
           actorId: actor.id,
         });
+        const event = STATUS_EVENTS[step.to];
+        if (event !== undefined) {
+          await recordEvent(trx, {
+            type: event,
+            aggregateId: record.id,
+            data: { orderId: record.id, userId: record.userId },
+          });
+        }
         return { updated, owner: record.userId, from: record.status };
       });
       if (outcome === undefined) throw notFound(id);

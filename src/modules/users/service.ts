@@ -7,6 +7,7 @@ import type { Database } from '../../db/schema.ts';
 import { toSqlError } from '../../platform/sql/sql-errors.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import type { AuditSink } from '../auth/ports.ts';
+import { recordEvent } from '../events/outbox.ts';
 import { endRefreshTokens, type SessionRevoker } from '../auth/sign-out-everywhere.ts';
 import { usersError } from './errors.ts';
 import { hashPassword } from './passwords.ts';
@@ -60,10 +61,19 @@ export function createUsersService(deps: {
       const passwordHash = await hashPassword(input.password, deps.pepper);
       let user: User;
       try {
-        user = await insertUser(sql.db, {
-          email: input.email,
-          passwordHash,
-          displayName: input.displayName ?? '',
+        // The user and its `user.registered` event commit together (modules/events/).
+        user = await sql.withTransaction(async (trx) => {
+          const inserted = await insertUser(trx, {
+            email: input.email,
+            passwordHash,
+            displayName: input.displayName ?? '',
+          });
+          await recordEvent(trx, {
+            type: 'user.registered',
+            aggregateId: inserted.id,
+            data: { userId: inserted.id },
+          });
+          return inserted;
         });
       } catch (error) {
         if (toSqlError(error)?.code === 'SQL_UNIQUE_VIOLATION') {

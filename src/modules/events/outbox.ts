@@ -1,0 +1,57 @@
+// Domain events through a transactional outbox. A service that changes
+// something others react to (a user registered, an order paid) records the
+// event with `recordEvent(trx, …)` inside the transaction that makes the
+// change: the event row commits with the change or rolls back with it, so no
+// event is ever sent for a change that did not happen, and none is lost for
+// one that did. Sending it on is the relay's job (relay.ts), never the
+// request's.
+//
+// Events are facts in the past tense, `<aggregate>.<verb>`; the data is what
+// a consumer needs to find the rest (ids, a few stable values), not a copy of
+// the record: consumers read the current state when they run.
+
+import type { Transaction } from 'kysely';
+import type { Database } from '../../db/schema.ts';
+import type { JsonValue } from '../../ports/queue.ts';
+
+/** The events the service emits, and the data each carries. */
+export interface EventData {
+  'user.registered': { readonly userId: string };
+  'order.placed': { readonly orderId: string; readonly userId: string };
+  'order.paid': { readonly orderId: string; readonly userId: string };
+  'order.cancelled': { readonly orderId: string; readonly userId: string };
+  'order.shipped': { readonly orderId: string; readonly userId: string };
+}
+
+export type EventType = keyof EventData;
+
+/** An event as the relay hands it to the queue, and the handlers receive it. */
+export interface DomainEvent<T extends EventType = EventType> {
+  /** The outbox row's id: unique per event, the job's idempotency key. */
+  readonly id: string;
+  readonly type: T;
+  readonly aggregateId: string;
+  readonly data: EventData[T];
+  /** ISO-8601 UTC: the time of the transaction that recorded it. */
+  readonly occurredAt: string;
+}
+
+/** The queue the relay enqueues events on; one job per event. */
+export const EVENTS_QUEUE = 'events.deliver';
+
+/** Records an event in the caller's transaction; resolves with its id. */
+export async function recordEvent<T extends EventType>(
+  trx: Transaction<Database>,
+  event: { readonly type: T; readonly aggregateId: string; readonly data: EventData[T] },
+): Promise<string> {
+  const row = await trx
+    .insertInto('outbox')
+    .values({
+      type: event.type,
+      aggregate_id: event.aggregateId,
+      payload: JSON.stringify(event.data satisfies JsonValue),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}

@@ -1,0 +1,139 @@
+// The outbox relay: moves recorded events (outbox.ts) onto the job queue.
+// One pass is one transaction: claim up to a batch of unrelayed rows with
+// `FOR UPDATE SKIP LOCKED`, enqueue each as a job on EVENTS_QUEUE keyed by
+// the event's id, and mark them relayed — all committed together.
+//
+// - Nothing is lost: a relay that dies before committing leaves the rows
+//   unrelayed, and the next pass (here or in another process) takes them.
+// - Nothing is doubled: on the postgres queue the job rows are written in
+//   the same transaction, so a rolled-back pass enqueued nothing; on bullmq
+//   the enqueue happens at once, and the event id as idempotency key turns
+//   the repeat after a rollback into a no-op.
+// - Relays in several processes share the work: SKIP LOCKED hands each row
+//   to one of them, and a row relayed meanwhile no longer matches.
+//
+// It runs where the workers run (src/workers.ts): a loop that drains full
+// batches back to back, then sleeps OUTBOX_POLL_INTERVAL_MS.
+
+import { sql as raw, type Transaction } from 'kysely';
+import type { Database } from '../../db/schema.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { EnqueueOptions, JsonValue } from '../../ports/queue.ts';
+import type { SqlDatabase } from '../../ports/sql.ts';
+import { EVENTS_QUEUE, type DomainEvent, type EventType } from './outbox.ts';
+
+export type EnqueueWithin = (
+  trx: Transaction<Database>,
+  name: string,
+  payload: JsonValue,
+  options?: EnqueueOptions,
+) => Promise<string>;
+
+export interface OutboxRelayOptions {
+  readonly sql: SqlDatabase<Database>;
+  /** Enqueues in the relay's transaction (ServiceJobQueue.enqueueWithin). */
+  readonly enqueue: EnqueueWithin;
+  readonly logger: Logger;
+  /** The pause after a pass that found less than a full batch. Default 1,000 ms. */
+  readonly intervalMs?: number;
+  /** Events per pass (per transaction). Default 100. */
+  readonly batchSize?: number;
+}
+
+export interface OutboxRelay {
+  /** One pass; resolves with how many events it relayed. */
+  relayOnce(): Promise<number>;
+  /** Starts the loop (once). */
+  start(): void;
+  /** Ends the loop after the pass in progress. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { sql, enqueue, logger } = options;
+  const intervalMs = options.intervalMs ?? 1000;
+  const batchSize = options.batchSize ?? 100;
+  let loop: Promise<void> | undefined;
+  let stopped = false;
+  let interrupt: (() => void) | undefined;
+
+  const relayOnce = () =>
+    sql.withTransaction(async (trx) => {
+      const rows = await trx
+        .selectFrom('outbox')
+        .select(['id', 'type', 'aggregate_id', 'payload', 'occurred_at'])
+        .where('relayed_at', 'is', null)
+        .orderBy('occurred_at')
+        .orderBy('id')
+        .limit(batchSize)
+        .forUpdate()
+        .skipLocked()
+        .execute();
+      if (rows.length === 0) return 0;
+      for (const row of rows) {
+        const event: DomainEvent = {
+          id: row.id,
+          type: row.type as EventType,
+          aggregateId: row.aggregate_id,
+          data: row.payload as DomainEvent['data'],
+          occurredAt: row.occurred_at.toISOString(),
+        };
+        await enqueue(trx, EVENTS_QUEUE, event as unknown as JsonValue, {
+          idempotencyKey: event.id,
+        });
+      }
+      await trx
+        .updateTable('outbox')
+        .set({ relayed_at: raw<Date>`now()` })
+        .where(
+          'id',
+          'in',
+          rows.map((row) => row.id),
+        )
+        .execute();
+      return rows.length;
+    });
+
+  const nap = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (stopped) {
+        resolve();
+        return;
+      }
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        interrupt = undefined;
+        resolve();
+      }
+      interrupt = done;
+    });
+
+  return {
+    relayOnce,
+    start() {
+      if (loop !== undefined || stopped) return;
+      let failures = 0;
+      loop = (async () => {
+        while (!stopped) {
+          try {
+            const relayed = await relayOnce();
+            failures = 0;
+            if (relayed > 0) logger.debug({ relayed }, 'outbox events relayed');
+            if (relayed < batchSize) await nap(intervalMs);
+          } catch (error) {
+            if (stopped) break;
+            failures += 1;
+            logger.error({ err: error }, 'relaying outbox events failed');
+            await nap(Math.min(intervalMs * 2 ** failures, 30_000));
+          }
+        }
+      })();
+    },
+    async stop() {
+      stopped = true;
+      interrupt?.();
+      await loop;
+    },
+  };
+}

@@ -37,6 +37,7 @@ import {
   settled,
   type CountersAccess,
 } from './cache.ts';
+import { SEED_CATEGORIES } from '../../src/db/seed.ts';
 import { PRODUCT_COUNT, preparePglite, preparePostgres, type BenchPostgres } from './databases.ts';
 import { startDbServer, startRoundRobinWrk, type DbServer, type LoadTarget } from './load.ts';
 import {
@@ -61,21 +62,6 @@ const LOAD_CPU = 1;
 const PATH_PREFIX = '/api/v1/products/';
 const SERVERS = fileURLToPath(new URL('./servers/', import.meta.url));
 
-/** The seed's categories (src/db/seed.ts). */
-const CATEGORIES = [
-  'audio',
-  'cameras',
-  'computers',
-  'gaming',
-  'home',
-  'kitchen',
-  'outdoor',
-  'phones',
-  'sports',
-  'tools',
-  'toys',
-  'wearables',
-];
 const PRICE_FLOORS = [1_000, 15_000, 30_000];
 
 /** Below this many hits per database load, a cached contender did not measure the hit path. */
@@ -86,7 +72,7 @@ const PRODUCT_PATHS: readonly string[] = Array.from(
   (_, i) => `${PATH_PREFIX}${i + 1}`,
 );
 
-export const LIST_PATHS: readonly string[] = CATEGORIES.flatMap((category) =>
+export const LIST_PATHS: readonly string[] = SEED_CATEGORIES.flatMap((category) =>
   PRICE_FLOORS.map(
     (floor) => `/api/v1/products?category=${category}&minPrice=${floor}&sort=-price&limit=20`,
   ),

@@ -33,7 +33,8 @@ export interface SeedSize {
 
 export const DEFAULT_SEED_SIZE: SeedSize = { products: 10_000, customers: 50, orders: 300 };
 
-const CATEGORIES = [
+/** Category slugs of the demo data (benchmarks filter by them). */
+export const SEED_CATEGORIES: readonly string[] = [
   'audio',
   'cameras',
   'computers',
@@ -162,7 +163,7 @@ export async function seedDemoData(
       where c.from_wallet_id = f.id`.execute(trx);
     await trx
       .insertInto('categories')
-      .values(CATEGORIES.map((slug) => ({ slug, name: title(slug) })))
+      .values(SEED_CATEGORIES.map((slug) => ({ slug, name: title(slug) })))
       .execute();
     await trx
       .insertInto('brands')
@@ -190,7 +191,7 @@ export async function seedDemoData(
              timestamptz '2026-01-01 00:00:00+00' + make_interval(mins => i)
       from generate_series(1, ${size.products}::int) as i
       join (select id, slug, row_number() over (order by id) as n from categories) c
-        on c.n = 1 + (i % ${CATEGORIES.length}::int)
+        on c.n = 1 + (i % ${SEED_CATEGORIES.length}::int)
       join (select id, name, row_number() over (order by id) as n from brands) b
         on b.n = 1 + ((i * 7) % ${BRANDS.length}::int)
       order by i`.execute(trx);

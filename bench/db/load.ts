@@ -6,11 +6,8 @@
 // is the main harness's (wrkScript's `done` hook, parsed by parseWrkOutput).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pinnedCommand, type LoadResult } from '../lib/load-result.ts';
-import { parseWrkOutput, wrkScript } from '../lib/wrk.ts';
+import { pinnedCommand, type LoadRun } from '../lib/load-result.ts';
+import { runWrkScript, wrkScript } from '../lib/wrk.ts';
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
@@ -144,52 +141,12 @@ export function loadScript(target: LoadTarget): string {
     : pathsScript(target.paths);
 }
 
-export interface WrkRun {
-  readonly pid: number;
-  readonly result: Promise<LoadResult>;
-}
-
 export function startRoundRobinWrk(options: {
   readonly origin: string;
   readonly target: LoadTarget;
   readonly connections: number;
   readonly durationSec: number;
   readonly cpu: number | undefined;
-}): WrkRun {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-db-wrk-'));
-  const script = join(dir, 'request.lua');
-  writeFileSync(script, loadScript(options.target));
-  const args = [
-    '-t1',
-    `-c${options.connections}`,
-    `-d${options.durationSec}s`,
-    '--timeout',
-    '10s',
-    '-s',
-    script,
-    options.origin,
-  ];
-  const [command, argv] = pinnedCommand(options.cpu, 'wrk', args);
-  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const result = new Promise<LoadResult>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => {
-      rmSync(dir, { recursive: true, force: true });
-      if (code !== 0 || stderr.trim() !== '') {
-        reject(new Error(`wrk failed (exit ${code}): ${stderr || stdout}`));
-        return;
-      }
-      try {
-        resolve(parseWrkOutput(stdout));
-      } catch (error) {
-        reject(error instanceof Error ? error : new Error(String(error)));
-      }
-    });
-  });
-  if (child.pid === undefined) throw new Error('wrk did not start');
-  return { pid: child.pid, result };
+}): LoadRun {
+  return runWrkScript({ ...options, script: loadScript(options.target) });
 }

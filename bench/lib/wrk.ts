@@ -69,20 +69,35 @@ export function parseWrkOutput(stdout: string): LoadResult {
 }
 
 export function startWrk(spec: LoadSpec): LoadRun {
+  return runWrkScript({ ...spec, script: wrkScript(spec), origin: spec.url });
+}
+
+/**
+ * Runs wrk with a Lua request script against `origin` (one thread, pinned
+ * to `cpu` when given) and parses its summary; the script file lives in a
+ * temporary directory removed when wrk exits.
+ */
+export function runWrkScript(options: {
+  readonly script: string;
+  readonly origin: string;
+  readonly connections: number;
+  readonly durationSec: number;
+  readonly cpu: number | undefined;
+}): LoadRun {
   const dir = mkdtempSync(join(tmpdir(), 'bench-wrk-'));
   const script = join(dir, 'request.lua');
-  writeFileSync(script, wrkScript(spec));
+  writeFileSync(script, options.script);
   const args = [
     '-t1',
-    `-c${spec.connections}`,
-    `-d${spec.durationSec}s`,
+    `-c${options.connections}`,
+    `-d${options.durationSec}s`,
     '--timeout',
     '10s',
     '-s',
     script,
-    spec.url,
+    options.origin,
   ];
-  const [command, argv] = pinnedCommand(spec.cpu, 'wrk', args);
+  const [command, argv] = pinnedCommand(options.cpu, 'wrk', args);
   const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -16,7 +16,12 @@ import pg from 'pg';
 import type { Database } from '../../../src/db/schema.ts';
 import { isAppError } from '../../../src/http/errors.ts';
 import { listEnvelope, parseListRequest } from '../../../src/modules/catalog/listing.ts';
-import { runProductList, type RunQuery } from '../../../src/modules/catalog/repo.ts';
+import {
+  runProductList,
+  toProduct,
+  type ProductRow,
+  type RunQuery,
+} from '../../../src/modules/catalog/repo.ts';
 import type { ProductListQuery } from '../../../src/modules/catalog/schemas.ts';
 import { exitOnSignal } from '../../servers/listen.ts';
 
@@ -36,25 +41,6 @@ const PRODUCT_BY_ID = `
    where p.id = $1`;
 
 /** node-postgres defaults: int8 → string, integer → number, timestamptz → Date, text[] → string[]. */
-interface ProductRow {
-  id: string;
-  sku: string;
-  title: string;
-  description: string;
-  tags: string[];
-  price_amount: number;
-  currency: string;
-  stock: number;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-  brand_id: string;
-  brand_slug: string;
-  brand_name: string;
-  category_id: string;
-  category_slug: string;
-  category_name: string;
-}
 
 const app = fastify({ logger: false });
 
@@ -122,20 +108,8 @@ app.get<{ Params: { id: string } }>(
     void reply
       .header('etag', `"p${row.id}.v${row.version}"`)
       .header('cache-control', 'public, max-age=60');
-    return {
-      id: row.id,
-      sku: row.sku,
-      title: row.title,
-      description: row.description,
-      brand: { id: row.brand_id, slug: row.brand_slug, name: row.brand_name },
-      category: { id: row.category_id, slug: row.category_slug, name: row.category_name },
-      tags: row.tags,
-      price: { amount: row.price_amount, currency: row.currency },
-      stock: row.stock,
-      version: row.version,
-      createdAt: row.created_at.toISOString(),
-      updatedAt: row.updated_at.toISOString(),
-    };
+    // The service's own row-to-wire mapping: the contenders differ in what surrounds it.
+    return toProduct(row);
   },
 );
 

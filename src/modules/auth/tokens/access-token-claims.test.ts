@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CompactSign } from 'jose';
 import { isAppError } from '../../../http/errors.ts';
-import { issueAccessToken, MAX_ACCESS_TOKEN_LENGTH, verifyAccessToken } from './access-token.ts';
+import { MAX_ACCESS_TOKEN_LENGTH, verifyAccessToken } from './access-token.ts';
 import { tokenErrors } from './token-errors.ts';
 import {
   assertRejected,
@@ -13,28 +13,13 @@ import {
   base64url,
   epoch,
   forge,
-  freshRing,
-  ISSUER,
+  tokenFixture,
   NOW,
   validClaims,
   VERIFY,
 } from './token-test-kit.ts';
 
-const ring = await freshRing();
-const kid = ring.currentKid;
-const ourKey = ring.signingKey().key;
-const HEADER = { alg: 'EdDSA', kid, typ: 'at+jwt' } as const;
-
-function issue(now: Date = NOW) {
-  return issueAccessToken(ring, {
-    sub: 'user-1',
-    scope: ['profile:read'],
-    role: 'customer',
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    now,
-  });
-}
+const { ring, kid, ourKey, header: HEADER, issue } = await tokenFixture(['profile:read']);
 
 describe('verifyAccessToken: typ, issuer, audience, claims', () => {
   test('typ must be at+jwt', async () => {

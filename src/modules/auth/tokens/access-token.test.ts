@@ -12,29 +12,20 @@ import {
   base64url,
   epoch,
   forge,
-  freshRing,
+  tokenFixture,
   ISSUER,
   NOW,
   validClaims,
   VERIFY,
 } from './token-test-kit.ts';
 
-const ring = await freshRing();
-const kid = ring.currentKid;
-const ourKey = ring.signingKey().key;
-const HEADER = { alg: 'EdDSA', kid, typ: 'at+jwt' } as const;
-
-function issue(now: Date = NOW, extra: { sessionId?: string } = {}) {
-  return issueAccessToken(ring, {
-    sub: 'user-1',
-    scope: ['profile:read', 'orders:read:own'],
-    role: 'customer',
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    now,
-    ...extra,
-  });
-}
+const {
+  ring,
+  kid,
+  ourKey,
+  header: HEADER,
+  issue,
+} = await tokenFixture(['profile:read', 'orders:read:own']);
 
 describe('issueAccessToken', () => {
   test('signs an RFC 9068 token with the current kid and all claims', async () => {

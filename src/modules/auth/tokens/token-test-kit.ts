@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { SignJWT, type CryptoKey, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { isAppError } from '../../../http/errors.ts';
+import { issueAccessToken } from './access-token.ts';
 import { createKeyRing, generateSigningKey, type KeyRing } from './signing-keys.ts';
 import { rejectionReason, type TokenErrorCode, type TokenRejectionReason } from './token-errors.ts';
 
@@ -24,6 +25,31 @@ export function epoch(date: Date): number {
 export async function freshRing(now: Date = NOW, overlapSeconds?: number): Promise<KeyRing> {
   const jwk = await generateSigningKey(now);
   return createKeyRing({ keys: [{ jwk, state: 'current', createdAt: now }], now, overlapSeconds });
+}
+
+/**
+ * A fresh ring with its current key and header, and `issue` for a genuine
+ * customer token (`scope` as given) at a chosen time.
+ */
+export async function tokenFixture(scope: readonly string[]) {
+  const ring = await freshRing();
+  const kid = ring.currentKid;
+  return {
+    ring,
+    kid,
+    ourKey: ring.signingKey().key,
+    header: { alg: 'EdDSA', kid, typ: 'at+jwt' } as const,
+    issue: (now: Date = NOW, extra: { sessionId?: string } = {}) =>
+      issueAccessToken(ring, {
+        sub: 'user-1',
+        scope: [...scope],
+        role: 'customer',
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        now,
+        ...extra,
+      }),
+  };
 }
 
 /** Claims a genuine token would carry at NOW. */

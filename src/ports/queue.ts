@@ -45,6 +45,12 @@ export interface Backoff {
    * dependency was down) do not all come back at the same instant.
    */
   readonly jitter: number;
+  /**
+   * An explicit schedule instead of doubling: the pause after failed attempt
+   * n is `delaysMs[n - 1]` (the last entry repeats), jittered like the rest —
+   * e.g. a webhook's 1 m, 5 m, 30 m, 6 h, 24 h. `baseMs`/`maxMs` are then unused.
+   */
+  readonly delaysMs?: readonly number[];
 }
 
 export const DEFAULT_BACKOFF: Backoff = { baseMs: 1000, maxMs: 15 * 60 * 1000, jitter: 0.2 };
@@ -52,9 +58,13 @@ export const DEFAULT_MAX_ATTEMPTS = 5;
 
 /** The pause before the next attempt after attempt number `attempt` (1-based) failed. */
 export function backoffDelay(attempt: number, backoff: Backoff, random = Math.random): number {
-  const exponential = backoff.baseMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30);
-  const capped = Math.min(backoff.maxMs, exponential);
-  return Math.round(capped * (1 - backoff.jitter * random()));
+  const index = Math.min(Math.max(attempt - 1, 0), 30);
+  const schedule = backoff.delaysMs;
+  const pause =
+    schedule !== undefined && schedule.length > 0
+      ? schedule[Math.min(index, schedule.length - 1)]!
+      : Math.min(backoff.maxMs, backoff.baseMs * 2 ** index);
+  return Math.round(pause * (1 - backoff.jitter * random()));
 }
 
 export interface EnqueueOptions {
@@ -99,6 +109,51 @@ export interface DeadJob {
   readonly failedAt: Date;
 }
 
+/** One job of a flow: a child, or the parent (whose idempotency key keys the whole flow). */
+export interface FlowJob {
+  readonly name: string;
+  readonly payload: JsonValue;
+  readonly options?: Omit<EnqueueOptions, 'delayMs' | 'runAt'>;
+}
+
+/**
+ * A parent job that runs only after every one of its children completed —
+ * the seed's `order-complete` flow (charge, receipt, warehouse). Children
+ * run as ordinary jobs of their own queues (concurrently, each with its own
+ * retries); a child that becomes a dead letter leaves the parent waiting
+ * until the child is replayed and completes. With an idempotency key on the
+ * parent, adding the flow again returns the first flow's ids and adds nothing.
+ */
+export interface Flow extends FlowJob {
+  /** At least one. */
+  readonly children: readonly FlowJob[];
+}
+
+export interface EnqueuedFlow {
+  /** The parent's id. */
+  readonly id: string;
+  /** The children's ids, in the order given. */
+  readonly childIds: readonly string[];
+}
+
+/** How many jobs of one queue are in each state. */
+export interface QueueCounts {
+  /** Flow parents whose children have not all completed. */
+  readonly waiting: number;
+  /** Due or delayed, not yet claimed. */
+  readonly pending: number;
+  readonly running: number;
+  readonly completed: number;
+  readonly dead: number;
+}
+
+export interface PruneOptions {
+  /** Completed jobs that finished longer ago than this are removed. */
+  readonly olderThanMs: number;
+  /** The most removed in one call. Default 1,000. */
+  readonly limit?: number;
+}
+
 export interface StopOptions {
   /** How long running handlers may take to finish before their leases are given up. */
   readonly graceMs?: number;
@@ -116,6 +171,16 @@ export interface JobQueue {
    * per name. Runs until `stop`.
    */
   process(name: string, handler: JobHandler, options?: ProcessOptions): void;
+  /** Adds a flow: the children at once, the parent once they all completed. */
+  enqueueFlow(flow: Flow): Promise<EnqueuedFlow>;
+  /**
+   * Removes completed jobs of queue `name` that finished more than
+   * `olderThanMs` ago (dead letters stay); resolves with how many. An
+   * idempotency key is free again once its job is removed.
+   */
+  prune(name: string, options: PruneOptions): Promise<number>;
+  /** The jobs of queue `name` per state (a dashboard's view). */
+  counts(name: string): Promise<QueueCounts>;
   /** Dead letters of queue `name`, the most recent first. */
   listDead(name: string, options?: { readonly limit?: number }): Promise<DeadJob[]>;
   /** Sends a dead letter round again with its attempts reset; false when `id` is not a dead letter. */
@@ -152,6 +217,9 @@ export function resolveEnqueueOptions(options: EnqueueOptions = {}, now = Date.n
   const backoff: Backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
   if (!(backoff.baseMs >= 0 && backoff.maxMs >= 0 && backoff.jitter >= 0 && backoff.jitter <= 1)) {
     throw new TypeError('backoff needs baseMs >= 0, maxMs >= 0 and 0 <= jitter <= 1');
+  }
+  if (backoff.delaysMs?.some((delay) => !(Number.isFinite(delay) && delay >= 0)) === true) {
+    throw new TypeError('backoff.delaysMs must be finite pauses >= 0');
   }
   const runAtMs = options.runAt?.getTime() ?? now + Math.max(0, options.delayMs ?? 0);
   if (!Number.isFinite(runAtMs)) throw new TypeError('runAt must be a valid date');

@@ -244,6 +244,18 @@ export function createBullmqQueue(options: BullmqQueueOptions): BullmqJobQueue {
       workers.set(name, worker);
     },
 
+    enqueueFlow() {
+      return Promise.reject(new Error('flows: not implemented yet'));
+    },
+
+    prune() {
+      return Promise.reject(new Error('prune: not implemented yet'));
+    },
+
+    counts() {
+      return Promise.reject(new Error('counts: not implemented yet'));
+    },
+
     async listDead(name, listOptions = {}): Promise<DeadJob[]> {
       const limit = listOptions.limit ?? 100;
       const jobs = await queueFor(name).getFailed(0, limit - 1);

@@ -322,6 +322,18 @@ export function createPostgresQueue(options: PostgresQueueOptions): PostgresJobQ
       }
     },
 
+    enqueueFlow() {
+      return Promise.reject(new Error('flows: not implemented yet'));
+    },
+
+    prune() {
+      return Promise.reject(new Error('prune: not implemented yet'));
+    },
+
+    counts() {
+      return Promise.reject(new Error('counts: not implemented yet'));
+    },
+
     async listDead(name, listOptions = {}): Promise<DeadJob[]> {
       const rows = await db
         .selectFrom('jobs')

@@ -1,5 +1,7 @@
 // `npm run bench`: Throughline against raw node:http and Fastify, same
-// routes, same requests, same machine, interleaved rounds, medians.
+// routes, same requests, same machine, interleaved rounds, medians; then the
+// job queue's throughput (queue/run.ts) and the outbox's cost on POST /orders
+// (orders/run.ts). `--suites` picks among the three.
 // See docs/performance.md for the method and how to read the output.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,6 +17,8 @@ import {
   type MeasureSettings,
 } from './lib/measure.ts';
 import { parseOptions, USAGE, type BenchOptions } from './lib/options.ts';
+import { parseOrdersOptions, runOrdersBenchmark } from './orders/run.ts';
+import { parseQueueOptions, runQueueBenchmark } from './queue/run.ts';
 import { formatTable, runWarnings, summarise, TARGETS, type RunRecord } from './lib/report.ts';
 
 const SERVER_CPU = 0;
@@ -83,12 +87,7 @@ function progressLine(
   );
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
-  if (options.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
+async function runHttpCases(options: BenchOptions): Promise<void> {
   const machine = machineInfo();
   const tool = chooseTool(options, machine);
   const pinned = options.pin && machine.taskset && machine.cores >= 2;
@@ -220,6 +219,27 @@ async function main(): Promise<void> {
   };
   writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nResults written to ${options.out}`);
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (options.suites.includes('http')) await runHttpCases(options);
+  // These two take their settings from the environment (BENCH_QUEUE_*,
+  // BENCH_ORDERS_*, DATABASE_URL, REDIS_URL) or their own scripts' flags.
+  if (options.suites.includes('queue')) {
+    const quick = ['--jobs', '1000', '--rounds', '1', '--warmup', '100'];
+    console.log('');
+    await runQueueBenchmark(parseQueueOptions(options.quick ? quick : []));
+  }
+  if (options.suites.includes('orders')) {
+    const quick = ['--rounds', '1', '--duration', '3', '--warmup', '1'];
+    console.log('');
+    await runOrdersBenchmark(parseOrdersOptions(options.quick ? quick : []));
+  }
 }
 
 await main();

@@ -21,6 +21,8 @@ import { createApiKeysService } from './modules/api-keys/service.ts';
 import { createApiKeyVerifier } from './modules/api-keys/verifier.ts';
 import type { JsonObject } from './modules/audit/chain.ts';
 import { registerAuditRoutes } from './modules/audit/routes.ts';
+import { registerMailRoutes } from './modules/mail/routes.ts';
+import { createSuppressionStore } from './modules/mail/suppressions.ts';
 import { createAuditService } from './modules/audit/service.ts';
 import { authentication } from './modules/auth/authenticate.ts';
 import { registerAccountRoutes } from './modules/auth/account-routes.ts';
@@ -31,10 +33,9 @@ import { registerMfaRoutes } from './modules/auth/mfa/routes.ts';
 import { createMfaService } from './modules/auth/mfa/service.ts';
 import { registerAuthRoutes } from './modules/auth/routes.ts';
 import { registerSessionRoutes } from './modules/auth/session-routes.ts';
-import { createKvSessionStore } from './modules/auth/kv-session-store.ts';
-import { createSqlSessionStore } from './modules/auth/session-repo.ts';
-import type { SessionStore } from './modules/auth/session-store.ts';
 import { createSessions } from './modules/auth/sessions.ts';
+import { createSignOutEverywhere } from './modules/auth/sign-out-everywhere.ts';
+import { createSessionStore } from './sessions.ts';
 import { createAuthService } from './modules/auth/service.ts';
 import { DEFAULT_THROTTLE, kvThrottleStore, sqlThrottleStore } from './modules/auth/throttle.ts';
 import { jwksDocument } from './modules/auth/tokens/jwks.ts';
@@ -43,7 +44,6 @@ import { createAccessTokenService } from './modules/auth/tokens/token-service.ts
 import { registerPaymentsRoutes } from './modules/payments/routes.ts';
 import { createPaymentsService } from './modules/payments/service.ts';
 import { registerUsersRoutes } from './modules/users/routes.ts';
-import { findUserById } from './modules/users/repo.ts';
 import { createUsersService } from './modules/users/service.ts';
 import { createCatalogService } from './modules/catalog/service.ts';
 import { registerCatalogRoutes } from './modules/catalog/routes.ts';
@@ -52,6 +52,7 @@ import { CacheAside } from './platform/cache/cache-aside.ts';
 import { registerOpsRoutes } from './modules/ops/routes.ts';
 import { registerOrdersRoutes } from './modules/orders/routes.ts';
 import { createOrdersService } from './modules/orders/service.ts';
+import type { recordEvent } from './modules/events/outbox.ts';
 import { chargeOrder, refundOrder } from './modules/payments/ledger.ts';
 import type { Config } from './platform/config.ts';
 import type { Lifecycle } from './platform/lifecycle.ts';
@@ -61,7 +62,12 @@ import { createSecretBox } from './platform/secret-box.ts';
 import { createRateLimits } from './rate-limits.ts';
 import { BackgroundTasks } from './platform/background.ts';
 import { accountLinks, createMailer } from './platform/mailer.ts';
-import { startWorkers } from './workers.ts';
+import { startWorkers, WORKED_QUEUES } from './workers.ts';
+import { registerJobsRoutes } from './modules/ops/jobs-routes.ts';
+import { deliveryQueue } from './modules/webhooks/jobs.ts';
+import { registerWebhooksRoutes } from './modules/webhooks/routes.ts';
+import { createWebhooksService } from './modules/webhooks/service.ts';
+import { createJobQueue } from './platform/queue.ts';
 import { createSharedState, type SharedState } from './platform/shared-state.ts';
 import type { SqlDatabase } from './ports/sql.ts';
 
@@ -73,6 +79,8 @@ export interface ServiceDeps {
   readonly keys: KeyRing;
   /** Encrypts stored secrets such as TOTP seeds (see platform/data-key.ts). */
   readonly dataKey: Buffer;
+  /** How orders record `order.placed`; the outbox when absent (bench/orders replaces it). */
+  readonly recordOrderEvent?: typeof recordEvent;
 }
 
 export interface Service {
@@ -209,7 +217,8 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     issuer: 'Throughline',
   });
   const background = new BackgroundTasks(logger);
-  const mailer = createMailer(config, logger);
+  // Every send checks the suppression list (modules/mail/).
+  const mailer = createMailer(config, logger, sql);
   // Registered before the listener (in main.ts), so it closes after it: no
   // request can start new mail once the pending mail is being waited for.
   lifecycle.add({
@@ -219,6 +228,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
       await mailer.close?.();
     },
   });
+  const signOut = createSignOutEverywhere({ sql, sessions: sessionStore, logger });
   const accounts = createAccountService({
     sql,
     mailer,
@@ -227,13 +237,25 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     pepper,
     throttle,
     lockouts,
-    sessions: sessionStore,
+    signOut,
     links: accountLinks(config),
   });
-  // Registration records `user.registered`; its consumer mails the verification link.
-  const users = createUsersService({ sql, audit, pepper, sessions: sessionStore });
-  // After 'mail', so the workers stop before the mailer they use closes.
-  if (config.workers.mode === 'inline') startWorkers(config, { logger, lifecycle, sql, mailer });
+  // Registration records `user.registered`; its consumer mails the welcome (and verification link).
+  const users = createUsersService({ sql, audit, pepper, signOut });
+  // After 'mail', so the queue and the workers stop before the mailer they use closes.
+  const queue = createJobQueue(config, { logger, lifecycle, sql });
+  if (config.workers.mode === 'inline') {
+    startWorkers(config, {
+      logger,
+      lifecycle,
+      sql,
+      queue,
+      shared,
+      mailer,
+      sessions: sessionStore,
+      dataKey: deps.dataKey,
+    });
+  }
   const auth = createAuthService({
     sql,
     tokens,
@@ -263,6 +285,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
       sql,
       audit,
       payments: { chargeOrder, refundOrder },
+      recordEvent: deps.recordOrderEvent,
       // Stock is part of a product's representation: orders invalidate it too.
       productsChanged: async (changes) => {
         for (const { id, version } of changes) await productCache?.invalidate(id, version);
@@ -270,6 +293,24 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     }),
   );
   registerAuditRoutes(app, auditLog);
+  registerJobsRoutes(app, { queue, queues: WORKED_QUEUES, audit });
+  registerMailRoutes(app, {
+    store: createSuppressionStore(sql),
+    outbox: mailer.outbox,
+    eventsSecret: config.mail.eventsSecret,
+    audit,
+    logger,
+  });
+  registerWebhooksRoutes(
+    app,
+    createWebhooksService({
+      sql,
+      box: createSecretBox(deps.dataKey),
+      audit,
+      queue: deliveryQueue(queue, config.queue.backend === 'postgres'),
+      settings: config.webhooks,
+    }),
+  );
   registerApiDocs(
     app,
     {
@@ -303,26 +344,6 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     security,
   );
   return { app, readiness, background, shared };
-}
-
-/**
- * Browser sessions in the database, or beside the other shared state in
- * Redis when REDIS_URL is set (every cookie request reads its session: on
- * Redis that is no database round trip). With Redis down, cookie requests
- * then fail with 503 REDIS_UNAVAILABLE (docs/operations.md).
- */
-function createSessionStore(
-  config: Config,
-  deps: { sql: SqlDatabase<Database>; shared: SharedState },
-): SessionStore {
-  const idleSeconds = config.auth.sessionIdleSeconds;
-  if (config.redis.url === undefined) return createSqlSessionStore(deps.sql, { idleSeconds });
-  return createKvSessionStore({
-    kv: deps.shared.kv,
-    idleSeconds,
-    // The primary, not a replica: a role change must be seen right after it commits.
-    roleOf: async (userId) => (await findUserById(deps.sql.db, userId))?.role,
-  });
 }
 
 /**

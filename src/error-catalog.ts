@@ -9,9 +9,12 @@ import { accountErrors } from './modules/auth/account-errors.ts';
 import { authErrors } from './modules/auth/errors.ts';
 import { tokenErrors } from './modules/auth/tokens/token-errors.ts';
 import { catalogErrors } from './modules/catalog/errors.ts';
+import { opsErrors } from './modules/ops/errors.ts';
 import { ordersErrors } from './modules/orders/errors.ts';
 import { paymentsErrors } from './modules/payments/errors.ts';
 import { usersErrors } from './modules/users/errors.ts';
+import { webhooksErrors } from './modules/webhooks/errors.ts';
+import { mailErrors } from './modules/mail/errors.ts';
 import { sqlErrors } from './platform/sql/sql-errors.ts';
 import { redisErrors } from './adapters/redis/errors.ts';
 
@@ -29,4 +32,7 @@ export const errorCatalog: readonly {
   { module: 'payments', registry: paymentsErrors },
   { module: 'idempotency', registry: idempotencyErrors },
   { module: 'orders', registry: ordersErrors },
+  { module: 'webhooks', registry: webhooksErrors },
+  { module: 'mail', registry: mailErrors },
+  { module: 'ops', registry: opsErrors },
 ];

@@ -10,7 +10,12 @@ import { prepareDatabase } from './db/prepare.ts';
 import { ConfigError, loadConfig, type Config } from './platform/config.ts';
 import { exitWhenIdle, Lifecycle } from './platform/lifecycle.ts';
 import { createLogger } from './platform/logger.ts';
+import { loadDataKey } from './platform/data-key.ts';
 import { createMailer } from './platform/mailer.ts';
+import { ReadinessChecks } from './modules/health/readiness.ts';
+import { createJobQueue } from './platform/queue.ts';
+import { createSharedState } from './platform/shared-state.ts';
+import { createSessionStore } from './sessions.ts';
 import { startWorkers } from './workers.ts';
 
 async function main(): Promise<void> {
@@ -38,9 +43,20 @@ async function main(): Promise<void> {
 
 async function run(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<void> {
   const sql = await prepareDatabase(config, logger, lifecycle);
-  const mailer = createMailer(config, logger);
+  const mailer = createMailer(config, logger, sql);
   lifecycle.add({ name: 'mail', close: async () => mailer.close?.() });
-  startWorkers(config, { logger, lifecycle, sql, mailer });
+  // Sessions live in the database, or in Redis beside the shared state.
+  const shared = createSharedState(config, {
+    logger,
+    lifecycle,
+    readiness: new ReadinessChecks(() => 'ready'),
+  });
+  const sessions = createSessionStore(config, { sql, shared });
+  // The same data key as the web instances: the webhook secrets are sealed with it.
+  const { key: dataKey } = await loadDataKey(config.security.dataKey, config.dataDir);
+  await shared.connected();
+  const queue = createJobQueue(config, { logger, lifecycle, sql });
+  startWorkers(config, { logger, lifecycle, sql, queue, shared, mailer, sessions, dataKey });
   lifecycle.markReady();
   logger.info({ queue: config.queue.backend }, 'workers running');
 }

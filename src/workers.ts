@@ -5,21 +5,42 @@
 // requests. Either way they are built here, from the same config, so an
 // event is handled the same wherever it is.
 //
-// Shutdown order (the lifecycle closes in reverse): the relay stops first (it
-// enqueues), then the queue (its running handlers finish or give their jobs
-// back), then — registered earlier by the caller — the mailer and the
-// database they use.
+// The caller builds the queue (platform/queue.ts) — the web process needs
+// it even without workers, for replays and the jobs dashboard.
+//
+// Shutdown order (the lifecycle closes in reverse): the relay and the
+// scheduler stop first (they enqueue), then — registered earlier by the
+// caller — the queue (its running handlers finish or give their jobs back),
+// the mailer and the database they use.
 
 import type { Logger } from 'pino';
 import type { Database } from './db/schema.ts';
+import { onSignedOutEverywhere, type SessionRevoker } from './modules/auth/sign-out-everywhere.ts';
 import { registerMailConsumers } from './modules/events/mail.ts';
 import { EVENTS_QUEUE } from './modules/events/outbox.ts';
 import { EventHandlers } from './modules/events/registry.ts';
 import { createOutboxRelay, type OutboxRelay } from './modules/events/relay.ts';
+import { ALLOCATE_QUEUE, allocateJob } from './modules/inventory/allocate.ts';
+import {
+  ORDER_COMPLETE_QUEUE,
+  RECEIPT_QUEUE,
+  receiptJob,
+  registerOrderCompleteFlow,
+  settleJob,
+} from './modules/orders/complete.ts';
+import { CAPTURE_QUEUE, captureJob } from './modules/payments/capture.ts';
+import { WEBHOOKS_QUEUE } from './modules/webhooks/delivery.ts';
+import { deliveryQueue } from './modules/webhooks/jobs.ts';
+import { startWebhookWorkers } from './modules/webhooks/workers.ts';
 import type { Config } from './platform/config.ts';
 import type { Lifecycle } from './platform/lifecycle.ts';
 import { accountLinks } from './platform/mailer.ts';
-import { createJobQueue, type ServiceJobQueue } from './platform/queue.ts';
+import { createLockManager } from './platform/locks.ts';
+import type { ServiceJobQueue } from './platform/queue.ts';
+import { createScheduler, type Scheduler } from './platform/scheduler.ts';
+import type { SharedState } from './platform/shared-state.ts';
+import { PRUNE_QUEUE, SIGN_OUTS_QUEUE, startMaintenance } from './maintenance.ts';
+import { createSecretBox } from './platform/secret-box.ts';
 import type { Mailer } from './ports/mailer.ts';
 import type { SqlDatabase } from './ports/sql.ts';
 
@@ -27,25 +48,65 @@ export interface WorkerDeps {
   readonly logger: Logger;
   readonly lifecycle: Lifecycle;
   readonly sql: SqlDatabase<Database>;
+  /** Registered on the lifecycle by the caller, before the workers. */
+  readonly queue: ServiceJobQueue;
+  /** For the scheduler's lock: Redis when configured, else the database. */
+  readonly shared: SharedState;
   /** Closed by the caller after the workers (register it on the lifecycle first). */
   readonly mailer: Mailer;
+  /** Where sign-outs whose first try failed are finished (src/sessions.ts). */
+  readonly sessions: SessionRevoker;
+  /** Opens the webhook signing secrets (platform/data-key.ts). */
+  readonly dataKey: Buffer;
 }
 
 export interface Workers {
-  readonly queue: ServiceJobQueue;
   readonly handlers: EventHandlers;
   readonly relay: OutboxRelay;
+  readonly scheduler: Scheduler;
 }
+
+/** Every queue the workers take jobs from: the jobs dashboard's list, and what is pruned. */
+export const WORKED_QUEUES: readonly string[] = [
+  EVENTS_QUEUE,
+  CAPTURE_QUEUE,
+  RECEIPT_QUEUE,
+  ALLOCATE_QUEUE,
+  ORDER_COMPLETE_QUEUE,
+  WEBHOOKS_QUEUE,
+  PRUNE_QUEUE,
+  SIGN_OUTS_QUEUE,
+];
 
 /** Events handled at once per process. */
 const EVENT_CONCURRENCY = 4;
+/**
+ * Per step of the order-complete flow: captures contend for the escrow and
+ * merchant wallet rows, so more at once only queue on the database.
+ */
+const ORDER_STEP_CONCURRENCY = 2;
 
 export function startWorkers(config: Config, deps: WorkerDeps): Workers {
-  const { logger, lifecycle, sql } = deps;
-  const queue = createJobQueue(config, { logger, lifecycle, sql });
+  const { logger, lifecycle, sql, queue } = deps;
   const handlers = new EventHandlers();
   registerMailConsumers(handlers, { sql, mailer: deps.mailer, links: accountLinks(config) });
+  onSignedOutEverywhere(handlers, { sql, sessions: deps.sessions });
+  registerOrderCompleteFlow(handlers, queue);
+  startWebhookWorkers({
+    handlers,
+    deliveries: deliveryQueue(queue, config.queue.backend === 'postgres'),
+    queue,
+    sql,
+    box: createSecretBox(deps.dataKey),
+    logger,
+    settings: config.webhooks,
+  });
   queue.process(EVENTS_QUEUE, handlers.jobHandler(), { concurrency: EVENT_CONCURRENCY });
+  const orderSteps = { concurrency: ORDER_STEP_CONCURRENCY };
+  queue.process(CAPTURE_QUEUE, captureJob(sql), orderSteps);
+  queue.process(RECEIPT_QUEUE, receiptJob({ sql, mailer: deps.mailer }), orderSteps);
+  queue.process(ALLOCATE_QUEUE, allocateJob(sql), orderSteps);
+  queue.process(ORDER_COMPLETE_QUEUE, settleJob(sql), orderSteps);
   const relay = createOutboxRelay({
     sql,
     enqueue: (trx, name, payload, options) => queue.enqueueWithin(trx, name, payload, options),
@@ -54,5 +115,23 @@ export function startWorkers(config: Config, deps: WorkerDeps): Workers {
   });
   relay.start();
   lifecycle.add({ name: 'outbox relay', close: () => relay.stop() });
-  return { queue, handlers, relay };
+  const scheduler = createScheduler({
+    queue,
+    locks: createLockManager({ sql, shared: deps.shared, lifecycle }),
+    logger: logger.child({ component: 'scheduler' }),
+    tickMs: config.scheduler.tickMs,
+    misfireGraceMs: config.scheduler.misfireGraceMs,
+  });
+  startMaintenance({
+    queue,
+    scheduler,
+    sql,
+    sessions: deps.sessions,
+    logger: logger.child({ component: 'maintenance' }),
+    queues: WORKED_QUEUES,
+    retentionMs: config.queue.retentionMs,
+  });
+  scheduler.start();
+  lifecycle.add({ name: 'scheduler', close: () => scheduler.stop() });
+  return { handlers, relay, scheduler };
 }

@@ -19,10 +19,22 @@ import type { SqlDatabase } from '../../src/ports/sql.ts';
 
 export const PRODUCT_COUNT = DEFAULT_SEED_SIZE.products;
 
-async function migrateAndSeed(sql: SqlDatabase<Database>): Promise<void> {
+export interface PrepareOptions {
+  /** Loads the demo data (the default); without it, the schema only. */
+  readonly seed?: boolean;
+  /** Runs after the seed, on the same connection (e.g. stock for the order benchmark). */
+  readonly afterSeed?: (sql: SqlDatabase<Database>) => Promise<void>;
+}
+
+async function migrateAndSeed(
+  sql: SqlDatabase<Database>,
+  options: PrepareOptions = {},
+): Promise<void> {
   try {
     await migrate(sql, { dir: MIGRATIONS_DIR });
+    if (options.seed === false) return;
     await seedDemoData(sql, { size: DEFAULT_SEED_SIZE });
+    await options.afterSeed?.(sql);
     // What autovacuum does to a table of fresh rows within its first minute:
     // statistics for the planner, and the visibility map that lets counts
     // read an index alone. Done here, so no run measures before and after it.
@@ -33,9 +45,14 @@ async function migrateAndSeed(sql: SqlDatabase<Database>): Promise<void> {
 }
 
 /** A temporary DATA_DIR whose `pglite/` holds the seeded database, laid out as the service expects. */
-export async function preparePglite(): Promise<{ dataDir: string; remove(): Promise<void> }> {
+export async function preparePglite(
+  options: PrepareOptions = {},
+): Promise<{ dataDir: string; remove(): Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'throughline-bench-db-'));
-  await migrateAndSeed(await createPgliteDatabase<Database>({ dataDir: join(dataDir, 'pglite') }));
+  await migrateAndSeed(
+    await createPgliteDatabase<Database>({ dataDir: join(dataDir, 'pglite') }),
+    options,
+  );
   return { dataDir, remove: () => rm(dataDir, { recursive: true, force: true }) };
 }
 
@@ -58,9 +75,12 @@ async function onServer(adminUrl: string, statement: string): Promise<void> {
 
 /**
  * Creates `throughline_bench_<hex>` next to the admin URL's database, migrated
- * and seeded; throws (with the driver's reason) when the server is unreachable.
+ * and (unless told otherwise) seeded; throws (with the driver's reason) when the server is unreachable.
  */
-export async function preparePostgres(adminUrl: string): Promise<BenchPostgres> {
+export async function preparePostgres(
+  adminUrl: string,
+  options: PrepareOptions = {},
+): Promise<BenchPostgres> {
   const name = `throughline_bench_${randomBytes(4).toString('hex')}`;
   await onServer(adminUrl, `create database ${name}`);
   const url = new URL(adminUrl);
@@ -68,7 +88,7 @@ export async function preparePostgres(adminUrl: string): Promise<BenchPostgres> 
   const drop = (): Promise<void> =>
     onServer(adminUrl, `drop database if exists ${name} with (force)`);
   try {
-    await migrateAndSeed(createPostgresDatabase<Database>({ url: url.href }));
+    await migrateAndSeed(createPostgresDatabase<Database>({ url: url.href }), options);
   } catch (error) {
     await drop();
     throw error;

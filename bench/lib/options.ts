@@ -17,7 +17,13 @@ export interface BenchOptions {
   readonly pin: boolean;
   readonly out: string;
   readonly help: boolean;
+  /** Which benchmarks run: the HTTP cases, the job queue, the outbox on POST /orders. */
+  readonly suites: readonly Suite[];
+  readonly quick: boolean;
 }
+
+export const SUITES = ['http', 'queue', 'orders'] as const;
+export type Suite = (typeof SUITES)[number];
 
 export const USAGE = `Usage: npm run bench -- [options]
 
@@ -33,6 +39,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --tool <name>       wrk (default when installed) or autocannon
   --no-pin            do not pin server and load generator to separate CPUs
   --out <file>        JSON results (default bench/results/latest.json)
+  --suites <list>     comma-separated subset of: ${SUITES.join(', ')} (default all; queue and
+                      orders are also npm run bench:queue / bench:orders, with flags of their own)
 `;
 
 function positiveNumber(flag: string, raw: string | undefined, fallback: number): number {
@@ -75,6 +83,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       tool: { type: 'string' },
       'no-pin': { type: 'boolean', default: false },
       out: { type: 'string' },
+      suites: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -105,5 +114,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     pin: !values['no-pin'],
     out: values.out ?? 'bench/results/latest.json',
     help: values.help,
+    suites: subset('suites', values.suites, SUITES),
+    quick,
   };
 }

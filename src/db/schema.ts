@@ -119,11 +119,12 @@ export interface JobsTable {
   queue: string;
   /** jsonb: written as JSON text. */
   payload: ColumnType<unknown, string, never>;
-  state: Generated<'pending' | 'running' | 'completed' | 'dead'>;
+  /** `waiting`: a flow's parent whose children have not all completed (0012_job_flows.sql). */
+  state: Generated<'waiting' | 'pending' | 'running' | 'completed' | 'dead'>;
   run_at: ColumnType<Date, Date | undefined, Date>;
   attempts: Generated<number>;
   max_attempts: number;
-  /** jsonb { baseMs, maxMs, jitter }: written as JSON text. */
+  /** jsonb { baseMs, maxMs, jitter, delaysMs? }: written as JSON text. */
   backoff: ColumnType<unknown, string, never>;
   idempotency_key: string | null;
   lease_token: string | null;
@@ -131,6 +132,36 @@ export interface JobsTable {
   last_error: string | null;
   created_at: CreatedAt;
   finished_at: Date | null;
+  /** The flow parent this job is a child of (int8 as text). */
+  parent_id: ColumnType<string | null, string | null | undefined, never>;
+  /** How many of a waiting parent's children have not completed yet. */
+  pending_children: Generated<number>;
+}
+
+/** Sign-outs not yet carried out in the session store (migrations/0017_session_revocations.sql). */
+export interface SessionRevocationsTable {
+  id: Generated<string>;
+  user_id: string;
+  revoke_at: Date;
+  except_session_id: string | null;
+  created_at: Generated<Date>;
+}
+
+/** Addresses no mail goes to (src/modules/mail/, migrations/0015_mail_suppressions.sql). */
+export interface MailSuppressionsTable {
+  id: Generated<string>;
+  /** Trimmed and lower-cased. */
+  address: string;
+  reason: 'hard_bounce' | 'complaint' | 'manual' | 'soft_bounce_limit';
+  detail: Generated<string>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+}
+
+/** Recent soft bounces, one per provider event (migrations/0015_mail_suppressions.sql). */
+export interface MailSoftBouncesTable {
+  event_id: string;
+  address: string;
+  bounced_at: Date;
 }
 
 /** Domain events waiting for the relay (src/modules/events/, migrations/0011_outbox.sql). */
@@ -142,6 +173,13 @@ export interface OutboxTable {
   payload: ColumnType<unknown, string, never>;
   occurred_at: ColumnType<Date, Date | undefined, never>;
   relayed_at: Date | null;
+}
+
+/** Leases of distributed locks (src/adapters/lock/postgres.ts). */
+export interface LocksTable {
+  name: string;
+  token: string;
+  expires_at: Date;
 }
 
 export interface OrderStatusHistoryTable {
@@ -193,6 +231,16 @@ export interface OrdersTable {
   version: Generated<number>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** Set by the order-complete flow (migrations/0016_payment_capture.sql). */
+  settled_at: ColumnType<Date | null, never, Date | null>;
+}
+
+/** The warehouse's pick list, one per order (modules/inventory/). */
+export interface OrderFulfilmentsTable {
+  order_id: ColumnType<string, string, never>;
+  /** jsonb: written as JSON text. */
+  pick_list: ColumnType<unknown, string, never>;
+  allocated_at: ColumnType<Date, never, never>;
 }
 
 export interface OrderItemsTable {
@@ -206,8 +254,8 @@ export interface CurrenciesTable {
   code: string;
 }
 
-export type WalletKind = 'user' | 'merchant' | 'funding';
-export type TransferKind = 'transfer' | 'order_payment' | 'refund' | 'credit';
+export type WalletKind = 'user' | 'merchant' | 'funding' | 'escrow';
+export type TransferKind = 'transfer' | 'order_payment' | 'order_capture' | 'refund' | 'credit';
 
 /** int8 minor units: read as string, written as string or number. */
 type Amount = ColumnType<string, string | number, never>;
@@ -266,6 +314,55 @@ export interface AuditLogTable {
   hash: ColumnType<string, string, never>;
 }
 
+/** Outbound webhook endpoints (modules/webhooks/, migrations/0014_webhooks.sql). */
+export interface WebhookEndpointsTable {
+  /** Chosen before the insert: the sealed secrets are bound to it. */
+  id: ColumnType<string, string, never>;
+  url: string;
+  description: Generated<string>;
+  event_types: string[];
+  enabled: Generated<boolean>;
+  secret_sealed: string;
+  previous_secret_sealed: string | null;
+  previous_secret_expires_at: Date | null;
+  created_by: Ref | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  version: ColumnType<number, never, number>;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'dead';
+
+export interface WebhookDeliveriesTable {
+  id: Id;
+  endpoint_id: ColumnType<string, string, never>;
+  event_id: ColumnType<string, string, never>;
+  event_type: ColumnType<string, string, never>;
+  event_occurred_at: ColumnType<Date, Date, never>;
+  /** jsonb: written as JSON text. */
+  payload: ColumnType<unknown, string, never>;
+  status: Generated<WebhookDeliveryStatus>;
+  attempts: Generated<number>;
+  replays: Generated<number>;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface WebhookDeliveryAttemptsTable {
+  id: Id;
+  delivery_id: ColumnType<string, string, never>;
+  attempt: ColumnType<number, number, never>;
+  started_at: ColumnType<Date, Date, never>;
+  duration_ms: ColumnType<number, number, never>;
+  status_code: ColumnType<number | null, number | null, never>;
+  outcome: ColumnType<'response' | 'refused' | 'failed', 'response' | 'refused' | 'failed', never>;
+  error: ColumnType<string | null, string | null, never>;
+  response_snippet: ColumnType<string | null, string | null, never>;
+}
+
 export interface Database {
   users: UsersTable;
   categories: CategoriesTable;
@@ -290,4 +387,12 @@ export interface Database {
   order_status_history: OrderStatusHistoryTable;
   jobs: JobsTable;
   outbox: OutboxTable;
+  mail_suppressions: MailSuppressionsTable;
+  mail_soft_bounces: MailSoftBouncesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
+  order_fulfilments: OrderFulfilmentsTable;
+  session_revocations: SessionRevocationsTable;
+  locks: LocksTable;
 }

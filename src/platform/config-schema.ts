@@ -7,6 +7,7 @@
 // Leaf parsers accept both typed JSON values (config file) and strings
 // (environment, flags), so one schema validates every source.
 import { z } from 'zod';
+import { parseDuration } from './duration.ts';
 
 export interface SettingMeta {
   /** Environment variable name; the flag is its kebab-case (`LOG_LEVEL` → `--log-level`). */
@@ -111,6 +112,17 @@ function commaList<T extends z.ZodType>(item: T) {
     z.array(item, { error: 'expected a comma-separated list' }),
   );
 }
+
+/** A comma-separated list of durations (`1m,5m,6h`), as milliseconds. */
+const durationList = z.preprocess(
+  (value) =>
+    typeof value === 'string'
+      ? value.split(',').map((part) => parseDuration(part) ?? part.trim())
+      : value,
+  z.array(z.number({ error: 'expected durations like 50ms, 5s, 1m, 6h or 1d' }).int().min(0), {
+    error: 'expected a comma-separated list of durations',
+  }),
+);
 
 /** `true`/`false`, or how many reverse proxies in front of us to trust. */
 const trustProxy = z.preprocess(
@@ -235,6 +247,22 @@ const configShape = {
     backend: setting('QUEUE_BACKEND', oneOf(['postgres', 'bullmq'] as const).default('postgres')),
     leaseMs: setting('QUEUE_LEASE_MS', integer(SECOND, HOUR).default(30 * SECOND)),
     pollIntervalMs: setting('QUEUE_POLL_INTERVAL_MS', integer(10, 60 * SECOND).default(SECOND)),
+    // Completed jobs and relayed outbox events are kept this long, then pruned
+    // (hourly): long enough to look into, and to keep idempotency keys and
+    // cron fires deduplicated well past any retry.
+    retentionMs: setting(
+      'JOBS_RETENTION_MS',
+      integer(HOUR, 365 * 24 * HOUR).default(7 * 24 * HOUR),
+    ),
+  }),
+  // Cron schedules over the job queue (src/platform/scheduler.ts), ticking
+  // under the `scheduler` lock (src/platform/locks.ts) on one instance at a time.
+  scheduler: group({
+    tickMs: setting('SCHEDULER_TICK_MS', integer(10, 60 * SECOND).default(SECOND)),
+    misfireGraceMs: setting(
+      'SCHEDULER_MISFIRE_GRACE_MS',
+      integer(0, 24 * HOUR).default(5 * 60 * SECOND),
+    ),
   }),
   // Where the job workers and the outbox relay run (src/workers.ts): inside
   // the web process (inline), or only in `npm run worker` processes (off).
@@ -244,6 +272,28 @@ const configShape = {
       'OUTBOX_POLL_INTERVAL_MS',
       integer(10, 60 * SECOND).default(SECOND),
     ),
+  }),
+  // Outbound webhooks (src/modules/webhooks/): the retry schedule (the pauses
+  // after each failed attempt; attempts in all = its length + 1), how long a
+  // rotated-out secret keeps signing, and the SSRF guard's exceptions.
+  webhooks: group({
+    retrySchedule: setting(
+      'WEBHOOK_RETRY_SCHEDULE',
+      durationList
+        .refine((delays) => delays.length >= 1 && delays.length <= 20, {
+          error: 'expected 1 to 20 durations',
+        })
+        .default([60 * SECOND, 5 * 60 * SECOND, 30 * 60 * SECOND, 6 * HOUR, 24 * HOUR]),
+    ),
+    secretOverlapSeconds: setting(
+      'WEBHOOK_SECRET_OVERLAP_SECONDS',
+      integer(0, 30 * 86_400).default(86_400),
+    ),
+    allowHttp: setting('WEBHOOK_ALLOW_HTTP', boolean().default(false)),
+    allowHosts: setting('WEBHOOK_ALLOW_HOSTS', commaList(z.string().min(1)).default([])),
+    concurrency: setting('WEBHOOK_CONCURRENCY', integer(1, 100).default(4)),
+    connectTimeoutMs: setting('WEBHOOK_CONNECT_TIMEOUT_MS', integer(100, HOUR).default(5 * SECOND)),
+    timeoutMs: setting('WEBHOOK_TIMEOUT_MS', integer(100, HOUR).default(15 * SECOND)),
   }),
   // Cache-aside for product reads (src/platform/cache/cache-aside.ts).
   cache: group({
@@ -286,6 +336,34 @@ const configShape = {
           error: 'expected an address like "Name <no-reply@example.com>"',
         })
         .default('Throughline <no-reply@localhost>'),
+    ),
+    // The footer of every mail (platform/mail-templates.ts); one line. Unset:
+    // the footer names the sender only.
+    postalAddress: setting(
+      'MAIL_POSTAL_ADDRESS',
+      z
+        .string()
+        .trim()
+        .min(1)
+        .max(300)
+        .regex(/^[^\p{Cc}]*$/u, { error: 'must be one line' })
+        .optional(),
+    ),
+    // Verifies the provider's bounce and complaint events (POST
+    // /api/v1/mail/events, Standard Webhooks). Unset: that route answers 404.
+    eventsSecret: setting(
+      'MAIL_EVENTS_SECRET',
+      z
+        .string()
+        .refine(
+          (text) =>
+            /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(text) &&
+            Buffer.from(text.slice(6), 'base64').length >= 24 &&
+            Buffer.from(text.slice(6), 'base64').length <= 64,
+          { error: 'expected whsec_ followed by base64 of 24 to 64 bytes' },
+        )
+        .optional(),
+      { secret: true },
     ),
   }),
   auth: group({
@@ -429,6 +507,16 @@ const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
     violation: ({ queue, redis }) =>
       queue.backend === 'bullmq' && redis.url === undefined
         ? 'bullmq requires REDIS_URL'
+        : undefined,
+  },
+  {
+    // Plain http would send signed order data readable (and the signatures
+    // replayable) by anyone on the path: a development convenience only.
+    reads: ['nodeEnv', 'webhooks.allowHttp'],
+    reports: 'webhooks.allowHttp',
+    violation: ({ nodeEnv, webhooks }) =>
+      nodeEnv === 'production' && webhooks.allowHttp
+        ? 'WEBHOOK_ALLOW_HTTP must not be true in production'
         : undefined,
   },
 ];

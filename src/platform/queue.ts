@@ -15,10 +15,10 @@
 // workers finish (or give their jobs back) before the database closes.
 
 import { createBullmqQueue } from '../adapters/queue/bullmq.ts';
-import { createPostgresQueue, enqueueOn } from '../adapters/queue/postgres.ts';
+import { createPostgresQueue, enqueueFlowOn, enqueueOn } from '../adapters/queue/postgres.ts';
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import type { EnqueueOptions, JobQueue, JsonValue } from '../ports/queue.ts';
+import type { EnqueuedFlow, EnqueueOptions, Flow, JobQueue, JsonValue } from '../ports/queue.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 import type { Config } from './config.ts';
 import type { Lifecycle } from './lifecycle.ts';
@@ -43,6 +43,8 @@ export interface ServiceJobQueue extends JobQueue {
     payload: JsonValue,
     options?: EnqueueOptions,
   ): Promise<string>;
+  /** Adds a flow as part of `trx`, like enqueueWithin (key the parent on bullmq). */
+  enqueueFlowWithin(trx: Transaction<Database>, flow: Flow): Promise<EnqueuedFlow>;
 }
 
 export function createJobQueue(config: Config, deps: JobQueueDeps): ServiceJobQueue {
@@ -65,6 +67,7 @@ export function createJobQueue(config: Config, deps: JobQueueDeps): ServiceJobQu
         payload: JsonValue,
         options?: EnqueueOptions,
       ) => bullmq.enqueue(name, payload, options),
+      enqueueFlowWithin: (_trx: Transaction<Database>, flow: Flow) => bullmq.enqueueFlow(flow),
     });
   } else {
     const postgres = createPostgresQueue({
@@ -73,7 +76,10 @@ export function createJobQueue(config: Config, deps: JobQueueDeps): ServiceJobQu
       pollIntervalMs: config.queue.pollIntervalMs,
       listenUrl: deps.sql.engine === 'postgres' ? config.database.url : undefined,
     });
-    queue = Object.assign(postgres, { enqueueWithin: enqueueOn });
+    queue = Object.assign(postgres, {
+      enqueueWithin: enqueueOn,
+      enqueueFlowWithin: enqueueFlowOn,
+    });
   }
   deps.lifecycle.add({ name: `job queue (${config.queue.backend})`, close: () => queue.stop() });
   return queue;

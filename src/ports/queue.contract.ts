@@ -11,10 +11,11 @@
 // returns only once no handler of the instance runs any more.
 
 import assert from 'node:assert/strict';
+import { isDeepStrictEqual as isDeepEqual } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { eventually, within } from './contract-polling.ts';
-import type { Job, JobHandler, JobQueue, JsonValue } from './queue.ts';
+import type { Flow, Job, JobHandler, JobQueue, JsonValue, QueueCounts } from './queue.ts';
 
 /** The lease the suite's instances must be opened with. */
 // Long enough that a renewal every third of it survives a loaded CI machine
@@ -38,6 +39,15 @@ export interface QueueBackend {
 }
 
 const WAIT = { timeoutMs: 10_000, intervalMs: 10 };
+
+/** Counts with `waiting` parents and nothing else. */
+const waitingOnly = (waiting: number): QueueCounts => ({
+  waiting,
+  pending: 0,
+  running: 0,
+  completed: 0,
+  dead: 0,
+});
 
 /** A gate a handler waits on until the case opens it. */
 function gate() {
@@ -211,6 +221,249 @@ export function runQueueContract(name: string, setup: () => Promise<QueueBackend
       assert.equal(await queue.replay('12345678'), false);
       await queue.stop();
       assert.equal(seen.deliveries.length, 4);
+    });
+
+    void it('follows an explicit retry schedule, repeating its last pause', async () => {
+      const queue = await open();
+      const name = queueName('schedule');
+      const seen = recorder((job) =>
+        job.attempt < 4 ? Promise.reject(new Error(`boom ${job.attempt}`)) : Promise.resolve(),
+      );
+      queue.process(name, seen.handler);
+      // Doubling from a base of a minute would outlast the wait: only the schedule finishes.
+      const backoff = { baseMs: 60_000, maxMs: 60_000, jitter: 0, delaysMs: [100, 300] };
+      const id = await queue.enqueue(name, 'scheduled', { maxAttempts: 4, backoff });
+      await eventually('the fourth attempt ran', () => seen.count(id) >= 4, WAIT);
+      await queue.stop();
+      const at = seen.deliveries.map((delivery) => delivery.at);
+      const pauses = [at[1]! - at[0]!, at[2]! - at[1]!, at[3]! - at[2]!];
+      assert.ok(pauses[0]! >= 100 - 15, `first pause ${pauses[0]} ms`);
+      assert.ok(pauses[1]! >= 300 - 15, `second pause ${pauses[1]} ms`);
+      assert.ok(pauses[2]! >= 300 - 15, `third pause ${pauses[2]} ms (the last entry repeats)`);
+      assert.deepEqual(
+        seen.deliveries.map((delivery) => delivery.job.attempt),
+        [1, 2, 3, 4],
+      );
+    });
+
+    void it('runs a flow parent only after every child completed', async () => {
+      const queue = await open();
+      const [parentQueue, charge, notify] = ['order', 'charge', 'notify'].map(queueName) as [
+        string,
+        string,
+        string,
+      ];
+      const finished: string[] = [];
+      const slowCharge = gate();
+      const children = recorder(async (job) => {
+        if (job.payload === 'slow') await slowCharge.opened;
+        finished.push(job.id);
+      });
+      const parents = recorder((job) => {
+        finished.push(job.id);
+        return Promise.resolve();
+      });
+      queue.process(charge, children.handler, { concurrency: 2 });
+      queue.process(notify, children.handler);
+      queue.process(parentQueue, parents.handler);
+      const flow: Flow = {
+        name: parentQueue,
+        payload: { order: 7 },
+        children: [
+          { name: charge, payload: 'slow' },
+          { name: notify, payload: { mail: 'receipt' } },
+          { name: charge, payload: 'fast', options: { maxAttempts: 2 } },
+        ],
+      };
+      const added = await queue.enqueueFlow(flow);
+      assert.equal(added.childIds.length, 3);
+      assert.equal(
+        new Set([added.id, ...added.childIds]).size,
+        4,
+        'every job has an id of its own',
+      );
+
+      await eventually('the quick children completed', () => finished.length === 2, WAIT);
+      // Still held by the slow child: waiting, not due.
+      assert.deepEqual(await queue.counts(parentQueue), waitingOnly(1));
+      assert.equal(parents.deliveries.length, 0);
+      slowCharge.open();
+      await eventually('the parent ran', () => parents.count(added.id) === 1, WAIT);
+      await queue.stop();
+      assert.deepEqual(finished.slice(-1), [added.id], 'the parent finished last');
+      assert.deepEqual(new Set(finished.slice(0, 3)), new Set(added.childIds));
+      assert.deepEqual(parents.deliveries[0]!.job.payload, { order: 7 });
+      for (const [index, childId] of added.childIds.entries()) {
+        const delivery = children.deliveries.find((candidate) => candidate.job.id === childId);
+        assert.deepEqual(delivery?.job.payload, flow.children[index]!.payload, `child ${index}`);
+        assert.equal(delivery.job.name, flow.children[index]!.name);
+      }
+      assert.equal(children.deliveries.find((d) => d.job.payload === 'fast')?.job.maxAttempts, 2);
+      assert.equal(children.deliveries.length, 3);
+      assert.equal(parents.deliveries.length, 1);
+    });
+
+    void it('a dead child leaves its flow parent waiting until it is replayed and completes', async () => {
+      const queue = await open();
+      const [parentQueue, childQueue] = ['ship', 'label'].map(queueName) as [string, string];
+      let healthy = false;
+      const children = recorder((job) =>
+        job.payload === 'flaky' && !healthy
+          ? Promise.reject(new Error('printer offline'))
+          : Promise.resolve(),
+      );
+      const parents = recorder();
+      queue.process(childQueue, children.handler, { concurrency: 2 });
+      queue.process(parentQueue, parents.handler);
+      const added = await queue.enqueueFlow({
+        name: parentQueue,
+        payload: 'ship it',
+        children: [
+          { name: childQueue, payload: 'flaky', options: { maxAttempts: 1 } },
+          { name: childQueue, payload: 'steady' },
+        ],
+      });
+      const [flaky, steady] = added.childIds as [string, string];
+      await eventually(
+        'one child dead, the other completed',
+        async () => {
+          const counts = await queue.counts(childQueue);
+          return counts.dead === 1 && counts.completed === 1;
+        },
+        WAIT,
+      );
+      assert.deepEqual(
+        (await queue.listDead(childQueue)).map((dead) => dead.id),
+        [flaky],
+      );
+      assert.equal(children.count(steady), 1);
+      assert.deepEqual(await queue.counts(parentQueue), waitingOnly(1));
+      assert.equal(parents.deliveries.length, 0);
+
+      healthy = true;
+      assert.equal(await queue.replay(flaky), true);
+      await eventually('the parent ran', () => parents.count(added.id) === 1, WAIT);
+      await queue.stop();
+      const childDone = children.deliveries.filter((delivery) => delivery.job.id === flaky);
+      assert.equal(childDone.length, 2);
+      assert.ok(parents.deliveries[0]!.at >= childDone[1]!.at, 'the parent ran after the replay');
+      assert.equal(children.count(steady), 1);
+      assert.equal(parents.deliveries.length, 1);
+    });
+
+    void it('adding a flow again with the parent key returns the first flow and adds nothing', async () => {
+      const queue = await open();
+      const [parentQueue, childQueue] = ['invoice', 'line'].map(queueName) as [string, string];
+      const flow = (n: number): Flow => ({
+        name: parentQueue,
+        payload: { n },
+        options: { idempotencyKey: 'invoice-9' },
+        children: [
+          { name: childQueue, payload: { n, line: 1 } },
+          { name: childQueue, payload: { n, line: 2 } },
+        ],
+      });
+      const first = await queue.enqueueFlow(flow(1));
+      const again = await Promise.all([2, 3, 4].map((n) => queue.enqueueFlow(flow(n))));
+      assert.deepEqual(again, [first, first, first]);
+      const children = recorder();
+      const parents = recorder();
+      queue.process(childQueue, children.handler, { concurrency: 2 });
+      queue.process(parentQueue, parents.handler);
+      await eventually('the parent ran', () => parents.count(first.id) === 1, WAIT);
+      // Still the same flow once it has completed.
+      assert.deepEqual(await queue.enqueueFlow(flow(5)), first);
+      await queue.stop();
+      assert.deepEqual(
+        first.childIds.map((id) => children.deliveries.find((d) => d.job.id === id)?.job.payload),
+        [
+          { n: 1, line: 1 },
+          { n: 1, line: 2 },
+        ],
+        "the first flow's children, in order",
+      );
+      assert.equal(children.deliveries.length, 2);
+      assert.deepEqual(
+        parents.deliveries.map((delivery) => delivery.job.payload),
+        [{ n: 1 }],
+      );
+    });
+
+    void it('prune removes completed jobs past the age, and frees their keys', async () => {
+      const queue = await open();
+      const name = queueName('prune');
+      const seen = recorder((job) =>
+        job.payload === 'bad' ? Promise.reject(new Error('bad')) : Promise.resolve(),
+      );
+      queue.process(name, seen.handler, { concurrency: 3 });
+      await queue.enqueue(name, 'first', { idempotencyKey: 'receipt-1' });
+      await queue.enqueue(name, 'second');
+      await queue.enqueue(name, 'bad', { maxAttempts: 1 });
+      await queue.enqueue(name, 'later', { delayMs: 60_000 });
+      await eventually(
+        'two completed, one dead',
+        async () => {
+          const counts = await queue.counts(name);
+          return counts.completed === 2 && counts.dead === 1;
+        },
+        WAIT,
+      );
+      assert.equal(await queue.prune(name, { olderThanMs: 60_000 }), 0, 'too recent');
+      assert.equal(await queue.prune(name, { olderThanMs: 0, limit: 1 }), 1, 'up to the limit');
+      assert.equal(await queue.prune(name, { olderThanMs: 0 }), 1);
+      assert.equal(await queue.prune(name, { olderThanMs: 0 }), 0);
+      assert.deepEqual(await queue.counts(name), { ...waitingOnly(0), pending: 1, dead: 1 });
+      assert.equal((await queue.listDead(name)).length, 1, 'dead letters stay');
+      await assert.rejects(queue.prune(name, { olderThanMs: -1 }), /olderThanMs/);
+
+      // The key is free again: a new job, which runs.
+      await queue.enqueue(name, 'first again', { idempotencyKey: 'receipt-1' });
+      const ran = (payload: string) => seen.deliveries.filter((d) => d.job.payload === payload);
+      await eventually('the new keyed job ran', () => ran('first again').length === 1, WAIT);
+      await queue.stop();
+      assert.equal(ran('first again').length, 1);
+      assert.equal(ran('first').length, 1);
+      assert.equal(seen.deliveries.length, 4);
+    });
+
+    void it('counts the jobs of a queue per state', async () => {
+      const queue = await open();
+      const name = queueName('counts');
+      const idle = queueName('idle');
+      assert.deepEqual(await queue.counts(name), waitingOnly(0));
+      const release = gate();
+      const seen = recorder((job) =>
+        job.payload === 'hold'
+          ? release.opened
+          : job.payload === 'bad'
+            ? Promise.reject(new Error('bad'))
+            : Promise.resolve(),
+      );
+      // A parent on this queue whose child's queue has no worker: waiting.
+      await queue.enqueueFlow({ name, payload: 'parent', children: [{ name: idle, payload: 1 }] });
+      await queue.enqueue(name, 'later', { delayMs: 60_000 });
+      await queue.enqueue(name, 'hold');
+      await queue.enqueue(name, 'bad', { maxAttempts: 1 });
+      await queue.enqueue(name, 'ok');
+      queue.process(name, seen.handler, { concurrency: 3 });
+      const expected: QueueCounts = { waiting: 1, pending: 1, running: 1, completed: 1, dead: 1 };
+      let counts: QueueCounts | undefined;
+      await eventually(
+        'one job in each state',
+        async () => isDeepEqual((counts = await queue.counts(name)), expected),
+        WAIT,
+      ).catch((error: unknown) => {
+        assert.deepEqual(counts, expected, String(error));
+      });
+      assert.deepEqual(await queue.counts(idle), { ...waitingOnly(0), pending: 1 });
+      release.open();
+      await eventually(
+        'the held job completed',
+        async () => (await queue.counts(name)).completed === 2,
+        WAIT,
+      );
+      assert.deepEqual(await queue.counts(name), { ...expected, running: 0, completed: 2 });
+      await queue.stop();
     });
 
     void it('instances working one queue share its jobs: each job to one of them, once', async () => {

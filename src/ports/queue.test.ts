@@ -3,7 +3,12 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { backoffDelay, checkQueueName, resolveEnqueueOptions } from './queue.ts';
+import {
+  backoffDelay,
+  checkQueueName,
+  resolveEnqueueOptions,
+  resolvePruneOptions,
+} from './queue.ts';
 
 const backoff = { baseMs: 100, maxMs: 1000, jitter: 0.2 };
 
@@ -20,6 +25,37 @@ test('backoff doubles from the base, is capped, and jitters downwards only', () 
   );
   assert.equal(backoffDelay(10_000, backoff, none), 1000, 'no overflow on huge attempts');
   assert.equal(backoffDelay(3, { ...backoff, jitter: 0 }), 400);
+});
+
+test('an explicit schedule replaces the doubling; its last pause repeats, jittered alike', () => {
+  const schedule = { ...backoff, delaysMs: [60_000, 300_000, 1_800_000] };
+  const none = () => 0;
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 50].map((attempt) => backoffDelay(attempt, schedule, none)),
+    [60_000, 300_000, 1_800_000, 1_800_000, 1_800_000, 1_800_000],
+  );
+  assert.equal(
+    backoffDelay(2, schedule, () => 1),
+    240_000,
+    'jittered like the doubling',
+  );
+  assert.equal(backoffDelay(0, schedule, none), 60_000, 'attempt numbers below 1 take the first');
+  assert.equal(backoffDelay(3, { ...backoff, delaysMs: [] }, none), 400, 'empty: doubling');
+  assert.deepEqual(
+    resolveEnqueueOptions({ backoff: { delaysMs: [5, 10] } }).backoff.delaysMs,
+    [5, 10],
+  );
+  assert.throws(() => resolveEnqueueOptions({ backoff: { delaysMs: [5, -1] } }), /delaysMs/);
+  assert.throws(() => resolveEnqueueOptions({ backoff: { delaysMs: [Infinity] } }), /delaysMs/);
+});
+
+test('prune options: a limit of 1,000 by default, and what is refused', () => {
+  assert.deepEqual(resolvePruneOptions({ olderThanMs: 0 }), { olderThanMs: 0, limit: 1000 });
+  assert.deepEqual(resolvePruneOptions({ olderThanMs: 5, limit: 3 }), { olderThanMs: 5, limit: 3 });
+  assert.throws(() => resolvePruneOptions({ olderThanMs: -1 }), /olderThanMs/);
+  assert.throws(() => resolvePruneOptions({ olderThanMs: Number.NaN }), /olderThanMs/);
+  assert.throws(() => resolvePruneOptions({ olderThanMs: 0, limit: 0 }), /limit/);
+  assert.throws(() => resolvePruneOptions({ olderThanMs: 0, limit: 2.5 }), /limit/);
 });
 
 test('enqueue options: defaults, delays, and what is refused', () => {

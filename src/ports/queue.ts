@@ -16,15 +16,23 @@
 //   the effect already happened, use the job id as an idempotency key
 //   downstream, make writes conditional).
 // - A handler that resolves completes the job. One that throws schedules
-//   another attempt after an exponential backoff with jitter (backoffDelay);
-//   the attempt that reaches `maxAttempts` moves the job to the dead letters
-//   instead, where it stays until an operator looks (`listDead`) and sends it
-//   round again (`replay`, with a fresh set of attempts).
+//   another attempt after an exponential backoff with jitter, or after the
+//   pauses of an explicit schedule (`delaysMs`; backoffDelay); the attempt
+//   that reaches `maxAttempts` moves the job to the dead letters instead,
+//   where it stays until an operator looks (`listDead`) and sends it round
+//   again (`replay`, with a fresh set of attempts).
 // - An idempotency key makes enqueueing safe to retry: a second enqueue with
 //   the key returns the first job's id and changes nothing, for as long as
-//   the first job's record is kept (completed jobs are kept).
-// - No ordering is promised between jobs, and a delayed job runs no earlier
-//   than asked — later when the workers are busy.
+//   the first job's record is kept (completed jobs are kept until `prune`
+//   removes them; dead letters are never pruned).
+// - A flow is a parent job that runs only once all of its children have
+//   completed; each child is an ordinary job of its own queue. A child that
+//   becomes a dead letter holds the parent back until it is replayed and
+//   completes. A delivery whose lease ran out cannot complete a child (nor
+//   release its parent) any more than it can complete any job.
+// - No ordering is promised between jobs (beyond a flow's parent after its
+//   children), and a delayed job runs no earlier than asked — later when the
+//   workers are busy.
 // - `stop()` stops taking jobs and waits for the running handlers; after the
 //   grace period their leases are given up, so the jobs go to another worker
 //   at once, while the handlers are told to give up through `job.signal`.
@@ -224,6 +232,17 @@ export function resolveEnqueueOptions(options: EnqueueOptions = {}, now = Date.n
   const runAtMs = options.runAt?.getTime() ?? now + Math.max(0, options.delayMs ?? 0);
   if (!Number.isFinite(runAtMs)) throw new TypeError('runAt must be a valid date');
   return { maxAttempts, idempotencyKey: key, backoff, runAt: new Date(runAtMs) };
+}
+
+/** The prune options with the default applied and checked; shared by the adapters. */
+export function resolvePruneOptions(options: PruneOptions) {
+  const limit = options.limit ?? 1000;
+  if (!(Number.isFinite(options.olderThanMs) && options.olderThanMs >= 0)) {
+    throw new TypeError('olderThanMs must be a finite number >= 0');
+  }
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new TypeError('limit must be a positive integer');
+  return { olderThanMs: options.olderThanMs, limit };
 }
 
 /** What a thrown value says, for `lastError`. */

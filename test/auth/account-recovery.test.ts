@@ -87,7 +87,7 @@ function client(service: () => StartedService) {
   };
 }
 
-/** The disk-outbox client, whose `register` returns once the verification mail is out. */
+/** The disk-outbox client, whose `register` returns once the welcome (verification) mail is out. */
 function outboxClient(service: () => StartedService) {
   const base = client(service);
   return {
@@ -97,8 +97,8 @@ function outboxClient(service: () => StartedService) {
       if (res.status === 201) {
         await eventually(
           () => base.mailsTo(email),
-          (mails) => mails.some((mail) => mail.subject === 'Confirm your email address'),
-          `the verification mail to ${email}`,
+          (mails) => mails.some((mail) => mail.subject === 'Welcome to Throughline'),
+          `the welcome mail to ${email}`,
         );
       }
       return res;
@@ -143,7 +143,7 @@ for (const engine of ENGINES) {
       return tokenIn(mail.text);
     };
 
-    test('registration mails a verification link; using it verifies the address, once', async () => {
+    test('registration mails a welcome with the verification link; using it verifies the address, once', async () => {
       const email = 'verify-me@example.com';
       assert.equal((await register(email)).status, 201);
       const session = await tokens(email);
@@ -152,7 +152,7 @@ for (const engine of ENGINES) {
       const mails = await mailsTo(email);
       assert.equal(mails.length, 1);
       const mail = mails[0]!;
-      assert.equal(mail.subject, 'Confirm your email address');
+      assert.equal(mail.subject, 'Welcome to Throughline');
       assert.equal(addressOf(mail.from), 'no-reply@localhost');
       const token = tokenIn(mail.text);
       assert.ok(mail.text.includes(`https://shop.example.test/verify-email?token=${token}`));
@@ -373,7 +373,7 @@ for (const engine of ENGINES) {
 }
 
 describe('account mail over SMTP', () => {
-  test('a real SMTP server receives the verification email, text and HTML', async () => {
+  test('a real SMTP server receives the welcome email, text and HTML', async () => {
     const sink = await startSmtpSink();
     const service = await startService({
       env: { SMTP_URL: sink.url, MAIL_FROM: 'Throughline Shop <no-reply@shop.example.test>' },
@@ -385,12 +385,12 @@ describe('account mail over SMTP', () => {
       const [mail, ...more] = await eventually(
         () => sink.deliveredTo(email),
         (mails) => mails.length > 0,
-        'the verification mail over SMTP',
+        'the welcome mail over SMTP',
       );
       assert.ok(mail !== undefined);
       assert.equal(more.length, 0);
       assert.equal(mail.mimeType, 'multipart/alternative');
-      assert.equal(mail.subject, 'Confirm your email address');
+      assert.equal(mail.subject, 'Welcome to Throughline');
       assert.equal(addressOf(mail.from), 'no-reply@shop.example.test');
       const token = tokenIn(mail.text);
       assert.ok(mail.html?.includes(`verify-email?token=${token}`));

@@ -463,4 +463,38 @@ describe('browser sessions while Redis is down', { skip: redisSkip }, () => {
       { timeoutMs: 10_000, intervalMs: 50 },
     );
   });
+
+  test('a role change while Redis is down succeeds; its sign-out lands once Redis is back', async () => {
+    const email = 'redis-down-role@example.com';
+    const user = await api.register(email, PASSWORD);
+    const signIn = await api.call('/api/v1/auth/session', {
+      method: 'POST',
+      json: { email, password: PASSWORD },
+      headers: { origin: service.url },
+    });
+    assert.equal(signIn.status, 201);
+    const cookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!;
+    const admin = await api.login(DEMO_ACCOUNTS.admin.email, DEMO_ACCOUNTS.admin.password);
+
+    proxy.cut();
+    try {
+      const change = await api.call(`/api/v1/admin/users/${user.id}/role`, {
+        method: 'PUT',
+        token: admin.accessToken,
+        json: { role: 'editor' },
+      });
+      // Committed, and the sign-out with it: no 503 for a change that happened.
+      assert.equal(change.status, 200);
+    } finally {
+      proxy.restore();
+    }
+    // The sign-out's job retries until the session store answers again.
+    await eventually(
+      'the browser session ends',
+      async () => (await api.call('/api/v1/me', { headers: { cookie } })).status === 401,
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    const pending = await service.sql.db.selectFrom('session_revocations').select('id').execute();
+    assert.deepEqual(pending, [], 'the finished sign-out is forgotten');
+  });
 });

@@ -82,7 +82,7 @@ async function waitForMail(dir: string, to: readonly string[]): Promise<void> {
     const got = to.filter((address) => mails.some((mail) => mail.to === address));
     if (got.length === to.length) {
       for (const mail of mails.filter((m) => to.includes(m.to))) {
-        assert.equal(mail.subject, 'Confirm your email address');
+        assert.equal(mail.subject, 'Welcome to Throughline');
         assert.match(mail.text, /https:\/\/shop\.example\.test\/verify-email\?token=/);
       }
       return;

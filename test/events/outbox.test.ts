@@ -2,7 +2,8 @@
 // engines: an event exists exactly when its transaction committed, the relay
 // hands each event to the queue once even with two relays at work or after a
 // pass that failed half-way, and the real service turns a registration into
-// a verification mail and a payment into a receipt.
+// a verification mail and a payment into a receipt (a step of the
+// order-complete flow).
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -214,9 +215,9 @@ for (const engine of ENGINES) {
         const [verification] = await eventually(
           () => mailsTo(email),
           (mails) => mails.length > 0,
-          'the verification mail',
+          'the welcome mail',
         );
-        assert.equal(verification?.subject, 'Confirm your email address');
+        assert.equal(verification?.subject, 'Welcome to Throughline');
         const registered = await eventsAbout(user.id);
         assert.deepEqual(
           registered.map((row) => row.type),
@@ -265,10 +266,13 @@ for (const engine of ENGINES) {
         assert.match(receipt.text, /Total: €25\.00/);
         assert.ok(receipt.html?.includes('Mugs &lt;b&gt;&amp; &quot;cups&quot;&lt;/b&gt;'));
         assert.ok(!receipt.html?.includes('<b>&'));
-        assert.deepEqual((await eventsAbout(order.id)).map((row) => row.type).sort(), [
-          'order.paid',
-          'order.placed',
-        ]);
+        // The receipt is one step of the order-complete flow; the flow ends settled.
+        const settled = await eventually(
+          async () => (await eventsAbout(order.id)).map((row) => row.type).sort(),
+          (types) => types.includes('order.settled'),
+          'the order settled',
+        );
+        assert.deepEqual(settled, ['order.paid', 'order.placed', 'order.settled']);
 
         const cancelled = await api.call(`/api/v1/orders/${order.id}/cancel`, {
           method: 'POST',
@@ -279,6 +283,7 @@ for (const engine of ENGINES) {
           'order.cancelled',
           'order.paid',
           'order.placed',
+          'order.settled',
         ]);
       } finally {
         await service.close();

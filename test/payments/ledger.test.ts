@@ -4,7 +4,8 @@
 // deadlock, and afterwards every transfer's entries sum to zero and every
 // balance equals its entries (checked with SQL). The database itself
 // refuses unbalanced or mismatched entries, edits of history and overdrafts.
-// Orders' entry points (chargeOrder, refundOrder) pay and refund once.
+// Orders' entry points (chargeOrder, captureOrder, refundOrder) pay into
+// escrow, capture to the merchant and refund once.
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -12,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
 import { isAppError } from '../../src/http/errors.ts';
-import { chargeOrder, refundOrder } from '../../src/modules/payments/ledger.ts';
+import { captureOrder, chargeOrder, refundOrder } from '../../src/modules/payments/ledger.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
 import { startService, type StartedService } from '../support/start.ts';
@@ -325,13 +326,22 @@ for (const engine of ENGINES) {
       return row.id;
     }
 
-    test('chargeOrder pays into the merchant wallet once; refundOrder pays back once', async () => {
+    const systemBalance = async (kind: 'merchant' | 'escrow') => {
+      const row = await database.sql.db
+        .selectFrom('wallets')
+        .select('balance')
+        .where('kind', '=', kind)
+        .where('currency', '=', 'EUR')
+        .where('user_id', 'is', null)
+        .executeTakeFirstOrThrow();
+      return Number(row.balance);
+    };
+
+    test('chargeOrder holds the money in escrow once; refundOrder pays it back once', async () => {
       const eva = await signUp('eva', 5_000);
       const orderId = await placeOrder(eva.id, 1_999);
-      const merchantBefore = await sql<{ balance: string }>`
-        select balance from wallets where kind = 'merchant' and currency = 'EUR'`.execute(
-        database.sql.db,
-      );
+      const merchantBefore = await systemBalance('merchant');
+      const escrowBefore = await systemBalance('escrow');
 
       const paid = await database.sql.withTransaction((trx) =>
         chargeOrder(trx, { userId: eva.id, orderId, amount: 1_999, currency: 'EUR' }),
@@ -339,8 +349,10 @@ for (const engine of ENGINES) {
       assert.equal(paid?.kind, 'order_payment');
       assert.equal(paid?.orderId, orderId);
       assert.deepEqual(paid?.from, { kind: 'user', userId: eva.id });
-      assert.deepEqual(paid?.to, { kind: 'merchant', userId: null });
+      assert.deepEqual(paid?.to, { kind: 'escrow', userId: null });
       assert.equal(await balanceOf(eva.id), 3_001);
+      assert.equal(await systemBalance('escrow'), escrowBefore + 1_999);
+      assert.equal(await systemBalance('merchant'), merchantBefore, 'not the shop’s yet');
 
       await assert.rejects(
         database.sql.withTransaction((trx) =>
@@ -352,29 +364,95 @@ for (const engine of ENGINES) {
 
       const refunded = await database.sql.withTransaction((trx) => refundOrder(trx, { orderId }));
       assert.equal(refunded?.kind, 'refund');
+      assert.deepEqual(refunded?.from, { kind: 'escrow', userId: null });
       assert.deepEqual(refunded?.to, { kind: 'user', userId: eva.id });
       assert.deepEqual(refunded?.amount, eur(1_999));
       const again = await database.sql.withTransaction((trx) => refundOrder(trx, { orderId }));
       assert.equal(again?.id, refunded?.id, 'a second refund returns the first');
       assert.equal(await balanceOf(eva.id), 5_000);
-      const merchantAfter = await sql<{ balance: string }>`
-        select balance from wallets where kind = 'merchant' and currency = 'EUR'`.execute(
-        database.sql.db,
-      );
-      assert.equal(merchantAfter.rows[0]!.balance, merchantBefore.rows[0]!.balance);
+      assert.equal(await systemBalance('escrow'), escrowBefore);
+      assert.equal(await systemBalance('merchant'), merchantBefore);
+      const late = await database.sql.withTransaction((trx) => captureOrder(trx, { orderId }));
+      assert.equal(late, undefined, 'a refunded payment is not captured');
+      assert.equal(await systemBalance('merchant'), merchantBefore);
 
-      // The customer's statement shows the payment and the refund against the shop.
+      // The customer's statement shows the payment and the refund against escrow.
       const res = await api.call('/api/v1/wallet/entries', { token: eva.token });
       const { data } = (await res.json()) as {
-        data: { kind: string; amount: { amount: number }; orderId: string | null }[];
+        data: {
+          kind: string;
+          amount: { amount: number };
+          orderId: string | null;
+          counterparty: { kind: string };
+        }[];
       };
       assert.deepEqual(
-        data.slice(0, 2).map((entry) => [entry.kind, entry.amount.amount, entry.orderId]),
+        data
+          .slice(0, 2)
+          .map((entry) => [
+            entry.kind,
+            entry.amount.amount,
+            entry.orderId,
+            entry.counterparty.kind,
+          ]),
         [
-          ['refund', 1_999, orderId],
-          ['order_payment', -1_999, orderId],
+          ['refund', 1_999, orderId, 'escrow'],
+          ['order_payment', -1_999, orderId, 'escrow'],
         ],
       );
+      await assertLedgerConsistent();
+    });
+
+    test('captureOrder moves the payment to the merchant once; a later refund comes from there', async () => {
+      const gus = await signUp('gus', 5_000);
+      const orderId = await placeOrder(gus.id, 2_500);
+      await database.sql.withTransaction((trx) =>
+        chargeOrder(trx, { userId: gus.id, orderId, amount: 2_500, currency: 'EUR' }),
+      );
+      const merchantBefore = await systemBalance('merchant');
+      const escrowBefore = await systemBalance('escrow');
+
+      const captured = await database.sql.withTransaction((trx) => captureOrder(trx, { orderId }));
+      assert.equal(captured?.kind, 'order_capture');
+      assert.deepEqual(captured?.from, { kind: 'escrow', userId: null });
+      assert.deepEqual(captured?.to, { kind: 'merchant', userId: null });
+      assert.deepEqual(captured?.amount, eur(2_500));
+      const again = await database.sql.withTransaction((trx) => captureOrder(trx, { orderId }));
+      assert.equal(again?.id, captured?.id, 'a second capture returns the first');
+      assert.equal(await systemBalance('merchant'), merchantBefore + 2_500);
+      assert.equal(await systemBalance('escrow'), escrowBefore - 2_500);
+
+      // The database's rule, behind the code's check: one capture per order.
+      const wallets = await database.sql.db
+        .selectFrom('wallets')
+        .select(['id', 'kind'])
+        .where('user_id', 'is', null)
+        .where('currency', '=', 'EUR')
+        .execute();
+      const walletOf = (kind: string) => wallets.find((row) => row.kind === kind)!.id;
+      await assert.rejects(
+        database.sql.withTransaction((trx) =>
+          trx
+            .insertInto('transfers')
+            .values({
+              kind: 'order_capture',
+              from_wallet_id: walletOf('escrow'),
+              to_wallet_id: walletOf('merchant'),
+              amount: 2_500,
+              currency: 'EUR',
+              order_id: orderId,
+            })
+            .execute(),
+        ),
+        (error) =>
+          isAppError(error) && error.extensions?.constraint === 'transfers_order_capture_key',
+      );
+
+      const refunded = await database.sql.withTransaction((trx) => refundOrder(trx, { orderId }));
+      assert.deepEqual(refunded?.from, { kind: 'merchant', userId: null });
+      assert.equal(await systemBalance('merchant'), merchantBefore);
+      assert.equal(await systemBalance('escrow'), escrowBefore - 2_500);
+      assert.equal(await balanceOf(gus.id), 5_000);
       await assertLedgerConsistent();
     });
 

@@ -1,6 +1,6 @@
 // Composition: the job queue the service gets from config — the jobs table by
-// default, BullMQ with QUEUE_BACKEND=bullmq (refused without REDIS_URL) — and
-// stopped by the lifecycle on shutdown.
+// default, BullMQ with QUEUE_BACKEND=bullmq (refused without REDIS_URL), each
+// taking jobs and flows — and stopped by the lifecycle on shutdown.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -26,6 +26,15 @@ async function roundTrip(env: Record<string, string>) {
     await queue.enqueue('composition.check', { hello: 'world' });
     await eventually('the job ran', () => handled.length === 1);
     assert.deepEqual(handled, [{ hello: 'world' }]);
+    await database.sql.withTransaction((trx) =>
+      queue.enqueueFlowWithin(trx, {
+        name: 'composition.check',
+        payload: 'parent',
+        children: [{ name: 'composition.check', payload: 'child' }],
+      }),
+    );
+    await eventually('the flow ran', () => handled.length === 3);
+    assert.deepEqual(handled.slice(1), ['child', 'parent']);
     await lifecycle.stop('test');
     assert.throws(() => {
       queue.process('composition.late', () => Promise.resolve());

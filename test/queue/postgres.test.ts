@@ -2,11 +2,17 @@
 // DATABASE_URL) on a real server; then what only this adapter shows: the
 // rows it leaves, LISTEN/NOTIFY waking an idle worker long before its next
 // poll, and a worker whose lease ran out (it paused, it did not die) being
-// told so, and unable to overwrite the outcome of the worker that took over.
+// told so, and unable to overwrite the outcome of the worker that took over
+// (nor to count a flow child's completion twice); flows added in a caller's
+// transaction.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createPostgresQueue, type PostgresJobQueue } from '../../src/adapters/queue/postgres.ts';
+import {
+  createPostgresQueue,
+  enqueueFlowOn,
+  type PostgresJobQueue,
+} from '../../src/adapters/queue/postgres.ts';
 import { eventually } from '../../src/ports/contract-polling.ts';
 import { LEASE_MS, runQueueContract } from '../../src/ports/queue.contract.ts';
 import type { Job } from '../../src/ports/queue.ts';
@@ -153,6 +159,126 @@ for (const engine of ENGINES) {
       } finally {
         await stale.stop();
         await fresh.stop();
+        await database.close();
+      }
+    });
+  });
+}
+
+for (const engine of ENGINES) {
+  describe(`postgres job flows on ${engine.name}`, { skip: engine.skip }, () => {
+    test('a child completed by a worker whose lease ran out does not release the parent', async () => {
+      const database = await engine.open();
+      const open = () =>
+        createPostgresQueue({
+          sql: database.sql,
+          logger: silentLogger(),
+          leaseMs: LEASE_MS,
+          pollIntervalMs: 20,
+        });
+      const stale = open();
+      const fresh = open();
+      const parentRow = (id: string) =>
+        database.sql.db
+          .selectFrom('jobs')
+          .select(['state', 'pending_children'])
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+      try {
+        const [parentQueue, childQueue] = [uniqueName('parent'), uniqueName('child')];
+        const flow = await stale.enqueueFlow({
+          name: parentQueue,
+          payload: 'p',
+          children: [{ name: childQueue, payload: 'c' }],
+        });
+        const childId = flow.childIds[0]!;
+        let finishStale!: () => void;
+        let staleJob: Job | undefined;
+        stale.process(childQueue, (job) => {
+          staleJob = job;
+          return new Promise<void>((resolve) => {
+            finishStale = resolve;
+          });
+        });
+        await eventually('the stale worker took the child', () => staleJob !== undefined);
+        await database.sql.db
+          .updateTable('jobs')
+          .set({ lease_until: new Date(Date.now() - 60_000) })
+          .where('id', '=', childId)
+          .execute();
+        let finishFresh!: () => void;
+        let freshJob: Job | undefined;
+        fresh.process(childQueue, (job) => {
+          freshJob = job;
+          return new Promise<void>((resolve) => {
+            finishFresh = resolve;
+          });
+        });
+        await eventually('the child was taken over', () => freshJob !== undefined);
+        // The stale worker's completion comes too late: dropped, the parent still waits.
+        finishStale();
+        await stale.stop();
+        assert.deepEqual(await parentRow(flow.id), { state: 'waiting', pending_children: 1 });
+        finishFresh();
+        await eventually(
+          'the parent is due',
+          async () => (await parentRow(flow.id)).state === 'pending',
+        );
+        assert.deepEqual(await parentRow(flow.id), { state: 'pending', pending_children: 0 });
+      } finally {
+        await stale.stop();
+        await fresh.stop();
+        await database.close();
+      }
+    });
+
+    test("a flow added in a caller's transaction commits or rolls back with it", async () => {
+      const database = await engine.open();
+      try {
+        const name = uniqueName('trx');
+        const flow = {
+          name,
+          payload: 'parent',
+          options: { idempotencyKey: 'order-1' },
+          children: [
+            { name, payload: 'a' },
+            { name, payload: 'b' },
+          ],
+        };
+        const rows = () =>
+          database.sql.db
+            .selectFrom('jobs')
+            .select(['id', 'state', 'parent_id', 'pending_children'])
+            .where('queue', '=', name)
+            .orderBy('id')
+            .execute();
+        await assert.rejects(
+          database.sql.withTransaction(async (trx) => {
+            await enqueueFlowOn(trx, flow);
+            throw new Error('rolled back');
+          }),
+          /rolled back/,
+        );
+        assert.deepEqual(await rows(), []);
+        const added = await database.sql.withTransaction((trx) => enqueueFlowOn(trx, flow));
+        assert.deepEqual(await rows(), [
+          { id: added.id, state: 'waiting', parent_id: null, pending_children: 2 },
+          { id: added.childIds[0], state: 'pending', parent_id: added.id, pending_children: 0 },
+          { id: added.childIds[1], state: 'pending', parent_id: added.id, pending_children: 0 },
+        ]);
+        assert.deepEqual(
+          await database.sql.withTransaction((trx) => enqueueFlowOn(trx, flow)),
+          added,
+        );
+        await assert.rejects(enqueueFlowOn(database.sql.db, { ...flow, children: [] }), /child/);
+        await assert.rejects(
+          enqueueFlowOn(database.sql.db, {
+            ...flow,
+            children: [{ name, payload: 'x', options: { idempotencyKey: 'k' } }],
+          }),
+          /idempotencyKey/,
+        );
+      } finally {
         await database.close();
       }
     });

@@ -127,6 +127,8 @@ export interface StartedService extends Started {
   readonly dataDir: string;
   /** Work the service runs after responding (mail); `idle()` waits for it. */
   readonly background: BackgroundTasks;
+  /** The service's database, for checking what a request left behind. */
+  readonly sql: SqlDatabase<Database>;
 }
 
 export interface ServiceOptions {
@@ -184,6 +186,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
     app,
     dataDir,
     background,
+    sql,
     async close(graceMs = 0) {
       app.startDraining();
       await server.close(graceMs);

@@ -26,8 +26,8 @@ export interface StoredMail {
 
 export interface DiskOutbox extends Mailer {
   readonly dir: string;
-  /** Every stored message, newest first. */
-  list(): Promise<StoredMail[]>;
+  /** The stored messages, newest first; the newest `limit` only when given. */
+  list(options?: { readonly limit?: number }): Promise<StoredMail[]>;
 }
 
 export interface DiskOutboxOptions {
@@ -78,13 +78,16 @@ export function createDiskOutbox(options: DiskOutboxOptions): DiskOutbox {
       });
       await rename(temporary, join(dir, `${name}${SUFFIX}`));
     },
-    list: () => listOutbox(dir),
+    list: (options) => listOutbox(dir, options),
     close: () => Promise.resolve(),
   };
 }
 
 /** The messages in an outbox directory, newest first; empty when it does not exist yet. */
-export async function listOutbox(dir: string): Promise<StoredMail[]> {
+export async function listOutbox(
+  dir: string,
+  options: { readonly limit?: number } = {},
+): Promise<StoredMail[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -94,7 +97,10 @@ export async function listOutbox(dir: string): Promise<StoredMail[]> {
   }
   const files = names.filter((name) => name.endsWith(SUFFIX) && !name.startsWith('.'));
   files.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+  // Names sort like the messages: only the files asked for are read.
   return Promise.all(
-    files.map(async (name) => JSON.parse(await readFile(join(dir, name), 'utf8')) as StoredMail),
+    files
+      .slice(0, options.limit)
+      .map(async (name) => JSON.parse(await readFile(join(dir, name), 'utf8')) as StoredMail),
   );
 }

@@ -16,6 +16,18 @@
 //   a job may stall before it fails.
 // - Dead letters: BullMQ's failed set, which holds only jobs whose last
 //   attempt failed; `replay` retries one with its attempts reset.
+// - Flows: BullMQ's FlowProducer adds the parent and its children in one
+//   atomic call; the parent waits in `waiting-children` until every child
+//   completed. A child that fails for good stays among its parent's pending
+//   dependencies (none of failParentOnFailure, continueParentOnFailure,
+//   ignoreDependencyOnFailure or removeDependencyOnFailure is set), so the
+//   parent waits; `replay` retries the child, and its completion releases
+//   the parent. A keyed flow's parent is `key-<sha256 of the key>` like a
+//   keyed job, its children `flow-<sha256 of queue and key>-<index>`: an add
+//   finding the parent returns those ids and adds nothing, and two racing
+//   adds write the same jobs.
+// - prune: BullMQ's clean of the completed set (jobs finished before the
+//   grace); counts: its job counts, `waiting` being `waiting-children`.
 // - stop(): closes the workers, which waits for running handlers; after the
 //   grace period the handlers are aborted and their jobs moved back to
 //   waiting (not counted as attempts), then the connections close.
@@ -25,11 +37,12 @@
 // dropped — which is the opposite of the fail-fast connections the request
 // path uses (adapters/redis/client.ts), where a Redis outage must cost a
 // request milliseconds. So this adapter opens its own ioredis connection
-// with BullMQ's settings (workers duplicate it for their blocking reads)
-// and closes it on stop.
+// with BullMQ's settings (workers duplicate it for their blocking reads;
+// queues and the flow producer share it) and closes it on stop.
 
 import { createHash } from 'node:crypto';
 import {
+  FlowProducer,
   Queue,
   WaitingError,
   Worker,
@@ -44,8 +57,11 @@ import {
   checkQueueName,
   errorMessage,
   resolveEnqueueOptions,
+  resolvePruneOptions,
   type Backoff,
   type DeadJob,
+  type EnqueueOptions,
+  type FlowJob,
   type JobHandler,
   type JobQueue,
   type JsonValue,
@@ -85,6 +101,30 @@ interface Envelope {
 
 const BACKOFF_TYPE = 'throughline';
 
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * A port job as BullMQ sees it: its envelope and options, with the job id an
+ * idempotency key gives it unless `jobId` is set (no delay: enqueue adds it).
+ */
+function bullJob(job: FlowJob & { readonly options?: EnqueueOptions }, jobId?: string) {
+  checkQueueName(job.name);
+  const resolved = resolveEnqueueOptions(job.options);
+  if (JSON.stringify(job.payload) === undefined) throw new TypeError('the payload must be JSON');
+  const opts: JobsOptions = {
+    attempts: resolved.maxAttempts,
+    backoff: { type: BACKOFF_TYPE },
+    // Kept, so that idempotency keys keep working and dead letters stay.
+    removeOnComplete: false,
+    removeOnFail: false,
+  };
+  const key = resolved.idempotencyKey;
+  const id = jobId ?? (key === undefined ? undefined : `key-${sha256(key)}`);
+  if (id !== undefined) opts.jobId = id;
+  const data: Envelope = { payload: job.payload, backoff: resolved.backoff };
+  return { name: job.name, data, opts, resolved };
+}
+
 /** Running handlers, for aborting and handing back after the grace period. */
 interface Running {
   readonly controller: AbortController;
@@ -104,6 +144,7 @@ export function createBullmqQueue(options: BullmqQueueOptions): BullmqJobQueue {
     logger.debug({ err: error }, 'job queue redis connection error');
   });
   const queues = new Map<string, Queue<Envelope>>();
+  let flowProducer: FlowProducer | undefined;
   const workers = new Map<string, Worker<Envelope>>();
   const running = new Set<Running>();
   let stopped = false;
@@ -119,6 +160,16 @@ export function createBullmqQueue(options: BullmqQueueOptions): BullmqJobQueue {
       queues.set(name, queue);
     }
     return queue;
+  };
+
+  const flows = (): FlowProducer => {
+    if (flowProducer === undefined) {
+      flowProducer = new FlowProducer({ connection, prefix });
+      flowProducer.on('error', (error: Error) => {
+        logger.warn({ err: error }, 'job flow producer error');
+      });
+    }
+    return flowProducer;
   };
 
   const assertOpen = () => {
@@ -191,6 +242,7 @@ export function createBullmqQueue(options: BullmqQueueOptions): BullmqJobQueue {
   const closeAll = async (force: boolean) => {
     await Promise.all([...workers.values()].map((worker) => worker.close(force)));
     await Promise.all([...queues.values()].map((queue) => queue.close()));
+    await flowProducer?.close();
     if (connection.status === 'ready') await connection.quit().catch(() => undefined);
     connection.disconnect();
   };
@@ -199,21 +251,9 @@ export function createBullmqQueue(options: BullmqQueueOptions): BullmqJobQueue {
     async enqueue(name, payload, enqueueOptions) {
       assertOpen();
       const queue = queueFor(name);
-      const resolved = resolveEnqueueOptions(enqueueOptions);
-      if (JSON.stringify(payload) === undefined) throw new TypeError('the payload must be JSON');
-      const jobOptions: JobsOptions = {
-        attempts: resolved.maxAttempts,
-        backoff: { type: BACKOFF_TYPE },
-        delay: Math.max(0, resolved.runAt.getTime() - Date.now()),
-        // Kept, so that idempotency keys keep working and dead letters stay.
-        removeOnComplete: false,
-        removeOnFail: false,
-      };
-      if (resolved.idempotencyKey !== undefined) {
-        const digest = createHash('sha256').update(resolved.idempotencyKey).digest('hex');
-        jobOptions.jobId = `key-${digest}`;
-      }
-      const job = await queue.add(name, { payload, backoff: resolved.backoff }, jobOptions);
+      const { data, opts, resolved } = bullJob({ name, payload, options: enqueueOptions });
+      opts.delay = Math.max(0, resolved.runAt.getTime() - Date.now());
+      const job = await queue.add(name, data, opts);
       return portId(name, job.id);
     },
 
@@ -244,16 +284,76 @@ export function createBullmqQueue(options: BullmqQueueOptions): BullmqJobQueue {
       workers.set(name, worker);
     },
 
-    enqueueFlow() {
-      return Promise.reject(new Error('flows: not implemented yet'));
+    async enqueueFlow(flow) {
+      assertOpen();
+      const parent = bullJob(flow);
+      if (flow.children.length === 0) throw new TypeError('a flow needs at least one child');
+      const key = parent.resolved.idempotencyKey;
+      const flowDigest = key === undefined ? undefined : sha256(`${flow.name}\n${key}`);
+      const children = flow.children.map((child, index) => {
+        if (child.options?.idempotencyKey !== undefined) {
+          throw new TypeError(
+            "a flow's children take no idempotencyKey: the parent's keys the flow",
+          );
+        }
+        return bullJob(child, flowDigest === undefined ? undefined : `flow-${flowDigest}-${index}`);
+      });
+      if (parent.opts.jobId !== undefined) {
+        const existing = await queueFor(flow.name).getJob(parent.opts.jobId);
+        if (existing !== undefined) {
+          return {
+            id: portId(flow.name, parent.opts.jobId),
+            childIds: children.map((child) => portId(child.name, child.opts.jobId)),
+          };
+        }
+      }
+      const node = await flows().add({
+        name: parent.name,
+        queueName: parent.name,
+        data: parent.data,
+        opts: parent.opts,
+        children: children.map((child) => ({
+          name: child.name,
+          queueName: child.name,
+          data: child.data,
+          opts: child.opts,
+        })),
+      });
+      // Undefined only when the producer is closing.
+      if (node === undefined) throw new Error('the job queue is stopped');
+      return {
+        id: portId(flow.name, node.job.id),
+        childIds: children.map((child, index) =>
+          portId(child.name, node.children?.[index]?.job.id),
+        ),
+      };
     },
 
-    prune() {
-      return Promise.reject(new Error('prune: not implemented yet'));
+    async prune(name, pruneOptions) {
+      const { olderThanMs, limit } = resolvePruneOptions(pruneOptions);
+      const removed = await queueFor(name).clean(olderThanMs, limit, 'completed');
+      return removed.length;
     },
 
-    counts() {
-      return Promise.reject(new Error('counts: not implemented yet'));
+    async counts(name) {
+      const counts = await queueFor(name).getJobCounts(
+        'waiting-children',
+        'wait',
+        'delayed',
+        'prioritized',
+        'active',
+        'completed',
+        'failed',
+      );
+      const count = (type: string) => counts[type] ?? 0;
+      return {
+        waiting: count('waiting-children'),
+        // A paused queue's jobs stay in `wait` here.
+        pending: count('wait') + count('delayed') + count('prioritized'),
+        running: count('active'),
+        completed: count('completed'),
+        dead: count('failed'),
+      };
     },
 
     async listDead(name, listOptions = {}): Promise<DeadJob[]> {

@@ -22,6 +22,15 @@
 // the queue's name (delivered when its transaction commits), and a dedicated
 // connection opened from `listenUrl` listens for it. The notification is only
 // a hint: a lost one costs at most one poll interval.
+//
+// Flows (migrations/0012_job_flows.sql): the parent is a `waiting` row that
+// counts its children not yet completed; no claim ever takes it. Completing a
+// child is the token-guarded UPDATE and, in the same statement, the parent's
+// decrement — so a worker whose lease ran out decrements nothing, and the
+// completion that brings the count to 0 makes the parent due (and notifies
+// its queue). A dead child decrements nothing: its parent waits until the
+// child is replayed and completes. Adding (enqueueOn, enqueueFlowOn) lives in
+// postgres-enqueue.ts, callable on a caller's transaction.
 
 import { Client } from 'pg';
 import { sql as raw, type Kysely } from 'kysely';
@@ -31,19 +40,20 @@ import {
   backoffDelay,
   checkQueueName,
   errorMessage,
-  resolveEnqueueOptions,
+  resolvePruneOptions,
   type Backoff,
   type DeadJob,
-  type EnqueueOptions,
   type Job,
   type JobHandler,
   type JobQueue,
   type JsonValue,
+  type QueueCounts,
   type StopOptions,
 } from '../../ports/queue.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
+import { enqueueFlowOn, enqueueOn, millis, NOTIFY_CHANNEL } from './postgres-enqueue.ts';
 
-export const NOTIFY_CHANNEL = 'throughline_jobs';
+export { enqueueFlowOn, enqueueOn, NOTIFY_CHANNEL };
 
 export interface PostgresQueueOptions {
   readonly sql: SqlDatabase<Database>;
@@ -92,7 +102,6 @@ interface Worker {
 }
 
 const ID_TEXT = /^[1-9]\d{0,18}$/;
-const millis = (ms: number) => raw<string>`(${Math.round(ms)}::int * interval '1 millisecond')`;
 
 export function createPostgresQueue(options: PostgresQueueOptions): PostgresJobQueue {
   const { sql, logger } = options;
@@ -131,32 +140,57 @@ export function createPostgresQueue(options: PostgresQueueOptions): PostgresJobQ
     outcome: 'completed' | 'retry' | 'dead' | 'release',
     error?: string,
   ): Promise<boolean> => {
+    if (outcome === 'completed') return complete(row);
     const update = db
       .updateTable('jobs')
       .where('id', '=', row.id)
       .where('lease_token', '=', row.lease_token);
     const unleased = { lease_token: null, lease_until: null } as const;
     const query =
-      outcome === 'completed'
-        ? update.set({ ...unleased, state: 'completed', finished_at: raw`now()`, last_error: null })
-        : outcome === 'dead'
-          ? update.set({ ...unleased, state: 'dead', finished_at: raw`now()`, last_error: error })
-          : outcome === 'retry'
-            ? update.set({
-                ...unleased,
-                state: 'pending',
-                last_error: error,
-                run_at: raw`now() + ${millis(backoffDelay(row.attempts, row.backoff))}`,
-              })
-            : // Given up unfinished (stopping): not held against the job's attempts.
-              update.set({
-                ...unleased,
-                state: 'pending',
-                run_at: raw`now()`,
-                attempts: raw`greatest(attempts - 1, 0)`,
-              });
+      outcome === 'dead'
+        ? update.set({ ...unleased, state: 'dead', finished_at: raw`now()`, last_error: error })
+        : outcome === 'retry'
+          ? update.set({
+              ...unleased,
+              state: 'pending',
+              last_error: error,
+              run_at: raw`now() + ${millis(backoffDelay(row.attempts, row.backoff))}`,
+            })
+          : // Given up unfinished (stopping): not held against the job's attempts.
+            update.set({
+              ...unleased,
+              state: 'pending',
+              run_at: raw`now()`,
+              attempts: raw`greatest(attempts - 1, 0)`,
+            });
     const result = await query.executeTakeFirst();
     return result.numUpdatedRows > 0n;
+  };
+
+  /**
+   * Token-guarded like settle, and one statement with the flow parent's
+   * decrement: the completion that leaves it no child to wait for makes it due.
+   */
+  const complete = async (row: ClaimedRow): Promise<boolean> => {
+    const result = await raw<{ id: string }>`
+      with done as (
+        update jobs
+        set state = 'completed', finished_at = now(), last_error = null,
+            lease_token = null, lease_until = null
+        where id = ${row.id} and lease_token = ${row.lease_token}::uuid
+        returning id, parent_id
+      ),
+      released as (
+        update jobs
+        set pending_children = pending_children - 1,
+            state = case when pending_children = 1 then 'pending' else 'waiting' end,
+            run_at = case when pending_children = 1 then now() else run_at end
+        where id = (select parent_id from done) and state = 'waiting'
+        returning queue, state
+      )
+      select id, (select pg_notify(${NOTIFY_CHANNEL}, queue) from released where state = 'pending')
+      from done`.execute(db);
+    return result.rows.length > 0;
   };
 
   const renew = async (row: ClaimedRow): Promise<boolean> => {
@@ -322,16 +356,48 @@ export function createPostgresQueue(options: PostgresQueueOptions): PostgresJobQ
       }
     },
 
-    enqueueFlow() {
-      return Promise.reject(new Error('flows: not implemented yet'));
+    async enqueueFlow(flow) {
+      if (stopped) throw new Error('the job queue is stopped');
+      return enqueueFlowOn(db, flow);
     },
 
-    prune() {
-      return Promise.reject(new Error('prune: not implemented yet'));
+    async prune(name, pruneOptions) {
+      checkQueueName(name);
+      const { olderThanMs, limit } = resolvePruneOptions(pruneOptions);
+      // Bounded, so a large backlog is removed in slices that lock little at a time.
+      const result = await db
+        .deleteFrom('jobs')
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('jobs')
+            .select('id')
+            .where('queue', '=', name)
+            .where('state', '=', 'completed')
+            .where('finished_at', '<=', raw<Date>`now() - ${millis(olderThanMs)}`)
+            .orderBy('finished_at')
+            .limit(limit),
+        )
+        .where('state', '=', 'completed')
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
 
-    counts() {
-      return Promise.reject(new Error('counts: not implemented yet'));
+    async counts(name) {
+      const rows = await db
+        .selectFrom('jobs')
+        .select((eb) => ['state', eb.fn.countAll<string>().as('count')])
+        .where('queue', '=', checkQueueName(name))
+        .groupBy('state')
+        .execute();
+      const counts: Record<keyof QueueCounts, number> = {
+        waiting: 0,
+        pending: 0,
+        running: 0,
+        completed: 0,
+        dead: 0,
+      };
+      for (const row of rows) counts[row.state] = Number(row.count);
+      return counts;
     },
 
     async listDead(name, listOptions = {}): Promise<DeadJob[]> {
@@ -418,49 +484,6 @@ export function createPostgresQueue(options: PostgresQueueOptions): PostgresJobQ
       void listener?.close();
     },
   };
-}
-
-/**
- * Adds a job through `handle`: the queue's own pool, or a transaction, where
- * the job then commits (and its wake-up hint is sent) with everything else
- * the transaction wrote, or not at all — how the outbox relay hands events
- * over exactly once. Resolves with the job's id, the first job's when the
- * idempotency key was used before.
- */
-export async function enqueueOn(
-  handle: Kysely<Database>,
-  name: string,
-  payload: JsonValue,
-  enqueueOptions?: EnqueueOptions,
-): Promise<string> {
-  checkQueueName(name);
-  const resolved = resolveEnqueueOptions(enqueueOptions);
-  const json = JSON.stringify(payload) as string | undefined;
-  if (json === undefined) throw new TypeError('the payload must be JSON');
-  const runAt =
-    enqueueOptions?.runAt === undefined
-      ? raw<Date>`now() + ${millis(Math.max(0, enqueueOptions?.delayMs ?? 0))}`
-      : raw<Date>`${resolved.runAt}::timestamptz`;
-  // One statement: the row and the wake-up hint (sent on commit).
-  const inserted = await raw<{ id: string }>`
-    with inserted as (
-      insert into jobs (queue, payload, run_at, max_attempts, backoff, idempotency_key)
-      values (${name}, ${json}::jsonb, ${runAt}, ${resolved.maxAttempts},
-              ${JSON.stringify(resolved.backoff)}::jsonb, ${resolved.idempotencyKey ?? null})
-      on conflict (queue, idempotency_key) do nothing
-      returning id
-    )
-    select id, pg_notify(${NOTIFY_CHANNEL}, ${name}) from inserted`.execute(handle);
-  const id = inserted.rows[0]?.id;
-  if (id !== undefined) return id;
-  // The key was taken: the first job's id (the conflicting insert has committed).
-  const existing = await handle
-    .selectFrom('jobs')
-    .select('id')
-    .where('queue', '=', name)
-    .where('idempotency_key', '=', resolved.idempotencyKey!)
-    .executeTakeFirstOrThrow();
-  return existing.id;
 }
 
 interface Listener {

@@ -1,83 +1,80 @@
-// The account emails: text first (every client shows it), HTML as the
-// alternative. They carry the link and nothing about the account itself —
+// The account emails, rendered with the shared layout
+// (platform/mail-templates.ts): text first (every client shows it), HTML as
+// the alternative. They carry the link and nothing about the account itself —
 // no name (user-supplied text does not belong in a mail we sign with our
-// domain) and no hint of what else exists.
+// domain) and no hint of what else exists. The welcome mail is the one
+// exception, and welcome-mail.ts says how it keeps the name harmless.
 //
 // The links point at the client application's pages (`/verify-email`,
 // `/reset-password`), which POST the token to the API. They must not point
 // at a GET that acts: mail scanners fetch every link in a message, and a
 // single-use token would be spent before the user ever clicked.
 
+import { escapeHtml, renderMail, type MailLayout } from '../../platform/mail-templates.ts';
 import type { MailMessage } from '../../ports/mailer.ts';
+
+export { escapeHtml };
 
 export interface AccountLinks {
   /** Base URL of the pages the links open, without a trailing slash. */
   readonly baseUrl: string;
+  /** The layout the mails carrying these links are rendered in. */
+  readonly layout: MailLayout;
 }
 
 function link(links: AccountLinks, path: string, token: string): string {
   return `${links.baseUrl}${path}?token=${encodeURIComponent(token)}`;
 }
 
+/** The page that confirms an address with `token`. */
+export function verifyEmailUrl(links: AccountLinks, token: string): string {
+  return link(links, '/verify-email', token);
+}
+
 export function verificationMail(links: AccountLinks, to: string, token: string): MailMessage {
-  const url = link(links, '/verify-email', token);
-  return {
+  return renderMail(
+    {
+      subject: 'Confirm your email address',
+      preheader: 'Confirm that this is your email address.',
+      intro: ['Confirm that this is your email address by opening this link:'],
+      action: { label: 'Confirm my email address', url: '{{url}}' },
+      outro: [
+        'The link works once and expires in 48 hours.',
+        'If you did not create an account, ignore this message.',
+      ],
+      reason:
+        'You received this email because a Throughline account was created with this address, or a new confirmation link was asked for.',
+    },
+    { url: verifyEmailUrl(links, token) },
+    links.layout,
     to,
-    subject: 'Confirm your email address',
-    text: [
-      'Confirm that this is your email address by opening this link:',
-      '',
-      url,
-      '',
-      'The link works once and expires in 48 hours.',
-      'If you did not create an account, ignore this message.',
-    ].join('\n'),
-    html: page([
-      '<p>Confirm that this is your email address:</p>',
-      button(url, 'Confirm my email address'),
-      '<p>The link works once and expires in 48 hours. If you did not create an account, ignore this message.</p>',
-    ]),
-  };
+  );
 }
 
 export function passwordResetMail(links: AccountLinks, to: string, token: string): MailMessage {
-  const url = link(links, '/reset-password', token);
-  return {
+  return renderMail(
+    {
+      subject: 'Reset your password',
+      preheader: 'Someone asked to reset the password of your account.',
+      intro: [
+        'Someone asked to reset the password of the account for this address.',
+        'To choose a new password, open this link:',
+      ],
+      action: { label: 'Choose a new password', url: '{{url}}' },
+      outro: [
+        'The link works once and expires in 30 minutes.',
+        'If it was not you, ignore this message: your password stays as it is.',
+      ],
+      reason:
+        'You received this email because a password reset was asked for the Throughline account of this address.',
+    },
+    { url: link(links, '/reset-password', token) },
+    links.layout,
     to,
-    subject: 'Reset your password',
-    text: [
-      'Someone asked to reset the password of the account for this address.',
-      'To choose a new password, open this link:',
-      '',
-      url,
-      '',
-      'The link works once and expires in 30 minutes.',
-      'If it was not you, ignore this message: your password stays as it is.',
-    ].join('\n'),
-    html: page([
-      '<p>Someone asked to reset the password of the account for this address.</p>',
-      button(url, 'Choose a new password'),
-      '<p>The link works once and expires in 30 minutes. If it was not you, ignore this message: your password stays as it is.</p>',
-    ]),
-  };
+  );
 }
 
 /** An HTML body from ready-made (already escaped) paragraphs. */
 export function page(paragraphs: readonly string[]): string {
   return `<!doctype html><html><body>${paragraphs.join('')}</body></html>`;
-}
-
-function button(url: string, label: string): string {
-  const href = escapeHtml(url);
-  return `<p><a href="${href}">${escapeHtml(label)}</a></p><p>${href}</p>`;
-}
-
-/** Text made safe for HTML content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }

@@ -1,8 +1,8 @@
 // Account recovery and upkeep: email verification, forgotten passwords and
 // password changes. HTTP-free, like the auth service.
 //
-// - Mail goes out off the response path — the verification mail after
-//   registration from the `user.registered` event's job (modules/events/),
+// - Mail goes out off the response path — the welcome mail with the first
+//   verification link from the `user.registered` event's job (welcome-mail.ts),
 //   the others from background work (platform/background.ts): a slow mail
 //   server does not slow a request, and a reset request for an unknown
 //   address costs the caller exactly what one for a real account does — the
@@ -47,7 +47,7 @@ import {
   type AccountTokenPurpose,
 } from './account-tokens.ts';
 import type { AuditSink } from './ports.ts';
-import { endRefreshTokens, type SessionRevoker } from './sign-out-everywhere.ts';
+import { endRefreshTokens, type SignOutEverywhere } from './sign-out-everywhere.ts';
 import { assertNotLocked, type ThrottlePolicy, type ThrottleStore } from './throttle.ts';
 
 export const MAX_MAILS_PER_WINDOW = 3;
@@ -59,8 +59,8 @@ export interface AccountServiceDeps {
   readonly background: BackgroundTasks;
   readonly audit: AuditSink;
   readonly links: AccountLinks;
-  /** Ends browser sessions after a reset or change commits (sign-out-everywhere.ts). */
-  readonly sessions: SessionRevoker;
+  /** Ends browser sessions with a reset or change (sign-out-everywhere.ts). */
+  readonly signOut: SignOutEverywhere;
   /** The login throttle: wrong current passwords count against the account like failed logins. */
   readonly throttle: ThrottlePolicy;
   readonly lockouts: ThrottleStore;
@@ -192,7 +192,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       if (weak !== undefined) throw weak;
       const passwordHash = await hashPassword(password, deps.pepper);
       const at = now();
-      const userId = await sql.withTransaction(async (trx) => {
+      const reset = await sql.withTransaction(async (trx) => {
         const owner = await consumeAccountToken(trx, token, 'reset_password', at);
         if (owner === undefined) return undefined;
         await updatePasswordHash(trx, owner, passwordHash);
@@ -200,11 +200,12 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
         // The link reached this mailbox: that proves the address as well as a verification link.
         await markEmailVerified(trx, owner, at);
         await endRefreshTokens(trx, owner, at);
-        return owner;
+        return { owner, revocation: await deps.signOut.request(trx, { userId: owner, at }) };
       });
       // Another request used the same link while this one was hashing.
-      if (userId === undefined) throw invalidToken();
-      await deps.sessions.revokeAllOfUser(userId, at);
+      if (reset === undefined) throw invalidToken();
+      const userId = reset.owner;
+      await deps.signOut.finish(reset.revocation);
       await deps.lockouts.clear(`account:${found.email}`);
       await audit.record({
         action: 'auth.password_reset',
@@ -245,13 +246,18 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       const keep =
         actor.sessionId !== undefined && UUID.test(actor.sessionId) ? actor.sessionId : undefined;
       const done = now();
-      await sql.withTransaction(async (trx) => {
+      const revocation = await sql.withTransaction(async (trx) => {
         await updatePasswordHash(trx, account.id, passwordHash);
         await revokeOtherRefreshFamilies(trx, account.id, keep, done);
         // Reset links were issued for the old password's account state.
         await revokeAccountTokens(trx, account.id, 'reset_password', done);
+        return deps.signOut.request(trx, {
+          userId: account.id,
+          at: done,
+          exceptSessionId: keep,
+        });
       });
-      await deps.sessions.revokeAllOfUser(account.id, done, { exceptSessionId: keep });
+      await deps.signOut.finish(revocation);
       await deps.lockouts.clear(throttleKey);
       await audit.record({
         action: 'auth.password_changed',
@@ -289,8 +295,8 @@ export async function issueLimitedToken(
  * Issues a verification link and mails it; resolves once the mailer took the
  * message (nothing is sent past the per-window limit). Only the newest
  * verification link works: an older one may sit in a forwarded or shared
- * mailbox. Registration sends it from the `user.registered` event
- * (modules/events/mail.ts); a resend from background work.
+ * mailbox. A resend sends it from background work (the first link goes out
+ * in the welcome mail, welcome-mail.ts).
  */
 export async function mailVerification(
   deps: Pick<AccountServiceDeps, 'sql' | 'mailer' | 'links' | 'now'>,

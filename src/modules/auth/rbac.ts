@@ -21,8 +21,15 @@ export const PERMISSIONS = [
   'users:delete',
   'users:roles',
   'audit:read',
-  // Operational views: cache statistics and the like.
+  // Operational views: cache statistics, job counts, dead letters.
   'ops:read',
+  // Operational actions: replaying dead letters.
+  'ops:write',
+  // The shop's webhook endpoints and their delivery log. Admin only: an
+  // endpoint receives every order's events, whoever placed the order.
+  'webhooks:manage',
+  // The mail suppression list and the disk outbox (admin only).
+  'mail:manage',
   // Managing one's own credentials (API keys, MFA, password). Every role has
   // it, but no API key can carry it: a leaked key must not mint more keys or
   // switch off the owner's second factor.

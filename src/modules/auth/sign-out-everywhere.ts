@@ -1,28 +1,139 @@
-// After a password reset, a role change or an account deletion, every way the
-// user was signed in ends, in two steps around the transaction that makes the
-// change:
-//  1. Inside it, `endRefreshTokens`: refresh-token families are rows beside
-//     the change and are revoked atomically with it.
-//  2. After it commits, `SessionRevoker.revokeAllOfUser` (the session store,
-//     handed to the service by the composition root): browser sessions may
-//     live in Redis, outside any transaction. After, not before: a sign-in
-//     racing the change then either sees the changed user or is ended by
-//     this step (see kv-session-store.ts). If this step fails, the call
-//     rejects: the change itself stands, but a sign-out that did not happen
-//     must not be reported as done.
+// After a password reset or change, a role change or an account deletion,
+// every way the user was signed in ends:
+//  1. Inside the transaction that makes the change: refresh-token families
+//     are rows beside the change and are revoked with it (`endRefreshTokens`),
+//     and `request` writes the sign-out of the browser sessions as a row plus
+//     a `user.signed_out_everywhere` outbox event. Both commit with the change
+//     or not at all.
+//  2. Right after the commit, `finish` ends the sessions in the session store
+//     (which may be Redis, outside any transaction) and deletes the row.
+//     After, not before: a sign-in racing the change then either sees the
+//     changed user or is ended by this step (see kv-session-store.ts).
+//  3. If step 2 fails (Redis is down), the request still succeeds — the
+//     change is committed and so is the promise to sign out — and the
+//     event's job (`onSignedOutEverywhere`) repeats `finish` with the queue's
+//     retries until the store answers. A row that step 2 deleted makes the
+//     job a no-op, so a sign-in after a successful sign-out is never ended
+//     by a late job.
 // Access tokens already issued live out their short TTL (they are not looked up).
 
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { SqlDatabase } from '../../ports/sql.ts';
+import type { EventHandlers } from '../events/registry.ts';
+import { recordEvent } from '../events/outbox.ts';
 import { revokeAllForUser } from './refresh-repo.ts';
+import type { SessionRevoker } from './session-store.ts';
 
 export type { SessionRevoker } from './session-store.ts';
 
-/** Step 1, inside the transaction that makes the change. */
+/** Step 1, inside the transaction that makes the change: the refresh tokens. */
 export async function endRefreshTokens(
   trx: Kysely<Database>,
   userId: string,
   at: Date,
 ): Promise<void> {
   await revokeAllForUser(trx, userId, at);
+}
+
+export interface SignOutRequest {
+  readonly userId: string;
+  /** The instant of the change. */
+  readonly at: Date;
+  /** The caller's own session, kept (a password change from a browser). */
+  readonly exceptSessionId?: string | undefined;
+}
+
+export interface SignOutEverywhere {
+  /** Step 1: records the sign-out in the caller's transaction; resolves with its id. */
+  request(trx: Transaction<Database>, request: SignOutRequest): Promise<string>;
+  /**
+   * Step 2, after the commit: ends the sessions and forgets the request.
+   * Never rejects: on failure the event's job finishes it later.
+   */
+  finish(revocationId: string): Promise<void>;
+}
+
+export interface SignOutDeps {
+  readonly sql: SqlDatabase<Database>;
+  readonly sessions: SessionRevoker;
+  readonly logger: Logger;
+}
+
+export function createSignOutEverywhere(deps: SignOutDeps): SignOutEverywhere {
+  return {
+    async request(trx, request) {
+      const row = await trx
+        .insertInto('session_revocations')
+        .values({
+          user_id: request.userId,
+          revoke_at: request.at,
+          except_session_id: request.exceptSessionId ?? null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await recordEvent(trx, {
+        type: 'user.signed_out_everywhere',
+        aggregateId: request.userId,
+        data: { userId: request.userId, revocationId: row.id },
+      });
+      return row.id;
+    },
+
+    async finish(revocationId) {
+      try {
+        await carryOut(deps, revocationId);
+      } catch (error) {
+        deps.logger.warn(
+          { err: error, revocationId },
+          'ending sessions failed; the sign-out job will finish it',
+        );
+      }
+    },
+  };
+}
+
+/** Ends the sessions of a pending sign-out, then deletes it; a no-op once done. */
+async function carryOut(deps: Omit<SignOutDeps, 'logger'>, revocationId: string): Promise<void> {
+  const pending = await deps.sql.db
+    .selectFrom('session_revocations')
+    .select(['user_id', 'revoke_at', 'except_session_id'])
+    .where('id', '=', revocationId)
+    .executeTakeFirst();
+  if (pending === undefined) return;
+  await deps.sessions.revokeAllOfUser(pending.user_id, pending.revoke_at, {
+    exceptSessionId: pending.except_session_id ?? undefined,
+  });
+  await deps.sql.db.deleteFrom('session_revocations').where('id', '=', revocationId).execute();
+}
+
+/**
+ * The backstop of step 3: sign-outs still pending after `olderThanMs` (their
+ * event's job ran out of attempts during a long outage) are carried out by
+ * the maintenance schedule (src/workers.ts). Resolves with how many.
+ */
+export async function finishPendingSignOuts(
+  deps: Omit<SignOutDeps, 'logger'>,
+  options: { readonly olderThanMs: number; readonly limit?: number },
+): Promise<number> {
+  const pending = await deps.sql.db
+    .selectFrom('session_revocations')
+    .select('id')
+    .where('created_at', '<', new Date(Date.now() - options.olderThanMs))
+    .orderBy('created_at')
+    .limit(options.limit ?? 100)
+    .execute();
+  for (const { id } of pending) await carryOut(deps, id);
+  return pending.length;
+}
+
+/** Step 3: the job that finishes a sign-out whose step 2 failed. */
+export function onSignedOutEverywhere(
+  handlers: EventHandlers,
+  deps: Omit<SignOutDeps, 'logger'>,
+): void {
+  handlers.onEvent('user.signed_out_everywhere', (event) =>
+    carryOut(deps, event.data.revocationId),
+  );
 }

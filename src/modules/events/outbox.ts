@@ -17,13 +17,39 @@ import type { JsonValue } from '../../ports/queue.ts';
 /** The events the service emits, and the data each carries. */
 export interface EventData {
   'user.registered': { readonly userId: string };
+  /** Internal: the sign-out that a credential or role change asked for (auth/sign-out-everywhere.ts). */
+  'user.signed_out_everywhere': { readonly userId: string; readonly revocationId: string };
   'order.placed': { readonly orderId: string; readonly userId: string };
   'order.paid': { readonly orderId: string; readonly userId: string };
   'order.cancelled': { readonly orderId: string; readonly userId: string };
   'order.shipped': { readonly orderId: string; readonly userId: string };
+  /** The order-complete flow finished: captured, receipt mailed, pick list written. */
+  'order.settled': { readonly orderId: string; readonly userId: string };
 }
 
 export type EventType = keyof EventData;
+
+/**
+ * Every event type, and whether outside integrations (webhooks) may receive
+ * it or it is internal plumbing. Keyed by EventType, so a new event does not
+ * compile until someone decides which it is.
+ */
+const EVENT_AUDIENCE = {
+  'user.registered': 'public',
+  'user.signed_out_everywhere': 'internal',
+  'order.placed': 'public',
+  'order.paid': 'public',
+  'order.cancelled': 'public',
+  'order.shipped': 'public',
+  'order.settled': 'public',
+} as const satisfies Record<EventType, 'public' | 'internal'>;
+
+export const EVENT_TYPES = Object.keys(EVENT_AUDIENCE) as readonly EventType[];
+
+/** The event types webhook endpoints may subscribe to. */
+export const PUBLIC_EVENT_TYPES: readonly EventType[] = EVENT_TYPES.filter(
+  (type) => EVENT_AUDIENCE[type] === 'public',
+);
 
 /** An event as the relay hands it to the queue, and the handlers receive it. */
 export interface DomainEvent<T extends EventType = EventType> {

@@ -137,3 +137,22 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     },
   };
 }
+
+/**
+ * Deletes relayed events older than `olderThanMs` (at most `limit` per call);
+ * resolves with how many. Unrelayed rows are never touched: they are the
+ * outbox's promise. Run by the maintenance schedule (src/workers.ts).
+ */
+export async function pruneRelayedEvents(
+  sql: SqlDatabase<Database>,
+  options: { readonly olderThanMs: number; readonly limit?: number },
+): Promise<number> {
+  const result = await raw`
+    delete from outbox where id in (
+      select id from outbox
+      where relayed_at is not null
+        and relayed_at < now() - (${options.olderThanMs}::float8 * interval '1 millisecond')
+      limit ${options.limit ?? 1000}
+    )`.execute(sql.db);
+  return Number(result.numAffectedRows ?? 0n);
+}

@@ -173,6 +173,18 @@ export async function updateStatus(trx: Trx, id: string, to: OrderStatus): Promi
   return toRecord(row);
 }
 
+/** Sets settled_at once; false when it was set already. Not a change of the order's representation. */
+export async function markSettled(trx: Trx, id: string): Promise<boolean> {
+  const row = await trx
+    .updateTable('orders')
+    .set({ settled_at: new Date() })
+    .where('id', '=', id)
+    .where('settled_at', 'is', null)
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function findOrder(db: Db, id: string): Promise<OrderRecord | undefined> {
   const row = await db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
   return row === undefined ? undefined : toRecord(row);

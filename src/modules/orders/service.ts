@@ -77,8 +77,11 @@ export function createOrdersService(deps: {
   audit: AuditSink;
   /** Told, after commit, which products' stock (and version) an order changed. */
   productsChanged?: (changes: readonly ProductChange[]) => Promise<void>;
+  /** Records a placed order's event in its transaction: the outbox, unless a benchmark measures without it. */
+  recordEvent?: typeof recordEvent;
 }): OrdersService {
   const { sql, payments, audit } = deps;
+  const recordPlaced = deps.recordEvent ?? recordEvent;
   const seesAll = (actor: Actor) => actor.permissions.has('orders:read:any');
   const actsOnAll = (actor: Actor) => actor.permissions.has('orders:write:any');
   const notFound = (id: string) =>
@@ -107,7 +110,7 @@ export function createOrdersService(deps: {
             to: record.status,
             actorId: actor.id,
           });
-          await recordEvent(trx, {
+          await recordPlaced(trx, {
             type: 'order.placed',
             aggregateId: record.id,
             data: { orderId: record.id, userId: actor.id },
@@ -159,6 +162,8 @@ export function createOrdersService(deps: {
           });
         }
         if (action === 'pay') {
+          // An authorization: the money waits in escrow until `order.paid`'s
+          // flow captures it (complete.ts); a refund takes it from wherever it is.
           await payments.chargeOrder(trx, {
             userId: record.userId,
             orderId: record.id,

@@ -11,8 +11,12 @@
 //    balances. The database re-checks at commit that the entries balance and
 //    match the transfer (migrations/0007_payments.sql).
 //
-// `chargeOrder` and `refundOrder` are what the orders module calls, with its
-// own transaction, while it holds the order's row lock.
+// An order is paid like a card: `chargeOrder` authorizes (the customer's
+// money moves into the escrow wallet, at once, or the payment is refused),
+// `captureOrder` captures later (escrow → merchant, the order-complete
+// flow's job), and `refundOrder` pays back from wherever the money is by
+// then. All three run in the caller's transaction while it holds the order's
+// row lock, which is what orders one order's capture and refund.
 
 import type { Transaction } from 'kysely';
 import type { Database, TransferKind } from '../../db/schema.ts';
@@ -117,10 +121,10 @@ export async function assertCurrencySupported(trx: Trx, currency: string): Promi
 }
 
 /**
- * Pays an order from its owner's wallet into the merchant wallet. An order
- * with a zero total needs no payment: nothing moves and the result is
- * undefined. A second charge of one order is refused (the database's unique
- * index on the order's payment is the backstop).
+ * Pays an order from its owner's wallet into escrow, where it waits for the
+ * capture. An order with a zero total needs no payment: nothing moves and
+ * the result is undefined. A second charge of one order is refused (the
+ * database's unique index on the order's payment is the backstop).
  */
 export async function chargeOrder(
   trx: Trx,
@@ -141,7 +145,7 @@ export async function chargeOrder(
     });
   }
   const fromWalletId = await ensureUserWallet(trx, input.userId, input.currency);
-  const toWalletId = await ensureSystemWallet(trx, 'merchant', input.currency);
+  const toWalletId = await ensureSystemWallet(trx, 'escrow', input.currency);
   return moveMoney(trx, {
     kind: 'order_payment',
     fromWalletId,
@@ -154,7 +158,35 @@ export async function chargeOrder(
 }
 
 /**
- * Pays an order's payment back into the wallet it came from. Does nothing
+ * Moves an order's payment from escrow to the merchant wallet. Undefined
+ * when there is nothing to capture: no payment (a zero total), a refund
+ * already, or a payment made before captures existed (it went straight to
+ * the merchant). A second call returns the first capture instead of moving
+ * the money twice (the unique index on the order's capture is the backstop).
+ */
+export async function captureOrder(
+  trx: Trx,
+  input: { orderId: string },
+): Promise<Transfer | undefined> {
+  const payment = await findOrderTransfer(trx, input.orderId, 'order_payment');
+  if (payment === undefined || payment.to.kind !== 'escrow') return undefined;
+  const earlier = await findOrderTransfer(trx, input.orderId, 'order_capture');
+  if (earlier !== undefined) return publicTransfer(earlier);
+  if ((await findOrderTransfer(trx, input.orderId, 'refund')) !== undefined) return undefined;
+  return moveMoney(trx, {
+    kind: 'order_capture',
+    fromWalletId: payment.toWalletId,
+    toWalletId: await ensureSystemWallet(trx, 'merchant', payment.amount.currency),
+    amount: payment.amount.amount,
+    currency: payment.amount.currency,
+    orderId: input.orderId,
+    initiatedBy: null,
+  });
+}
+
+/**
+ * Pays an order's payment back into the wallet it came from, out of escrow
+ * before the capture and out of the merchant wallet after it. Does nothing
  * (undefined) when the order was never paid; a second call returns the
  * first refund instead of paying twice.
  */
@@ -166,9 +198,10 @@ export async function refundOrder(
   if (payment === undefined) return undefined;
   const earlier = await findOrderTransfer(trx, input.orderId, 'refund');
   if (earlier !== undefined) return publicTransfer(earlier);
+  const capture = await findOrderTransfer(trx, input.orderId, 'order_capture');
   return moveMoney(trx, {
     kind: 'refund',
-    fromWalletId: payment.toWalletId,
+    fromWalletId: capture?.toWalletId ?? payment.toWalletId,
     toWalletId: payment.fromWalletId,
     amount: payment.amount.amount,
     currency: payment.amount.currency,

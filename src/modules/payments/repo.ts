@@ -115,7 +115,7 @@ export async function ensureUserWallet(
   return (await find())!.id;
 }
 
-/** The merchant or funding wallet of `currency`, opened on first use like a user's. */
+/** The merchant, escrow or funding wallet of `currency`, opened on first use like a user's. */
 export async function ensureSystemWallet(
   trx: Trx,
   kind: Exclude<WalletKind, 'user'>,
@@ -259,11 +259,11 @@ export async function findTransfer(db: Db, id: string): Promise<TransferRecord |
   return row === undefined ? undefined : toTransferRecord(row);
 }
 
-/** The order's payment or refund, if it has one (there is at most one of each). */
+/** The order's payment, capture or refund, if it has one (there is at most one of each). */
 export async function findOrderTransfer(
   db: Db,
   orderId: string,
-  kind: 'order_payment' | 'refund',
+  kind: 'order_payment' | 'order_capture' | 'refund',
 ): Promise<TransferRecord | undefined> {
   const row = await transfersWithParties(db)
     .where('t.order_id', '=', orderId)

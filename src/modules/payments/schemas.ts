@@ -1,7 +1,8 @@
 // Payments on the wire. Money is `{ amount, currency }` with the amount in
 // integer minor units (1250 = 12.50 EUR); amounts to move are positive,
 // ledger entries are signed (negative = money left the wallet). The other
-// side of a movement is a user (by id), the shop (`merchant`) or the source
+// side of a movement is a user (by id), the shop (`merchant`), the shop's
+// holding wallet for paid orders not yet captured (`escrow`) or the source
 // of admin credits (`funding`).
 
 import { z } from 'zod';
@@ -12,6 +13,7 @@ import { DEFAULT_CURRENCY, MAX_MINOR_UNITS } from './money.ts';
 export const TRANSFER_KINDS = [
   'transfer',
   'order_payment',
+  'order_capture',
   'refund',
   'credit',
 ] as const satisfies readonly TransferKind[];
@@ -19,6 +21,7 @@ export const WALLET_KINDS = [
   'user',
   'merchant',
   'funding',
+  'escrow',
 ] as const satisfies readonly WalletKind[];
 
 export const currencyCode = z
@@ -65,7 +68,8 @@ export const walletParty = z
   })
   .meta({
     id: 'WalletParty',
-    description: 'A user’s wallet, the shop’s (`merchant`) or the source of credits (`funding`)',
+    description:
+      'A user’s wallet, the shop’s (`merchant`), the money held for paid orders until capture (`escrow`) or the source of credits (`funding`)',
     examples: [{ kind: 'user', userId: '7' }],
   });
 
@@ -100,7 +104,7 @@ export const transfer = z
     from: walletParty,
     to: walletParty,
     amount: money,
-    orderId: z.string().nullable().meta({ description: 'The order paid or refunded' }),
+    orderId: z.string().nullable().meta({ description: 'The order paid, captured or refunded' }),
     createdAt: z.iso.datetime(),
   })
   .meta({

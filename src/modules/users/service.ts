@@ -8,7 +8,7 @@ import { toSqlError } from '../../platform/sql/sql-errors.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import type { AuditSink } from '../auth/ports.ts';
 import { recordEvent } from '../events/outbox.ts';
-import { endRefreshTokens, type SessionRevoker } from '../auth/sign-out-everywhere.ts';
+import { endRefreshTokens, type SignOutEverywhere } from '../auth/sign-out-everywhere.ts';
 import { usersError } from './errors.ts';
 import { hashPassword } from './passwords.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
@@ -44,8 +44,8 @@ export interface UsersService {
 export function createUsersService(deps: {
   sql: SqlDatabase<Database>;
   audit: AuditSink;
-  /** Ends browser sessions after a deletion or role change commits (sign-out-everywhere.ts). */
-  sessions: SessionRevoker;
+  /** Ends browser sessions with a deletion or role change (sign-out-everywhere.ts). */
+  signOut: SignOutEverywhere;
   pepper?: string | undefined;
 }): UsersService {
   const { sql, audit } = deps;
@@ -116,12 +116,13 @@ export function createUsersService(deps: {
     async delete(actor, id) {
       if (actor.id === id) throw usersError('USERS_CANNOT_DELETE_SELF');
       const at = new Date();
-      const deleted = await sql.withTransaction(async (trx) => {
-        const done = await softDeleteUser(trx, id);
-        if (done) await endRefreshTokens(trx, id, at);
-        return done;
+      const revocation = await sql.withTransaction(async (trx) => {
+        if (!(await softDeleteUser(trx, id))) return undefined;
+        await endRefreshTokens(trx, id, at);
+        return deps.signOut.request(trx, { userId: id, at });
       });
-      if (deleted) await deps.sessions.revokeAllOfUser(id, at);
+      const deleted = revocation !== undefined;
+      if (deleted) await deps.signOut.finish(revocation);
       await audit.record({
         action: 'admin.user_deleted',
         outcome: deleted ? 'success' : 'failure',
@@ -136,18 +137,18 @@ export function createUsersService(deps: {
     async changeRole(actor, id, role) {
       if (actor.id === id) throw usersError('USERS_CANNOT_CHANGE_OWN_ROLE');
       const at = new Date();
+      let revocation: string | undefined;
       const changed = await sql.withTransaction(async (trx) => {
         const result = await changeRole(trx, id, role);
         // Sessions and refresh tokens carry the old role's rights: end them,
         // so the next sign-in gets the new role (access tokens expire soon).
         if (result !== undefined && result.previous !== role) {
           await endRefreshTokens(trx, id, at);
+          revocation = await deps.signOut.request(trx, { userId: id, at });
         }
         return result;
       });
-      if (changed !== undefined && changed.previous !== role) {
-        await deps.sessions.revokeAllOfUser(id, at);
-      }
+      if (revocation !== undefined) await deps.signOut.finish(revocation);
       await audit.record({
         action: 'admin.role_changed',
         outcome: changed === undefined ? 'failure' : 'success',

@@ -1,0 +1,58 @@
+// The mail administration shapes: suppression entries and the disk outbox's
+// messages. Timestamps are ISO-8601 UTC, ids strings.
+
+import { z } from 'zod';
+import { email } from '../users/schemas.ts';
+import { SUPPRESSION_REASONS, type Suppression } from './suppressions.ts';
+
+export const suppression = z
+  .strictObject({
+    id: z.string(),
+    email: z.string().meta({ description: 'Trimmed and lower-cased' }),
+    reason: z.enum(SUPPRESSION_REASONS),
+    detail: z.string().meta({ description: 'The provider event and its diagnostic, or a note' }),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'MailSuppression' });
+
+export type SuppressionView = z.infer<typeof suppression>;
+
+export function toSuppressionView(entry: Suppression): SuppressionView {
+  return { ...entry, createdAt: entry.createdAt.toISOString() };
+}
+
+export const suppressionList = z.strictObject({
+  data: z.array(suppression),
+  links: z.strictObject({ next: z.string().nullable() }),
+});
+
+export const suppressionListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  before: z
+    .string()
+    .regex(/^[1-9]\d{0,18}$/)
+    .optional(),
+});
+
+// Normalised like sign-up's (trimmed, lower-cased), so the entry matches the account.
+export const suppressionCreation = z.strictObject({
+  email,
+  detail: z.string().trim().max(500).default(''),
+});
+
+export const outboxMail = z
+  .strictObject({
+    id: z.string(),
+    to: z.string(),
+    subject: z.string(),
+    createdAt: z.iso.datetime(),
+    text: z.string(),
+    html: z.string().nullable(),
+  })
+  .meta({ id: 'OutboxMail' });
+
+export const outboxList = z.strictObject({ data: z.array(outboxMail) });
+
+export const outboxListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});

@@ -1,0 +1,123 @@
+// The jobs dashboard for operators (seed module 13): how many jobs each
+// queue holds in each state, the dead letters of a queue, and replaying one
+// after the cause is fixed. Replays are audited: they repeat side effects
+// (a mail, a webhook) on purpose.
+
+import { z } from 'zod';
+import type { App } from '../../http/app.ts';
+import { cacheControl } from '../../http/cache-control.ts';
+import type { JobQueue } from '../../ports/queue.ts';
+import type { AuditSink } from '../auth/ports.ts';
+import { actorOf } from '../auth/authenticate.ts';
+import { opsError } from './errors.ts';
+
+const count = z.number().int().min(0);
+
+const queueCounts = z
+  .strictObject({
+    name: z.string(),
+    waiting: count.meta({ description: 'Flow parents waiting for their children' }),
+    pending: count.meta({ description: 'Due or delayed, not yet claimed' }),
+    running: count,
+    completed: count.meta({ description: 'Kept until pruned' }),
+    dead: count.meta({ description: 'Dead letters: failed every attempt' }),
+  })
+  .meta({ id: 'QueueCounts' });
+
+const deadJob = z
+  .strictObject({
+    id: z.string(),
+    queue: z.string(),
+    payload: z.unknown(),
+    attempts: count,
+    lastError: z.string(),
+    failedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'DeadJob' });
+
+export interface JobsDashboardDeps {
+  readonly queue: Pick<JobQueue, 'counts' | 'listDead' | 'replay'>;
+  /** The queues the service works (src/workers.ts). */
+  readonly queues: readonly string[];
+  readonly audit: AuditSink;
+}
+
+export function registerJobsRoutes(app: App, deps: JobsDashboardDeps): void {
+  const known = new Set(deps.queues);
+  const queueName = (name: string) => {
+    if (!known.has(name)) throw opsError('OPS_QUEUE_NOT_FOUND', { detail: `no queue ${name}` });
+    return name;
+  };
+
+  app.group('/api/v1/admin/jobs', { tags: ['admin'] }, (jobs) => {
+    jobs.route({
+      method: 'GET',
+      path: '',
+      permissions: ['ops:read'],
+      summary: 'Jobs per state in every queue',
+      schema: { responses: { 200: z.strictObject({ data: z.array(queueCounts) }) } },
+      handler: async (c) => {
+        c.set('cache-control', cacheControl.noStore);
+        const data = await Promise.all(
+          deps.queues.map(async (name) => ({ name, ...(await deps.queue.counts(name)) })),
+        );
+        return { data };
+      },
+    });
+
+    jobs.route({
+      method: 'GET',
+      path: '/{queue}/dead',
+      permissions: ['ops:read'],
+      summary: 'The dead letters of a queue, the most recent first',
+      schema: {
+        params: z.strictObject({ queue: z.string().max(100) }),
+        query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(50) }),
+        responses: { 200: z.strictObject({ data: z.array(deadJob) }) },
+      },
+      handler: async (c) => {
+        const queue = queueName(c.input.params.queue);
+        const dead = await deps.queue.listDead(queue, { limit: c.input.query.limit });
+        c.set('cache-control', cacheControl.noStore);
+        return {
+          data: dead.map((job) => ({
+            id: job.id,
+            queue: job.name,
+            payload: job.payload,
+            attempts: job.attempts,
+            lastError: job.lastError,
+            failedAt: job.failedAt.toISOString(),
+          })),
+        };
+      },
+    });
+
+    jobs.route({
+      method: 'POST',
+      path: '/dead/{id}/replay',
+      permissions: ['ops:write'],
+      summary: 'Send a dead letter round again, with its attempts reset',
+      schema: {
+        params: z.strictObject({ id: z.string().min(1).max(300) }),
+        responses: { 204: { description: 'Queued again' } },
+      },
+      handler: async (c) => {
+        const { id } = c.input.params;
+        const actor = actorOf(c);
+        const replayed = await deps.queue.replay(id);
+        await deps.audit.record({
+          action: 'admin.job_replayed',
+          outcome: replayed ? 'success' : 'failure',
+          actorId: actor.id,
+          actorIp: actor.ip,
+          targetType: 'job',
+          targetId: id,
+        });
+        if (!replayed) {
+          throw opsError('OPS_DEAD_JOB_NOT_FOUND', { detail: `no dead letter ${id}` });
+        }
+        c.noContent();
+      },
+    });
+  });
+}

@@ -1,0 +1,207 @@
+// The delivery job: one POST of one delivery to its endpoint per attempt.
+//
+// The body is `{ id, type, timestamp, data }` (the event's id, type, time and
+// data), signed Standard-Webhooks style with webhook-id = the event id, so a
+// receiver that gets a retry of something it already processed can tell. The
+// POST goes through the SSRF guard (safePost), which checks the addresses
+// again — DNS may have changed since registration — and pins the connection
+// to them.
+//
+// Outcomes: a 2xx completes the delivery. Anything else — another status, a
+// refusal, a network failure — is recorded as an attempt and thrown, so the
+// queue retries on the configured schedule (jitter 0: the schedule is what the
+// delivery log promises in next_attempt_at). The last attempt marks the
+// delivery `dead` before throwing, and the job becomes a dead letter too.
+//
+// At least once: the job may run twice (a worker that only looked dead).
+// Attempt numbers come from the database, so the log stays consistent, and a
+// succeeded delivery is never sent again by a late job. A job enqueued for an
+// earlier round (before a replay) does nothing.
+
+import type { Database } from '../../db/schema.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { SecretBox } from '../../platform/secret-box.ts';
+import type { EnqueueOptions, Job, JobHandler } from '../../ports/queue.ts';
+import type { SqlDatabase } from '../../ports/sql.ts';
+import {
+  beginAttempt,
+  findDelivery,
+  findSigningRow,
+  recordAttempt,
+  setDeliveryState,
+} from './repo.ts';
+import { signWebhook, type SigningSecret } from './signing.ts';
+import { safePost, type OutboundResult, type Resolver } from './ssrf-guard.ts';
+
+export const WEBHOOKS_QUEUE = 'webhooks.deliver';
+
+/** The job's payload. */
+export interface DeliveryJob {
+  readonly deliveryId: string;
+  /** The delivery's replay round the job was enqueued for. */
+  readonly round: number;
+}
+
+export interface DeliverySettings {
+  /** Pauses after each failed attempt; attempts in all = its length + 1. */
+  readonly retrySchedule: readonly number[];
+  readonly allowHttp: boolean;
+  readonly allowHosts: readonly string[];
+  readonly connectTimeoutMs: number;
+  readonly timeoutMs: number;
+}
+
+const MAX_SNIPPET = 1024;
+const MAX_ERROR = 1000;
+
+/** The enqueue options of a delivery job: keyed, with the webhook retry schedule. */
+export function deliveryJobOptions(
+  settings: Pick<DeliverySettings, 'retrySchedule'>,
+  idempotencyKey: string,
+): EnqueueOptions {
+  return {
+    idempotencyKey,
+    maxAttempts: settings.retrySchedule.length + 1,
+    backoff: { delaysMs: settings.retrySchedule, jitter: 0 },
+  };
+}
+
+/** The box context a secret of endpoint `id` is sealed under. */
+export function secretContext(endpointId: string): string {
+  return `webhook-endpoint:${endpointId}`;
+}
+
+/** The exact bytes sent: the key order is fixed here, whatever jsonb did to `data`. */
+export function deliveryBody(event: {
+  id: string;
+  type: string;
+  occurredAt: Date;
+  data: unknown;
+}): string {
+  return JSON.stringify({
+    id: event.id,
+    type: event.type,
+    timestamp: event.occurredAt.toISOString(),
+    data: event.data,
+  });
+}
+
+export interface DeliveryHandlerDeps {
+  readonly sql: SqlDatabase<Database>;
+  readonly box: SecretBox;
+  readonly logger: Logger;
+  readonly settings: DeliverySettings;
+  readonly clock?: () => Date;
+  /** Name resolution for the guard; tests may inject answers. */
+  readonly resolve?: Resolver;
+}
+
+class DeliveryFailed extends Error {
+  override name = 'DeliveryFailed';
+}
+
+function describe(result: OutboundResult): string {
+  if (result.outcome === 'response') return `the endpoint answered ${result.status}`;
+  return `${result.outcome === 'refused' ? 'refused' : 'failed'}: ${result.reason} (${result.detail})`;
+}
+
+export function createDeliveryHandler(deps: DeliveryHandlerDeps): JobHandler {
+  const { sql, box, settings } = deps;
+  const now = deps.clock ?? (() => new Date());
+
+  return async (job: Job) => {
+    const { deliveryId, round } = job.payload as unknown as DeliveryJob;
+    const log = deps.logger.child({ deliveryId, attempt: job.attempt });
+    const delivery = await findDelivery(sql.db, deliveryId);
+    // Gone with its endpoint, superseded by a replay, or already through.
+    if (delivery === undefined || delivery.replays !== round) return;
+    if (delivery.status === 'succeeded') return;
+
+    const endpoint = await findSigningRow(sql.db, delivery.endpoint_id);
+    if (endpoint === undefined) return;
+    if (!endpoint.enabled) {
+      // Not an error of the receiver: no retries, but a trace in the log.
+      await setDeliveryState(
+        sql.db,
+        deliveryId,
+        { status: 'failed', lastError: 'the endpoint is disabled', nextAttemptAt: null },
+        now(),
+      );
+      return;
+    }
+
+    const context = secretContext(endpoint.id);
+    const secrets: SigningSecret[] = [box.open(endpoint.secret_sealed, context)];
+    if (endpoint.previous_secret_sealed !== null) {
+      secrets.push({
+        secret: box.open(endpoint.previous_secret_sealed, context),
+        expiresAt: endpoint.previous_secret_expires_at,
+      });
+    }
+    const body = deliveryBody({
+      id: delivery.event_id,
+      type: delivery.event_type,
+      occurredAt: delivery.event_occurred_at,
+      data: delivery.payload,
+    });
+
+    const startedAt = now();
+    const attempt = await beginAttempt(sql.db, deliveryId, startedAt);
+    if (attempt === undefined) return;
+    const headers = signWebhook({ id: delivery.event_id, at: startedAt, body, secrets });
+    const result = await safePost(endpoint.url, body, {
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Throughline-Webhooks/1',
+        ...headers,
+      },
+      allowHttp: settings.allowHttp,
+      allowHosts: settings.allowHosts,
+      connectTimeoutMs: settings.connectTimeoutMs,
+      totalTimeoutMs: settings.timeoutMs,
+      maxResponseBytes: MAX_SNIPPET,
+      ...(deps.resolve === undefined ? {} : { resolve: deps.resolve }),
+    });
+
+    const ok = result.outcome === 'response' && result.status >= 200 && result.status < 300;
+    const last = job.attempt >= job.maxAttempts;
+    const error = ok ? null : describe(result).slice(0, MAX_ERROR);
+    const statusCode = result.outcome === 'response' ? result.status : null;
+    const finished = now();
+    const pause = settings.retrySchedule[Math.min(job.attempt, settings.retrySchedule.length) - 1];
+    const nextAttemptAt =
+      ok || last || pause === undefined ? null : new Date(finished.getTime() + pause);
+
+    await sql.withTransaction(async (trx) => {
+      await recordAttempt(trx, {
+        deliveryId,
+        attempt,
+        startedAt,
+        durationMs: result.durationMs,
+        statusCode,
+        outcome: result.outcome,
+        error,
+        responseSnippet:
+          result.outcome === 'response' ? result.bodySnippet.slice(0, MAX_SNIPPET) : null,
+      });
+      await setDeliveryState(
+        trx,
+        deliveryId,
+        {
+          status: ok ? 'succeeded' : last ? 'dead' : 'failed',
+          lastStatusCode: statusCode,
+          lastError: error,
+          nextAttemptAt,
+        },
+        finished,
+      );
+    });
+
+    if (ok) return;
+    log[last ? 'warn' : 'info'](
+      { endpointId: endpoint.id, outcome: result.outcome, statusCode },
+      last ? 'webhook delivery dead' : 'webhook delivery failed; will retry',
+    );
+    throw new DeliveryFailed(error ?? 'delivery failed');
+  };
+}

@@ -1,0 +1,149 @@
+// Webhooks on the wire. An endpoint's signing secret appears in exactly two
+// responses — its creation's and a rotation's — and nowhere else. Ids travel
+// as strings, timestamps as ISO-8601 UTC.
+
+import { z } from 'zod';
+import { PUBLIC_EVENT_TYPES, type EventType } from '../events/outbox.ts';
+import { idParam } from '../catalog/schemas.ts';
+
+export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'dead'] as const;
+
+export const eventType = z
+  .enum(PUBLIC_EVENT_TYPES as [EventType, ...EventType[]])
+  .meta({ description: 'A domain event type', example: 'order.paid' });
+
+const eventTypes = z
+  .array(eventType)
+  .min(1)
+  .refine((types) => new Set(types).size === types.length, {
+    message: 'must not list an event type twice',
+    params: { code: 'duplicate' },
+  });
+
+const url = z.string().trim().min(1).max(2048).meta({
+  description: 'https URL that receives the POSTs; must not point at a private address',
+  example: 'https://hooks.example.com/throughline',
+});
+
+const description = z.string().trim().max(500);
+
+export const endpointCreation = z
+  .strictObject({
+    url,
+    eventTypes,
+    description: description.default(''),
+    enabled: z.boolean().default(true),
+  })
+  .meta({
+    id: 'WebhookEndpointCreation',
+    examples: [{ url: 'https://hooks.example.com/throughline', eventTypes: ['order.paid'] }],
+  });
+
+export type EndpointCreation = z.infer<typeof endpointCreation>;
+
+export const endpointChange = z
+  .strictObject({
+    url: url.optional(),
+    eventTypes: eventTypes.optional(),
+    description: description.optional(),
+    enabled: z.boolean().optional(),
+  })
+  .meta({ id: 'WebhookEndpointChange', description: 'Members left out stay as they are' });
+
+export type EndpointChange = z.infer<typeof endpointChange>;
+
+export const endpoint = z
+  .strictObject({
+    id: z.string(),
+    url: z.string(),
+    description: z.string(),
+    eventTypes: z.array(z.string()),
+    enabled: z.boolean(),
+    previousSecretExpiresAt: z.iso.datetime().nullable().meta({
+      description: 'Set during a rotation: until then deliveries carry a second signature',
+    }),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    version: z.number().int(),
+  })
+  .meta({ id: 'WebhookEndpoint' });
+
+export type Endpoint = z.infer<typeof endpoint>;
+
+const secret = z.string().meta({
+  description: 'The signing secret (whsec_…). Shown only in this response: store it now',
+});
+
+export const createdEndpoint = endpoint.extend({ secret }).meta({ id: 'CreatedWebhookEndpoint' });
+
+export type CreatedEndpoint = z.infer<typeof createdEndpoint>;
+
+export const rotatedSecret = z
+  .strictObject({
+    endpointId: z.string(),
+    secret,
+    previousSecretExpiresAt: z.iso.datetime().nullable().meta({
+      description: 'Until then the previous secret signs too; null when the overlap is 0',
+    }),
+  })
+  .meta({ id: 'RotatedWebhookSecret' });
+
+export type RotatedSecret = z.infer<typeof rotatedSecret>;
+
+export const endpointList = z.strictObject({ data: z.array(endpoint) });
+
+export const delivery = z
+  .strictObject({
+    id: z.string(),
+    endpointId: z.string(),
+    eventId: z
+      .string()
+      .meta({ description: 'Also the webhook-id header: the same on every attempt' }),
+    eventType: z.string(),
+    status: z.enum(DELIVERY_STATUSES),
+    attempts: z.number().int(),
+    lastStatusCode: z.number().int().nullable(),
+    lastError: z.string().nullable(),
+    nextAttemptAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+export type Delivery = z.infer<typeof delivery>;
+
+export const deliveryAttempt = z
+  .strictObject({
+    attempt: z.number().int(),
+    startedAt: z.iso.datetime(),
+    durationMs: z.number().int(),
+    statusCode: z.number().int().nullable(),
+    outcome: z.enum(['response', 'refused', 'failed']),
+    error: z.string().nullable(),
+    responseSnippet: z.string().nullable(),
+  })
+  .meta({ id: 'WebhookDeliveryAttempt' });
+
+export type DeliveryAttempt = z.infer<typeof deliveryAttempt>;
+
+export const deliveryDetail = delivery
+  .extend({ attemptLog: z.array(deliveryAttempt) })
+  .meta({ id: 'WebhookDeliveryDetail' });
+
+export type DeliveryDetail = z.infer<typeof deliveryDetail>;
+
+export const deliveriesQuery = z.strictObject({
+  endpointId: idParam.optional(),
+  status: z.enum(DELIVERY_STATUSES).optional(),
+  eventType: eventType.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  before: idParam.optional().meta({ description: 'Keyset cursor: deliveries older than this id' }),
+});
+
+export type DeliveriesQuery = z.infer<typeof deliveriesQuery>;
+
+export const deliveryPage = z.strictObject({
+  data: z.array(delivery),
+  meta: z.strictObject({ limit: z.number().int(), hasMore: z.boolean() }),
+  links: z.strictObject({ self: z.string(), next: z.string().nullable() }),
+});

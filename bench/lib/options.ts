@@ -57,6 +57,13 @@ function count(flag: string, raw: string | undefined, fallback: number): number 
   return value;
 }
 
+/** A flag's whole-number value, at least `min`; shared by the runners' own flag parsers. */
+export function wholeNumber(flag: string, text: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${flag} must be a whole number ≥ ${min}`);
+  return n;
+}
+
 function subset<T extends string>(flag: string, raw: string | undefined, all: readonly T[]): T[] {
   if (raw === undefined) return [...all];
   const picked = raw.split(',').map((s) => s.trim());

@@ -29,6 +29,7 @@ import type { SqlDatabase } from '../../src/ports/sql.ts';
 import { trackCpu, type CpuUsage } from '../lib/cpu-usage.ts';
 import type { LoadResult } from '../lib/load-result.ts';
 import { machineInfo } from '../lib/machine.ts';
+import { wholeNumber } from '../lib/options.ts';
 import { PRODUCT_COUNT, preparePglite, preparePostgres } from '../db/databases.ts';
 import { startDbServer, type DbServer } from '../db/load.ts';
 import { ORDERS_PATH, orderBody, startOrdersLoad } from './load.ts';
@@ -85,19 +86,13 @@ export function parseOrdersOptions(
     },
     strict: true,
   });
-  const whole = (flag: string, text: string, min: number): number => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min)
-      throw new Error(`--${flag} must be a whole number ≥ ${min}`);
-    return n;
-  };
   const workers = values.workers;
   if (workers !== 'inline' && workers !== 'off') throw new Error('--workers must be inline or off');
   return {
-    rounds: whole('rounds', values.rounds, 1),
-    durationSec: whole('duration', values.duration, 1),
-    warmupSec: whole('warmup', values.warmup, 0),
-    connections: whole('connections', values.connections, 1),
+    rounds: wholeNumber('rounds', values.rounds, 1),
+    durationSec: wholeNumber('duration', values.duration, 1),
+    warmupSec: wholeNumber('warmup', values.warmup, 0),
+    connections: wholeNumber('connections', values.connections, 1),
     postgresUrl: values['postgres-url'] === '' ? undefined : values['postgres-url'],
     workers,
     out: values.out,

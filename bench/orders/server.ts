@@ -12,13 +12,8 @@
 // `{"port":…}` announcement. Rate limits are off, as in the other benches:
 // one load generator is one client. NODE_ENV=test for the config only.
 
-import { pino } from 'pino';
-import { createService, loadServiceKeys, socketLimits } from '../../src/app.ts';
-import { openDatabase } from '../../src/db/open-database.ts';
-import { startServer } from '../../src/http/server.ts';
+import { serveService } from '../lib/serve-service.ts';
 import { loadConfig } from '../../src/platform/config.ts';
-import { Lifecycle } from '../../src/platform/lifecycle.ts';
-import { createLogger } from '../../src/platform/logger.ts';
 
 const dataDir = process.env['DATA_DIR'];
 if (dataDir === undefined) throw new Error('DATA_DIR is required');
@@ -39,36 +34,4 @@ const config = loadConfig({
     ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }),
   },
 });
-const logger = createLogger({ level: config.log.level, destination: pino.destination(2) });
-const lifecycle = new Lifecycle(logger);
-const { sql } = await openDatabase(config, logger);
-lifecycle.add({ name: 'database', close: () => sql.close() });
-const keys = await loadServiceKeys(config, logger);
-const { app } = createService(config, {
-  logger,
-  lifecycle,
-  sql,
-  ...keys,
-  ...(outbox === 'off' ? { recordOrderEvent: () => Promise.resolve('') } : {}),
-});
-const server = await startServer(app.handler, {
-  host: '127.0.0.1',
-  port: 0,
-  ...socketLimits(config),
-  logger,
-});
-lifecycle.add({
-  name: 'http-server',
-  close: async () => {
-    app.close();
-    await server.close(0);
-  },
-});
-lifecycle.markReady();
-process.stdout.write(`${JSON.stringify({ port: server.port, pid: process.pid })}\n`);
-
-const stop = (): void => {
-  void lifecycle.stop('benchmark finished').finally(() => process.exit(0));
-};
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+await serveService(config, outbox === 'off' ? { recordOrderEvent: () => Promise.resolve('') } : {});

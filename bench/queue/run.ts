@@ -15,6 +15,7 @@ import { pino } from 'pino';
 import { createLogger } from '../../src/platform/logger.ts';
 import { benchKeyPrefix, checkRedis, removeKeys } from '../db/cache.ts';
 import { machineInfo } from '../lib/machine.ts';
+import { wholeNumber } from '../lib/options.ts';
 import {
   bullmqAdapterContender,
   pgliteContender,
@@ -75,21 +76,15 @@ export function parseQueueOptions(argv: readonly string[]): QueueBenchOptions & 
     },
     strict: true,
   });
-  const whole = (flag: string, text: string, min: number): number => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min)
-      throw new Error(`--${flag} must be a whole number ≥ ${min}`);
-    return n;
-  };
   return {
-    jobs: whole('jobs', values.jobs, 1),
-    concurrency: whole('concurrency', values.concurrency, 1),
-    rounds: whole('rounds', values.rounds, 1),
-    warmupJobs: whole('warmup', values.warmup, 0),
+    jobs: wholeNumber('jobs', values.jobs, 1),
+    concurrency: wholeNumber('concurrency', values.concurrency, 1),
+    rounds: wholeNumber('rounds', values.rounds, 1),
+    warmupJobs: wholeNumber('warmup', values.warmup, 0),
     postgresUrl: values['postgres-url'] === '' ? undefined : values['postgres-url'],
     redisUrl: values['redis-url'] === '' ? undefined : values['redis-url'],
     bulk: !values['no-bulk'],
-    timeoutSec: whole('timeout', values.timeout, 1),
+    timeoutSec: wholeNumber('timeout', values.timeout, 1),
     out: values.out,
     help: values.help,
   };

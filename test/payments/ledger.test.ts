@@ -15,6 +15,7 @@ import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
 import { isAppError } from '../../src/http/errors.ts';
 import { captureOrder, chargeOrder, refundOrder } from '../../src/modules/payments/ledger.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';
+import { assertLedgerConsistent } from '../support/shop.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
 import { startService, type StartedService } from '../support/start.ts';
 
@@ -80,27 +81,6 @@ for (const engine of ENGINES) {
         .where('w.user_id', '=', userId)
         .execute();
 
-    /** The ledger's invariants, straight from the tables. */
-    async function assertLedgerConsistent() {
-      const db = database.sql.db;
-      const total = await sql<{ total: string }>`
-        select coalesce(sum(amount), 0)::text as total from ledger_entries`.execute(db);
-      assert.equal(total.rows[0]!.total, '0', 'all entries sum to zero');
-      const unbalanced = await sql`
-        select transfer_id from ledger_entries
-        group by transfer_id having sum(amount) <> 0 or count(*) <> 2`.execute(db);
-      assert.deepEqual(unbalanced.rows, [], 'every transfer has two entries summing to zero');
-      const drifted = await sql`
-        select w.id from wallets w
-        left join (select wallet_id, sum(amount) as total from ledger_entries group by wallet_id) e
-          on e.wallet_id = w.id
-        where w.balance <> coalesce(e.total, 0)`.execute(db);
-      assert.deepEqual(drifted.rows, [], 'every balance equals the sum of its entries');
-      const negative = await sql`
-        select id from wallets where kind <> 'funding' and balance < 0`.execute(db);
-      assert.deepEqual(negative.rows, [], 'no user or merchant wallet is negative');
-    }
-
     test('20 concurrent requests with one key move the money once', async () => {
       const ann = await signUp('ann', 10_000);
       const bea = await signUp('bea');
@@ -121,7 +101,7 @@ for (const engine of ENGINES) {
       assert.equal(await balanceOf(ann.id), 7_500);
       assert.equal(await balanceOf(bea.id), 2_500);
       assert.equal((await transfersFrom(ann.id)).length, 1);
-      await assertLedgerConsistent();
+      await assertLedgerConsistent(database.sql.db);
     });
 
     test('30 concurrent transfers draining one wallet never take it below zero', async () => {
@@ -144,7 +124,7 @@ for (const engine of ENGINES) {
       assert.equal(await balanceOf(sender.id), 0);
       assert.equal((await balanceOf(low.id)) + (await balanceOf(high.id)), 1_000);
       assert.equal((await transfersFrom(sender.id)).length, 10);
-      await assertLedgerConsistent();
+      await assertLedgerConsistent(database.sql.db);
     });
 
     test('transfers in opposite directions at once all complete', async () => {
@@ -161,7 +141,7 @@ for (const engine of ENGINES) {
       );
       assert.equal(await balanceOf(cy.id), 5_000);
       assert.equal(await balanceOf(di.id), 5_000);
-      await assertLedgerConsistent();
+      await assertLedgerConsistent(database.sql.db);
     });
 
     /** Wallet ids for hand-written rows: a funded user's, an empty user's, and the system's. */
@@ -313,7 +293,7 @@ for (const engine of ENGINES) {
         (error) =>
           isAppError(error) && error.extensions?.constraint === 'wallets_balance_nonnegative',
       );
-      await assertLedgerConsistent();
+      await assertLedgerConsistent(database.sql.db);
     });
 
     /** An order row for `userId`, as the orders module would have placed it. */
@@ -400,7 +380,7 @@ for (const engine of ENGINES) {
           ['order_payment', -1_999, orderId, 'escrow'],
         ],
       );
-      await assertLedgerConsistent();
+      await assertLedgerConsistent(database.sql.db);
     });
 
     test('captureOrder moves the payment to the merchant once; a later refund comes from there', async () => {
@@ -453,7 +433,7 @@ for (const engine of ENGINES) {
       assert.equal(await systemBalance('merchant'), merchantBefore);
       assert.equal(await systemBalance('escrow'), escrowBefore - 2_500);
       assert.equal(await balanceOf(gus.id), 5_000);
-      await assertLedgerConsistent();
+      await assertLedgerConsistent(database.sql.db);
     });
 
     test('refundOrder of an unpaid order does nothing; an unaffordable charge rolls back', async () => {
@@ -498,7 +478,7 @@ for (const engine of ENGINES) {
         chargeOrder(trx, { userId: fox.id, orderId: free, amount: 0, currency: 'EUR' }),
       );
       assert.equal(none, undefined, 'a zero total needs no payment');
-      await assertLedgerConsistent();
+      await assertLedgerConsistent(database.sql.db);
     });
   });
 }

@@ -22,7 +22,7 @@
 
 import type { Database } from '../../db/schema.ts';
 import type { BackgroundTasks } from '../../platform/background.ts';
-import type { Mailer } from '../../ports/mailer.ts';
+import type { Mailer, MailMessage } from '../../ports/mailer.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { usersError } from '../users/errors.ts';
 import { hashPassword, verifyPassword } from '../users/passwords.ts';
@@ -302,13 +302,27 @@ export async function mailVerification(
   deps: Pick<AccountServiceDeps, 'sql' | 'mailer' | 'links' | 'now'>,
   user: Pick<User, 'id' | 'email'>,
 ): Promise<void> {
+  await mailVerificationLink(deps, user.id, (token) =>
+    verificationMail(deps.links, user.email, token),
+  );
+}
+
+/**
+ * Issues a new verification link (superseding the older ones) and mails the
+ * message `compose` makes of it; nothing past the per-window limit.
+ */
+export async function mailVerificationLink(
+  deps: Pick<AccountServiceDeps, 'sql' | 'mailer' | 'now'>,
+  userId: string,
+  compose: (token: string) => MailMessage,
+): Promise<void> {
   const at = (deps.now ?? (() => new Date()))();
   const token = await issueLimitedToken(deps.sql, {
-    userId: user.id,
+    userId,
     purpose: 'verify_email',
     supersede: true,
     at,
   });
   if (token === undefined) return;
-  await deps.mailer.send(verificationMail(deps.links, user.email, token));
+  await deps.mailer.send(compose(token));
 }

@@ -21,7 +21,7 @@
 import type { MailMessage } from '../../ports/mailer.ts';
 import { renderMail, type MailTemplate } from '../../platform/mail-templates.ts';
 import { verifyEmailUrl, type AccountLinks } from './account-mail.ts';
-import { issueLimitedToken, type AccountServiceDeps } from './account-service.ts';
+import { mailVerificationLink, type AccountServiceDeps } from './account-service.ts';
 
 export const NAME_MAX_LENGTH = 64;
 
@@ -91,13 +91,5 @@ export async function mailWelcome(
   deps: Pick<AccountServiceDeps, 'sql' | 'mailer' | 'links' | 'now'>,
   user: { readonly id: string; readonly email: string; readonly displayName: string },
 ): Promise<void> {
-  const at = (deps.now ?? (() => new Date()))();
-  const token = await issueLimitedToken(deps.sql, {
-    userId: user.id,
-    purpose: 'verify_email',
-    supersede: true,
-    at,
-  });
-  if (token === undefined) return;
-  await deps.mailer.send(welcomeMail(deps.links, user, token));
+  await mailVerificationLink(deps, user.id, (token) => welcomeMail(deps.links, user, token));
 }

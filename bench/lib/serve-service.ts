@@ -1,0 +1,48 @@
+// Runs the real service (createService from src/app.ts) as a benchmark
+// contender process: the database from config, the full default pipeline,
+// the port announced on stdout as `{"port":…,"pid":…}` (logs go to stderr),
+// and a clean stop on SIGTERM/SIGINT. Each bench's server script builds its
+// config and calls this.
+
+import { pino } from 'pino';
+import { createService, loadServiceKeys, socketLimits, type ServiceDeps } from '../../src/app.ts';
+import { openDatabase } from '../../src/db/open-database.ts';
+import { startServer } from '../../src/http/server.ts';
+import type { Config } from '../../src/platform/config.ts';
+import { Lifecycle } from '../../src/platform/lifecycle.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+
+export async function serveService(
+  config: Config,
+  extra: Pick<ServiceDeps, 'recordOrderEvent'> = {},
+): Promise<void> {
+  const logger = createLogger({ level: config.log.level, destination: pino.destination(2) });
+  const lifecycle = new Lifecycle(logger);
+  const { sql } = await openDatabase(config, logger);
+  lifecycle.add({ name: 'database', close: () => sql.close() });
+  const keys = await loadServiceKeys(config, logger);
+  const { app, shared } = createService(config, { logger, lifecycle, sql, ...keys, ...extra });
+  // As src/main.ts: on Redis, the first requests should not wait for the connection.
+  if (!(await shared.connected())) throw new Error('Redis is unreachable');
+  const server = await startServer(app.handler, {
+    host: '127.0.0.1',
+    port: 0,
+    ...socketLimits(config),
+    logger,
+  });
+  lifecycle.add({
+    name: 'http-server',
+    close: async () => {
+      app.close();
+      await server.close(0);
+    },
+  });
+  lifecycle.markReady();
+  process.stdout.write(`${JSON.stringify({ port: server.port, pid: process.pid })}\n`);
+
+  const stop = (): void => {
+    void lifecycle.stop('benchmark finished').finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

@@ -104,7 +104,11 @@ export function startWorkers(config: Config, deps: WorkerDeps): Workers {
   queue.process(EVENTS_QUEUE, handlers.jobHandler(), { concurrency: EVENT_CONCURRENCY });
   const orderSteps = { concurrency: ORDER_STEP_CONCURRENCY };
   queue.process(CAPTURE_QUEUE, captureJob(sql), orderSteps);
-  queue.process(RECEIPT_QUEUE, receiptJob({ sql, mailer: deps.mailer }), orderSteps);
+  queue.process(
+    RECEIPT_QUEUE,
+    receiptJob({ sql, mailer: deps.mailer, links: accountLinks(config) }),
+    orderSteps,
+  );
   queue.process(ALLOCATE_QUEUE, allocateJob(sql), orderSteps);
   queue.process(ORDER_COMPLETE_QUEUE, settleJob(sql), orderSteps);
   const relay = createOutboxRelay({

@@ -264,6 +264,10 @@ for (const engine of ENGINES) {
         assert.equal(receipt.subject, `Receipt for order ${order.id}`);
         assert.match(receipt.text, /2 × Mugs <b>& "cups"<\/b>: €25\.00/);
         assert.match(receipt.text, /Total: €25\.00/);
+        assert.ok(
+          receipt.text.includes(`/orders/${order.id}`),
+          'the call to action: the order page',
+        );
         assert.ok(receipt.html?.includes('Mugs &lt;b&gt;&amp; &quot;cups&quot;&lt;/b&gt;'));
         assert.ok(!receipt.html?.includes('<b>&'));
         // The receipt is one step of the order-complete flow; the flow ends settled.

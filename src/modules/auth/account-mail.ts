@@ -10,10 +10,8 @@
 // at a GET that acts: mail scanners fetch every link in a message, and a
 // single-use token would be spent before the user ever clicked.
 
-import { escapeHtml, renderMail, type MailLayout } from '../../platform/mail-templates.ts';
+import { renderMail, type MailLayout } from '../../platform/mail-templates.ts';
 import type { MailMessage } from '../../ports/mailer.ts';
-
-export { escapeHtml };
 
 export interface AccountLinks {
   /** Base URL of the pages the links open, without a trailing slash. */
@@ -72,9 +70,4 @@ export function passwordResetMail(links: AccountLinks, to: string, token: string
     links.layout,
     to,
   );
-}
-
-/** An HTML body from ready-made (already escaped) paragraphs. */
-export function page(paragraphs: readonly string[]): string {
-  return `<!doctype html><html><body>${paragraphs.join('')}</body></html>`;
 }

@@ -28,6 +28,7 @@ import { ALLOCATE_QUEUE } from '../inventory/allocate.ts';
 import { CAPTURE_QUEUE } from '../payments/capture.ts';
 import { findOrderTransfer } from '../payments/repo.ts';
 import { orderReceiptMail } from './receipt-mail.ts';
+import type { AccountLinks } from '../auth/account-mail.ts';
 import { findItems, findOrder, findOrderForUpdate, markSettled } from './repo.ts';
 
 export const ORDER_COMPLETE_QUEUE = 'orders.complete';
@@ -68,7 +69,11 @@ export function registerOrderCompleteFlow(
  * order cancelled before the mail went out.
  */
 export async function sendReceipt(
-  deps: { readonly sql: SqlDatabase<Database>; readonly mailer: Mailer },
+  deps: {
+    readonly sql: SqlDatabase<Database>;
+    readonly mailer: Mailer;
+    readonly links: AccountLinks;
+  },
   payload: OrderJobPayload,
 ): Promise<void> {
   const { sql, mailer } = deps;
@@ -78,7 +83,7 @@ export async function sendReceipt(
   ]);
   if (order === undefined || account === undefined || order.status === 'cancelled') return;
   const items = (await findItems(sql.db, [order.id])).get(order.id) ?? [];
-  await mailer.send(orderReceiptMail(account.email, order, items));
+  await mailer.send(orderReceiptMail(deps.links, account.email, order, items));
 }
 
 /**
@@ -114,6 +119,7 @@ export function settleOrder(sql: SqlDatabase<Database>, orderId: string): Promis
 export function receiptJob(deps: {
   readonly sql: SqlDatabase<Database>;
   readonly mailer: Mailer;
+  readonly links: AccountLinks;
 }): (job: Job) => Promise<void> {
   return (job) => sendReceipt(deps, job.payload as unknown as OrderJobPayload);
 }

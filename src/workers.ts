@@ -15,7 +15,11 @@
 
 import type { Logger } from 'pino';
 import type { Database } from './db/schema.ts';
-import { onSignedOutEverywhere, type SessionRevoker } from './modules/auth/sign-out-everywhere.ts';
+import {
+  onSignedOutEverywhere,
+  SIGN_OUT_QUEUE,
+  type SessionRevoker,
+} from './modules/auth/sign-out-everywhere.ts';
 import { registerMailConsumers } from './modules/events/mail.ts';
 import { EVENTS_QUEUE } from './modules/events/outbox.ts';
 import { EventHandlers } from './modules/events/registry.ts';
@@ -74,9 +78,19 @@ export const WORKED_QUEUES: readonly string[] = [
   ALLOCATE_QUEUE,
   ORDER_COMPLETE_QUEUE,
   WEBHOOKS_QUEUE,
+  SIGN_OUT_QUEUE,
   PRUNE_QUEUE,
   SIGN_OUTS_QUEUE,
 ];
+
+/**
+ * How long a sign-out's job waits before repeating the request's own try:
+ * ten times the Redis command timeout, comfortably more than the few
+ * commands that try takes, and at least a second.
+ */
+function signOutRetryDelayMs(config: Config): number {
+  return Math.max(1000, 10 * config.redis.commandTimeoutMs);
+}
 
 /** Events handled at once per process. */
 const EVENT_CONCURRENCY = 4;
@@ -90,7 +104,12 @@ export function startWorkers(config: Config, deps: WorkerDeps): Workers {
   const { logger, lifecycle, sql, queue } = deps;
   const handlers = new EventHandlers();
   registerMailConsumers(handlers, { sql, mailer: deps.mailer, links: accountLinks(config) });
-  onSignedOutEverywhere(handlers, { sql, sessions: deps.sessions });
+  onSignedOutEverywhere(handlers, {
+    sql,
+    sessions: deps.sessions,
+    queue,
+    retryDelayMs: signOutRetryDelayMs(config),
+  });
   registerOrderCompleteFlow(handlers, queue);
   startWebhookWorkers({
     handlers,

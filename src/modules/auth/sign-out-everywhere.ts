@@ -10,16 +10,21 @@
 //     After, not before: a sign-in racing the change then either sees the
 //     changed user or is ended by this step (see kv-session-store.ts).
 //  3. If step 2 fails (Redis is down), the request still succeeds — the
-//     change is committed and so is the promise to sign out — and the
-//     event's job (`onSignedOutEverywhere`) repeats `finish` with the queue's
-//     retries until the store answers. A row that step 2 deleted makes the
-//     job a no-op, so a sign-in after a successful sign-out is never ended
-//     by a late job.
+//     change is committed and so is the promise to sign out — and a job
+//     repeats it with the queue's retries until the store answers: the
+//     event's consumer enqueues `auth.sign-out` delayed by `retryDelayMs`.
+//     The delay keeps the job from ever running beside step 2 (which takes
+//     a few Redis commands, each bounded by REDIS_COMMAND_TIMEOUT_MS): two
+//     revocations at once could end the session a password change keeps
+//     (kv-session-store.ts re-stamps it only for the revocation it saw). A
+//     row that step 2 deleted makes the job a no-op, so a sign-in after a
+//     successful sign-out is never ended by a late job.
 // Access tokens already issued live out their short TTL (they are not looked up).
 
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Logger } from '../../platform/logger.ts';
+import type { JobQueue } from '../../ports/queue.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import type { EventHandlers } from '../events/registry.ts';
 import { recordEvent } from '../events/outbox.ts';
@@ -128,12 +133,30 @@ export async function finishPendingSignOuts(
   return pending.length;
 }
 
-/** Step 3: the job that finishes a sign-out whose step 2 failed. */
+/** Step 3's queue: one job per sign-out, keyed by its id. */
+export const SIGN_OUT_QUEUE = 'auth.sign-out';
+
+/**
+ * Step 3: on the event, a delayed job; the job carries the sign-out out if
+ * step 2 did not (a no-op otherwise).
+ */
 export function onSignedOutEverywhere(
   handlers: EventHandlers,
-  deps: Omit<SignOutDeps, 'logger'>,
+  deps: Omit<SignOutDeps, 'logger'> & {
+    readonly queue: Pick<JobQueue, 'enqueue' | 'process'>;
+    /** Longer than step 2 can take (see the header). */
+    readonly retryDelayMs: number;
+  },
 ): void {
-  handlers.onEvent('user.signed_out_everywhere', (event) =>
-    carryOut(deps, event.data.revocationId),
+  handlers.onEvent('user.signed_out_everywhere', async (event) => {
+    const { revocationId } = event.data;
+    await deps.queue.enqueue(
+      SIGN_OUT_QUEUE,
+      { revocationId },
+      { delayMs: deps.retryDelayMs, idempotencyKey: revocationId },
+    );
+  });
+  deps.queue.process(SIGN_OUT_QUEUE, (job) =>
+    carryOut(deps, (job.payload as { revocationId: string }).revocationId),
   );
 }

@@ -433,9 +433,9 @@ describe('browser sessions while Redis is down', { skip: redisSkip }, () => {
     await removeKeys(keyPrefix);
   });
 
-  test('a cookie request answers 503 (not anonymous); other requests are unaffected', async () => {
-    const email = 'redis-down@example.com';
-    await api.register(email, PASSWORD);
+  /** A new user with a browser session (its cookie) and an access token. */
+  const registerAndSignIn = async (email: string) => {
+    const user = await api.register(email, PASSWORD);
     const signIn = await api.call('/api/v1/auth/session', {
       method: 'POST',
       json: { email, password: PASSWORD },
@@ -444,6 +444,11 @@ describe('browser sessions while Redis is down', { skip: redisSkip }, () => {
     assert.equal(signIn.status, 201);
     const cookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!;
     const { accessToken } = await api.login(email, PASSWORD);
+    return { id: user.id, cookie, accessToken };
+  };
+
+  test('a cookie request answers 503 (not anonymous); other requests are unaffected', async () => {
+    const { cookie, accessToken } = await registerAndSignIn('redis-down@example.com');
 
     proxy.cut();
     try {
@@ -465,15 +470,8 @@ describe('browser sessions while Redis is down', { skip: redisSkip }, () => {
   });
 
   test('a role change while Redis is down succeeds; its sign-out lands once Redis is back', async () => {
-    const email = 'redis-down-role@example.com';
-    const user = await api.register(email, PASSWORD);
-    const signIn = await api.call('/api/v1/auth/session', {
-      method: 'POST',
-      json: { email, password: PASSWORD },
-      headers: { origin: service.url },
-    });
-    assert.equal(signIn.status, 201);
-    const cookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!;
+    const user = await registerAndSignIn('redis-down-role@example.com');
+    const { cookie } = user;
     const admin = await api.login(DEMO_ACCOUNTS.admin.email, DEMO_ACCOUNTS.admin.password);
 
     proxy.cut();

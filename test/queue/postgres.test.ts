@@ -15,7 +15,7 @@ import {
 } from '../../src/adapters/queue/postgres.ts';
 import { eventually } from '../../src/ports/contract-polling.ts';
 import { LEASE_MS, runQueueContract } from '../../src/ports/queue.contract.ts';
-import type { Job } from '../../src/ports/queue.ts';
+import type { Job, JobQueue } from '../../src/ports/queue.ts';
 import { ENGINES } from '../support/engines.ts';
 import { silentLogger } from '../support/start.ts';
 
@@ -49,6 +49,18 @@ for (const engine of ENGINES) {
 }
 
 const uniqueName = (label: string) => `pg-${Math.random().toString(36).slice(2, 10)}.${label}`;
+
+/** Takes jobs of `name` on `queue` and holds each until `finish` (the last one taken). */
+function holdJobs(queue: JobQueue, name: string) {
+  const held: { job: Job | undefined; finish: () => void } = { job: undefined, finish: () => {} };
+  queue.process(name, (job) => {
+    held.job = job;
+    return new Promise<void>((resolve) => {
+      held.finish = resolve;
+    });
+  });
+  return held;
+}
 
 for (const engine of ENGINES) {
   describe(`postgres job queue on ${engine.name}`, { skip: engine.skip }, () => {
@@ -192,34 +204,20 @@ for (const engine of ENGINES) {
           children: [{ name: childQueue, payload: 'c' }],
         });
         const childId = flow.childIds[0]!;
-        let finishStale!: () => void;
-        let staleJob: Job | undefined;
-        stale.process(childQueue, (job) => {
-          staleJob = job;
-          return new Promise<void>((resolve) => {
-            finishStale = resolve;
-          });
-        });
-        await eventually('the stale worker took the child', () => staleJob !== undefined);
+        const staleWorker = holdJobs(stale, childQueue);
+        await eventually('the stale worker took the child', () => staleWorker.job !== undefined);
         await database.sql.db
           .updateTable('jobs')
           .set({ lease_until: new Date(Date.now() - 60_000) })
           .where('id', '=', childId)
           .execute();
-        let finishFresh!: () => void;
-        let freshJob: Job | undefined;
-        fresh.process(childQueue, (job) => {
-          freshJob = job;
-          return new Promise<void>((resolve) => {
-            finishFresh = resolve;
-          });
-        });
-        await eventually('the child was taken over', () => freshJob !== undefined);
+        const freshWorker = holdJobs(fresh, childQueue);
+        await eventually('the child was taken over', () => freshWorker.job !== undefined);
         // The stale worker's completion comes too late: dropped, the parent still waits.
-        finishStale();
+        staleWorker.finish();
         await stale.stop();
         assert.deepEqual(await parentRow(flow.id), { state: 'waiting', pending_children: 1 });
-        finishFresh();
+        freshWorker.finish();
         await eventually(
           'the parent is due',
           async () => (await parentRow(flow.id)).state === 'pending',

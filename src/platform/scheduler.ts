@@ -102,6 +102,8 @@ interface Entry {
   readonly graceMs: number;
   /** The latest fire this instance enqueued or skipped: never looked at again. */
   handledUpTo: number;
+  /** When this instance added the schedule (its clock). */
+  readonly addedAt: number;
 }
 
 export function createScheduler(options: SchedulerOptions): Scheduler {
@@ -151,9 +153,15 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const late = at.getTime() - fireTime.getTime();
     if (late > entry.graceMs) {
       entry.handledUpTo = fireTime.getTime();
-      logger.warn(
+      // A fire from before this instance started is what every start-up finds
+      // for an hourly or daily schedule: worth a line, not an alarm. One this
+      // instance was running for and missed (a stall, the store down) is.
+      const beforeStart = fireTime.getTime() < entry.addedAt;
+      logger[beforeStart ? 'info' : 'warn'](
         { schedule: name, fireTime, lateMs: late, misfireGraceMs: entry.graceMs },
-        'scheduled fire skipped: later than the misfire grace',
+        beforeStart
+          ? 'scheduled fire from before start-up skipped: later than the misfire grace'
+          : 'scheduled fire skipped: later than the misfire grace',
       );
       return undefined;
     }
@@ -213,6 +221,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         schedule: parseCron(definition.cron),
         graceMs,
         handledUpTo: Number.NEGATIVE_INFINITY,
+        addedAt: now().getTime(),
       });
     },
 

@@ -6,17 +6,24 @@
 //   older than JOBS_RETENTION_MS. Dead letters and unrelayed events stay.
 // - `maintenance.sign-outs` (every minute): sign-outs whose event job ran
 //   out of attempts during a long Redis outage (auth/sign-out-everywhere.ts).
+// - `maintenance.expire` (hourly): rows whose time has passed — expired
+//   credentials (auth/expiry.ts), idempotency keys (db/idempotency.ts), and
+//   finished webhook deliveries older than the delivery log keeps.
 
 import type { Logger } from 'pino';
 import type { Database } from './db/schema.ts';
 import { finishPendingSignOuts, type SessionRevoker } from './modules/auth/sign-out-everywhere.ts';
+import { purgeExpiredIdempotencyKeys } from './db/idempotency.ts';
+import { purgeExpiredCredentials } from './modules/auth/expiry.ts';
 import { pruneRelayedEvents } from './modules/events/relay.ts';
+import { DELIVERY_LOG_RETENTION_MS, pruneDeliveryLog } from './modules/webhooks/repo.ts';
 import type { Scheduler } from './platform/scheduler.ts';
 import type { JobQueue } from './ports/queue.ts';
 import type { SqlDatabase } from './ports/sql.ts';
 
 export const PRUNE_QUEUE = 'maintenance.prune';
 export const SIGN_OUTS_QUEUE = 'maintenance.sign-outs';
+export const EXPIRE_QUEUE = 'maintenance.expire';
 
 /** A sign-out pending this long has lost its own job: longer than its retries take. */
 const STRANDED_SIGN_OUT_MS = 10 * 60_000;
@@ -38,6 +45,7 @@ export function startMaintenance(deps: MaintenanceDeps): void {
   const { queue, scheduler, logger } = deps;
   scheduler.add({ name: PRUNE_QUEUE, cron: '17 * * * *' });
   scheduler.add({ name: SIGN_OUTS_QUEUE, cron: '* * * * *' });
+  scheduler.add({ name: EXPIRE_QUEUE, cron: '47 * * * *' });
 
   queue.process(PRUNE_QUEUE, async (job) => {
     const olderThanMs = deps.retentionMs;
@@ -67,4 +75,26 @@ export function startMaintenance(deps: MaintenanceDeps): void {
     );
     if (finished > 0) logger.warn({ finished }, 'finished stranded sign-outs');
   });
+
+  queue.process(EXPIRE_QUEUE, async () => {
+    logger.info(await expireRows(deps.sql), 'removed expired rows');
+  });
+}
+
+/** The hourly expiry, by table; exported for tests and drills. */
+export async function expireRows(
+  sql: SqlDatabase<Database>,
+  at: Date = new Date(),
+): Promise<Record<string, number>> {
+  const credentials = await purgeExpiredCredentials(sql, at);
+  const idempotencyKeys = await purgeExpiredIdempotencyKeys(sql, at);
+  const webhookDeliveries = await pruneDeliveryLog(
+    sql.db,
+    new Date(at.getTime() - DELIVERY_LOG_RETENTION_MS),
+  );
+  return {
+    ...credentials,
+    idempotency_keys: idempotencyKeys,
+    webhook_deliveries: webhookDeliveries,
+  };
 }

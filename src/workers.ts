@@ -43,7 +43,7 @@ import { createLockManager } from './platform/locks.ts';
 import type { ServiceJobQueue } from './platform/queue.ts';
 import { createScheduler, type Scheduler } from './platform/scheduler.ts';
 import type { SharedState } from './platform/shared-state.ts';
-import { PRUNE_QUEUE, SIGN_OUTS_QUEUE, startMaintenance } from './maintenance.ts';
+import { EXPIRE_QUEUE, PRUNE_QUEUE, SIGN_OUTS_QUEUE, startMaintenance } from './maintenance.ts';
 import { createSecretBox } from './platform/secret-box.ts';
 import type { Mailer } from './ports/mailer.ts';
 import type { SqlDatabase } from './ports/sql.ts';
@@ -81,6 +81,7 @@ export const WORKED_QUEUES: readonly string[] = [
   SIGN_OUT_QUEUE,
   PRUNE_QUEUE,
   SIGN_OUTS_QUEUE,
+  EXPIRE_QUEUE,
 ];
 
 /**

@@ -367,3 +367,26 @@ export async function beginReplay(
     .executeTakeFirst();
   return row?.replays;
 }
+
+/** How long finished deliveries stay in the log: what the dashboard can look back on. */
+export const DELIVERY_LOG_RETENTION_MS = 30 * 24 * 3600_000;
+
+/**
+ * Removes finished deliveries (succeeded, failed, dead) last changed before
+ * `before`, with their attempts; pending ones stay whatever their age.
+ * Bounded batches, like platform/sql/delete-expired.ts. Resolves with how many.
+ */
+export async function pruneDeliveryLog(db: Db, before: Date, batch = 1000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const result = await raw`
+      delete from webhook_deliveries where id in (
+        select id from webhook_deliveries
+        where status <> 'pending' and updated_at < ${before}
+        limit ${batch}
+      )`.execute(db);
+    const removed = Number(result.numAffectedRows ?? 0n);
+    total += removed;
+    if (removed < batch) return total;
+  }
+}

@@ -17,7 +17,7 @@ import { cacheControl } from '../../http/cache-control.ts';
 import type { Context } from '../../http/context.ts';
 import { httpError } from '../../http/errors.ts';
 import { checkPreconditions } from '../../http/preconditions.ts';
-import type { Deprecation } from '../../http/route.ts';
+import type { Deprecation, RouteOptions } from '../../http/route.ts';
 import { issuesToFieldErrors } from '../../http/validation.ts';
 import { listEnvelope, parseListRequest } from './listing.ts';
 import { applyMergePatch } from './merge-patch.ts';
@@ -59,6 +59,48 @@ const productResponse = {
   schema: product,
   headers: { etag: { description: 'The new version tag, for the next If-Match' } },
 };
+
+/**
+ * GET /products/:id in one representation (v1, v2): the product's version is
+ * its ETag (instead of hashing the body), a matching If-None-Match is a 304,
+ * and the read cache policy applies. The versions differ only in `present`.
+ */
+function productRead(
+  catalog: CatalogService,
+  options: {
+    readonly summary: string;
+    readonly deprecated?: Deprecation;
+    readonly schema: z.ZodType;
+    readonly present: (found: Product) => unknown;
+  },
+) {
+  const schema = {
+    params: idParams,
+    responses: {
+      200: {
+        description: 'The product',
+        schema: options.schema,
+        headers: { etag: { description: 'Changes with every write' } },
+      },
+    },
+  };
+  const route: RouteOptions<typeof schema> = {
+    method: 'GET',
+    path: '/products/:id',
+    auth: 'public',
+    summary: options.summary,
+    ...(options.deprecated === undefined ? {} : { deprecated: options.deprecated }),
+    etag: false,
+    schema,
+    handler: async (c) => {
+      const found = await catalog.getProduct(c.input.params.id);
+      c.set('cache-control', READ_CACHE);
+      if (checkPreconditions(c, { etag: productEtag(found) }) === 'not-modified') return;
+      return options.present(found);
+    },
+  };
+  return route;
+}
 
 /** The product as a client would write it: what a merge patch applies to. */
 function writable(current: Product): ProductInput {
@@ -117,31 +159,14 @@ export function registerCatalogRoutes(app: App, catalog: CatalogService): void {
       },
     });
 
-    v1.route({
-      method: 'GET',
-      path: '/products/:id',
-      auth: 'public',
-      summary: 'Read one product',
-      deprecated: v1Read('/api/v2/products/:id'),
-      // The version-based ETag below replaces hashing the body.
-      etag: false,
-      schema: {
-        params: idParams,
-        responses: {
-          200: {
-            description: 'The product',
-            schema: product,
-            headers: { etag: { description: 'Changes with every write' } },
-          },
-        },
-      },
-      handler: async (c) => {
-        const found = await catalog.getProduct(c.input.params.id);
-        c.set('cache-control', READ_CACHE);
-        if (checkPreconditions(c, { etag: productEtag(found) }) === 'not-modified') return;
-        return found;
-      },
-    });
+    v1.route(
+      productRead(catalog, {
+        summary: 'Read one product',
+        deprecated: v1Read('/api/v2/products/:id'),
+        schema: product,
+        present: (found) => found,
+      }),
+    );
 
     v1.route({
       method: 'POST',
@@ -258,28 +283,12 @@ export function registerCatalogRoutes(app: App, catalog: CatalogService): void {
       },
     });
 
-    v2.route({
-      method: 'GET',
-      path: '/products/:id',
-      auth: 'public',
-      summary: 'Read one product (v2 representation)',
-      etag: false,
-      schema: {
-        params: idParams,
-        responses: {
-          200: {
-            description: 'The product',
-            schema: productV2,
-            headers: { etag: { description: 'Changes with every write' } },
-          },
-        },
-      },
-      handler: async (c) => {
-        const found = await catalog.getProduct(c.input.params.id);
-        c.set('cache-control', READ_CACHE);
-        if (checkPreconditions(c, { etag: productEtag(found) }) === 'not-modified') return;
-        return toProductV2(found);
-      },
-    });
+    v2.route(
+      productRead(catalog, {
+        summary: 'Read one product (v2 representation)',
+        schema: productV2,
+        present: toProductV2,
+      }),
+    );
   });
 }

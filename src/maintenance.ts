@@ -58,13 +58,8 @@ export function startMaintenance(deps: MaintenanceDeps): void {
         jobs += removed;
       } while (removed === PRUNE_BATCH);
     }
-    let events = 0;
-    let removed: number;
-    do {
-      job.signal.throwIfAborted();
-      removed = await pruneRelayedEvents(deps.sql, { olderThanMs, limit: PRUNE_BATCH });
-      events += removed;
-    } while (removed === PRUNE_BATCH);
+    job.signal.throwIfAborted();
+    const events = await pruneRelayedEvents(deps.sql, new Date(Date.now() - olderThanMs));
     logger.info({ jobs, events }, 'pruned completed jobs and relayed events');
   });
 

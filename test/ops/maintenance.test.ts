@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
 import { expireRows } from '../../src/maintenance.ts';
+import { pruneRelayedEvents } from '../../src/modules/events/relay.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
 
 const HOUR = 3600_000;
@@ -187,6 +188,41 @@ for (const engine of ENGINES) {
 
       // Nothing left to do: a second run removes nothing.
       assert.deepEqual(Object.values(await expireRows(database.sql, at)), [0, 0, 0, 0, 0, 0]);
+    });
+
+    test('prunes events relayed before the cut-off; unrelayed ones stay whatever their age', async () => {
+      const db = database.sql.db;
+      const at = new Date();
+      const events = {
+        'relayed 8 days ago': new Date(at.getTime() - 8 * DAY),
+        'relayed 1 hour ago': new Date(at.getTime() - HOUR),
+        'never relayed': null,
+      };
+      const ids: Record<string, string> = {};
+      for (const [label, relayedAt] of Object.entries(events)) {
+        const row = await db
+          .insertInto('outbox')
+          .values({
+            type: 'order.placed',
+            aggregate_id: label,
+            payload: JSON.stringify({ label }),
+            occurred_at: new Date(at.getTime() - 9 * DAY),
+            relayed_at: relayedAt,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        ids[label] = row.id;
+      }
+      assert.equal(await pruneRelayedEvents(database.sql, new Date(at.getTime() - 7 * DAY)), 1);
+      const left = await db
+        .selectFrom('outbox')
+        .select('aggregate_id')
+        .where('id', 'in', Object.values(ids))
+        .execute();
+      assert.deepEqual(left.map((row) => row.aggregate_id).sort(), [
+        'never relayed',
+        'relayed 1 hour ago',
+      ]);
     });
   });
 }

@@ -18,6 +18,7 @@
 import { sql as raw, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { deleteExpired } from '../../platform/sql/delete-expired.ts';
 import type { EnqueueOptions, JsonValue } from '../../ports/queue.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { EVENTS_QUEUE, type DomainEvent, type EventType } from './outbox.ts';
@@ -139,20 +140,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 }
 
 /**
- * Deletes relayed events older than `olderThanMs` (at most `limit` per call);
- * resolves with how many. Unrelayed rows are never touched: they are the
- * outbox's promise. Run by the maintenance schedule (src/workers.ts).
+ * Deletes events relayed before `before`, in bounded batches; resolves with
+ * how many. Unrelayed rows are never touched (a null relayed_at is before
+ * nothing): they are the outbox's promise. Run by the maintenance schedule
+ * (src/maintenance.ts).
  */
-export async function pruneRelayedEvents(
-  sql: SqlDatabase<Database>,
-  options: { readonly olderThanMs: number; readonly limit?: number },
-): Promise<number> {
-  const result = await raw`
-    delete from outbox where id in (
-      select id from outbox
-      where relayed_at is not null
-        and relayed_at < now() - (${options.olderThanMs}::float8 * interval '1 millisecond')
-      limit ${options.limit ?? 1000}
-    )`.execute(sql.db);
-  return Number(result.numAffectedRows ?? 0n);
+export function pruneRelayedEvents(sql: SqlDatabase<Database>, before: Date): Promise<number> {
+  return deleteExpired(sql.db, { table: 'outbox', key: 'id', time: 'relayed_at' }, before);
 }

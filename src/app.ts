@@ -44,6 +44,8 @@ export interface ServiceDeps {
   readonly keys: KeyRing;
   /** Encrypts stored secrets such as TOTP seeds and webhook secrets (see platform/data-key.ts). */
   readonly dataKey: Buffer;
+  /** The embedded database's snapshot, for scheduled backups; absent on PostgreSQL. */
+  readonly snapshot?: () => Promise<Uint8Array>;
   /** How orders record `order.placed`; the outbox when absent (bench/orders replaces it). */
   readonly recordOrderEvent?: CommerceDeps['recordOrderEvent'];
 }
@@ -114,6 +116,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
       mailer,
       sessions: credentials.sessionStore,
       dataKey: deps.dataKey,
+      snapshot: deps.snapshot,
     });
   }
 

@@ -13,7 +13,7 @@ import { ConfigError, isPrintConfigRequested, loadConfig, printConfig } from './
 import type { Config } from './platform/config.ts';
 import { ensureDevCertificate } from './platform/dev-cert.ts';
 import { exitWhenIdle, Lifecycle } from './platform/lifecycle.ts';
-import { createLogger } from './platform/logger.ts';
+import { createLogger, logStartupFailure } from './platform/logger.ts';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -40,16 +40,16 @@ async function main(): Promise<void> {
   } catch (error) {
     // A port in use, an unreadable certificate…: close whatever did open, say
     // why in the log (not as an unhandled rejection) and exit non-zero.
-    logger.fatal({ err: error }, 'start-up failed');
+    logStartupFailure(logger, error);
     await lifecycle.stop('start-up failed');
     exitWhenIdle(1);
   }
 }
 
 async function serve(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<void> {
-  const sql = await prepareDatabase(config, logger, lifecycle);
+  const { sql, snapshot } = await prepareDatabase(config, logger, lifecycle);
   const keys = await loadServiceKeys(config, logger);
-  const { app, shared } = createService(config, { logger, lifecycle, sql, ...keys });
+  const { app, shared } = createService(config, { logger, lifecycle, sql, snapshot, ...keys });
   // Redis down at start-up is not fatal (calls fail fast, readiness says so):
   // this only spares the first requests a connection still being made.
   await shared.connected();

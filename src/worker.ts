@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { prepareDatabase } from './db/prepare.ts';
 import { ConfigError, loadConfig, type Config } from './platform/config.ts';
 import { exitWhenIdle, Lifecycle } from './platform/lifecycle.ts';
-import { createLogger } from './platform/logger.ts';
+import { createLogger, logStartupFailure } from './platform/logger.ts';
 import { loadDataKey } from './platform/data-key.ts';
 import { createMailer } from './platform/mailer.ts';
 import { ReadinessChecks } from './modules/health/readiness.ts';
@@ -35,14 +35,14 @@ async function main(): Promise<void> {
   try {
     await run(config, logger, lifecycle);
   } catch (error) {
-    logger.fatal({ err: error }, 'start-up failed');
+    logStartupFailure(logger, error);
     await lifecycle.stop('start-up failed');
     exitWhenIdle(1);
   }
 }
 
 async function run(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<void> {
-  const sql = await prepareDatabase(config, logger, lifecycle);
+  const { sql, snapshot } = await prepareDatabase(config, logger, lifecycle);
   const mailer = createMailer(config, logger, sql);
   lifecycle.add({ name: 'mail', close: async () => mailer.close?.() });
   // Sessions live in the database, or in Redis beside the shared state.
@@ -56,7 +56,17 @@ async function run(config: Config, logger: Logger, lifecycle: Lifecycle): Promis
   const { key: dataKey } = await loadDataKey(config.security.dataKey, config.dataDir);
   await shared.connected();
   const queue = createJobQueue(config, { logger, lifecycle, sql });
-  startWorkers(config, { logger, lifecycle, sql, queue, shared, mailer, sessions, dataKey });
+  startWorkers(config, {
+    logger,
+    lifecycle,
+    sql,
+    queue,
+    shared,
+    mailer,
+    sessions,
+    dataKey,
+    snapshot,
+  });
   lifecycle.markReady();
   logger.info({ queue: config.queue.backend }, 'workers running');
 }

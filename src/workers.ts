@@ -15,6 +15,7 @@
 
 import type { Logger } from 'pino';
 import type { Database } from './db/schema.ts';
+import { BACKUP_QUEUE, backupDir, startScheduledBackups } from './db/scheduled-backups.ts';
 import {
   onSignedOutEverywhere,
   SIGN_OUT_QUEUE,
@@ -62,6 +63,8 @@ export interface WorkerDeps {
   readonly sessions: SessionRevoker;
   /** Opens the webhook signing secrets (platform/data-key.ts). */
   readonly dataKey: Buffer;
+  /** The embedded database's snapshot, for scheduled backups; absent on PostgreSQL. */
+  readonly snapshot?: () => Promise<Uint8Array>;
 }
 
 export interface Workers {
@@ -82,6 +85,7 @@ export const WORKED_QUEUES: readonly string[] = [
   PRUNE_QUEUE,
   SIGN_OUTS_QUEUE,
   EXPIRE_QUEUE,
+  BACKUP_QUEUE,
 ];
 
 /**
@@ -155,6 +159,17 @@ export function startWorkers(config: Config, deps: WorkerDeps): Workers {
     queues: WORKED_QUEUES,
     retentionMs: config.queue.retentionMs,
   });
+  if (deps.snapshot !== undefined && config.backup.schedule !== undefined) {
+    startScheduledBackups({
+      queue,
+      scheduler,
+      logger: logger.child({ component: 'backup' }),
+      snapshot: deps.snapshot,
+      cron: config.backup.schedule,
+      dir: backupDir(config),
+      keep: config.backup.keep,
+    });
+  }
   scheduler.start();
   lifecycle.add({ name: 'scheduler', close: () => scheduler.stop() });
   return { handlers, relay, scheduler };

@@ -17,6 +17,26 @@ export interface OpenedDatabase {
   readonly sql: SqlDatabase<Database>;
   /** Where the data lives, safe to log (no credentials). */
   readonly target: string;
+  /** The embedded engine's consistent copy of itself (backups); absent on PostgreSQL. */
+  readonly snapshot?: () => Promise<Uint8Array>;
+}
+
+/** The embedded database's directory under DATA_DIR. */
+export function pgliteDataDir(config: Config): string {
+  return join(config.dataDir, 'pglite');
+}
+
+/**
+ * PostgreSQL's own log lines from the embedded engine. A failed statement's
+ * ERROR line is debug: its caller gets the error and decides what it means
+ * (a unique violation is a 409, not a problem).
+ */
+function engineLogger(logger: Logger): (line: string) => void {
+  return (line) => {
+    if (/\b(FATAL|PANIC):/.test(line)) logger.error({ engine: 'pglite' }, line);
+    else if (/\bWARNING:/.test(line)) logger.warn({ engine: 'pglite' }, line);
+    else logger.debug({ engine: 'pglite' }, line);
+  };
 }
 
 export async function openDatabase(config: Config, logger: Logger): Promise<OpenedDatabase> {
@@ -34,7 +54,10 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
     });
     return { sql, target: redactDatabaseUrl(database.url) };
   }
-  const dataDir = join(config.dataDir, 'pglite');
-  const sql = await createPgliteDatabase<Database>({ dataDir });
-  return { sql, target: `pglite ${dataDir}` };
+  const dataDir = pgliteDataDir(config);
+  const sql = await createPgliteDatabase<Database>({
+    dataDir,
+    onEngineLog: engineLogger(logger),
+  });
+  return { sql, target: `pglite ${dataDir}`, snapshot: () => sql.snapshot() };
 }

@@ -1,9 +1,11 @@
 // Start-up for the database: open the configured engine, register it for
 // shutdown (it closes after the HTTP server, which was opened later), apply
 // migrations when configured to, and load the demo data into an empty
-// development database.
+// development database. The embedded engine also answers `npm run db:backup`
+// over the control socket (platform/control-socket.ts) while the process runs.
 
 import type { Config } from '../platform/config.ts';
+import { controlSocketPath, startControlSocket } from '../platform/control-socket.ts';
 import type { Lifecycle } from '../platform/lifecycle.ts';
 import type { Logger } from '../platform/logger.ts';
 import { migrate } from '../platform/sql/migrator.ts';
@@ -12,14 +14,29 @@ import { MIGRATIONS_DIR, openDatabase } from './open-database.ts';
 import type { Database } from './schema.ts';
 import { DEMO_ACCOUNTS, isDatabaseEmpty, seedDemoData } from './seed.ts';
 
+export interface PreparedDatabase {
+  readonly sql: SqlDatabase<Database>;
+  /** The embedded engine's consistent copy of itself (backups); absent on PostgreSQL. */
+  readonly snapshot?: () => Promise<Uint8Array>;
+}
+
 export async function prepareDatabase(
   config: Config,
   logger: Logger,
   lifecycle: Lifecycle,
-): Promise<SqlDatabase<Database>> {
+): Promise<PreparedDatabase> {
   const started = performance.now();
-  const { sql, target } = await openDatabase(config, logger);
+  const { sql, target, snapshot } = await openDatabase(config, logger);
   lifecycle.add({ name: 'database', close: () => sql.close() });
+  if (snapshot !== undefined) {
+    const socket = await startControlSocket(
+      controlSocketPath(config.dataDir),
+      { snapshot },
+      logger,
+    );
+    if (socket !== undefined)
+      lifecycle.add({ name: 'control socket', close: () => socket.close() });
+  }
   logger.info(
     { engine: sql.engine, target, ms: Math.round(performance.now() - started) },
     'database open',
@@ -41,5 +58,5 @@ export async function prepareDatabase(
       logger.info(`demo admin account (development only): ${email} / ${password}`);
     }
   }
-  return sql;
+  return snapshot === undefined ? { sql } : { sql, snapshot };
 }

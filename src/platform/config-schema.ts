@@ -7,6 +7,7 @@
 // Leaf parsers accept both typed JSON values (config file) and strings
 // (environment, flags), so one schema validates every source.
 import { z } from 'zod';
+import { parseCron } from './cron.ts';
 import { parseDuration } from './duration.ts';
 
 export interface SettingMeta {
@@ -155,6 +156,15 @@ const GIB = 1024 * MIB;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const NODE_ENVS = ['development', 'test', 'production'] as const;
 
+/** A 5-field cron expression in UTC, checked by the scheduler's own parser. */
+const cronExpression = z.string().superRefine((value, ctx) => {
+  try {
+    parseCron(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
+
 // ---- The settings (each one documented in .env.example) ----
 
 const configShape = {
@@ -263,6 +273,14 @@ const configShape = {
       'SCHEDULER_MISFIRE_GRACE_MS',
       integer(0, 24 * HOUR).default(5 * 60 * SECOND),
     ),
+  }),
+  // Scheduled backups of the embedded database (src/db/scheduled-backups.ts).
+  // On PostgreSQL, back up with the server's own tools (docs/operations.md).
+  backup: group({
+    schedule: setting('BACKUP_SCHEDULE', cronExpression.optional()),
+    keep: setting('BACKUP_KEEP', integer(1, 10_000).default(7)),
+    // No static default: DATA_DIR/backups.
+    dir: setting('BACKUP_DIR', z.string().min(1).optional(), { fsPath: true }),
   }),
   // Where the job workers and the outbox relay run (src/workers.ts): inside
   // the web process (inline), or only in `npm run worker` processes (off).

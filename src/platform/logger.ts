@@ -4,6 +4,7 @@
 import { hostname } from 'node:os';
 import { pino, stdTimeFunctions } from 'pino';
 import type { DestinationStream, Logger, LoggerOptions } from 'pino';
+import { StartupError } from './startup-error.ts';
 
 export type { Logger } from 'pino';
 
@@ -117,4 +118,17 @@ function describeNonError(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+/**
+ * The last line of a failed start: for a failure the operator can act on
+ * (StartupError), its message and details, no stack; for anything else, the
+ * error with its stack, since then only the code can tell what went wrong.
+ */
+export function logStartupFailure(logger: Logger, error: unknown): void {
+  if (error instanceof StartupError) {
+    logger.fatal({ ...error.details }, `start-up failed: ${error.message}`);
+    return;
+  }
+  logger.fatal({ err: error }, 'start-up failed');
 }

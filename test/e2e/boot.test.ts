@@ -14,7 +14,8 @@ import { h2Request, httpRequest } from '../support/clients.ts';
 import { preparePgliteDataDir } from '../support/database.ts';
 import { listeningUrl, spawnMain, type MainProcess } from '../support/process.ts';
 
-const TEST_TIMEOUT_MS = 30_000;
+// Generous: a loaded CI machine can take many seconds to boot a process.
+const TEST_TIMEOUT_MS = 120_000;
 
 /** A data directory holding a migrated, seeded database, so boots skip initdb. */
 async function dataDir(t: TestContext, fresh = false): Promise<string> {

@@ -25,7 +25,7 @@ import { preparePgliteDataDir } from '../support/database.ts';
 import { createFreshDatabase } from '../support/fresh-database.ts';
 import { spawnEntry, type MainProcess } from '../support/process.ts';
 
-const TEST_TIMEOUT_MS = 60_000;
+const TEST_TIMEOUT_MS = 120_000;
 
 type Sql = SqlDatabase<Database>;
 

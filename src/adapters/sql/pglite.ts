@@ -2,20 +2,46 @@
 // lives in a directory (or in memory), so development and tests need no
 // server. One connection only: transactions run one at a time (see
 // pglite-driver.ts), which suits a single instance, not a fleet.
+//
+// A data directory has exactly one owner: the adapter takes its lock file
+// (platform/directory-lock.ts) before PGlite touches a byte, and a directory
+// PostgreSQL cannot recover is reported as such (pglite-open-errors.ts)
+// instead of as WebAssembly's bare "Aborted()".
 import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { ParserOptions } from '@electric-sql/pglite';
 import { types } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { Kysely } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import type { SqlDatabase } from '../../ports/sql.ts';
+import { lockDirectory, type DirectoryLock } from '../../platform/directory-lock.ts';
 import { assembleSqlDatabase } from '../../platform/sql/sql-database.ts';
 import { keepText, TEXT_ARRAY_OIDS, TEXT_SCALAR_OIDS } from '../../platform/sql/type-parsers.ts';
 import { pgliteDialect } from './pglite-driver.ts';
+import { EngineLog, lockRefusal, openFailure } from './pglite-open-errors.ts';
 
 export interface PgliteDatabaseOptions {
   /** Directory holding the data; created when missing. Absent: in memory. */
   readonly dataDir?: string;
+  /** A snapshot (see `snapshot`) to start from: into an empty `dataDir`, or into memory. */
+  readonly archive?: Uint8Array;
+  /** Receives PostgreSQL's own log lines (its stderr), for the caller's logger. */
+  readonly onEngineLog?: (line: string) => void;
+  /**
+   * The lock the caller already holds for this directory (a restore loads
+   * into a directory its own lock covers); the caller releases it.
+   */
+  readonly heldLock?: DirectoryLock;
+}
+
+export interface PgliteDatabase<DB> extends SqlDatabase<DB> {
+  /**
+   * The whole database as a gzip'd tar of its data directory, taken after a
+   * checkpoint while no other query or transaction runs: a consistent copy,
+   * loadable with `archive`.
+   */
+  snapshot(): Promise<Uint8Array>;
 }
 
 /** The port's type mapping (type-parsers.ts) in PGlite's terms. */
@@ -28,16 +54,57 @@ function parsers(): ParserOptions {
   return table;
 }
 
+/** Where the owner lock of a data directory lives: beside it, so a restore can replace the directory. */
+export function pgliteLockPath(dataDir: string): string {
+  return `${resolve(dataDir)}.lock`;
+}
+
 export async function createPgliteDatabase<DB>(
   options: PgliteDatabaseOptions = {},
-): Promise<SqlDatabase<DB>> {
-  if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
-  const pglite = await PGlite.create({
-    dataDir: options.dataDir ?? 'memory://',
-    extensions: { pg_trgm },
-    parsers: parsers(),
-  });
+): Promise<PgliteDatabase<DB>> {
+  const { dataDir } = options;
+  let lock: DirectoryLock | undefined;
+  if (dataDir !== undefined) {
+    await mkdir(dataDir, { recursive: true });
+    try {
+      if (options.heldLock === undefined) lock = await lockDirectory(pgliteLockPath(dataDir));
+    } catch (error) {
+      throw lockRefusal(dataDir, error);
+    }
+  }
+  const log = new EngineLog(options.onEngineLog);
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({
+      dataDir: dataDir ?? 'memory://',
+      extensions: { pg_trgm },
+      parsers: parsers(),
+      ...(options.archive === undefined ? {} : { loadDataDir: new Blob([options.archive]) }),
+      onStderr: (line) => log.write(line),
+    });
+  } catch (error) {
+    await lock?.release();
+    throw await openFailure(dataDir, error, log.recent());
+  }
   const owner = {};
   const primary = new Kysely<DB>({ dialect: pgliteDialect(pglite, owner) });
-  return assembleSqlDatabase({ engine: 'pglite', owner, primary });
+  const database = assembleSqlDatabase({ engine: 'pglite', owner, primary });
+  let closing: Promise<void> | undefined;
+  return {
+    ...database,
+    get reader() {
+      return database.reader;
+    },
+    close() {
+      closing ??= database.close().finally(() => lock?.release());
+      return closing;
+    },
+    snapshot: () =>
+      // One checkout holds the driver's lock: nothing else runs until the copy is taken.
+      primary.connection().execute(async (connection) => {
+        await sql`checkpoint`.execute(connection);
+        const archive = await pglite.dumpDataDir('gzip');
+        return new Uint8Array(await archive.arrayBuffer());
+      }),
+  };
 }

@@ -42,7 +42,10 @@ export interface ServiceDeps {
   readonly sql: SqlDatabase<Database>;
   /** Access-token signing keys (see modules/auth/keys.ts). */
   readonly keys: KeyRing;
-  /** Encrypts stored secrets such as TOTP seeds and webhook secrets (see platform/data-key.ts). */
+  /**
+   * Encrypts stored secrets such as TOTP seeds and webhook secrets, and keys derived
+   * from it sign the product list's cursors (see platform/data-key.ts).
+   */
   readonly dataKey: Buffer;
   /** The embedded database's snapshot, for scheduled backups; absent on PostgreSQL. */
   readonly snapshot?: () => Promise<Uint8Array>;

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Database } from './db/schema.ts';
 import type { App } from './http/app.ts';
 import type { AuditSink } from './modules/auth/ports.ts';
+import { createCursorCodec } from './modules/catalog/cursor.ts';
 import { registerCatalogRoutes } from './modules/catalog/routes.ts';
 import type { Product } from './modules/catalog/schemas.ts';
 import { createCatalogService } from './modules/catalog/service.ts';
@@ -20,6 +21,7 @@ import { registerWebhooksRoutes } from './modules/webhooks/routes.ts';
 import { createWebhooksService } from './modules/webhooks/service.ts';
 import { CacheAside } from './platform/cache/cache-aside.ts';
 import type { Config } from './platform/config.ts';
+import { deriveKey } from './platform/data-key.ts';
 import type { Lifecycle } from './platform/lifecycle.ts';
 import type { ServiceJobQueue } from './platform/queue.ts';
 import { createSecretBox } from './platform/secret-box.ts';
@@ -61,7 +63,11 @@ export interface CommerceDeps {
 
 export function registerCommerce(app: App, config: Config, deps: CommerceDeps): void {
   const { sql, audit, productCache } = deps;
-  registerCatalogRoutes(app, createCatalogService({ sql, cache: productCache }));
+  registerCatalogRoutes(
+    app,
+    createCatalogService({ sql, cache: productCache }),
+    createCursorCodec(deriveKey(deps.dataKey, 'catalog-cursor')),
+  );
   registerPaymentsRoutes(app, createPaymentsService({ sql, audit }));
   registerOrdersRoutes(
     app,

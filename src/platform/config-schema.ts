@@ -416,7 +416,8 @@ const configShape = {
     pepper: setting('SECRET_PEPPER', z.string().min(16, { error: MIN_16 }).optional(), {
       secret: true,
     }),
-    // Encrypts secrets the service must read back (TOTP seeds): 32 bytes,
+    // Encrypts secrets the service must read back (TOTP seeds, webhook
+    // secrets), and keys derived from it sign paging cursors: 32 bytes,
     // base64. Required in production; development keeps one in DATA_DIR/keys.
     dataKey: setting(
       'DATA_ENCRYPTION_KEY',

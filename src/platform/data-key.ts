@@ -1,8 +1,11 @@
 // Where the data key comes from: DATA_ENCRYPTION_KEY (required in
 // production), otherwise a development key generated once and kept in
 // DATA_DIR/keys with owner-only permissions — like the dev signing keys.
+// Other uses of a server secret (signing paging cursors) take a key derived
+// from it for their purpose alone, so no new setting is needed and no key
+// serves two jobs.
 
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -28,4 +31,13 @@ export async function loadDataKey(
   // instead of each silently keeping a different key.
   await writeFile(path, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
   return { key, generatedAt: path };
+}
+
+/**
+ * A 32-byte key for one `purpose`, derived from the data key with HKDF-SHA256
+ * (RFC 5869). Different purposes get independent keys: a cursor's signature
+ * says nothing about the data key or any other derived key.
+ */
+export function deriveKey(dataKey: Buffer, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), `throughline/${purpose}`, 32));
 }

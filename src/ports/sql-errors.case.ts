@@ -88,6 +88,30 @@ export function runErrorCases(context: SqlContractContext): void {
       assert.deepEqual(rows, []);
     });
 
+    void it('maps data exceptions (class 22) to SQL_INVALID_VALUE without echoing the value', async () => {
+      const failures = [
+        sql`select ${'9223372036854775808'}::int8`, // 22003, a bound parameter
+        sql`select 9223372036854775808::int8`, // 22003, a literal
+        sql`select ${'a\u0000b'}::text`, // 22021, NUL in text
+        sql`select timestamptz 'epoch' + ${'-9223372036854775808'}::int8 * interval '1 microsecond'`,
+        sql`select ${'x'}::int4`, // 22P02
+      ];
+      for (const failure of failures) {
+        const error = await rejectsWithAppError(
+          mapSqlErrors(() => failure.execute(db())),
+          'SQL_INVALID_VALUE',
+        );
+        assert.equal(error.status, 422);
+        assert.match((error.cause as { code?: string }).code ?? '', /^22/);
+        assert.ok(!JSON.stringify([error.detail, error.extensions]).includes('922337'));
+      }
+      // Inside a transaction too (withTransaction maps what it rethrows).
+      await rejectsWithAppError(
+        context.database.withTransaction((trx) => sql`select ${'0'}::int8 / 0`.execute(trx)),
+        'SQL_INVALID_VALUE',
+      );
+    });
+
     void it('maps an exceeded statement_timeout to SQL_STATEMENT_TIMEOUT', async (t) => {
       if (context.database.engine === 'pglite') {
         t.skip('PGlite runs statements synchronously and cannot interrupt them');

@@ -117,6 +117,7 @@ for (const engine of ENGINES) {
         .selectFrom('audit_log')
         .select(['action', 'outcome', 'target_id'])
         .where('action', '=', 'admin.job_replayed')
+        .where('target_id', '=', id)
         .orderBy('id')
         .execute();
       assert.deepEqual(
@@ -126,6 +127,42 @@ for (const engine of ENGINES) {
           ['failure', id],
         ],
       );
+    });
+
+    test('a replay id is bounded by what the audit log holds, and never a 500', async () => {
+      const replay = (id: string) =>
+        api.call(`/api/v1/admin/jobs/dead/${id}/replay`, { method: 'POST', token: admin });
+      for (const length of [201, 300]) {
+        const res = await replay('j'.repeat(length));
+        assert.equal(res.status, 422, `${length} characters`);
+        const problem = (await res.json()) as { errors: { field: string; code: string }[] };
+        assert.deepEqual(
+          problem.errors.map((e) => `${e.field}:${e.code}`),
+          ['id:too_long'],
+        );
+      }
+      // The longest id taken, one past the bigint maximum (never cast), one like a BullMQ id.
+      const unknown = ['j'.repeat(200), '9999999999999999999', `${EVENTS_QUEUE}:key-abc`];
+      for (const id of unknown) {
+        const res = await replay(encodeURIComponent(id));
+        assert.equal(res.status, 404, id);
+        assert.equal(await problemCode(res), 'OPS_DEAD_JOB_NOT_FOUND');
+      }
+      const audited = await database.sql.db
+        .selectFrom('audit_log')
+        .select(['outcome', 'target_id'])
+        .where('action', '=', 'admin.job_replayed')
+        .where('target_id', 'in', unknown)
+        .orderBy('id')
+        .execute();
+      assert.deepEqual(
+        audited.map((row) => [row.outcome, row.target_id]),
+        unknown.map((id) => ['failure', id]),
+        'each failed attempt is audited with the whole id',
+      );
+      const nul = await replay('a%00b');
+      assert.equal(nul.status, 400);
+      assert.equal(await problemCode(nul), 'HTTP_MALFORMED_PATH');
     });
 
     test('an unknown queue is a 404; customers and anonymous callers are refused', async () => {

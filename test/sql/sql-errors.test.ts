@@ -28,6 +28,10 @@ describe('toSqlError', () => {
     ['restrict', { code: '23001' }, 'SQL_FOREIGN_KEY_VIOLATION', 409],
     ['check', { code: '23514', constraint: 'qty_positive' }, 'SQL_CHECK_VIOLATION', 422],
     ['not null', { code: '23502', column: 'email' }, 'SQL_NOT_NULL_VIOLATION', 422],
+    ['out of range', { code: '22003' }, 'SQL_INVALID_VALUE', 422],
+    ['NUL in text', { code: '22021' }, 'SQL_INVALID_VALUE', 422],
+    ['invalid text representation', { code: '22P02' }, 'SQL_INVALID_VALUE', 422],
+    ['datetime overflow', { code: '22008' }, 'SQL_INVALID_VALUE', 422],
     ['serialization', { code: '40001' }, 'SQL_SERIALIZATION_FAILURE', 409],
     ['deadlock', { code: '40P01' }, 'SQL_SERIALIZATION_FAILURE', 409],
     ['statement timeout', { code: '57014' }, 'SQL_STATEMENT_TIMEOUT', 503],
@@ -93,7 +97,7 @@ describe('toSqlError', () => {
 
   it('leaves unrecognised errors alone and passes AppErrors through', () => {
     assert.equal(toSqlError(new Error('bug')), undefined);
-    assert.equal(toSqlError(driverError({ code: '22P02' })), undefined, 'invalid input syntax');
+    assert.equal(toSqlError(driverError({ code: '42P01' })), undefined, 'undefined table: a bug');
     assert.equal(toSqlError('a string'), undefined);
     const appError = httpError('HTTP_NOT_FOUND');
     assert.equal(toSqlError(appError), appError);

@@ -10,11 +10,13 @@
 // HTTP stack and the driver path around it. The query string is checked by
 // Fastify's own JSON-schema validation (with its coercion and defaults).
 
+import { randomBytes } from 'node:crypto';
 import { fastify } from 'fastify';
 import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../../../src/db/schema.ts';
 import { isAppError } from '../../../src/http/errors.ts';
+import { createCursorCodec } from '../../../src/modules/catalog/cursor.ts';
 import { listEnvelope, parseListRequest } from '../../../src/modules/catalog/listing.ts';
 import {
   runProductList,
@@ -29,6 +31,9 @@ const databaseUrl = process.env['DATABASE_URL'];
 if (databaseUrl === undefined) throw new Error('DATABASE_URL is required');
 
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+
+/** Signs the list's cursors as the service does; this server's own key. */
+const cursors = createCursorCodec(randomBytes(32));
 
 const PRODUCT_BY_ID = `
   select p.id, p.sku, p.title, p.description, p.tags, p.price_amount, p.currency,
@@ -77,14 +82,14 @@ app.get<{ Querystring: ProductListQuery }>(
   async (request, reply) => {
     let spec;
     try {
-      spec = parseListRequest(request.query);
+      spec = parseListRequest(request.query, cursors);
     } catch (error) {
       if (isAppError(error)) return reply.code(error.status).send({ code: error.code });
       throw error;
     }
     const page = await runProductList(compiler, spec, viaPool);
     void reply.header('cache-control', 'public, max-age=10');
-    return listEnvelope('/api/v1/products', spec, page);
+    return listEnvelope('/api/v1/products', spec, page, cursors);
   },
 );
 

@@ -50,6 +50,7 @@ import {
   type QueueCounts,
   type StopOptions,
 } from '../../ports/queue.ts';
+import { isBigintId } from '../../platform/sql/pg-values.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { enqueueFlowOn, enqueueOn, millis, NOTIFY_CHANNEL } from './postgres-enqueue.ts';
 
@@ -100,8 +101,6 @@ interface Worker {
   halt(): void;
   loop: Promise<void>;
 }
-
-const ID_TEXT = /^[1-9]\d{0,18}$/;
 
 export function createPostgresQueue(options: PostgresQueueOptions): PostgresJobQueue {
   const { sql, logger } = options;
@@ -421,7 +420,8 @@ export function createPostgresQueue(options: PostgresQueueOptions): PostgresJobQ
     },
 
     async replay(id) {
-      if (!ID_TEXT.test(id)) return false;
+      // Not a bigint id: no such job, without asking the database to cast it.
+      if (!isBigintId(id)) return false;
       const result = await db
         .updateTable('jobs')
         .set({

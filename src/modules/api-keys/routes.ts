@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { App } from '../../http/app.ts';
 import { cacheControl } from '../../http/cache-control.ts';
 import { actorOf } from '../auth/authenticate.ts';
-import { idParam } from '../catalog/schemas.ts';
+import { bigintId } from '../../platform/sql/pg-values.ts';
 import { apiKeyCreation, apiKeyList, createdApiKey } from './schemas.ts';
 import type { ApiKeysService } from './service.ts';
 
@@ -48,7 +48,7 @@ export function registerApiKeysRoutes(app: App, apiKeys: ApiKeysService): void {
       permissions: ['credentials:manage'],
       summary: 'Revoke an API key (idempotent)',
       schema: {
-        params: z.strictObject({ id: idParam }),
+        params: z.strictObject({ id: bigintId }),
         responses: { 204: { description: 'Revoked' } },
       },
       handler: async (c) => {

@@ -3,6 +3,7 @@
 // Ids travel as strings, timestamps as ISO-8601 UTC.
 
 import { z } from 'zod';
+import { pgText } from '../../platform/sql/pg-values.ts';
 import { API_KEY_SCOPES } from '../auth/rbac.ts';
 
 export const API_KEY_MAX_LIFETIME_DAYS = 365;
@@ -10,7 +11,7 @@ export const API_KEY_MAX_LIFETIME_DAYS = 365;
 export const apiKeyScope = z.enum(API_KEY_SCOPES);
 
 export const apiKeyCreation = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: pgText().trim().min(1).max(100),
   scopes: z
     .array(apiKeyScope)
     .min(1)

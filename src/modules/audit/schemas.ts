@@ -2,12 +2,16 @@
 // 64-bit ids travel as strings, timestamps as ISO-8601 UTC.
 
 import { z } from 'zod';
+import { bigintId, pgText } from '../../platform/sql/pg-values.ts';
 import type { JsonObject } from './chain.ts';
 
 export const auditOutcome = z.enum(['success', 'failure', 'denied']);
 export type AuditOutcome = z.infer<typeof auditOutcome>;
 
-const label = z.string().min(1).max(200);
+/** Longest action, actor, target type or target id an entry holds. */
+export const AUDIT_LABEL_MAX = 200;
+
+const label = pgText().min(1).max(AUDIT_LABEL_MAX);
 
 /**
  * `details` must be a JSON object of plain JSON values: it is hashed as
@@ -64,10 +68,7 @@ export interface AuditEntry {
 export const auditListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   /** Keyset cursor: only entries with a smaller id (the previous page's `nextBefore`). */
-  before: z
-    .string()
-    .regex(/^[1-9]\d{0,18}$/)
-    .optional(),
+  before: bigintId.optional(),
   action: label.optional(),
 });
 

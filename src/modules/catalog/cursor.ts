@@ -1,29 +1,59 @@
 // The product list's keyset cursor: the sort-key values of the last row of a
 // page (the `id` tiebreaker included) plus a fingerprint of the sort and the
-// filters it was issued for, as base64url JSON. Opaque to clients by
-// contract, not by cryptography: the list is public data and every value is
-// bound as a query parameter, so a forged cursor can only move the reader to
-// another position in the same list. The fingerprint catches the honest
-// mistake — a cursor replayed with other `sort` or filter parameters, which
-// would silently skip or repeat rows — and turns it into a 400.
+// filters it was issued for, signed, as one base64url token.
+//
+// Every value is bound as a query parameter, but a value can still be one the
+// database refuses (an id past the bigint range, a NUL in a title, a time
+// past the timestamp range): an unsigned cursor let any client build one and
+// turn the list into a 500. So the token carries an HMAC-SHA256 under a key
+// only the service holds, checked in constant time before anything in it is
+// read; only cursors the service issued are accepted, and their values are
+// checked against the same bounds as the ones clients send directly. The
+// fingerprint (SHA-256 of the canonical sort and filters, no secret) catches
+// the honest mistake — a genuine cursor replayed with other `sort` or filter
+// parameters, which would silently skip or repeat rows — and says so.
 //
 // `createdAt` travels as integer microseconds since the epoch (as a string):
 // PostgreSQL keeps microseconds, a JavaScript Date only milliseconds, and a
 // cursor that rounded would skip or repeat rows created in the same millisecond.
 
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { bigintId, pgText } from '../../platform/sql/pg-values.ts';
 import { catalogError } from './errors.ts';
+import { INT4_MAX, TITLE_MAX } from './schemas.ts';
 import type { SortField, SortKey } from './sort.ts';
 
 export type CursorValue = string | number;
 
-/** Longer than any honest cursor (five keys, a 200-character title in UTF-8, base64). */
+/** Longer than any honest cursor (five keys, a 200-character title in UTF-8, the MAC, base64). */
 export const MAX_CURSOR_LENGTH = 2048;
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
-const ID = /^[1-9]\d{0,18}$/;
-const MICROSECONDS = /^-?\d{1,19}$/;
-const INT4_MAX = 2_147_483_647;
+/** HMAC-SHA256: the first bytes of the decoded token. */
+const MAC_BYTES = 32;
+
+// Microseconds from 0001-01-01 to 9999-12-31T23:59:59.999999Z: every time a
+// row can hold and PostgreSQL can turn back into a timestamp.
+const MICROS_MIN = -62_135_596_800_000_000n;
+const MICROS_MAX = 253_402_300_799_999_999n;
+const MICROSECONDS = /^-?\d{1,18}$/;
+
+/** The bounds of each key's value: the column's, as a client could have written it. */
+const VALUE_SCHEMAS: Record<SortField, z.ZodType> = {
+  price: z.number().int().min(0).max(INT4_MAX),
+  stock: z.number().int().min(0).max(INT4_MAX),
+  // The stored title, untrimmed: 1 to 200 characters, of up to two UTF-16 units each.
+  title: pgText()
+    .min(1)
+    .max(2 * TITLE_MAX),
+  createdAt: z.string().refine((text) => {
+    if (!MICROSECONDS.test(text)) return false;
+    const micros = BigInt(text);
+    return micros >= MICROS_MIN && micros <= MICROS_MAX;
+  }),
+  id: bigintId,
+};
 
 function invalidCursor(message: string) {
   return catalogError('CATALOG_INVALID_CURSOR', {
@@ -32,64 +62,61 @@ function invalidCursor(message: string) {
   });
 }
 
+const malformed = () => invalidCursor('the cursor is malformed; use the links of a previous page');
+
 /** 64 bits of SHA-256 over the canonical text of the sort and filters: enough to tell lists apart. */
 export function fingerprint(canonical: string): string {
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 11);
 }
 
-export function encodeCursor(values: readonly CursorValue[], print: string): string {
-  return Buffer.from(JSON.stringify({ k: values, f: print }), 'utf8').toString('base64url');
+export interface CursorCodec {
+  encode(values: readonly CursorValue[], print: string): string;
+  /**
+   * The keyset values of a cursor issued for `sort` with fingerprint `print`.
+   * Throws CATALOG_INVALID_CURSOR (400) when it is malformed, not signed by
+   * this service, or belongs to another sort or set of filters.
+   */
+  decode(text: string, sort: readonly SortKey[], print: string): readonly CursorValue[];
 }
 
-function validValue(field: SortField, value: unknown): boolean {
-  switch (field) {
-    case 'price':
-    case 'stock':
-      return typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= INT4_MAX;
-    case 'title':
-      return typeof value === 'string' && value.length <= 1000;
-    case 'createdAt':
-      return typeof value === 'string' && MICROSECONDS.test(value);
-    case 'id':
-      return typeof value === 'string' && ID.test(value);
-  }
-}
+/** Cursors signed with `key` (a dedicated key: see deriveKey in platform/data-key.ts). */
+export function createCursorCodec(key: Buffer): CursorCodec {
+  const mac = (payload: Buffer) => createHmac('sha256', key).update(payload).digest();
+  return {
+    encode(values, print) {
+      const payload = Buffer.from(JSON.stringify({ k: values, f: print }), 'utf8');
+      return Buffer.concat([mac(payload), payload]).toString('base64url');
+    },
 
-/**
- * The keyset values of a cursor issued for `sort` with fingerprint `print`.
- * Throws CATALOG_INVALID_CURSOR (400) when it is malformed or belongs to
- * another sort or set of filters.
- */
-export function decodeCursor(
-  text: string,
-  sort: readonly SortKey[],
-  print: string,
-): readonly CursorValue[] {
-  if (text.length > MAX_CURSOR_LENGTH || !BASE64URL.test(text)) {
-    throw invalidCursor('the cursor is malformed; use the links of a previous page');
-  }
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidCursor('the cursor is malformed; use the links of a previous page');
-  }
-  if (typeof decoded !== 'object' || decoded === null) {
-    throw invalidCursor('the cursor is malformed; use the links of a previous page');
-  }
-  const { k, f } = decoded as { k?: unknown; f?: unknown };
-  if (typeof f !== 'string' || !Array.isArray(k)) {
-    throw invalidCursor('the cursor is malformed; use the links of a previous page');
-  }
-  if (f !== print || k.length !== sort.length) {
-    throw invalidCursor(
-      'the cursor was issued for other sort or filter parameters; start again without it',
-    );
-  }
-  sort.forEach((key, index) => {
-    if (!validValue(key.field, k[index])) {
-      throw invalidCursor('the cursor is malformed; use the links of a previous page');
-    }
-  });
-  return k as CursorValue[];
+    decode(text, sort, print) {
+      if (text.length > MAX_CURSOR_LENGTH || !BASE64URL.test(text)) throw malformed();
+      const bytes = Buffer.from(text, 'base64url');
+      if (bytes.length <= MAC_BYTES) throw malformed();
+      const payload = bytes.subarray(MAC_BYTES);
+      if (!timingSafeEqual(bytes.subarray(0, MAC_BYTES), mac(payload))) {
+        throw invalidCursor('the cursor was not issued by this service; start again without it');
+      }
+      let decoded: unknown;
+      try {
+        decoded = JSON.parse(payload.toString('utf8'));
+      } catch {
+        throw malformed();
+      }
+      if (typeof decoded !== 'object' || decoded === null) throw malformed();
+      const { k, f } = decoded as { k?: unknown; f?: unknown };
+      if (typeof f !== 'string' || !Array.isArray(k)) throw malformed();
+      if (f !== print || k.length !== sort.length) {
+        throw invalidCursor(
+          'the cursor was issued for other sort or filter parameters; start again without it',
+        );
+      }
+      // Signed by us, so written by us: still checked, so that no cursor —
+      // one issued before a bound changed, say — can carry a value to the
+      // database that a client could not send directly.
+      sort.forEach((key, index) => {
+        if (!VALUE_SCHEMAS[key.field].safeParse(k[index]).success) throw malformed();
+      });
+      return k as CursorValue[];
+    },
+  };
 }

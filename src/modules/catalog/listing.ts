@@ -3,7 +3,7 @@
 //
 // - `parseListRequest` turns the validated query into a ListSpec, with a 400
 //   of its own for each mistake the schema cannot see: an unknown sort field,
-//   minPrice > maxPrice, a malformed or foreign cursor, page with after.
+//   minPrice > maxPrice, a malformed, forged or foreign cursor, page with after.
 // - `listEnvelope` wraps a page in `{ data, meta, links }`.
 //
 // Two ways to page. Cursor mode is the default: the first page is the request
@@ -16,7 +16,7 @@
 // the catalog changes. `meta.total` counts every product matching the
 // filters, in both modes.
 
-import { decodeCursor, encodeCursor, fingerprint, type CursorValue } from './cursor.ts';
+import { fingerprint, type CursorCodec, type CursorValue } from './cursor.ts';
 import { catalogError } from './errors.ts';
 import type { ProductListQuery } from './schemas.ts';
 import { DEFAULT_SORT, formatSort, parseSort, type SortKey } from './sort.ts';
@@ -70,7 +70,7 @@ function canonicalFilters(filters: ListFilters): [string, string][] {
   return pairs;
 }
 
-export function parseListRequest(query: ProductListQuery): ListSpec {
+export function parseListRequest(query: ProductListQuery, cursors: CursorCodec): ListSpec {
   if (query.page !== undefined && query.after !== undefined) {
     const message = 'page (offset paging) and after (cursor paging) cannot be combined';
     throw catalogError('CATALOG_PAGINATION_CONFLICT', {
@@ -111,7 +111,7 @@ export function parseListRequest(query: ProductListQuery): ListSpec {
     sort,
     limit: query.limit,
     page: query.page,
-    after: query.after === undefined ? undefined : decodeCursor(query.after, sort, print),
+    after: query.after === undefined ? undefined : cursors.decode(query.after, sort, print),
     cursor: query.after,
     fingerprint: print,
   };
@@ -135,6 +135,7 @@ export function listEnvelope<T>(
   basePath: string,
   spec: ListSpec,
   page: ListPage<T>,
+  cursors: CursorCodec,
 ): ListEnvelope<T> {
   const { hasMore } = page;
   const meta = { page: spec.page ?? null, limit: spec.limit, total: page.total, hasMore };
@@ -152,7 +153,7 @@ export function listEnvelope<T>(
   }
   const next =
     hasMore && page.last !== undefined
-      ? link(basePath, spec, ['after', encodeCursor(page.last, spec.fingerprint)])
+      ? link(basePath, spec, ['after', cursors.encode(page.last, spec.fingerprint)])
       : null;
   return {
     data: page.items,

@@ -19,10 +19,11 @@ import { httpError } from '../../http/errors.ts';
 import { checkPreconditions } from '../../http/preconditions.ts';
 import type { Deprecation, RouteOptions } from '../../http/route.ts';
 import { issuesToFieldErrors } from '../../http/validation.ts';
+import { bigintId } from '../../platform/sql/pg-values.ts';
+import type { CursorCodec } from './cursor.ts';
 import { listEnvelope, parseListRequest } from './listing.ts';
 import { applyMergePatch } from './merge-patch.ts';
 import {
-  idParam,
   listOf,
   product,
   productInput,
@@ -46,7 +47,7 @@ function v1Read(successor: string): Deprecation {
   return { since: V1_DEPRECATED_SINCE, sunset: V1_SUNSET, successor };
 }
 
-const idParams = z.strictObject({ id: idParam });
+const idParams = z.strictObject({ id: bigintId });
 
 const ifMatchHeader = z.looseObject({
   'if-match': z.string().optional().meta({
@@ -134,7 +135,15 @@ async function currentFor(c: Context, catalog: CatalogService, id: string): Prom
   return current;
 }
 
-export function registerCatalogRoutes(app: App, catalog: CatalogService): void {
+/**
+ * The catalog's routes. `cursors` signs and checks the list's paging cursors:
+ * built from a key every instance shares, so any instance takes any cursor.
+ */
+export function registerCatalogRoutes(
+  app: App,
+  catalog: CatalogService,
+  cursors: CursorCodec,
+): void {
   app.group('/api/v1', { tags: ['catalog'] }, (v1) => {
     v1.route({
       method: 'GET',
@@ -152,10 +161,10 @@ export function registerCatalogRoutes(app: App, catalog: CatalogService): void {
         responses: { 200: { description: 'A page of products', schema: productList } },
       },
       handler: async (c) => {
-        const spec = parseListRequest(c.input.query);
+        const spec = parseListRequest(c.input.query, cursors);
         const page = await catalog.listProducts(spec);
         c.set('cache-control', LIST_CACHE);
-        return listEnvelope('/api/v1/products', spec, page);
+        return listEnvelope('/api/v1/products', spec, page, cursors);
       },
     });
 
@@ -273,13 +282,15 @@ export function registerCatalogRoutes(app: App, catalog: CatalogService): void {
         },
       },
       handler: async (c) => {
-        const spec = parseListRequest(c.input.query);
+        const spec = parseListRequest(c.input.query, cursors);
         const page = await catalog.listProducts(spec);
         c.set('cache-control', LIST_CACHE);
-        return listEnvelope('/api/v2/products', spec, {
-          ...page,
-          items: page.items.map(toProductV2),
-        });
+        return listEnvelope(
+          '/api/v2/products',
+          spec,
+          { ...page, items: page.items.map(toProductV2) },
+          cursors,
+        );
       },
     });
 

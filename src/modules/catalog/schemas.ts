@@ -2,11 +2,7 @@
 // minor units with its currency, timestamps as ISO-8601 UTC.
 
 import { z } from 'zod';
-
-export const idParam = z
-  .string()
-  .regex(/^[1-9]\d{0,18}$/, { error: 'must be a positive integer id' })
-  .meta({ description: '64-bit id, as a string', example: '42' });
+import { pgText } from '../../platform/sql/pg-values.ts';
 
 export const money = z
   .strictObject({
@@ -41,7 +37,7 @@ export type Product = z.infer<typeof product>;
 
 // ---- writes -----------------------------------------------------------------
 
-const INT4_MAX = 2_147_483_647;
+export const INT4_MAX = 2_147_483_647;
 
 export const slug = z
   .string()
@@ -54,12 +50,13 @@ const sku = z
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'letters, digits, ".", "_" and "-" only' });
-const title = z.string().trim().min(1).max(200);
-const description = z.string().max(20_000).meta({
+export const TITLE_MAX = 200;
+const title = pgText().trim().min(1).max(TITLE_MAX);
+const description = pgText().max(20_000).meta({
   description:
     'HTML; sanitised on write to p, br, strong, em, ul, ol, li, h3, h4, blockquote, code, pre and a[href]',
 });
-const tag = z.string().trim().toLowerCase().min(1).max(40);
+const tag = pgText().trim().toLowerCase().min(1).max(40);
 const tags = z
   .array(tag)
   .max(20)

@@ -13,6 +13,7 @@
 
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { pgText } from '../../platform/sql/pg-values.ts';
 import { email } from '../users/schemas.ts';
 import { recipientHash } from './suppressing-mailer.ts';
 import type { SuppressionReason, SuppressionStore } from './suppressions.ts';
@@ -21,7 +22,7 @@ export const SOFT_BOUNCE_LIMIT = 3;
 export const SOFT_BOUNCE_WINDOW_MS = 7 * 24 * 3600_000;
 
 /** The provider's own words (an SMTP diagnostic, a feedback type); kept as the entry's detail. */
-const description = z.string().max(500).optional();
+const description = pgText().max(500).optional();
 
 // Plain objects, not strict ones: providers add fields, and an event must
 // not be refused for carrying more than we read.

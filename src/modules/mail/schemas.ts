@@ -2,6 +2,7 @@
 // messages. Timestamps are ISO-8601 UTC, ids strings.
 
 import { z } from 'zod';
+import { bigintId, pgText } from '../../platform/sql/pg-values.ts';
 import { email } from '../users/schemas.ts';
 import { SUPPRESSION_REASONS, type Suppression } from './suppressions.ts';
 
@@ -28,16 +29,13 @@ export const suppressionList = z.strictObject({
 
 export const suppressionListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  before: z
-    .string()
-    .regex(/^[1-9]\d{0,18}$/)
-    .optional(),
+  before: bigintId.optional(),
 });
 
 // Normalised like sign-up's (trimmed, lower-cased), so the entry matches the account.
 export const suppressionCreation = z.strictObject({
   email,
-  detail: z.string().trim().max(500).default(''),
+  detail: pgText().trim().max(500).default(''),
 });
 
 export const outboxMail = z

@@ -6,7 +6,9 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
 import { cacheControl } from '../../http/cache-control.ts';
+import { pgText } from '../../platform/sql/pg-values.ts';
 import type { JobQueue } from '../../ports/queue.ts';
+import { AUDIT_LABEL_MAX } from '../audit/schemas.ts';
 import type { AuditSink } from '../auth/ports.ts';
 import { actorOf } from '../auth/authenticate.ts';
 import { opsError } from './errors.ts';
@@ -98,13 +100,16 @@ export function registerJobsRoutes(app: App, deps: JobsDashboardDeps): void {
       permissions: ['ops:write'],
       summary: 'Send a dead letter round again, with its attempts reset',
       schema: {
-        params: z.strictObject({ id: z.string().min(1).max(300) }),
+        // The id is audited as the entry's target: no longer than the audit
+        // log holds, or recording the attempt would fail the request.
+        params: z.strictObject({ id: pgText().min(1).max(AUDIT_LABEL_MAX) }),
         responses: { 204: { description: 'Queued again' } },
       },
       handler: async (c) => {
         const { id } = c.input.params;
         const actor = actorOf(c);
         const replayed = await deps.queue.replay(id);
+        // A failed attempt is audited too: it says someone tried.
         await deps.audit.record({
           action: 'admin.job_replayed',
           outcome: replayed ? 'success' : 'failure',

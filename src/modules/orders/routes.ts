@@ -13,12 +13,12 @@ import {
   idempotencyKeyHeaders,
 } from '../../http/idempotency-key.ts';
 import { actorOf } from '../auth/authenticate.ts';
-import { idParam } from '../catalog/schemas.ts';
+import { bigintId } from '../../platform/sql/pg-values.ts';
 import { order, orderList, placeOrderBody } from './schemas.ts';
 import type { OrdersService } from './service.ts';
 import type { OrderAction } from './state-machine.ts';
 
-const byId = z.strictObject({ id: idParam });
+const byId = z.strictObject({ id: bigintId });
 
 const ACTIONS: readonly { action: OrderAction; permission: string; summary: string }[] = [
   { action: 'pay', permission: 'orders:write:own', summary: 'Pay a pending order from the wallet' },
@@ -65,7 +65,7 @@ export function registerOrdersRoutes(app: App, orders: OrdersService): void {
       schema: {
         query: z.strictObject({
           limit: z.coerce.number().int().min(1).max(100).default(20),
-          before: idParam.optional(),
+          before: bigintId.optional(),
         }),
         responses: { 200: orderList },
       },

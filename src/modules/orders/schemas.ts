@@ -2,7 +2,8 @@
 // the catalog when the order is placed and are kept per line.
 
 import { z } from 'zod';
-import { idParam, money } from '../catalog/schemas.ts';
+import { bigintId } from '../../platform/sql/pg-values.ts';
+import { money } from '../catalog/schemas.ts';
 import { ORDER_ACTIONS } from './state-machine.ts';
 
 export const ORDER_STATUSES = ['pending', 'paid', 'shipped', 'delivered', 'cancelled'] as const;
@@ -12,7 +13,7 @@ export const placeOrderBody = z
     items: z
       .array(
         z.strictObject({
-          productId: idParam,
+          productId: bigintId,
           quantity: z.number().int().min(1).max(100),
         }),
       )

@@ -14,7 +14,7 @@ import {
 } from '../../http/idempotency-key.ts';
 import type { Context } from '../../http/context.ts';
 import { actorOf } from '../auth/authenticate.ts';
-import { idParam } from '../catalog/schemas.ts';
+import { bigintId } from '../../platform/sql/pg-values.ts';
 import {
   creditRequest,
   entriesQuery,
@@ -100,7 +100,7 @@ export function registerPaymentsRoutes(app: App, payments: PaymentsService): voi
       path: '/transfers/:id',
       permissions: ['wallet:use'],
       summary: 'A transfer you sent, received or initiated',
-      schema: { params: z.strictObject({ id: idParam }), responses: { 200: transfer } },
+      schema: { params: z.strictObject({ id: bigintId }), responses: { 200: transfer } },
       handler: async (c) => {
         c.set('cache-control', cacheControl.noStore);
         return payments.getTransfer(actorOf(c), c.input.params.id);
@@ -114,7 +114,7 @@ export function registerPaymentsRoutes(app: App, payments: PaymentsService): voi
       tags: ['admin'],
       summary: 'Credit a user’s wallet from the funding wallet (audited)',
       schema: {
-        params: z.strictObject({ userId: idParam }),
+        params: z.strictObject({ userId: bigintId }),
         headers: optionalIdempotencyKey,
         body: creditRequest,
         responses: { 201: { description: 'Credited', schema: transfer } },

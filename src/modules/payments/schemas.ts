@@ -7,7 +7,8 @@
 
 import { z } from 'zod';
 import type { TransferKind, WalletKind } from '../../db/schema.ts';
-import { idParam, money } from '../catalog/schemas.ts';
+import { bigintId } from '../../platform/sql/pg-values.ts';
+import { money } from '../catalog/schemas.ts';
 import { DEFAULT_CURRENCY, MAX_MINOR_UNITS } from './money.ts';
 
 export const TRANSFER_KINDS = [
@@ -153,7 +154,7 @@ export type LedgerEntry = z.infer<typeof ledgerEntry>;
 
 export const transferRequest = z
   .strictObject({
-    toUserId: idParam,
+    toUserId: bigintId,
     amount: positiveMoney,
   })
   .meta({
@@ -175,7 +176,7 @@ export const walletQuery = z.strictObject({
 
 export const entriesQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  before: idParam.optional().meta({ description: 'Keyset cursor: entries older than this id' }),
+  before: bigintId.optional().meta({ description: 'Keyset cursor: entries older than this id' }),
   currency: currencyCode.default(DEFAULT_CURRENCY),
 });
 

@@ -6,7 +6,7 @@ import type { App } from '../../http/app.ts';
 import { cacheControl } from '../../http/cache-control.ts';
 import { actorOf } from '../auth/authenticate.ts';
 import { ROLES } from '../auth/rbac.ts';
-import { idParam } from '../catalog/schemas.ts';
+import { bigintId } from '../../platform/sql/pg-values.ts';
 import { profilePatch, user } from './schemas.ts';
 import type { UsersService } from './service.ts';
 
@@ -43,7 +43,7 @@ export function registerUsersRoutes(app: App, users: UsersService): void {
       method: 'GET',
       path: '/users/:id',
       summary: 'Read a user (yourself, or anyone with users:read)',
-      schema: { params: z.strictObject({ id: idParam }), responses: { 200: user } },
+      schema: { params: z.strictObject({ id: bigintId }), responses: { 200: user } },
       handler: async (c) => {
         c.set('cache-control', cacheControl.privateNoCache);
         return users.get(actorOf(c), c.input.params.id);
@@ -59,7 +59,7 @@ export function registerUsersRoutes(app: App, users: UsersService): void {
         schema: {
           query: z.strictObject({
             limit: z.coerce.number().int().min(1).max(100).default(20),
-            before: idParam.optional(),
+            before: bigintId.optional(),
           }),
           responses: { 200: userList },
         },
@@ -87,7 +87,7 @@ export function registerUsersRoutes(app: App, users: UsersService): void {
         permissions: ['users:roles'],
         summary: 'Change a user’s role (audited; their sessions are ended)',
         schema: {
-          params: z.strictObject({ id: idParam }),
+          params: z.strictObject({ id: bigintId }),
           body: z.strictObject({ role: z.enum(ROLES) }),
           responses: { 200: user },
         },
@@ -100,7 +100,7 @@ export function registerUsersRoutes(app: App, users: UsersService): void {
         permissions: ['users:delete'],
         summary: 'Delete a user (soft delete; their sessions are revoked)',
         schema: {
-          params: z.strictObject({ id: idParam }),
+          params: z.strictObject({ id: bigintId }),
           responses: { 204: { description: 'Deleted' } },
         },
         handler: async (c) => {

@@ -2,6 +2,7 @@
 // validation; password hashes and internal flags are never serialised.
 
 import { z } from 'zod';
+import { pgText } from '../../platform/sql/pg-values.ts';
 
 export const email = z
   .string()
@@ -30,10 +31,10 @@ export type User = z.infer<typeof user>;
 export const registration = z.strictObject({
   email,
   password,
-  displayName: z.string().trim().max(100).optional(),
+  displayName: pgText().trim().max(100).optional(),
 });
 
 export const profilePatch = z
-  .strictObject({ displayName: z.string().trim().min(1).max(100) })
+  .strictObject({ displayName: pgText().trim().min(1).max(100) })
   .partial()
   .refine((patch) => Object.keys(patch).length > 0, { message: 'nothing to change' });

@@ -8,7 +8,7 @@ import type { App } from '../../http/app.ts';
 import { cacheControl } from '../../http/cache-control.ts';
 import type { Context } from '../../http/context.ts';
 import { actorOf } from '../auth/authenticate.ts';
-import { idParam } from '../catalog/schemas.ts';
+import { bigintId } from '../../platform/sql/pg-values.ts';
 import {
   createdEndpoint,
   delivery,
@@ -23,7 +23,7 @@ import {
 } from './schemas.ts';
 import type { WebhooksService } from './service.ts';
 
-const byId = z.strictObject({ id: idParam });
+const byId = z.strictObject({ id: bigintId });
 const ENDPOINTS = '/api/v1/webhooks/endpoints';
 const DELIVERIES = '/api/v1/webhooks/deliveries';
 

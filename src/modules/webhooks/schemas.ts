@@ -4,7 +4,7 @@
 
 import { z } from 'zod';
 import { PUBLIC_EVENT_TYPES, type EventType } from '../events/outbox.ts';
-import { idParam } from '../catalog/schemas.ts';
+import { bigintId, pgText } from '../../platform/sql/pg-values.ts';
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'dead'] as const;
 
@@ -20,12 +20,12 @@ const eventTypes = z
     params: { code: 'duplicate' },
   });
 
-const url = z.string().trim().min(1).max(2048).meta({
+const url = pgText().trim().min(1).max(2048).meta({
   description: 'https URL that receives the POSTs; must not point at a private address',
   example: 'https://hooks.example.com/throughline',
 });
 
-const description = z.string().trim().max(500);
+const description = pgText().trim().max(500);
 
 export const endpointCreation = z
   .strictObject({
@@ -133,11 +133,11 @@ export const deliveryDetail = delivery
 export type DeliveryDetail = z.infer<typeof deliveryDetail>;
 
 export const deliveriesQuery = z.strictObject({
-  endpointId: idParam.optional(),
+  endpointId: bigintId.optional(),
   status: z.enum(DELIVERY_STATUSES).optional(),
   eventType: eventType.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  before: idParam.optional().meta({ description: 'Keyset cursor: deliveries older than this id' }),
+  before: bigintId.optional().meta({ description: 'Keyset cursor: deliveries older than this id' }),
 });
 
 export type DeliveriesQuery = z.infer<typeof deliveriesQuery>;

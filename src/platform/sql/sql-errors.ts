@@ -15,6 +15,8 @@ export const sqlErrors = defineErrors({
   SQL_FOREIGN_KEY_VIOLATION: { status: 409, title: 'Related record conflict', level: 'info' },
   SQL_CHECK_VIOLATION: { status: 422, title: 'Value violates a rule', level: 'info' },
   SQL_NOT_NULL_VIOLATION: { status: 422, title: 'Required value missing', level: 'info' },
+  // Warn: the route's schema should have refused the value (see pg-values.ts).
+  SQL_INVALID_VALUE: { status: 422, title: 'Value the database cannot take', level: 'warn' },
   SQL_SERIALIZATION_FAILURE: { status: 409, title: 'Concurrent update conflict', level: 'warn' },
   SQL_UNAVAILABLE: { status: 503, title: 'Database unavailable', level: 'error' },
   SQL_STATEMENT_TIMEOUT: { status: 503, title: 'Database statement timed out', level: 'warn' },
@@ -128,6 +130,17 @@ export function toSqlError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
   const state = sqlStateOf(error);
   const cause = error;
+  // Class 22, data exception: a value out of range for its type (22003,
+  // 22008), text with a NUL (22021), a malformed literal (22P02). Raised by
+  // a value the request carried, so a 4xx, never the generic 500; the
+  // message quotes the value and stays in the log.
+  if (state?.startsWith('22') === true) {
+    return sqlError('SQL_INVALID_VALUE', {
+      detail: 'A value is out of range or malformed for the database.',
+      extensions: schemaExtensions(error),
+      cause,
+    });
+  }
   switch (state) {
     case '23505':
       return sqlError('SQL_UNIQUE_VIOLATION', {

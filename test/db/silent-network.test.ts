@@ -198,7 +198,10 @@ describe(
         t.diagnostic(`SIGTERM during the outage: exited in ${exitMs} ms`);
         assert.deepEqual(exit, { code: 0, signal: null });
         assert.ok(exitMs <= GRACE_MS + CLOSE_TIMEOUT_MS + EXIT_SLACK_MS, `exit took ${exitMs} ms`);
-        assert.equal(main.logs.at(-1)?.msg, 'shutdown complete');
+        // An orderly stop: whatever the outage kept from closing in time is named.
+        const last = main.logs.at(-1);
+        assert.equal(last?.msg, 'shutdown complete');
+        t.diagnostic(`left open: ${JSON.stringify(last?.unclosed ?? [])}`);
         await Promise.all(stuck);
       },
     );

@@ -12,8 +12,11 @@ import { startServer } from './http/server.ts';
 import { ConfigError, isPrintConfigRequested, loadConfig, printConfig } from './platform/config.ts';
 import type { Config } from './platform/config.ts';
 import { ensureDevCertificate } from './platform/dev-cert.ts';
-import { exitWhenIdle, Lifecycle } from './platform/lifecycle.ts';
+import { exitWhenIdle, Lifecycle, shutdownBudget } from './platform/lifecycle.ts';
 import { createLogger, logStartupFailure } from './platform/logger.ts';
+
+/** How long cutting the connections still open after the grace may take. */
+const HTTP_CUT_MS = 1000;
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -33,7 +36,7 @@ async function main(): Promise<void> {
   }
 
   const logger = createLogger({ level: config.log.level });
-  const lifecycle = new Lifecycle(logger);
+  const lifecycle = new Lifecycle(logger, shutdownBudget(config.shutdown));
   lifecycle.handleSignals();
   try {
     await serve(config, logger, lifecycle);
@@ -71,6 +74,8 @@ async function serve(config: Config, logger: Logger, lifecycle: Lifecycle): Prom
   });
   lifecycle.add({
     name: 'http-server',
+    // The drain delay and the grace, and a moment for the connections cut after it.
+    closeTimeoutMs: config.shutdown.drainDelayMs + config.shutdown.graceMs + HTTP_CUT_MS,
     close: async () => {
       // Readiness is already 503 (the lifecycle is stopping); give the load
       // balancer time to notice before refusing connections.

@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import { prepareDatabase } from './db/prepare.ts';
 import { ConfigError, loadConfig, type Config } from './platform/config.ts';
-import { exitWhenIdle, Lifecycle } from './platform/lifecycle.ts';
+import { exitWhenIdle, Lifecycle, shutdownBudget } from './platform/lifecycle.ts';
 import { createLogger, logStartupFailure } from './platform/logger.ts';
 import { loadDataKey } from './platform/data-key.ts';
 import { createMailer } from './platform/mailer.ts';
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: config.log.level });
-  const lifecycle = new Lifecycle(logger);
+  const lifecycle = new Lifecycle(logger, shutdownBudget(config.shutdown));
   lifecycle.handleSignals();
   try {
     await run(config, logger, lifecycle);

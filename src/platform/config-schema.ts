@@ -210,6 +210,10 @@ const configShape = {
     // Readiness reports 503 for this long before the listener closes, so a load
     // balancer polling /readyz stops routing here first (a Kubernetes preStop sleep).
     drainDelayMs: setting('SHUTDOWN_DRAIN_DELAY_MS', integer(0, HOUR).default(0)),
+    // After the HTTP server has closed, how long closing everything else (the
+    // workers, the queue, Redis, the database) may take in all: what is still
+    // open then is logged and left behind, and the process exits 0.
+    closeTimeoutMs: setting('SHUTDOWN_CLOSE_TIMEOUT_MS', integer(1, HOUR).default(10 * SECOND)),
   }),
   database: group({
     url: setting('DATABASE_URL', url(['postgres:', 'postgresql:']).optional(), { secret: true }),

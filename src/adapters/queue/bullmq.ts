@@ -41,6 +41,7 @@
 // queues and the flow producer share it) and closes it on stop.
 
 import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   FlowProducer,
   Queue,
@@ -68,6 +69,7 @@ import {
   type StopOptions,
 } from '../../ports/queue.ts';
 import { checkKeyPrefix } from '../kv/redis.ts';
+import { REDIS_KEEPALIVE_IDLE_MS } from '../redis/client.ts';
 
 export interface BullmqQueueOptions {
   /** redis:// or rediss:// */
@@ -100,6 +102,10 @@ interface Envelope {
 }
 
 const BACKOFF_TYPE = 'throughline';
+/** How long a connection that owes an answer may stay silent: above BullMQ's longest block. */
+const SILENT_CONNECTION_MS = 30_000;
+/** How long closing waits for Redis to acknowledge QUIT. */
+const QUIT_GRACE_MS = 1000;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -139,6 +145,12 @@ export function createBullmqQueue(options: BullmqQueueOptions): BullmqJobQueue {
     maxRetriesPerRequest: null,
     connectionName: 'throughline:jobs',
     lazyConnect: true,
+    // A connection that drops packets instead of resetting must not hold the
+    // workers forever: keep-alive finds an idle one dead, and a connection
+    // that owes an answer and stays silent longer than any blocking read
+    // (BullMQ blocks 10 s at most) is dropped and made again.
+    keepAlive: REDIS_KEEPALIVE_IDLE_MS,
+    socketTimeout: SILENT_CONNECTION_MS,
   });
   connection.on('error', (error: Error) => {
     logger.debug({ err: error }, 'job queue redis connection error');
@@ -243,7 +255,11 @@ export function createBullmqQueue(options: BullmqQueueOptions): BullmqJobQueue {
     await Promise.all([...workers.values()].map((worker) => worker.close(force)));
     await Promise.all([...queues.values()].map((queue) => queue.close()));
     await flowProducer?.close();
-    if (connection.status === 'ready') await connection.quit().catch(() => undefined);
+    if (connection.status === 'ready') {
+      // Bounded: a server that stopped answering never acknowledges QUIT.
+      const quitting = connection.quit().catch(() => undefined);
+      await Promise.race([quitting, delay(QUIT_GRACE_MS, undefined, { ref: false })]);
+    }
     connection.disconnect();
   };
 

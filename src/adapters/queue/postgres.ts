@@ -33,6 +33,7 @@
 // postgres-enqueue.ts, callable on a caller's transaction.
 
 import { Client } from 'pg';
+import { endWithin, KEEPALIVE_IDLE_MS } from '../sql/pg-socket.ts';
 import { sql as raw, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -490,6 +491,9 @@ interface Listener {
   close(): Promise<void>;
 }
 
+/** How long opening the LISTEN connection may take before it is retried. */
+const LISTEN_CONNECT_TIMEOUT_MS = 5000;
+
 /** LISTEN on a connection of its own; reconnects with backoff until closed. */
 function listen(url: string, logger: Logger, wake: (queue: string) => void): Listener {
   let closed = false;
@@ -497,14 +501,22 @@ function listen(url: string, logger: Logger, wake: (queue: string) => void): Lis
   let retry: NodeJS.Timeout | undefined;
   let failures = 0;
   const connect = async () => {
-    const current = new Client({ connectionString: url, application_name: 'throughline:jobs' });
+    const current = new Client({
+      connectionString: url,
+      application_name: 'throughline:jobs',
+      // An idle LISTEN connection whose peer vanished is found by keep-alive;
+      // a connect into a network that drops packets gives up.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
+      connectionTimeoutMillis: LISTEN_CONNECT_TIMEOUT_MS,
+    });
     client = current;
     const reconnect = (error?: unknown) => {
       if (closed || client !== current) return;
       client = undefined;
       failures += 1;
       logger.warn({ err: error }, 'job notifications lost: polling only until they are back');
-      current.end().catch(() => undefined);
+      void endWithin(current);
       retry = setTimeout(() => void connect(), Math.min(500 * 2 ** failures, 30_000));
     };
     current.on('notification', (message) => {
@@ -527,7 +539,8 @@ function listen(url: string, logger: Logger, wake: (queue: string) => void): Lis
     async close() {
       closed = true;
       clearTimeout(retry);
-      await client?.end().catch(() => undefined);
+      // Bounded: a silent server never answers the goodbye.
+      if (client !== undefined) await endWithin(client);
     },
   };
 }

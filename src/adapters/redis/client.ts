@@ -15,6 +15,7 @@
 //   connection but stops answering; the same silence also drops the socket
 //   (socketTimeout), so the next calls fail fast while it reconnects instead
 //   of each waiting out the timeout on a dead connection.
+// - TCP keep-alive, so an idle connection whose peer vanished is dropped too.
 // - Reconnects forever in the background with capped exponential backoff
 //   plus jitter, so a fleet does not reconnect in lockstep.
 // - The outage is logged once when it starts and once when it ends, not once
@@ -56,6 +57,13 @@ export interface RedisConnection {
   close(): Promise<void>;
 }
 
+/**
+ * Idle time before the kernel starts probing a Redis connection (libuv then
+ * probes once a second, ten times at most), for every connection the service
+ * opens to Redis: these and the job queue's (adapters/queue/bullmq.ts).
+ */
+export const REDIS_KEEPALIVE_IDLE_MS = 10_000;
+
 /** Exponential backoff from 50 ms, capped, with up to 20% jitter. */
 export function reconnectDelay(attempt: number, maxDelayMs: number): number {
   const base = Math.min(maxDelayMs, 50 * 2 ** Math.min(attempt - 1, 16));
@@ -88,6 +96,9 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
     connectTimeout: connectTimeoutMs,
     commandTimeout: commandTimeoutMs,
     socketTimeout: commandTimeoutMs,
+    // An idle connection whose peer vanished without a reset (a NAT or
+    // firewall that lost its state) is found by the kernel's probes.
+    keepAlive: REDIS_KEEPALIVE_IDLE_MS,
     retryStrategy: (attempt) => reconnectDelay(attempt, maxReconnectDelayMs),
     // After close, how long an ended socket may linger before it is destroyed
     // (a pending timer that would also hold up the exit of a stopping process).

@@ -1,21 +1,30 @@
-// The node-postgres pool behind the PostgreSQL adapter, with two repairs:
+// The node-postgres pool behind the PostgreSQL adapter, made so that its
+// connections cannot hang:
 //
-// - A session killed under a running query (pg_terminate_backend, failover,
-//   server restart) fails that query, but the client only learns its socket
-//   is gone a moment later. Kysely hands it back to the pool at once, and the
-//   next caller would get a dead connection. So each checked-out client
-//   watches its queries and, after a connection-level failure, is destroyed
-//   on release instead of being reused.
+// - TCP keep-alive on every connection: an idle connection whose peer is gone
+//   without a reset (a NAT or firewall that lost its state, a host that
+//   vanished) is found dead by the kernel about 20 s after it went quiet
+//   (pg-socket.ts), and the pool drops it.
+// - A client-side limit on silence a little above statement_timeout
+//   (postgres-watched-client.ts): a connection that owes an answer and stays
+//   silent is destroyed and its query fails with SQL_UNAVAILABLE.
+// - Once one connection was found silent, the idle connections not heard from
+//   since went through the same outage: each is replaced when next checked
+//   out instead of making its own caller wait out the limit again. So once
+//   the network is back, the next requests get fresh connections.
+// - Closing is bounded: connections that do not say goodbye within
+//   END_GRACE_MS have their sockets destroyed.
 // - Idle connections that die make the pool emit 'error', and a checked-out
 //   client emits 'error' if its session dies between queries; unhandled,
 //   either would end the process. Both are logged instead.
 import { Pool, types } from 'pg';
 import type { PoolClient } from 'pg';
-import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
+import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type { Logger } from '../../platform/logger.ts';
 import { redactDatabaseUrl } from '../../platform/sql/database-url.ts';
-import { toSqlError } from '../../platform/sql/sql-errors.ts';
 import { keepText, TEXT_ARRAY_OIDS, TEXT_SCALAR_OIDS } from '../../platform/sql/type-parsers.ts';
+import { destroySocket, END_GRACE_MS, KEEPALIVE_IDLE_MS } from './pg-socket.ts';
+import { WatchedClient, type SilenceWatch } from './postgres-watched-client.ts';
 
 export interface PoolSettings {
   readonly url: string;
@@ -27,6 +36,14 @@ export interface PoolSettings {
   readonly statementTimeoutMs: number;
   readonly applicationName: string;
   readonly logger: Logger | undefined;
+}
+
+/** How much longer than statement_timeout a connection may stay silent while it owes an answer. */
+export const SILENCE_MARGIN_MS = 1000;
+
+/** The client-side silence limit for a statement_timeout (0: none, like the server's). */
+export function silenceLimitMs(statementTimeoutMs: number): number {
+  return statementTimeoutMs > 0 ? statementTimeoutMs + SILENCE_MARGIN_MS : Infinity;
 }
 
 type Parser = (value: string) => unknown;
@@ -42,52 +59,47 @@ const getTypeParser = ((oid: number, format?: 'text' | 'binary'): Parser => {
   return builtinParser(oid, format);
 }) as typeof types.getTypeParser;
 
-/** A checked-out client that refuses to go back to the pool once its session failed. */
-class SessionCheckedClient implements PostgresPoolClient {
-  readonly #client: PoolClient;
-  #broken = false;
-
-  constructor(client: PoolClient) {
-    this.#client = client;
-  }
-
-  get processID(): number | undefined {
-    return (this.#client as { processID?: number }).processID;
-  }
-
-  query<R>(sql: string, parameters: readonly unknown[]): Promise<PostgresQueryResult<R>>;
-  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
-  query<R>(
-    statement: string | PostgresCursor<R>,
-    parameters?: readonly unknown[],
-  ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
-    if (typeof statement !== 'string') {
-      // A cursor is a pg Submittable; pg returns it as it is.
-      const submit = this.#client.query.bind(this.#client) as unknown as (
-        cursor: PostgresCursor<R>,
-      ) => PostgresCursor<R>;
-      return submit(statement);
-    }
-    const pending = this.#client.query(statement, parameters as unknown[]) as unknown as Promise<
-      PostgresQueryResult<R>
-    >;
-    return pending.catch((error: unknown) => {
-      if (toSqlError(error)?.code === 'SQL_UNAVAILABLE') this.#broken = true;
-      throw error;
-    });
-  }
-
-  release(destroy?: boolean): void {
-    this.#client.release(destroy === true || this.#broken);
-  }
-}
-
-class SessionCheckingPool implements PostgresPool {
+class WatchedPool implements PostgresPool {
   readonly #pool: Pool;
-  readonly #clients = new WeakMap<PoolClient, SessionCheckedClient>();
+  readonly #clients = new WeakMap<PoolClient, WatchedClient>();
+  /** Connected clients whose socket has not closed yet: what closing must wait for. */
+  readonly #open = new Set<PoolClient>();
+  readonly #watch: SilenceWatch;
 
-  constructor(pool: Pool) {
+  constructor(pool: Pool, settings: PoolSettings) {
     this.#pool = pool;
+    const context = { role: settings.role, target: redactDatabaseUrl(settings.url) };
+    const logger = settings.logger;
+    const limitMs = silenceLimitMs(settings.statementTimeoutMs);
+    let generation = 0;
+    this.#watch = {
+      defaultLimitMs: limitMs,
+      marginMs: SILENCE_MARGIN_MS,
+      // A getter, not a copy: clients read the generation as it is now.
+      get generation() {
+        return generation;
+      },
+      silenceFound(silentMs, limit) {
+        generation += 1;
+        logger?.warn(
+          { ...context, silentMs, limitMs: limit },
+          'sql connection silent: dropped; idle connections not heard from since are replaced',
+        );
+      },
+    };
+    pool.on('error', (error) => {
+      // The pool has already dropped the connection; the next checkout opens a new one.
+      logger?.warn({ ...context, err: error }, 'idle sql connection failed');
+    });
+    pool.on('connect', (client) => {
+      this.#open.add(client);
+      client.once('end', () => this.#open.delete(client));
+      this.#clients.set(client, new WatchedClient(client, this.#watch));
+      // The failure also surfaces on the client's next query, which is where it is handled.
+      client.on('error', (error) => {
+        logger?.debug({ ...context, err: error }, 'sql connection failed');
+      });
+    });
   }
 
   get options(): object {
@@ -95,17 +107,40 @@ class SessionCheckingPool implements PostgresPool {
   }
 
   async connect(): Promise<PostgresPoolClient> {
-    const client = await this.#pool.connect();
-    let checked = this.#clients.get(client);
-    if (checked === undefined) {
-      checked = new SessionCheckedClient(client);
-      this.#clients.set(client, checked);
+    // Bounded: each pass takes a stale idle client out for good, and a new
+    // connection is never stale.
+    for (;;) {
+      const client = await this.#pool.connect();
+      let watched = this.#clients.get(client);
+      if (watched === undefined) {
+        watched = new WatchedClient(client, this.#watch);
+        this.#clients.set(client, watched);
+      }
+      if (!watched.stale) return watched;
+      watched.evict();
     }
-    return checked;
   }
 
-  end(): Promise<void> {
-    return this.#pool.end();
+  async end(): Promise<void> {
+    const cut = setTimeout(() => {
+      for (const client of this.#open) destroySocket(client);
+    }, END_GRACE_MS);
+    cut.unref();
+    try {
+      await this.#pool.end();
+      // The pool is done once no client is checked out, but the sockets it
+      // said goodbye on may still be open: wait for them (or for the cut).
+      while (this.#open.size > 0) {
+        const [client] = this.#open;
+        await new Promise<void>((resolve) =>
+          client!.once('end', () => {
+            resolve();
+          }),
+        );
+      }
+    } finally {
+      clearTimeout(cut);
+    }
   }
 }
 
@@ -116,21 +151,12 @@ export function createPool(settings: PoolSettings): PostgresPool {
     connectionTimeoutMillis: settings.acquireTimeoutMs,
     idleTimeoutMillis: settings.idleTimeoutMs,
     maxLifetimeSeconds: settings.maxLifetimeSeconds,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
     // Sent as a startup parameter: the session default, which RESET returns to.
     statement_timeout: settings.statementTimeoutMs,
     application_name: settings.applicationName,
     types: { getTypeParser },
   });
-  const context = { role: settings.role, target: redactDatabaseUrl(settings.url) };
-  pool.on('error', (error) => {
-    // The pool has already dropped the connection; the next checkout opens a new one.
-    settings.logger?.warn({ ...context, err: error }, 'idle sql connection failed');
-  });
-  pool.on('connect', (client) => {
-    // The failure also surfaces on the client's next query, which is where it is handled.
-    client.on('error', (error) => {
-      settings.logger?.debug({ ...context, err: error }, 'sql connection failed');
-    });
-  });
-  return new SessionCheckingPool(pool);
+  return new WatchedPool(pool, settings);
 }

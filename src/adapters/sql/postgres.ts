@@ -1,5 +1,6 @@
 // The server engine: PostgreSQL over node-postgres, one pool for the primary
-// and one per read replica (postgres-pool.ts).
+// and one per read replica (postgres-pool.ts: keep-alive, a silence limit,
+// bounded closing).
 import { Kysely, PostgresDialect } from 'kysely';
 import type { Logger } from '../../platform/logger.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
@@ -21,7 +22,11 @@ export interface PostgresDatabaseOptions {
    * after a failover and server-side memory does not creep. Default 1800.
    */
   readonly maxLifetimeSeconds?: number;
-  /** Server-side statement_timeout for every session. Default 15000; 0 disables. */
+  /**
+   * Server-side statement_timeout for every session. Default 15000; 0 disables.
+   * A connection that owes an answer and stays silent 1 s longer than this is
+   * taken for dead on the client side too (postgres-watched-client.ts).
+   */
   readonly statementTimeoutMs?: number;
   /** Shown in pg_stat_activity. Default 'throughline'. */
   readonly applicationName?: string;

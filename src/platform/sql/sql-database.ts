@@ -34,7 +34,26 @@ export function assembleSqlDatabase<DB>(parts: SqlDatabaseParts<DB>): SqlDatabas
     },
     async ping(signal?: AbortSignal): Promise<void> {
       signal?.throwIfAborted();
-      await sql`select 1`.execute(primary, signal === undefined ? {} : { signal });
+      const answered = sql`select 1`.execute(primary, signal === undefined ? {} : { signal });
+      if (signal === undefined) {
+        await answered;
+        return;
+      }
+      // Kysely honours the signal once it has a connection, not while waiting
+      // for one: a probe must not wait out the pool's acquire timeout.
+      answered.catch(() => undefined);
+      let onAbort!: () => void;
+      const aborted = new Promise<never>((_resolve, reject) => {
+        onAbort = () => {
+          reject(signal.reason as Error);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+      try {
+        await Promise.race([answered, aborted]);
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
     },
     close(): Promise<void> {
       // Idempotent: lifecycle shutdown and tests may both close.

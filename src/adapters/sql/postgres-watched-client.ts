@@ -1,0 +1,190 @@
+// A checked-out node-postgres client that cannot hang on a silent connection,
+// and that refuses to go back to the pool once its session failed.
+//
+// Silence: a connection that owes an answer and has received nothing for
+// longer than the session's statement_timeout plus a margin is dead — the
+// server would have cancelled the statement and said so by then. That is
+// what a NAT or firewall that lost the connection's state looks like (packets
+// dropped, no reset): without this the query would wait for the kernel's TCP
+// timeout, ~15 minutes. The socket is destroyed, so the query fails at once
+// with SQL_UNAVAILABLE and the connection is never reused. The clock is the
+// time since the socket last received anything, not since the query was
+// sent, so a statement queued behind another on the same client is not cut
+// for the time it spent waiting its turn.
+//
+// node-postgres' own `query_timeout` does not do this: the timed-out query
+// stays active on the connection, and the client goes back to the pool with
+// a stuck query that the next caller waits behind.
+//
+// The limit follows the session's own SET / RESET statement_timeout
+// (statement-timeout-setting.ts), and a lifted statement_timeout (0) lifts
+// the client-side limit too.
+//
+// Sessions killed under a running query (pg_terminate_backend, failover) fail
+// that query, but the client only learns its socket is gone a moment later:
+// any connection-level failure also marks the client broken, so release
+// destroys it instead of handing a dead connection to the next caller.
+import type { PoolClient } from 'pg';
+import type { PostgresCursor, PostgresPoolClient, PostgresQueryResult } from 'kysely';
+import { toSqlError } from '../../platform/sql/sql-errors.ts';
+import { destroySocket } from './pg-socket.ts';
+import { statementTimeoutChange, type TimeoutChange } from './statement-timeout-setting.ts';
+
+/** What a watched client needs from its pool. */
+export interface SilenceWatch {
+  /** The limit of a session that did not change its statement_timeout (Infinity: none). */
+  readonly defaultLimitMs: number;
+  /** Added to a session's statement_timeout: the server's own answer may take that long. */
+  readonly marginMs: number;
+  /** Bumped each time a connection is found silent. */
+  readonly generation: number;
+  /** Called once when this client's connection is found silent, before it is destroyed. */
+  silenceFound(silentMs: number, limitMs: number): void;
+}
+
+export class WatchedClient implements PostgresPoolClient {
+  readonly #client: PoolClient;
+  readonly #watch: SilenceWatch;
+  #broken = false;
+  /** The pool's generation when this connection last received anything. */
+  #heardIn: number;
+  #lastHeard = performance.now();
+  #pending = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #sessionLimitMs: number;
+  #localLimitMs: number | undefined;
+
+  constructor(client: PoolClient, watch: SilenceWatch) {
+    this.#client = client;
+    this.#watch = watch;
+    this.#heardIn = watch.generation;
+    this.#sessionLimitMs = watch.defaultLimitMs;
+    client.connection.stream.on('data', () => {
+      this.#lastHeard = performance.now();
+      this.#heardIn = this.#watch.generation;
+    });
+  }
+
+  get processID(): number | undefined {
+    return (this.#client as { processID?: number }).processID;
+  }
+
+  /**
+   * Not heard from since a connection of its pool was found silent: it went
+   * through the same outage and is likely just as dead.
+   */
+  get stale(): boolean {
+    return this.#heardIn < this.#watch.generation;
+  }
+
+  query<R>(sql: string, parameters: readonly unknown[]): Promise<PostgresQueryResult<R>>;
+  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  query<R>(
+    statement: string | PostgresCursor<R>,
+    parameters?: readonly unknown[],
+  ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+    if (typeof statement !== 'string') {
+      // A cursor is a pg Submittable; pg returns it as it is.
+      const submit = this.#client.query.bind(this.#client) as unknown as (
+        cursor: PostgresCursor<R>,
+      ) => PostgresCursor<R>;
+      return submit(statement);
+    }
+    const change = statementTimeoutChange(statement);
+    this.#startWaiting();
+    const pending = this.#client.query(statement, parameters as unknown[]) as unknown as Promise<
+      PostgresQueryResult<R>
+    >;
+    return pending.then(
+      (result) => {
+        this.#stopWaiting();
+        if (change !== undefined) this.#apply(change);
+        return result;
+      },
+      (error: unknown) => {
+        this.#stopWaiting();
+        if (toSqlError(error)?.code === 'SQL_UNAVAILABLE') this.#broken = true;
+        throw error;
+      },
+    );
+  }
+
+  release(destroy?: boolean): void {
+    // SET LOCAL ends with the transaction, which ends before the release.
+    this.#localLimitMs = undefined;
+    this.#client.release(destroy === true || this.#broken);
+    // A broken connection's peer may never answer pg's goodbye: do not wait for it.
+    if (this.#broken) destroySocket(this.#client);
+  }
+
+  /** Takes a checked-out stale client out of the pool for good. */
+  evict(): void {
+    this.#broken = true;
+    this.release(true);
+  }
+
+  #limitMs(): number {
+    return Math.max(this.#sessionLimitMs, this.#localLimitMs ?? 0);
+  }
+
+  #apply(change: TimeoutChange): void {
+    const limit = (ms: number) => (ms === Infinity ? Infinity : ms + this.#watch.marginMs);
+    if (change.scope === 'default') {
+      this.#sessionLimitMs = this.#watch.defaultLimitMs;
+      this.#localLimitMs = undefined;
+    } else if (change.scope === 'session') {
+      this.#sessionLimitMs = limit(change.ms);
+    } else {
+      this.#localLimitMs = limit(change.ms);
+    }
+  }
+
+  #startWaiting(): void {
+    this.#pending += 1;
+    if (this.#pending > 1) return;
+    // Silence is counted from when an answer became due, not from the last idle chatter.
+    this.#lastHeard = performance.now();
+    this.#arm();
+  }
+
+  #stopWaiting(): void {
+    this.#pending -= 1;
+    if (this.#pending > 0) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #arm(): void {
+    const limit = this.#limitMs();
+    if (limit === Infinity) return;
+    const silentMs = performance.now() - this.#lastHeard;
+    this.#timer = setTimeout(
+      () => {
+        this.#check();
+      },
+      Math.max(0, limit - silentMs),
+    );
+    // The socket keeps the process alive while it matters; the timer need not.
+    this.#timer.unref();
+  }
+
+  #check(): void {
+    this.#timer = undefined;
+    if (this.#pending === 0) return;
+    const limit = this.#limitMs();
+    const silentMs = performance.now() - this.#lastHeard;
+    if (silentMs < limit) {
+      this.#arm();
+      return;
+    }
+    this.#broken = true;
+    this.#watch.silenceFound(Math.round(silentMs), limit);
+    // Destroyed with an error: pg fails every query on the client with it.
+    const error = Object.assign(
+      new Error(`no answer from the database for ${Math.round(silentMs)} ms: connection dropped`),
+      // What the kernel reports when keep-alive gives up on a peer: the same failure.
+      { code: 'ETIMEDOUT' },
+    );
+    destroySocket(this.#client, error);
+  }
+}

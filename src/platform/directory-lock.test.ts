@@ -129,6 +129,25 @@ test('an empty lock file is waited for while fresh and removed once old', async 
   await lock.release();
 });
 
+test('a lock file still being written is waited for, then judged by its owner', async (t) => {
+  const path = await lockPath(t);
+  const child = liveProcess(t);
+  await once(child, 'spawn');
+  await writeFile(path, '');
+  // The owner finishes writing a moment later; the contender must not take the empty file.
+  setTimeout(() => {
+    void writeFile(
+      path,
+      ownerRecord({
+        pid: child.pid!,
+        startTicks: processStartTicks(child.pid!),
+        hostname: hostname(),
+      }),
+    );
+  }, 300);
+  await assert.rejects(lockDirectory(path), DirectoryLockedError);
+});
+
 test('processes racing for one stale lock: exactly one wins', async (t) => {
   const path = await lockPath(t);
   await writeFile(path, ownerRecord({ pid: await deadPid(), hostname: hostname() }));

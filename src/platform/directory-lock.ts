@@ -59,7 +59,8 @@ const STALE_AFTER_MS = 3 * HEARTBEAT_MS;
 const TAKEOVER_STALE_MS = 10_000;
 /** A lock file still empty after this long was left by a process that died creating it. */
 const EMPTY_STALE_MS = 5_000;
-const ATTEMPTS = 50;
+/** How long to keep trying while the lock changes hands: past EMPTY_STALE_MS, with room. */
+const GIVE_UP_AFTER_MS = EMPTY_STALE_MS + 5_000;
 
 /** The start time field of /proc/<pid>/stat, or null where there is no /proc. */
 export function processStartTicks(pid: number | 'self'): number | null {
@@ -208,7 +209,8 @@ async function removeStale(lockPath: string, judged: string): Promise<void> {
  */
 export async function lockDirectory(lockPath: string): Promise<DirectoryLock> {
   const self = describeSelf();
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+  const giveUpAt = performance.now() + GIVE_UP_AFTER_MS;
+  for (let attempt = 0; performance.now() < giveUpAt; attempt++) {
     if (await tryCreate(lockPath, self)) return holdLock(lockPath, self);
     const text = await readFile(lockPath, 'utf8').catch(() => undefined);
     if (text === undefined) continue; // removed meanwhile: try again at once
@@ -219,7 +221,7 @@ export async function lockDirectory(lockPath: string): Promise<DirectoryLock> {
       if (modified !== undefined && Date.now() - modified > EMPTY_STALE_MS) {
         await removeStale(lockPath, text);
       } else {
-        await delay(20);
+        await delay(100);
       }
       continue;
     }

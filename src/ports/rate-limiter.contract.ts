@@ -212,7 +212,10 @@ export function runRateLimiterContract(
       await under.limiter.consume(k, p, 2);
       const refused = await under.limiter.consume(k, p);
       assert.equal(refused.allowed, false);
-      assert.ok(refused.resetMs > 300 && refused.resetMs <= 600, `${refused.resetMs}`);
+      // Until the next window's end. On a real clock a loaded machine may already
+      // be in that next window when it asks, so only the fake clock pins the lower bound.
+      const earliest = under.exactClock ? 300 : 0;
+      assert.ok(refused.resetMs > earliest && refused.resetMs <= 600, `${refused.resetMs}`);
       await under.elapse(refused.resetMs);
       const fresh = await allowedSoon(k, p, 2);
       assert.equal(fresh.remaining, 0);

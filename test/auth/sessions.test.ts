@@ -470,9 +470,24 @@ describe('browser sessions while Redis is down', { skip: redisSkip }, () => {
   });
 
   test('a role change while Redis is down succeeds; its sign-out lands once Redis is back', async () => {
+    // Sign-in fails closed while its limiter's Redis connection is still
+    // reconnecting from the previous case's outage: wait until it answers.
+    let admin: { accessToken: string } | undefined;
+    await eventually(
+      'sign-in works again',
+      async () => {
+        const res = await api.call('/api/v1/auth/login', {
+          method: 'POST',
+          json: { email: DEMO_ACCOUNTS.admin.email, password: DEMO_ACCOUNTS.admin.password },
+        });
+        if (res.status === 200) admin = (await res.json()) as { accessToken: string };
+        return admin !== undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    assert.ok(admin);
     const user = await registerAndSignIn('redis-down-role@example.com');
     const { cookie } = user;
-    const admin = await api.login(DEMO_ACCOUNTS.admin.email, DEMO_ACCOUNTS.admin.password);
 
     proxy.cut();
     try {

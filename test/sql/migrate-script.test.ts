@@ -27,7 +27,7 @@ async function run(args: readonly string[], env: Record<string, string>) {
   return { code, stdout, stderr };
 }
 
-describe('scripts/migrate.ts', { timeout: 120_000 }, () => {
+describe('scripts/migrate.ts', { timeout: 300_000 }, () => {
   it('rejects an unknown command with exit code 2', async () => {
     const result = await run(['sideways'], {});
     assert.equal(result.code, 2);

@@ -5,6 +5,8 @@
 //   server that stops answering (what a client's timeouts are for).
 // - `restore()` undoes either: new connections go through again (after a
 //   stall the connections it tore are closed, so clients reconnect).
+// - `retarget()` sends new connections to another port: a restarted server
+//   that listens on a new ephemeral port keeps one address for its clients.
 
 import { createServer, Socket, type AddressInfo } from 'node:net';
 
@@ -13,10 +15,12 @@ export interface TcpProxy {
   cut(): void;
   stall(): void;
   restore(): void;
+  retarget(target: { host: string; port: number }): void;
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+export async function startTcpProxy(initial: { host: string; port: number }): Promise<TcpProxy> {
+  let target = initial;
   const sockets = new Set<Socket>();
   let down = false;
   let stalled = false;
@@ -59,6 +63,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         stalled = false;
         for (const socket of sockets) socket.destroy();
       }
+    },
+    retarget(next) {
+      target = next;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,11 +1,13 @@
 // The crash run: client loops drive the workload (operations.ts) while the
-// killer SIGKILLs the server at seeded moments — each after a seeded pause
-// once the server is up, and only while at least one write is in flight —
-// and starts it again on the same data; now and then the new process is
-// itself killed part-way through its start-up. After the last restart the
-// clients finish the operation they are in (every lost answer retried to a
-// definite one), and the run waits until the workers have settled every
-// order that was ever paid.
+// killer SIGKILLs the server at seeded moments — after a seeded number of
+// answers from the process, a few seeded milliseconds more, and only while at
+// least one write is in flight — and starts it again on the same data. Now
+// and then the new process is itself killed part-way through its start-up,
+// at a seeded fraction of how long the last start took, so on any machine
+// the kill lands anywhere from loading the code to opening the database to
+// listening. After the last restart the clients finish the operation they
+// are in (every lost answer retried to a definite one), and the run waits
+// until the workers have settled every order that was ever paid.
 
 import { setTimeout as delay } from 'node:timers/promises';
 import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
@@ -18,7 +20,7 @@ import { prng } from '../support/prng.ts';
 import type { BootPhase, CrashingServer } from './crashing-server.ts';
 import type { Workload } from './model.ts';
 import { clientLoop, type WorkloadContext } from './operations.ts';
-import { send, signIn, type Session } from './requests.ts';
+import { send, signIn, withSession, type Session } from './requests.ts';
 
 /** The queues an order's way from `order.paid` to settled goes through. */
 const FLOW_QUEUES = [
@@ -48,11 +50,15 @@ export interface CrashRunOptions {
 }
 
 export interface CrashReport {
+  /** How long the workers took to settle the paid orders after the last restart. */
+  readonly settleMs: number;
   /** Writes in flight (sent, not answered) at each kill of a serving process. */
   readonly inFlightAtKill: number[];
   /** How far each process killed during its start-up had got. */
   readonly startKills: BootPhase[];
   readonly starts: number;
+  /** How long each completed start took (ms). */
+  readonly startMs: readonly number[];
   /** Processes that ended without the test ending them (crashingServer). */
   readonly unexpectedExits: readonly string[];
   readonly admin: Session;
@@ -97,7 +103,7 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashReport> {
       const pause = killer.int(0, 20);
       const goingOn = () => failure === undefined && server.serving;
       await eventually(`${answers} answers`, () => workload.answered >= answers || !goingOn(), {
-        timeoutMs: 120_000,
+        timeoutMs: 300_000,
         intervalMs: 2,
       });
       // Then a few milliseconds more, so the kill lands anywhere in a request.
@@ -112,7 +118,7 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashReport> {
         await server.kill();
       }
       if (killer.chance(options.startKillChance)) {
-        startKills.push(await server.killDuringStart(killer.int(200, 2_500)));
+        startKills.push(await server.killDuringStart(killer.int(5, 100) / 100));
       }
       if (failure === undefined) await server.start();
     }
@@ -124,6 +130,7 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashReport> {
   }
   if (failure !== undefined) throw failure;
 
+  const settling = performance.now();
   const everPaid = workload.orders.filter((order) => order.everPaid).length;
   await eventually(
     `the workers settled the flows of all ${everPaid} paid orders`,
@@ -139,9 +146,11 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashReport> {
     { timeoutMs: options.settleDeadlineMs, intervalMs: 100 },
   );
   return {
+    settleMs: Math.round(performance.now() - settling),
     inFlightAtKill,
     startKills,
     starts: server.starts,
+    startMs: server.startMs,
     unexpectedExits: server.unexpectedExits,
     admin,
   };
@@ -149,7 +158,10 @@ export async function crashRun(options: CrashRunOptions): Promise<CrashReport> {
 
 /** The jobs dashboard's counts of the flow's queues. */
 async function flowCounts(ctx: WorkloadContext): Promise<Map<string, QueueCounts>> {
-  const reply = await send(ctx, 'GET', '/api/v1/admin/jobs', { token: ctx.admin.token });
+  // A long run outlives an access token: withSession signs in again.
+  const reply = await withSession(ctx, ctx.admin, (token) =>
+    send(ctx, 'GET', '/api/v1/admin/jobs', { token }),
+  );
   if ('lost' in reply || reply.status !== 200) {
     throw new Error(`jobs dashboard: ${JSON.stringify(reply)}`);
   }

@@ -17,6 +17,8 @@ export interface CrashingServer {
   readonly url: string;
   /** Processes started so far. */
   readonly starts: number;
+  /** How long each completed start took, from spawn to ready (ms). */
+  readonly startMs: readonly number[];
   /** Whether a process is serving now. */
   readonly serving: boolean;
   /**
@@ -31,8 +33,11 @@ export interface CrashingServer {
   start(): Promise<void>;
   /** SIGKILLs the serving process (if any) and waits until it has exited. */
   kill(): Promise<void>;
-  /** Starts a process and SIGKILLs it `afterMs` later, wherever its start-up got to. */
-  killDuringStart(afterMs: number): Promise<BootPhase>;
+  /**
+   * Starts a process and SIGKILLs it once `fraction` of the last full start's
+   * time has passed, wherever its start-up got to by then.
+   */
+  killDuringStart(fraction: number): Promise<BootPhase>;
   /** SIGTERM: the graceful stop; resolves with how the process exited. */
   stop(): Promise<Exit>;
   /** Kills whatever still runs and closes the proxy (test teardown). */
@@ -58,6 +63,7 @@ export async function crashingServer(options: CrashingServerOptions): Promise<Cr
   /** The processes the test itself signalled. */
   const ended = new WeakSet<MainProcess>();
   const unexpectedExits: string[] = [];
+  const startMs: number[] = [];
 
   function spawn(): MainProcess {
     starts += 1;
@@ -111,10 +117,11 @@ export async function crashingServer(options: CrashingServerOptions): Promise<Cr
 
   /** One start; undefined when someone else's signal cut it short. */
   async function startOnce(): Promise<string | undefined> {
+    const began = performance.now();
     const main = spawn();
     let timer: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
+      const url = await Promise.race([
         waitUntilReady(main),
         new Promise<never>((_resolve, reject) => {
           timer = setTimeout(() => {
@@ -122,6 +129,8 @@ export async function crashingServer(options: CrashingServerOptions): Promise<Cr
           }, options.startDeadlineMs);
         }),
       ]);
+      startMs.push(Math.round(performance.now() - began));
+      return url;
     } catch (error) {
       const exit = await Promise.race([main.exited, delay(0)]);
       if (exit !== undefined && exit.signal !== null && !ended.has(main)) return undefined;
@@ -150,6 +159,7 @@ export async function crashingServer(options: CrashingServerOptions): Promise<Cr
       return current !== undefined && ready.settled && broken === undefined;
     },
     unexpectedExits,
+    startMs,
 
     up: () => (broken === undefined ? ready.promise : Promise.reject(broken)),
 
@@ -176,7 +186,8 @@ export async function crashingServer(options: CrashingServerOptions): Promise<Cr
       await end('SIGKILL');
     },
 
-    async killDuringStart(afterMs) {
+    async killDuringStart(fraction) {
+      const afterMs = fraction * (startMs.at(-1) ?? 2_000);
       const main = spawn();
       await Promise.race([delay(afterMs), main.exited]);
       const seen = (msg: RegExp) => main.logs.some((record) => msg.test(record.msg));

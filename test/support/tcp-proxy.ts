@@ -14,6 +14,8 @@
 // Behind a proxy in user space the proxy's own kernel answers TCP keep-alive
 // probes, so a blackholed connection looks alive to them: only a client's
 // own timeouts find it.
+// - `retarget()` sends new connections to another port: a restarted server
+//   that listens on a new ephemeral port keeps one address for its clients.
 
 import { createServer, Socket, type AddressInfo } from 'node:net';
 
@@ -25,6 +27,7 @@ export interface TcpProxy {
   stall(): void;
   blackhole(): void;
   restore(): void;
+  retarget(target: { host: string; port: number }): void;
   close(): Promise<void>;
 }
 
@@ -34,7 +37,8 @@ interface Link {
   silent: boolean;
 }
 
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+export async function startTcpProxy(initial: { host: string; port: number }): Promise<TcpProxy> {
+  let target = initial;
   const sockets = new Set<Socket>();
   const links = new Set<Link>();
   let down = false;
@@ -103,6 +107,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         stalled = false;
         for (const socket of sockets) socket.destroy();
       }
+    },
+    retarget(next) {
+      target = next;
     },
     close: () =>
       new Promise<void>((resolve) => {

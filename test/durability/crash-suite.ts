@@ -1,3 +1,6 @@
+// The crash-consistency suite, run per engine by crash-consistency-*.test.ts
+// (one file each, so the two runs take parallel slots of the test runner).
+//
 // Crash consistency, on the embedded engine and (with DATABASE_URL) on
 // PostgreSQL: the service runs as a real process while client loops
 // register accounts, credit wallets, place orders (Idempotency-Key), pay and
@@ -70,7 +73,8 @@ async function stockShelf(db: Kysely<Database>, seed: number): Promise<Product[]
   return products;
 }
 
-for (const engine of ENGINES) {
+export function runCrashConsistency(engineName: 'pglite' | 'postgres'): void {
+  const engine = ENGINES.find((candidate) => candidate.name === engineName)!;
   describe(
     `crash consistency on ${engine.name} (CRASH_SEED=${SEED}, ${KILLS} kills)`,
     { skip: engine.skip },

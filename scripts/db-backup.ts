@@ -15,6 +15,7 @@
 import { mkdir, rename, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createPgliteDatabase, pgliteLockPath } from '../src/adapters/sql/pglite.ts';
+import { holdsDatabase } from '../src/adapters/sql/pglite-open-errors.ts';
 import { inspectPgliteArchive } from '../src/adapters/sql/pglite-restore.ts';
 import { dumpPostgres } from '../src/adapters/sql/postgres-backup.ts';
 import { pgliteDataDir } from '../src/db/open-database.ts';
@@ -42,9 +43,7 @@ async function embeddedSnapshot(config: Config): Promise<{ archive: Uint8Array; 
       );
     }
   }
-  try {
-    await stat(join(dataDir, 'PG_VERSION'));
-  } catch {
+  if (!(await holdsDatabase(dataDir))) {
     throw new Error(`there is no embedded database in ${resolve(dataDir)}`);
   }
   const database = await createPgliteDatabase({ dataDir });

@@ -59,7 +59,8 @@ export function lockRefusal(dataDir: string, error: unknown): unknown {
   );
 }
 
-async function holdsDatabase(dataDir: string): Promise<boolean> {
+/** Whether `dataDir` holds a database (PostgreSQL writes PG_VERSION first when it creates one). */
+export async function holdsDatabase(dataDir: string): Promise<boolean> {
   try {
     await stat(join(dataDir, 'PG_VERSION'));
     return true;

@@ -5,7 +5,7 @@
 // beside the current one, and only a backup that opened is swapped in — the
 // current directory is moved aside, never deleted.
 
-import { rename, rm, stat } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { lockDirectory } from '../../platform/directory-lock.ts';
 import { tableRowCounts } from '../../platform/sql/table-counts.ts';
@@ -33,15 +33,6 @@ export async function inspectPgliteArchive(archive: Uint8Array): Promise<Record<
     return await tableRowCounts(database.db);
   } finally {
     await database.close();
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -73,10 +64,12 @@ export async function restorePgliteDataDir(
       await rm(incoming, { recursive: true, force: true });
       throw new Error(NOT_A_BACKUP, { cause: error });
     }
-    let movedAside: string | undefined;
-    if (await exists(directory)) {
-      movedAside = `${directory}.before-restore-${stamp()}`;
+    let movedAside: string | undefined = `${directory}.before-restore-${stamp()}`;
+    try {
       await rename(directory, movedAside);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      movedAside = undefined; // nothing to replace: a first restore
     }
     await rename(incoming, directory);
     return { movedAside, counts };

@@ -106,12 +106,15 @@ for (const engine of ENGINES) {
       const first = await me(alice);
       assert.equal(first.status, 200);
       assert.equal(first.headers.get('ratelimit-policy'), '"ip";q=1200;w=60, "user";q=2;w=60');
-      assert.match(first.headers.get('ratelimit')!, /^"ip";r=\d+;t=\d+, "user";r=1;t=30$/);
+      assert.match(first.headers.get('ratelimit')!, /^"ip";r=\d+;t=\d+, "user";r=1;t=\d+$/);
       assert.equal((await me(alice)).status, 200);
       const refused = await me(alice);
       assert.equal(refused.status, 429);
       assert.match(refused.headers.get('ratelimit')!, /"user";r=0;t=\d+$/);
-      assert.equal(refused.headers.get('retry-after'), '30');
+      // A token comes back every 30 s; on a slow machine some of that time
+      // has already passed between the first request and this one.
+      const retryAfter = Number(refused.headers.get('retry-after'));
+      assert.ok(retryAfter >= 1 && retryAfter <= 30, `Retry-After ${retryAfter}`);
 
       // Same address, another user: its own budget. Anonymous requests: no user policy.
       assert.equal((await me(bob)).status, 200);

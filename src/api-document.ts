@@ -53,17 +53,17 @@ Operations without a security requirement need no credentials. The others accept
 - **API key.** \`POST /api/v1/me/api-keys\` creates a key (\`tl_…\`, shown only in that response) limited to the scopes you choose. Send it as \`X-API-Key: tl_…\`, or in place of a token as \`Authorization: Bearer tl_…\`. No key can manage credentials (keys, password, second factor): those need the person.
 - **Browser session.** \`POST /api/v1/auth/session\` sets an HttpOnly session cookie and returns a \`csrfToken\`. Every unsafe request (POST, PUT, PATCH, DELETE) made with the cookie must send that token as \`X-CSRF-Token\` and come from an allowed \`Origin\`; otherwise it is \`403 AUTH_CSRF_FAILED\`. After a page reload, \`GET /api/v1/auth/session\` returns the token again.
 
-Exactly one credential is looked at per request, in that order. A credential that is present but invalid or expired is a \`401\`, never treated as anonymous. A valid one without the permission an operation needs is \`403 HTTP_FORBIDDEN\`.
+Exactly one credential is looked at per request: the \`Authorization\` header, else \`X-API-Key\`, else the session cookie. A credential that is present but invalid or expired is a \`401\`, never treated as anonymous. A valid one without the permission an operation needs is \`403 HTTP_FORBIDDEN\`.
 
 ## Errors
 
 Every error is an RFC 9457 problem (\`application/problem+json\`) with a stable \`code\`: switch on \`code\`, never on \`title\` or \`detail\`, which are for people. \`requestId\` repeats the \`X-Request-Id\` header; quote it when reporting a problem. Invalid input is \`422 HTTP_VALIDATION_FAILED\` with \`errors\`, one entry per failing field: where it is (\`in\`: body, query, params or headers), its path (\`field\`) and a stable \`code\` such as \`required\`, \`invalid_type\` or \`out_of_range\`. Request bodies may not contain members the schema does not list.
 
-Each operation lists the codes it can answer with under their status, with an example of each; \`default\` stands for anything else, such as \`500 HTTP_INTERNAL\` (which never carries a detail). A \`429\` or \`503\` comes with \`Retry-After\`; rate-limited responses also carry \`RateLimit\` and \`RateLimit-Policy\` headers.
+Each operation lists the codes it can answer with under their status, with an example of each; \`default\` stands for anything else, such as \`500 HTTP_INTERNAL\` (which never carries a detail). A \`429\` says in \`Retry-After\` when to try again, and so do the \`503\`s of an outage. Responses counted against a rate limit carry \`RateLimit\` and \`RateLimit-Policy\` headers.
 
 ## Paging
 
-Lists answer \`{ data, meta, links }\`. Follow \`links.next\` until it is \`null\` rather than building page URLs. Product lists page with an opaque cursor by default (\`after\`, valid only with the same sort and filters); naming \`page\` switches to numbered pages, with \`links.prev\`. The other lists run newest first and page with \`before\`. \`limit\` sets the page size.
+Lists answer \`{ data, meta, links }\`. Follow \`links.next\` until it is \`null\` rather than building page URLs. Product lists page with an opaque cursor by default (\`after\`, valid only with the same sort and filters); naming \`page\` switches to numbered pages, with \`links.prev\`. Other paged lists run newest first and page with \`before\`. \`limit\` sets the page size.
 
 ## Idempotency
 

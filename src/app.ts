@@ -60,6 +60,8 @@ export interface Service {
   readonly background: BackgroundTasks;
   /** Key-value store and pub/sub: in process, or on Redis with REDIS_URL. */
   readonly shared: SharedState;
+  /** The OpenAPI document as /openapi.json serves it (built on first use). */
+  readonly openapi: () => Record<string, unknown>;
 }
 
 /**
@@ -144,6 +146,6 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     recordOrderEvent: deps.recordOrderEvent,
   });
   registerOperations(app, config, { logger, sql, audit, mailer, queue, productCache });
-  registerServiceDocs(app, config, security);
-  return { app, readiness, background, shared };
+  const openapi = registerServiceDocs(app, config, security);
+  return { app, readiness, background, shared, openapi };
 }

@@ -1,12 +1,14 @@
 // The HTTP side of the composition root: the core app with its configured
 // limits and error mappers, the security headers every response carries,
-// and the API description with its security schemes.
+// and the API description (its texts are in api-document.ts).
 
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { apiDocument } from './api-document.ts';
 import { createApp, type App } from './http/app.ts';
 import { defaultBodyLimits } from './http/body/index.ts';
 import { registerApiDocs } from './http/docs-page.ts';
+import { openApiProblems } from './http/openapi.ts';
 import { createSecurityHeaders, type SecurityHeaders } from './http/security-headers.ts';
 import type { Config } from './platform/config.ts';
 import { toSqlError } from './platform/sql/sql-errors.ts';
@@ -52,38 +54,22 @@ export function socketLimits(config: Config) {
   };
 }
 
-/** `/openapi.json` and the docs page, registered last: they describe every route before them. */
-export function registerServiceDocs(app: App, config: Config, security: SecurityHeaders): void {
-  registerApiDocs(
-    app,
-    {
-      title: 'Throughline API',
-      version: SERVICE_VERSION,
-      description: 'The commerce API of Throughline.',
-      securitySchemes: {
-        bearerAuth: {
-          type: 'http',
-          scheme: 'bearer',
-          bearerFormat: 'JWT',
-          description:
-            'An access token from /api/v1/auth/login, or an API key (tl_…) in its place.',
-        },
-        apiKey: {
-          type: 'apiKey',
-          in: 'header',
-          name: 'X-API-Key',
-          description: 'An API key from /api/v1/me/api-keys, limited to its scopes.',
-        },
-        sessionCookie: {
-          type: 'apiKey',
-          in: 'cookie',
-          name: config.auth.sessionCookieName,
-          description:
-            'A browser session from /api/v1/auth/session. Unsafe methods also need a same-site Origin and the X-CSRF-Token header.',
-        },
-      },
-      ...(config.http.publicUrl === undefined ? {} : { servers: [{ url: config.http.publicUrl }] }),
-    },
-    security,
-  );
+/**
+ * `/openapi.json` and the docs page, registered last: they describe every
+ * route before them. A route the document could not describe (no
+ * operationId, an unregistered error code, an undeclared tag) stops the
+ * start here rather than failing the first request for the document.
+ * Returns what builds the document, for tools that need it without a server.
+ */
+export function registerServiceDocs(
+  app: App,
+  config: Config,
+  security: SecurityHeaders,
+): () => Record<string, unknown> {
+  const options = apiDocument(config, SERVICE_VERSION);
+  const problems = openApiProblems(app.routes(), options);
+  if (problems.length > 0) {
+    throw new Error(`routes the API document cannot describe:\n  ${problems.join('\n  ')}`);
+  }
+  return registerApiDocs(app, options, security);
 }

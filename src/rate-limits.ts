@@ -42,7 +42,7 @@ export interface RateLimits {
 }
 
 /** Probes must answer however busy a client is; the docs are static. */
-const UNLIMITED_ROUTES: ReadonlySet<string> = new Set([
+export const UNLIMITED_ROUTES: ReadonlySet<string> = new Set([
   '/livez',
   '/readyz',
   '/openapi.json',

@@ -22,21 +22,27 @@ const ASSETS: Readonly<Record<string, string>> = {
   'favicon-32x32.png': 'image/png',
 };
 
+/**
+ * Registers `/openapi.json` and the reference page. Returns what builds the
+ * document (once, on first use: by then every route is registered).
+ */
 export function registerApiDocs(
   app: App,
   openapi: OpenApiOptions,
   security: SecurityHeaders,
-): void {
-  let document: string | undefined;
+): () => Record<string, unknown> {
+  let built: Record<string, unknown> | undefined;
+  const document = () => (built ??= buildOpenApi(app.routes(), openapi));
+  let text: string | undefined;
   app.get(
     '/openapi.json',
     (c) => {
-      document ??= JSON.stringify(buildOpenApi(app.routes(), openapi));
-      c.body = document;
+      text ??= JSON.stringify(document());
+      c.body = text;
       c.set('content-type', 'application/json; charset=utf-8');
       c.set('cache-control', cacheControl({ visibility: 'public', maxAge: 60 }));
     },
-    { auth: 'public', hidden: true },
+    { auth: 'public', hidden: true, produces: ['application/json'] },
   );
 
   app.get(
@@ -64,6 +70,7 @@ export function registerApiDocs(
     },
     { auth: 'public', hidden: true, produces: ['*/*'] },
   );
+  return document;
 }
 
 function page(nonce: string, title: string): string {

@@ -1,34 +1,112 @@
-// OpenAPI 3.1 from the route declarations themselves (seed module 21): the
-// schemas that validate a request are the ones that document it, so the
-// document cannot drift from the code. 3.1 uses JSON Schema 2020-12, which is
-// what zod emits.
+// OpenAPI 3.1 from the route declarations themselves: the schemas that
+// validate a request are the ones that document it, so the document cannot
+// drift from the code. 3.1 uses JSON Schema 2020-12, which is what zod emits.
+// Error responses are built in openapi-errors.ts; the service's own texts
+// (description, tags, servers) come from the composition root.
 
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { isBodyKind } from './body/limits.ts';
+import { httpErrors, type ErrorRegistry } from './errors.ts';
+import { ErrorResponses, routeErrorCodes } from './openapi-errors.ts';
 import type { RouteRecord, ResponseSpec } from './route.ts';
+
+export interface OpenApiTag {
+  readonly name: string;
+  readonly description: string;
+}
 
 export interface OpenApiOptions {
   readonly title: string;
   readonly version: string;
   readonly description?: string;
+  readonly contact?: { readonly name?: string; readonly url?: string; readonly email?: string };
+  readonly license?: { readonly name: string; readonly identifier?: string; readonly url?: string };
   readonly servers?: readonly { url: string; description?: string }[];
+  /**
+   * The document's tags, in display order. When given, every operation's
+   * tags must be among them.
+   */
+  readonly tags?: readonly OpenApiTag[];
   /** Security schemes; routes that need auth list every scheme as an alternative. */
   readonly securitySchemes?: Readonly<Record<string, unknown>>;
+  /** Every code the service may answer with, for its status; default: the HTTP core's. */
+  readonly errors?: ErrorRegistry;
+  /**
+   * Codes a route may answer with because of global middleware (rate
+   * limits, authentication): the composition root knows which routes each
+   * one spares.
+   */
+  readonly routeErrors?: (record: RouteRecord) => readonly string[];
 }
 
 type JsonObject = Record<string, unknown>;
 
 const DEFAULT_SECURITY = { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } };
 
+/** camelCase, starting with a verb-like lower-case word: `getProduct`, `payOrder`. */
+const OPERATION_ID = /^[a-z][a-z0-9]*(?:[A-Z0-9][a-z0-9]*)*$/;
+
+/** The routes the document describes: not hidden, not the automatic HEAD twins. */
+export function documentedRoutes(records: readonly RouteRecord[]): RouteRecord[] {
+  return records.filter((record) => record.options.hidden !== true && record.method !== 'HEAD');
+}
+
+/**
+ * What keeps `records` from being documented: a missing, malformed or
+ * repeated operationId, an error code no registry knows, a tag the document
+ * does not declare. Empty when all is well.
+ */
+export function openApiProblems(
+  records: readonly RouteRecord[],
+  options: Pick<OpenApiOptions, 'errors' | 'routeErrors' | 'tags'>,
+): string[] {
+  const registry: ErrorRegistry = options.errors ?? httpErrors;
+  const tags = options.tags === undefined ? undefined : new Set(options.tags.map((t) => t.name));
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  for (const record of documentedRoutes(records)) {
+    const route = `${record.method} ${record.pattern}`;
+    const id = record.options.operationId;
+    if (id === undefined) {
+      problems.push(`${route} has no operationId (name it, or mark the route hidden)`);
+    } else if (!OPERATION_ID.test(id)) {
+      problems.push(`${route}: operationId ${id} is not camelCase`);
+    } else if (seen.has(id)) {
+      problems.push(`${route}: operationId ${id} is already used by ${seen.get(id)!}`);
+    } else {
+      seen.set(id, route);
+    }
+    const composed = options.routeErrors?.(record) ?? [];
+    for (const code of routeErrorCodes(record, composed)) {
+      if (registry[code] === undefined)
+        problems.push(`${route}: error code ${code} is not registered`);
+    }
+    for (const tag of tags === undefined ? [] : record.tags) {
+      if (!tags!.has(tag)) problems.push(`${route}: tag ${tag} is not declared`);
+    }
+  }
+  return problems;
+}
+
 export function buildOpenApi(records: readonly RouteRecord[], options: OpenApiOptions): JsonObject {
+  const problems = openApiProblems(records, options);
+  if (problems.length > 0) {
+    throw new Error(`the OpenAPI document cannot be built:\n  ${problems.join('\n  ')}`);
+  }
   const securitySchemes = options.securitySchemes ?? DEFAULT_SECURITY;
   const schemas = new SchemaComponents();
+  const errors = new ErrorResponses(options.errors ?? httpErrors);
   const paths: Record<string, Record<string, JsonObject>> = {};
-  for (const record of records) {
-    if (record.options.hidden === true || record.method === 'HEAD') continue;
+  for (const record of documentedRoutes(records)) {
     const path = toOpenApiPath(record.pattern);
-    (paths[path] ??= {})[record.method.toLowerCase()] = operation(record, securitySchemes, schemas);
+    const composed = options.routeErrors?.(record) ?? [];
+    (paths[path] ??= {})[record.method.toLowerCase()] = operation(record, {
+      securitySchemes,
+      schemas,
+      errors,
+      codes: routeErrorCodes(record, composed),
+    });
   }
   return {
     openapi: '3.1.0',
@@ -36,12 +114,16 @@ export function buildOpenApi(records: readonly RouteRecord[], options: OpenApiOp
       title: options.title,
       version: options.version,
       ...(options.description === undefined ? {} : { description: options.description }),
+      ...(options.contact === undefined ? {} : { contact: options.contact }),
+      ...(options.license === undefined ? {} : { license: options.license }),
     },
     ...(options.servers === undefined ? {} : { servers: options.servers }),
+    ...(options.tags === undefined ? {} : { tags: options.tags }),
     paths,
     components: {
       schemas: { Problem: PROBLEM_SCHEMA, ...schemas.named },
-      responses: PROBLEM_RESPONSES,
+      responses: { Problem: problemResponse('Any other error, as a problem') },
+      examples: errors.examples,
       securitySchemes,
     },
   };
@@ -65,11 +147,16 @@ function paramName(segment: string): string | undefined {
   return undefined;
 }
 
-function operation(
-  record: RouteRecord,
-  securitySchemes: Readonly<Record<string, unknown>>,
-  schemas: SchemaComponents,
-) {
+interface OperationContext {
+  readonly securitySchemes: Readonly<Record<string, unknown>>;
+  readonly schemas: SchemaComponents;
+  readonly errors: ErrorResponses;
+  /** Every error code the route may answer with. */
+  readonly codes: readonly string[];
+}
+
+function operation(record: RouteRecord, context: OperationContext) {
+  const { securitySchemes, schemas } = context;
   const options = record.options;
   const schema = options.schema;
   const parameters = [
@@ -78,12 +165,12 @@ function operation(
     ...objectParameters('header', schema?.headers, schemas),
   ];
   const op: JsonObject = {
-    operationId: options.operationId ?? operationId(record.method, record.pattern),
+    operationId: options.operationId,
     ...(options.summary === undefined ? {} : { summary: options.summary }),
     ...(options.description === undefined ? {} : { description: options.description }),
     ...(record.tags.length === 0 ? {} : { tags: record.tags }),
     ...(parameters.length === 0 ? {} : { parameters }),
-    responses: responses(record, schemas),
+    responses: responses(record, context),
     security:
       record.auth === 'public' ? [] : Object.keys(securitySchemes).map((name) => ({ [name]: [] })),
     ...(options.deprecated === undefined ? {} : { deprecated: true }),
@@ -144,7 +231,7 @@ function objectParameters(
   }));
 }
 
-function responses(record: RouteRecord, schemas: SchemaComponents): JsonObject {
+function responses(record: RouteRecord, context: OperationContext): JsonObject {
   const out: JsonObject = {};
   const declared = record.options.schema?.responses ?? {};
   for (const [status, spec] of Object.entries(declared)) {
@@ -156,25 +243,14 @@ function responses(record: RouteRecord, schemas: SchemaComponents): JsonObject {
         : {
             content: {
               [response.contentType ?? 'application/json']: {
-                schema: schemas.toSchema(response.schema, 'output'),
+                schema: context.schemas.toSchema(response.schema, 'output'),
               },
             },
           }),
     };
   }
   if (Object.keys(out).length === 0) out['200'] = { description: 'Success' };
-  const schema = record.options.schema;
-  const validates =
-    schema?.body !== undefined ||
-    schema?.query !== undefined ||
-    schema?.params !== undefined ||
-    schema?.headers !== undefined;
-  if (validates) out['422'] = { $ref: '#/components/responses/ValidationFailed' };
-  if (schema?.body !== undefined) out['400'] = { $ref: '#/components/responses/BadRequest' };
-  if (record.auth !== 'public') out['401'] = { $ref: '#/components/responses/Unauthenticated' };
-  if ((record.options.permissions ?? []).length > 0) {
-    out['403'] = { $ref: '#/components/responses/Forbidden' };
-  }
+  context.errors.addTo(out, context.codes);
   out.default = { $ref: '#/components/responses/Problem' };
   return out;
 }
@@ -230,22 +306,21 @@ function rewriteRefs(value: JsonObject, rename: (id: string) => string): JsonObj
   return walk(value) as JsonObject;
 }
 
-function operationId(method: string, pattern: string): string {
-  const words = toOpenApiPath(pattern)
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((word) => word[0]!.toUpperCase() + word.slice(1));
-  return method.toLowerCase() + words.join('');
-}
-
 const FIELD_ERROR_SCHEMA = {
   type: 'object',
+  description: 'One failing input field',
   required: ['field', 'in', 'code', 'message'],
   properties: {
-    field: { type: 'string' },
+    field: {
+      type: 'string',
+      description: 'Dotted path inside its part of the request (`items.0.quantity`)',
+    },
     in: { type: 'string', enum: ['body', 'query', 'params', 'headers'] },
-    code: { type: 'string' },
-    message: { type: 'string' },
+    code: {
+      type: 'string',
+      description: 'Stable field error code (`required`, `out_of_range`, …)',
+    },
+    message: { type: 'string', description: 'For people; may change' },
   },
 };
 
@@ -254,13 +329,16 @@ const PROBLEM_SCHEMA = {
   description: 'RFC 9457 problem details',
   required: ['type', 'title', 'status', 'code', 'requestId'],
   properties: {
-    type: { type: 'string', format: 'uri' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    instance: { type: 'string' },
-    code: { type: 'string', description: 'Stable machine-readable error code' },
-    requestId: { type: 'string' },
+    type: { type: 'string', format: 'uri', description: 'A tag URI derived from `code`' },
+    title: { type: 'string', description: 'Short summary of the code; may change' },
+    status: { type: 'integer', description: 'The HTTP status, repeated' },
+    detail: { type: 'string', description: 'What went wrong this time; may change' },
+    instance: { type: 'string', description: 'The request path' },
+    code: { type: 'string', description: 'Stable machine-readable error code: switch on this' },
+    requestId: {
+      type: 'string',
+      description: 'Equals the X-Request-Id response header; quote it when reporting a problem',
+    },
     errors: { type: 'array', items: FIELD_ERROR_SCHEMA },
   },
 };
@@ -271,11 +349,3 @@ function problemResponse(description: string) {
     content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
   };
 }
-
-const PROBLEM_RESPONSES = {
-  BadRequest: problemResponse('Malformed request'),
-  Unauthenticated: problemResponse('Authentication required'),
-  Forbidden: problemResponse('Authenticated but not allowed'),
-  ValidationFailed: problemResponse('Validation failed; `errors` lists every failing field'),
-  Problem: problemResponse('Error'),
-};

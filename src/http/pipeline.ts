@@ -45,6 +45,12 @@ export interface Middleware {
   readonly name: string;
   readonly phase: Phase;
   readonly handle: MiddlewareFn;
+  /**
+   * Error codes it may answer with. The OpenAPI document lists them on the
+   * routes it is attached to (route and group middleware; global middleware
+   * is described by the composition root, which knows which routes it spares).
+   */
+  readonly errors?: readonly string[];
 }
 
 /** A handler is the innermost layer; it may return nothing and set the context instead. */

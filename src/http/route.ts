@@ -76,8 +76,19 @@ export interface RouteOptions<S extends RouteSchema = RouteSchema> {
   readonly summary?: string;
   readonly description?: string;
   readonly tags?: readonly string[];
+  /**
+   * The name client code calls the operation by (`getProduct`, `payOrder`):
+   * chosen by hand, unique and stable. Every documented route needs one.
+   */
   readonly operationId?: string;
-  /** Keep the route out of the OpenAPI document (health probes, the docs page). */
+  /**
+   * Registered error codes the handler (or its service) may answer with, such
+   * as `ORDERS_OUT_OF_STOCK`. The OpenAPI document lists each under its
+   * registered status; what the route's shape already implies (validation,
+   * authentication, permissions, body parsing) need not be repeated.
+   */
+  readonly errors?: readonly string[];
+  /** Keep the route out of the OpenAPI document (the docs page itself, test-only routes). */
   readonly hidden?: boolean;
   readonly handler: Handler<InputOf<S>>;
 }
@@ -92,6 +103,8 @@ export interface RouteRecord {
   readonly tags: readonly string[];
   readonly auth: 'public' | 'required';
   readonly permissions: readonly string[];
+  /** The group's error codes and the route's own, in that order. */
+  readonly errors: readonly string[];
 }
 
 /** Route-tree defaults a group passes to its routes and sub-groups. */
@@ -100,5 +113,7 @@ export interface GroupOptions {
   readonly tags?: readonly string[];
   readonly auth?: 'public' | 'required';
   readonly permissions?: readonly string[];
+  /** Error codes every route of the group may answer with (see `RouteOptions.errors`). */
+  readonly errors?: readonly string[];
   readonly deprecated?: Deprecation;
 }

@@ -1,6 +1,6 @@
 // Route registration: the app and every group are RouteBuilders sharing one
 // registry. Groups contribute a path prefix and defaults (middleware, tags,
-// auth, permissions, deprecation) that nest: `/api` → `/v1` → `/admin`.
+// auth, permissions, error codes, deprecation) that nest: `/api` → `/v1` → `/admin`.
 // Routes are added to the radix tree at registration time, so a conflicting
 // route fails at start-up with the router's message.
 
@@ -44,6 +44,7 @@ export class RouteBuilder {
       auth: options.auth ?? defaults.auth ?? 'required',
       permissions: [...(defaults.permissions ?? []), ...(options.permissions ?? [])],
       tags: [...(defaults.tags ?? []), ...(options.tags ?? [])],
+      errors: [...(defaults.errors ?? []), ...(options.errors ?? [])],
       ...(options.deprecated === undefined && defaults.deprecated !== undefined
         ? { deprecated: defaults.deprecated }
         : {}),
@@ -59,6 +60,7 @@ export class RouteBuilder {
         tags: merged.tags ?? [],
         auth: merged.auth ?? 'required',
         permissions: merged.permissions ?? [],
+        errors: merged.errors ?? [],
       };
       this.#registry.router.add(method, pattern, { record, chain: undefined });
       this.#registry.records.push(record);
@@ -93,6 +95,7 @@ export class RouteBuilder {
       middleware: [...(parent.middleware ?? []), ...(options.middleware ?? [])],
       tags: [...(parent.tags ?? []), ...(options.tags ?? [])],
       permissions: [...(parent.permissions ?? []), ...(options.permissions ?? [])],
+      errors: [...(parent.errors ?? []), ...(options.errors ?? [])],
       ...(options.auth !== undefined || parent.auth !== undefined
         ? { auth: options.auth ?? parent.auth! }
         : {}),

@@ -78,7 +78,7 @@ for (const engine of ENGINES) {
               await sql`select 9223372036854775808::int8`.execute(database.sql.db);
               return {};
             },
-            { auth: 'public' },
+            { auth: 'public', hidden: true },
           ),
       });
       api = apiClient(service.url);

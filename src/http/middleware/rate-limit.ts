@@ -135,7 +135,11 @@ export function rateLimit(options: RateLimitOptions): RateLimitMiddleware {
       },
     );
   });
-  return Object.freeze({ ...handle, policy, counters });
+  const errors =
+    onLimiterError === 'closed'
+      ? ['HTTP_RATE_LIMITED', 'HTTP_SERVICE_UNAVAILABLE']
+      : ['HTTP_RATE_LIMITED'];
+  return Object.freeze({ ...handle, policy, counters, errors });
 }
 
 /** Adds one member to a structured-field list header (RFC 9651 §3.1). */

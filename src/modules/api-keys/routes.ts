@@ -10,14 +10,19 @@ import { actorOf } from '../auth/authenticate.ts';
 import { bigintId } from '../../platform/sql/pg-values.ts';
 import { apiKeyCreation, apiKeyList, createdApiKey } from './schemas.ts';
 import type { ApiKeysService } from './service.ts';
+import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 
 export function registerApiKeysRoutes(app: App, apiKeys: ApiKeysService): void {
-  app.group('/api/v1', { tags: ['api-keys'] }, (v1) => {
+  app.group('/api/v1', { tags: ['api-keys'], errors: DATABASE_ERRORS }, (v1) => {
     v1.route({
       method: 'POST',
       path: '/me/api-keys',
       permissions: ['credentials:manage'],
-      summary: 'Create an API key (the key is shown only in this response)',
+      operationId: 'createApiKey',
+      summary: 'Create an API key',
+      description:
+        'The key itself is in this response only: store it now. Its scopes must be permissions your role holds, and never credentials:manage (422 API_KEYS_SCOPE_NOT_ALLOWED names each refused scope). Not available to API keys.',
+      errors: ['API_KEYS_SCOPE_NOT_ALLOWED'],
       schema: {
         body: apiKeyCreation,
         responses: { 201: { description: 'Created', schema: createdApiKey } },
@@ -33,7 +38,10 @@ export function registerApiKeysRoutes(app: App, apiKeys: ApiKeysService): void {
       method: 'GET',
       path: '/me/api-keys',
       permissions: ['credentials:manage'],
-      summary: 'Your API keys, newest first (revoked and expired ones included)',
+      operationId: 'listApiKeys',
+      summary: 'Your API keys',
+      description:
+        "Newest first, revoked and expired ones included; only each key's prefix is shown, never the key.",
       schema: { responses: { 200: apiKeyList } },
       handler: async (c) => {
         const data = await apiKeys.list(actorOf(c));
@@ -46,7 +54,11 @@ export function registerApiKeysRoutes(app: App, apiKeys: ApiKeysService): void {
       method: 'DELETE',
       path: '/me/api-keys/:id',
       permissions: ['credentials:manage'],
-      summary: 'Revoke an API key (idempotent)',
+      operationId: 'revokeApiKey',
+      summary: 'Revoke an API key',
+      description:
+        'Idempotent: revoking a key that is already revoked is a 204 too. A key that is not yours is 404 API_KEYS_NOT_FOUND.',
+      errors: ['API_KEYS_NOT_FOUND'],
       schema: {
         params: z.strictObject({ id: bigintId }),
         responses: { 204: { description: 'Revoked' } },

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
 import { cacheControl } from '../../http/cache-control.ts';
+import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 import { auditEntry, auditListQuery } from './schemas.ts';
 import type { AuditService } from './service.ts';
 
@@ -21,35 +22,45 @@ const verification = z
   .meta({ id: 'AuditVerification' });
 
 export function registerAuditRoutes(app: App, audit: AuditService): void {
-  app.group('/api/v1/admin/audit', { tags: ['admin'], permissions: ['audit:read'] }, (group) => {
-    group.route({
-      method: 'GET',
-      path: '',
-      summary: 'Audit log entries, newest first',
-      schema: { query: auditListQuery, responses: { 200: auditPage } },
-      handler: async (c) => {
-        const page = await audit.list(c.input.query);
-        c.set('cache-control', cacheControl.noStore);
-        const next =
-          page.nextBefore === undefined
-            ? null
-            : `/api/v1/admin/audit?limit=${c.input.query.limit}&before=${page.nextBefore}`;
-        return { data: page.entries, links: { next } };
-      },
-    });
+  app.group(
+    '/api/v1/admin/audit',
+    { tags: ['admin'], permissions: ['audit:read'], errors: DATABASE_ERRORS },
+    (group) => {
+      group.route({
+        method: 'GET',
+        path: '',
+        operationId: 'listAuditEntries',
+        summary: 'List audit log entries',
+        description:
+          'Security-relevant actions (sign-ins, role changes, credits, replays …), newest first, optionally of one `action`, paged with `before` (follow links.next).',
+        schema: { query: auditListQuery, responses: { 200: auditPage } },
+        handler: async (c) => {
+          const page = await audit.list(c.input.query);
+          c.set('cache-control', cacheControl.noStore);
+          const next =
+            page.nextBefore === undefined
+              ? null
+              : `/api/v1/admin/audit?limit=${c.input.query.limit}&before=${page.nextBefore}`;
+          return { data: page.entries, links: { next } };
+        },
+      });
 
-    group.route({
-      method: 'GET',
-      path: '/verify',
-      summary: 'Re-compute the hash chain; reports the first entry that was tampered with',
-      schema: { responses: { 200: verification } },
-      handler: async (c) => {
-        const result = await audit.verify();
-        c.set('cache-control', cacheControl.noStore);
-        return result.ok
-          ? { ok: true, count: result.count }
-          : { ok: false, brokenAt: result.brokenAt, reason: result.reason };
-      },
-    });
-  });
+      group.route({
+        method: 'GET',
+        path: '/verify',
+        operationId: 'verifyAuditChain',
+        summary: 'Verify the audit log',
+        description:
+          'Recomputes the hash chain that links every entry to the one before. `ok` with the number of entries checked, or the first entry that was changed or removed and why.',
+        schema: { responses: { 200: verification } },
+        handler: async (c) => {
+          const result = await audit.verify();
+          c.set('cache-control', cacheControl.noStore);
+          return result.ok
+            ? { ok: true, count: result.count }
+            : { ok: false, brokenAt: result.brokenAt, reason: result.reason };
+        },
+      });
+    },
+  );
 }

@@ -9,6 +9,7 @@ import { cacheControl } from '../../http/cache-control.ts';
 import { email, password } from '../users/schemas.ts';
 import type { AccountService } from './account-service.ts';
 import { actorOf } from './authenticate.ts';
+import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 
 // Generous bounds: a real token is 43 characters; anything else is simply not found.
 const accountToken = z.string().min(1).max(200);
@@ -27,12 +28,16 @@ export function registerAccountRoutes(
   accounts: AccountService,
   options: { readonly signInLimits?: readonly Middleware[] } = {},
 ): void {
-  app.group('/api/v1', { tags: ['auth'] }, (v1) => {
+  app.group('/api/v1', { tags: ['auth'], errors: DATABASE_ERRORS }, (v1) => {
     v1.route({
       method: 'POST',
       path: '/auth/verify-email',
       auth: 'public',
-      summary: 'Confirm the account’s email address with the token from the verification email',
+      operationId: 'verifyEmail',
+      summary: 'Confirm an email address',
+      description:
+        'Takes the token from the link in the verification email. A token that is unknown, used or expired is 400 AUTH_ACCOUNT_TOKEN_INVALID; request a new email with resendVerificationEmail.',
+      errors: ['AUTH_ACCOUNT_TOKEN_INVALID'],
       schema: {
         body: z.strictObject({ token: accountToken }),
         responses: { 204: { description: 'Verified' } },
@@ -47,7 +52,11 @@ export function registerAccountRoutes(
       method: 'POST',
       path: '/auth/verify-email/resend',
       permissions: ['credentials:manage'],
-      summary: 'Send a new verification email (nothing happens when already verified)',
+      operationId: 'resendVerificationEmail',
+      summary: 'Send the verification email again',
+      description:
+        'Sends the signed-in user a new verification link, which replaces the previous one. Answers 202 either way; nothing is sent when the address is already verified.',
+      errors: ['USERS_NOT_FOUND'],
       schema: { responses: { 202: { description: 'Accepted', schema: accepted } } },
       handler: async (c) => {
         const actor = actorOf(c);
@@ -61,7 +70,10 @@ export function registerAccountRoutes(
       path: '/auth/password/forgot',
       auth: 'public',
       middleware: options.signInLimits ?? [],
-      summary: 'Email a password-reset link, if an account exists for the address',
+      operationId: 'requestPasswordReset',
+      summary: 'Email a password-reset link',
+      description:
+        'Answers 202 with the same message whether or not an account exists for the address, so the answer cannot be used to find accounts. The link holds a one-time token for resetPassword.',
       schema: {
         body: z.strictObject({ email }),
         responses: { 202: { description: 'Accepted', schema: accepted } },
@@ -77,7 +89,11 @@ export function registerAccountRoutes(
       method: 'POST',
       path: '/auth/password/reset',
       auth: 'public',
-      summary: 'Choose a new password with the token from the reset email; ends every session',
+      operationId: 'resetPassword',
+      summary: 'Set a new password with a reset token',
+      description:
+        'Takes the token from the reset email and the new password, which must meet the policy. Every session and refresh token of the account ends: sign in again everywhere.',
+      errors: ['AUTH_ACCOUNT_TOKEN_INVALID', 'USERS_WEAK_PASSWORD'],
       schema: {
         body: z.strictObject({ token: accountToken, password }),
         responses: { 204: { description: 'Password replaced' } },
@@ -93,7 +109,11 @@ export function registerAccountRoutes(
       method: 'POST',
       path: '/me/password',
       permissions: ['credentials:manage'],
-      summary: 'Change the signed-in user’s password; ends their other sessions',
+      operationId: 'changePassword',
+      summary: 'Change your password',
+      description:
+        'Needs the current password (403 AUTH_CURRENT_PASSWORD_INVALID otherwise) and a new one that meets the policy. Every other session of the user ends; the one making the request stays signed in. Not available to API keys.',
+      errors: ['AUTH_CURRENT_PASSWORD_INVALID', 'USERS_WEAK_PASSWORD', 'USERS_NOT_FOUND'],
       schema: {
         body: z.strictObject({ currentPassword: password, newPassword: password }),
         responses: { 204: { description: 'Password changed' } },

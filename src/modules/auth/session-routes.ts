@@ -14,6 +14,7 @@ import { cookieValue } from './authenticate.ts';
 import { browserSession, loginBody, mfaLoginBody } from './schemas.ts';
 import type { AuthService } from './service.ts';
 import type { Sessions } from './sessions.ts';
+import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 
 export function registerSessionRoutes(
   app: App,
@@ -47,13 +48,22 @@ export function registerSessionRoutes(
     return id;
   };
 
-  app.group('/api/v1/auth/session', { tags: ['auth'] }, (session) => {
+  app.group('/api/v1/auth/session', { tags: ['auth'], errors: DATABASE_ERRORS }, (session) => {
     session.route({
       method: 'POST',
       path: '',
       auth: 'public',
       middleware: signInLimits,
-      summary: 'Sign in a browser: sets the session cookie, returns the CSRF token',
+      operationId: 'startBrowserSession',
+      summary: 'Sign in a browser',
+      description:
+        'For web pages on an allowed origin: checks the credentials like signIn, sets the HttpOnly session cookie and answers with the CSRF token that unsafe requests must send as X-CSRF-Token. A request from another origin is 403 AUTH_CSRF_FAILED (login CSRF). An account with a second factor gets 401 AUTH_MFA_REQUIRED; finish with startBrowserSessionWithSecondFactor.',
+      errors: [
+        'AUTH_CSRF_FAILED',
+        'AUTH_INVALID_CREDENTIALS',
+        'AUTH_MFA_REQUIRED',
+        'AUTH_TOO_MANY_ATTEMPTS',
+      ],
       schema: { body: loginBody, responses: { 201: browserSession } },
       handler: async (c) => {
         sessions.checkOrigin(c);
@@ -69,7 +79,16 @@ export function registerSessionRoutes(
       path: '/mfa',
       auth: 'public',
       middleware: signInLimits,
-      summary: 'Second step of a browser sign-in for accounts with a second factor',
+      operationId: 'startBrowserSessionWithSecondFactor',
+      summary: 'Finish a browser sign-in with the second factor',
+      description:
+        'As signInWithSecondFactor, but starts a cookie session like startBrowserSession.',
+      errors: [
+        'AUTH_CSRF_FAILED',
+        'AUTH_MFA_CHALLENGE_INVALID',
+        'AUTH_MFA_INVALID_CODE',
+        'AUTH_TOO_MANY_ATTEMPTS',
+      ],
       schema: { body: mfaLoginBody, responses: { 201: browserSession } },
       handler: async (c) => {
         sessions.checkOrigin(c);
@@ -86,7 +105,11 @@ export function registerSessionRoutes(
     session.route({
       method: 'GET',
       path: '',
-      summary: 'The current browser session and its CSRF token',
+      operationId: 'getBrowserSession',
+      summary: 'The current browser session',
+      description:
+        'For a page that reloaded: the CSRF token of the session cookie sent with the request, and when the session expires. 404 HTTP_NOT_FOUND when the request is authenticated otherwise than by a session cookie.',
+      errors: ['HTTP_NOT_FOUND'],
       schema: { responses: { 200: browserSession } },
       handler: (c) => {
         cookieSessionOf(c);
@@ -102,7 +125,11 @@ export function registerSessionRoutes(
     session.route({
       method: 'DELETE',
       path: '',
-      summary: 'Sign out this browser session',
+      operationId: 'endBrowserSession',
+      summary: 'Sign out this browser',
+      description:
+        'Ends the session of the cookie sent with the request and clears the cookie. 404 HTTP_NOT_FOUND when the request is authenticated otherwise than by a session cookie.',
+      errors: ['HTTP_NOT_FOUND'],
       schema: { responses: { 204: { description: 'Signed out' } } },
       handler: async (c) => {
         await sessions.end(cookieSessionOf(c));

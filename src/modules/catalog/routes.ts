@@ -20,6 +20,7 @@ import { checkPreconditions } from '../../http/preconditions.ts';
 import type { Deprecation, RouteOptions } from '../../http/route.ts';
 import { issuesToFieldErrors } from '../../http/validation.ts';
 import { bigintId } from '../../platform/sql/pg-values.ts';
+import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 import type { CursorCodec } from './cursor.ts';
 import { listEnvelope, parseListRequest } from './listing.ts';
 import { applyMergePatch } from './merge-patch.ts';
@@ -69,7 +70,9 @@ const productResponse = {
 function productRead(
   catalog: CatalogService,
   options: {
+    readonly operationId: string;
     readonly summary: string;
+    readonly description: string;
     readonly deprecated?: Deprecation;
     readonly schema: z.ZodType;
     readonly present: (found: Product) => unknown;
@@ -89,7 +92,10 @@ function productRead(
     method: 'GET',
     path: '/products/:id',
     auth: 'public',
+    operationId: options.operationId,
     summary: options.summary,
+    description: options.description,
+    errors: ['CATALOG_PRODUCT_NOT_FOUND'],
     ...(options.deprecated === undefined ? {} : { deprecated: options.deprecated }),
     etag: false,
     schema,
@@ -144,14 +150,21 @@ export function registerCatalogRoutes(
   catalog: CatalogService,
   cursors: CursorCodec,
 ): void {
-  app.group('/api/v1', { tags: ['catalog'] }, (v1) => {
+  app.group('/api/v1', { tags: ['catalog'], errors: DATABASE_ERRORS }, (v1) => {
     v1.route({
       method: 'GET',
       path: '/products',
       auth: 'public',
+      operationId: 'listProducts',
       summary: 'List products',
       description:
-        'Cursor pagination by default (follow links.next; meta.page and links.prev are null), offset pagination with page. Filters combine with AND.',
+        'Deprecated: use listProductsV2. Cursor paging by default: follow links.next (meta.page and links.prev are null); `page` switches to numbered pages. Filters combine with AND; `sort` takes comma-separated keys, `-` for descending. A cursor only works with the sort and filters it was issued for (400 CATALOG_INVALID_CURSOR).',
+      errors: [
+        'CATALOG_INVALID_SORT',
+        'CATALOG_INVALID_RANGE',
+        'CATALOG_INVALID_CURSOR',
+        'CATALOG_PAGINATION_CONFLICT',
+      ],
       deprecated: v1Read('/api/v2/products'),
       // The body changes with any product on the page; hashing it would
       // only save bytes, never the query.
@@ -170,7 +183,10 @@ export function registerCatalogRoutes(
 
     v1.route(
       productRead(catalog, {
-        summary: 'Read one product',
+        operationId: 'getProduct',
+        summary: 'Read a product',
+        description:
+          'Deprecated: use getProductV2. The ETag is the product’s version: send it as If-None-Match for a 304, or as If-Match to the writes. Cacheable for a minute.',
         deprecated: v1Read('/api/v2/products/:id'),
         schema: product,
         present: (found) => found,
@@ -181,9 +197,11 @@ export function registerCatalogRoutes(
       method: 'POST',
       path: '/products',
       permissions: ['catalog:write'],
+      operationId: 'createProduct',
       summary: 'Create a product',
       description:
-        'Brand and category by slug (422 CATALOG_UNKNOWN_REFERENCE when unknown); a used SKU is 409 CATALOG_SKU_TAKEN. The description is sanitised HTML.',
+        'Brand and category are given by slug (422 CATALOG_UNKNOWN_REFERENCE when one is unknown); a SKU already in use is 409 CATALOG_SKU_TAKEN. The description is HTML and is sanitised. The answer carries the ETag for the next If-Match.',
+      errors: ['CATALOG_UNKNOWN_REFERENCE', 'CATALOG_SKU_TAKEN'],
       schema: {
         body: productInput,
         responses: { 201: { description: 'Created', ...productResponse } },
@@ -199,9 +217,18 @@ export function registerCatalogRoutes(
       method: 'PUT',
       path: '/products/:id',
       permissions: ['catalog:write'],
+      operationId: 'replaceProduct',
       summary: 'Replace a product',
       description:
-        'A full replacement: description and tags left out become empty. Requires If-Match.',
+        'A full replacement: description and tags left out become empty. Send If-Match with the ETag you read: 428 HTTP_PRECONDITION_REQUIRED without it, 412 HTTP_PRECONDITION_FAILED when the product changed since, 412 CATALOG_VERSION_CONFLICT when another write landed while this one ran. The answer carries the new ETag.',
+      errors: [
+        'CATALOG_PRODUCT_NOT_FOUND',
+        'HTTP_PRECONDITION_REQUIRED',
+        'HTTP_PRECONDITION_FAILED',
+        'CATALOG_VERSION_CONFLICT',
+        'CATALOG_UNKNOWN_REFERENCE',
+        'CATALOG_SKU_TAKEN',
+      ],
       schema: {
         params: idParams,
         headers: ifMatchHeader,
@@ -221,9 +248,18 @@ export function registerCatalogRoutes(
       method: 'PATCH',
       path: '/products/:id',
       permissions: ['catalog:write'],
-      summary: 'Change a product (JSON Merge Patch)',
+      operationId: 'updateProduct',
+      summary: 'Change a product',
       description:
-        'application/merge-patch+json (RFC 7386): members left out stay, null clears description (to "") and tags (to []), and is refused on required members. Requires If-Match.',
+        'A JSON Merge Patch (RFC 7386, application/merge-patch+json): members left out stay as they are, null clears description (to "") and tags (to []) and is refused on required members; the patched product must be valid as a whole. If-Match is required as for replaceProduct. The answer carries the new ETag.',
+      errors: [
+        'CATALOG_PRODUCT_NOT_FOUND',
+        'HTTP_PRECONDITION_REQUIRED',
+        'HTTP_PRECONDITION_FAILED',
+        'CATALOG_VERSION_CONFLICT',
+        'CATALOG_UNKNOWN_REFERENCE',
+        'CATALOG_SKU_TAKEN',
+      ],
       accepts: ['application/merge-patch+json'],
       schema: {
         params: idParams,
@@ -245,9 +281,17 @@ export function registerCatalogRoutes(
       method: 'DELETE',
       path: '/products/:id',
       permissions: ['catalog:write'],
+      operationId: 'deleteProduct',
       summary: 'Delete a product',
       description:
-        'Requires If-Match. A product that orders refer to cannot be deleted (409 CATALOG_PRODUCT_IN_USE).',
+        'If-Match is required as for replaceProduct. A product that orders refer to cannot be deleted (409 CATALOG_PRODUCT_IN_USE).',
+      errors: [
+        'CATALOG_PRODUCT_NOT_FOUND',
+        'HTTP_PRECONDITION_REQUIRED',
+        'HTTP_PRECONDITION_FAILED',
+        'CATALOG_VERSION_CONFLICT',
+        'CATALOG_PRODUCT_IN_USE',
+      ],
       schema: {
         params: idParams,
         headers: ifMatchHeader,
@@ -263,14 +307,21 @@ export function registerCatalogRoutes(
     });
   });
 
-  app.group('/api/v2', { tags: ['catalog'] }, (v2) => {
+  app.group('/api/v2', { tags: ['catalog'], errors: DATABASE_ERRORS }, (v2) => {
     v2.route({
       method: 'GET',
       path: '/products',
       auth: 'public',
-      summary: 'List products (v2 representation)',
+      operationId: 'listProductsV2',
+      summary: 'List products (v2)',
       description:
-        'As /api/v1/products, with items in the v2 representation: brand and category as slugs, price.formatted, availability instead of stock.',
+        'As listProducts, with each product in the v2 representation (see getProductV2). Cursor paging by default: follow links.next; `page` switches to numbered pages. A cursor only works with the sort and filters it was issued for (400 CATALOG_INVALID_CURSOR).',
+      errors: [
+        'CATALOG_INVALID_SORT',
+        'CATALOG_INVALID_RANGE',
+        'CATALOG_INVALID_CURSOR',
+        'CATALOG_PAGINATION_CONFLICT',
+      ],
       etag: false,
       schema: {
         query: productListQuery,
@@ -296,7 +347,10 @@ export function registerCatalogRoutes(
 
     v2.route(
       productRead(catalog, {
-        summary: 'Read one product (v2 representation)',
+        operationId: 'getProductV2',
+        summary: 'Read a product (v2)',
+        description:
+          'The v2 representation: brand and category as slugs, a formatted price, availability instead of the stock count. The ETag is the product’s version, the same as v1’s: send it as If-None-Match for a 304, or as If-Match to the v1 writes. Cacheable for a minute.',
         schema: productV2,
         present: toProductV2,
       }),

@@ -23,7 +23,10 @@ export function registerHealthRoutes(app: App, readiness: ReadinessChecks): void
     auth: 'public',
     etag: false,
     tags: ['health'],
+    operationId: 'getLiveness',
     summary: 'Liveness probe',
+    description:
+      'Answers 200 while the process can serve at all. It checks nothing outside the process: a failing liveness probe gets the process restarted, and a restart cures no database outage.',
     schema: { responses: { 200: z.object({ status: z.literal('ok') }) } },
     handler: (c) => {
       c.set('cache-control', cacheControl.noStore);
@@ -37,7 +40,10 @@ export function registerHealthRoutes(app: App, readiness: ReadinessChecks): void
     auth: 'public',
     etag: false,
     tags: ['health'],
+    operationId: 'getReadiness',
     summary: 'Readiness probe',
+    description:
+      '200 when this instance should receive traffic; 503 with Retry-After while it starts, while it shuts down (so the load balancer drains it first) and while a dependency it needs fails. The body reports each check either way; checks that do not gate readiness (Redis) are reported without failing it.',
     schema: { responses: { 200: readyBody, 503: readyBody } },
     handler: async (c) => {
       const report = await readiness.run(c.signal);

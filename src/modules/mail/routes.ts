@@ -21,6 +21,7 @@ import { cacheControl } from '../../http/cache-control.ts';
 import type { Context } from '../../http/context.ts';
 import { httpError } from '../../http/errors.ts';
 import { validateInput } from '../../http/validation.ts';
+import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 import { actorOf } from '../auth/authenticate.ts';
 import type { AuditSink } from '../auth/ports.ts';
 import { verifyWebhook, webhookSecretKey } from '../webhooks/signing.ts';
@@ -63,16 +64,23 @@ export function registerMailRoutes(app: App, deps: MailRoutesDeps): void {
     path: '/api/v1/mail/events',
     auth: 'public',
     tags: ['mail'],
-    summary: 'Bounce and complaint events from the mail provider (Standard Webhooks signed)',
+    operationId: 'receiveMailEvent',
+    summary: 'Receive a mail provider event',
     description:
-      'Body: a JSON MailProviderEvent, e.g. `{"type":"bounce","email":"…","bounceType":"hard"}` or `{"type":"complaint","email":"…"}`, signed with the `webhook-id`, `webhook-timestamp` and `webhook-signature` headers under MAIL_EVENTS_SECRET. Hard bounces and complaints suppress the address at once, 3 soft bounces within 7 days too. 404 MAIL_EVENTS_DISABLED when no secret is configured.',
-    schema: {
-      responses: {
-        204: { description: 'Recorded' },
-        401: { description: 'Missing or invalid signature' },
-        404: { description: 'Provider events are not enabled' },
-      },
-    },
+      'For the mail provider, not for clients. Body: a JSON MailProviderEvent, e.g. `{"type":"bounce","email":"…","bounceType":"hard"}` or `{"type":"complaint","email":"…"}`, signed with the `webhook-id`, `webhook-timestamp` and `webhook-signature` headers under MAIL_EVENTS_SECRET (401 MAIL_EVENTS_SIGNATURE_INVALID otherwise). Hard bounces and complaints suppress the address at once, 3 soft bounces within 7 days too. 404 MAIL_EVENTS_DISABLED when no secret is configured.',
+    // The route reads its body itself (see above), so the parsing errors are listed here.
+    errors: [
+      'HTTP_UNSUPPORTED_MEDIA_TYPE',
+      'HTTP_PAYLOAD_TOO_LARGE',
+      'HTTP_BAD_REQUEST',
+      'MAIL_EVENTS_DISABLED',
+      'MAIL_EVENTS_SIGNATURE_INVALID',
+      'HTTP_MALFORMED_BODY',
+      'HTTP_MALFORMED_JSON',
+      'HTTP_VALIDATION_FAILED',
+      ...DATABASE_ERRORS,
+    ],
+    schema: { responses: { 204: { description: 'Recorded' } } },
     handler: async (c) => {
       const secret = deps.eventsSecret;
       if (secret === undefined) throw mailError('MAIL_EVENTS_DISABLED');
@@ -87,7 +95,11 @@ export function registerMailRoutes(app: App, deps: MailRoutesDeps): void {
     admin.route({
       method: 'GET',
       path: '/mail/suppressions',
-      summary: 'Addresses no mail is sent to, newest first',
+      operationId: 'listMailSuppressions',
+      summary: 'List mail suppressions',
+      description:
+        'Addresses no mail is sent to, with why (hard bounce, complaint, soft bounces, manual), newest first, paged with `before` (follow links.next).',
+      errors: DATABASE_ERRORS,
       schema: { query: suppressionListQuery, responses: { 200: suppressionList } },
       handler: async (c) => {
         const { limit, before } = c.input.query;
@@ -105,7 +117,11 @@ export function registerMailRoutes(app: App, deps: MailRoutesDeps): void {
     admin.route({
       method: 'POST',
       path: '/mail/suppressions',
-      summary: 'Stop mailing an address (200 with the entry when it is already listed)',
+      operationId: 'addMailSuppression',
+      summary: 'Stop mailing an address',
+      description:
+        'Adds the address to the suppression list (201, audited). When it is already listed, answers 200 with the existing entry and changes nothing.',
+      errors: DATABASE_ERRORS,
       schema: {
         body: suppressionCreation,
         responses: { 200: suppression, 201: { description: 'Added', schema: suppression } },
@@ -140,7 +156,11 @@ export function registerMailRoutes(app: App, deps: MailRoutesDeps): void {
     admin.route({
       method: 'DELETE',
       path: '/mail/suppressions/:email',
-      summary: 'Mail an address again (its soft-bounce count starts afresh)',
+      operationId: 'removeMailSuppression',
+      summary: 'Mail an address again',
+      description:
+        'Removes the address from the suppression list (audited); its soft-bounce count starts afresh.',
+      errors: ['MAIL_SUPPRESSION_NOT_FOUND', ...DATABASE_ERRORS],
       schema: {
         params: suppressionCreation.pick({ email: true }),
         responses: { 204: { description: 'Removed' } },
@@ -164,9 +184,11 @@ export function registerMailRoutes(app: App, deps: MailRoutesDeps): void {
     admin.route({
       method: 'GET',
       path: '/emails',
-      summary: 'The disk outbox, newest first (404 MAIL_OUTBOX_DISABLED with SMTP)',
+      operationId: 'listOutboxEmails',
+      summary: 'List mail in the disk outbox',
       description:
-        'What the service would have sent, for development and for instances without SMTP_URL. The messages hold one-time links: never cached.',
+        'What the service would have sent, newest first: for development and for instances without SMTP_URL. The messages hold one-time links and are never cached. 404 MAIL_OUTBOX_DISABLED when mail goes out over SMTP.',
+      errors: ['MAIL_OUTBOX_DISABLED'],
       schema: { query: outboxListQuery, responses: { 200: outboxList } },
       handler: async (c) => {
         c.set('cache-control', cacheControl.noStore);

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { App } from '../../http/app.ts';
 import { cacheControl } from '../../http/cache-control.ts';
 import { pgText } from '../../platform/sql/pg-values.ts';
+import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 import type { JobQueue } from '../../ports/queue.ts';
 import { AUDIT_LABEL_MAX } from '../audit/schemas.ts';
 import type { AuditSink } from '../auth/ports.ts';
@@ -51,12 +52,16 @@ export function registerJobsRoutes(app: App, deps: JobsDashboardDeps): void {
     return name;
   };
 
-  app.group('/api/v1/admin/jobs', { tags: ['admin'] }, (jobs) => {
+  // Counts and replays live in the database (or Redis, with BullMQ); replays are audited there.
+  app.group('/api/v1/admin/jobs', { tags: ['admin'], errors: DATABASE_ERRORS }, (jobs) => {
     jobs.route({
       method: 'GET',
       path: '',
       permissions: ['ops:read'],
-      summary: 'Jobs per state in every queue',
+      operationId: 'getJobCounts',
+      summary: 'Jobs per queue and state',
+      description:
+        'For every queue the service works: how many jobs wait, are pending, running, completed and dead.',
       schema: { responses: { 200: z.strictObject({ data: z.array(queueCounts) }) } },
       handler: async (c) => {
         c.set('cache-control', cacheControl.noStore);
@@ -71,7 +76,11 @@ export function registerJobsRoutes(app: App, deps: JobsDashboardDeps): void {
       method: 'GET',
       path: '/{queue}/dead',
       permissions: ['ops:read'],
-      summary: 'The dead letters of a queue, the most recent first',
+      operationId: 'listDeadJobs',
+      summary: 'Dead letters of a queue',
+      description:
+        'Jobs that failed every attempt, the most recent first, with their payload and last error.',
+      errors: ['OPS_QUEUE_NOT_FOUND'],
       schema: {
         params: z.strictObject({ queue: z.string().max(100) }),
         query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(50) }),
@@ -98,7 +107,11 @@ export function registerJobsRoutes(app: App, deps: JobsDashboardDeps): void {
       method: 'POST',
       path: '/dead/{id}/replay',
       permissions: ['ops:write'],
-      summary: 'Send a dead letter round again, with its attempts reset',
+      operationId: 'replayDeadJob',
+      summary: 'Replay a dead letter',
+      description:
+        "Queues a dead job again with its attempts reset, for after the cause was fixed. It repeats the job's side effects (a mail, a webhook) on purpose. Audited, also when there is no such dead letter.",
+      errors: ['OPS_DEAD_JOB_NOT_FOUND'],
       schema: {
         // The id is audited as the entry's target: no longer than the audit
         // log holds, or recording the attempt would fail the request.

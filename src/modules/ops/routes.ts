@@ -33,7 +33,10 @@ export function registerOpsRoutes(
     path: '/api/v1/admin/cache',
     permissions: ['ops:read'],
     tags: ['admin'],
-    summary: 'Counters of each cache on this instance',
+    operationId: 'getCacheStats',
+    summary: 'Cache counters',
+    description:
+      'For each cache, the counters of this instance since it started: hits, misses, stale answers, coalesced loads, invalidations and backend errors. Other instances count their own.',
     schema: { responses: { 200: z.record(z.string(), cacheStats) } },
     handler: (c) => {
       c.set('cache-control', cacheControl.noStore);

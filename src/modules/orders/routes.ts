@@ -17,27 +17,83 @@ import { bigintId } from '../../platform/sql/pg-values.ts';
 import { order, orderList, placeOrderBody } from './schemas.ts';
 import type { OrdersService } from './service.ts';
 import type { OrderAction } from './state-machine.ts';
+import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 
 const byId = z.strictObject({ id: bigintId });
 
-const ACTIONS: readonly { action: OrderAction; permission: string; summary: string }[] = [
-  { action: 'pay', permission: 'orders:write:own', summary: 'Pay a pending order from the wallet' },
+interface ActionRoute {
+  readonly action: OrderAction;
+  readonly permission: string;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly description: string;
+  readonly errors: readonly string[];
+}
+
+/** Every action can find no order, or an order whose status does not allow it. */
+const ACTION_ERRORS = ['ORDERS_NOT_FOUND', 'ORDERS_INVALID_TRANSITION'];
+
+const ACTIONS: readonly ActionRoute[] = [
+  {
+    action: 'pay',
+    permission: 'orders:write:own',
+    operationId: 'payOrder',
+    summary: 'Pay a pending order',
+    description:
+      'Pays the order total from the owner’s wallet in the order’s currency; the order becomes `paid` and its fulfilment starts. A balance below the total is 422 PAYMENTS_INSUFFICIENT_FUNDS; an order that is not `pending` is 409 ORDERS_INVALID_TRANSITION.',
+    errors: [
+      ...ACTION_ERRORS,
+      'PAYMENTS_INSUFFICIENT_FUNDS',
+      'PAYMENTS_CURRENCY_UNSUPPORTED',
+      'PAYMENTS_ORDER_ALREADY_PAID',
+    ],
+  },
   {
     action: 'cancel',
     permission: 'orders:write:own',
-    summary: 'Cancel a pending or paid order (stock returned, payment refunded)',
+    operationId: 'cancelOrder',
+    summary: 'Cancel an order',
+    description:
+      'A `pending` or `paid` order can be cancelled: its stock goes back to the catalog and a payment is refunded to the wallet. Shipped orders cannot (409 ORDERS_INVALID_TRANSITION).',
+    errors: ACTION_ERRORS,
   },
-  { action: 'ship', permission: 'orders:write:any', summary: 'Mark a paid order shipped' },
-  { action: 'deliver', permission: 'orders:write:any', summary: 'Mark a shipped order delivered' },
+  {
+    action: 'ship',
+    permission: 'orders:write:any',
+    operationId: 'shipOrder',
+    summary: 'Mark an order shipped',
+    description:
+      'For staff: a `paid` order becomes `shipped`. Any other status is 409 ORDERS_INVALID_TRANSITION.',
+    errors: ACTION_ERRORS,
+  },
+  {
+    action: 'deliver',
+    permission: 'orders:write:any',
+    operationId: 'deliverOrder',
+    summary: 'Mark an order delivered',
+    description:
+      'For staff: a `shipped` order becomes `delivered`. Any other status is 409 ORDERS_INVALID_TRANSITION.',
+    errors: ACTION_ERRORS,
+  },
 ];
 
 export function registerOrdersRoutes(app: App, orders: OrdersService): void {
-  app.group('/api/v1/orders', { tags: ['orders'] }, (group) => {
+  app.group('/api/v1/orders', { tags: ['orders'], errors: DATABASE_ERRORS }, (group) => {
     group.route({
       method: 'POST',
       path: '',
       permissions: ['orders:write:own'],
-      summary: 'Place an order (reserves stock); idempotent per Idempotency-Key for 24 h',
+      operationId: 'placeOrder',
+      summary: 'Place an order',
+      description:
+        'Reserves the stock of every item and prices the order from the current catalog; the order starts `pending` until payOrder. Requires Idempotency-Key: a retry with the same key within 24 hours gets the first 201 again (Idempotent-Replayed: true) and places nothing. Not enough stock is 409 ORDERS_OUT_OF_STOCK naming the item and what is left.',
+      errors: [
+        'ORDERS_PRODUCT_NOT_FOUND',
+        'ORDERS_OUT_OF_STOCK',
+        'ORDERS_MIXED_CURRENCIES',
+        'ORDERS_TOTAL_TOO_LARGE',
+        'IDEMPOTENCY_KEY_REUSED',
+      ],
       schema: {
         headers: idempotencyKeyHeaders,
         body: placeOrderBody,
@@ -61,7 +117,10 @@ export function registerOrdersRoutes(app: App, orders: OrdersService): void {
       method: 'GET',
       path: '',
       permissions: ['orders:read:own'],
-      summary: 'Orders, newest first: your own, or all with orders:read:any',
+      operationId: 'listOrders',
+      summary: 'List orders',
+      description:
+        "Your own orders, or everyone's with orders:read:any; newest first, paged with `before` (follow links.next).",
       schema: {
         query: z.strictObject({
           limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -90,7 +149,11 @@ export function registerOrdersRoutes(app: App, orders: OrdersService): void {
       method: 'GET',
       path: '/:id',
       permissions: ['orders:read:own'],
-      summary: 'One order (yours, or any with orders:read:any)',
+      operationId: 'getOrder',
+      summary: 'Read an order',
+      description:
+        "Yours, or any with orders:read:any; another user's is 404 ORDERS_NOT_FOUND, like one that does not exist. `actions` lists what the order can do next.",
+      errors: ['ORDERS_NOT_FOUND'],
       schema: { params: byId, responses: { 200: order } },
       handler: (c) => {
         c.set('cache-control', cacheControl.privateNoCache);
@@ -98,12 +161,12 @@ export function registerOrdersRoutes(app: App, orders: OrdersService): void {
       },
     });
 
-    for (const { action, permission, summary } of ACTIONS) {
+    for (const { action, permission, ...documentation } of ACTIONS) {
       group.route({
         method: 'POST',
         path: `/:id/${action}`,
         permissions: [permission],
-        summary,
+        ...documentation,
         schema: { params: byId, responses: { 200: order } },
         handler: (c) => orders.act(actorOf(c), c.input.params.id, action),
       });

@@ -25,6 +25,7 @@ import {
   walletQuery,
 } from './schemas.ts';
 import type { MadeTransfer, PaymentsService } from './service.ts';
+import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 
 /** The key is optional here: present, it is validated like on routes that require it. */
 const optionalIdempotencyKey = idempotencyKeyHeaders.partial();
@@ -36,12 +37,16 @@ function sendMade(c: Context, made: MadeTransfer): void {
 }
 
 export function registerPaymentsRoutes(app: App, payments: PaymentsService): void {
-  app.group('/api/v1', { tags: ['payments'] }, (v1) => {
+  app.group('/api/v1', { tags: ['payments'], errors: DATABASE_ERRORS }, (v1) => {
     v1.route({
       method: 'GET',
       path: '/wallet',
       permissions: ['wallet:use'],
-      summary: 'Your wallet’s balance',
+      operationId: 'getWallet',
+      summary: 'Your wallet balance',
+      description:
+        'The balance in one currency, in integer minor units. A wallet nothing was ever paid into has a zero balance and no `updatedAt`.',
+      errors: ['PAYMENTS_CURRENCY_UNSUPPORTED'],
       schema: { query: walletQuery, responses: { 200: wallet } },
       handler: async (c) => {
         c.set('cache-control', cacheControl.noStore);
@@ -53,7 +58,11 @@ export function registerPaymentsRoutes(app: App, payments: PaymentsService): voi
       method: 'GET',
       path: '/wallet/entries',
       permissions: ['wallet:use'],
-      summary: 'Your wallet’s ledger entries, newest first',
+      operationId: 'listWalletEntries',
+      summary: 'Your wallet ledger',
+      description:
+        'Every credit and debit of your wallet in one currency, newest first, paged with `before` (follow links.next).',
+      errors: ['PAYMENTS_CURRENCY_UNSUPPORTED'],
       schema: { query: entriesQuery, responses: { 200: entryPage } },
       handler: async (c) => {
         const { limit, before, currency } = c.input.query;
@@ -77,7 +86,17 @@ export function registerPaymentsRoutes(app: App, payments: PaymentsService): voi
       method: 'POST',
       path: '/transfers',
       permissions: ['wallet:use'],
-      summary: 'Send money to another user; idempotent per Idempotency-Key for 24 h',
+      operationId: 'createTransfer',
+      summary: 'Send money to another user',
+      description:
+        "Moves money from your wallet to another user's at once. Requires Idempotency-Key: a retry with the same key within 24 hours gets the first 201 again (Idempotent-Replayed: true) and moves nothing. A balance below the amount is 422 PAYMENTS_INSUFFICIENT_FUNDS.",
+      errors: [
+        'PAYMENTS_SELF_TRANSFER',
+        'PAYMENTS_CURRENCY_UNSUPPORTED',
+        'PAYMENTS_RECIPIENT_NOT_FOUND',
+        'PAYMENTS_INSUFFICIENT_FUNDS',
+        'IDEMPOTENCY_KEY_REUSED',
+      ],
       schema: {
         headers: idempotencyKeyHeaders,
         body: transferRequest,
@@ -99,7 +118,11 @@ export function registerPaymentsRoutes(app: App, payments: PaymentsService): voi
       method: 'GET',
       path: '/transfers/:id',
       permissions: ['wallet:use'],
-      summary: 'A transfer you sent, received or initiated',
+      operationId: 'getTransfer',
+      summary: 'Read a transfer',
+      description:
+        'A transfer you sent, received or initiated; any other is 404 PAYMENTS_TRANSFER_NOT_FOUND, like one that does not exist.',
+      errors: ['PAYMENTS_TRANSFER_NOT_FOUND'],
       schema: { params: z.strictObject({ id: bigintId }), responses: { 200: transfer } },
       handler: async (c) => {
         c.set('cache-control', cacheControl.noStore);
@@ -112,7 +135,15 @@ export function registerPaymentsRoutes(app: App, payments: PaymentsService): voi
       path: '/admin/wallets/:userId/credits',
       permissions: ['wallets:credit'],
       tags: ['admin'],
-      summary: 'Credit a user’s wallet from the funding wallet (audited)',
+      operationId: 'creditWallet',
+      summary: 'Credit a user’s wallet',
+      description:
+        "Pays an amount from the shop's funding wallet into a user's wallet; audited, refusals included. Idempotency-Key is optional here and works as for createTransfer when sent.",
+      errors: [
+        'PAYMENTS_CURRENCY_UNSUPPORTED',
+        'PAYMENTS_RECIPIENT_NOT_FOUND',
+        'IDEMPOTENCY_KEY_REUSED',
+      ],
       schema: {
         params: z.strictObject({ userId: bigintId }),
         headers: optionalIdempotencyKey,

@@ -9,6 +9,7 @@ import { ROLES } from '../auth/rbac.ts';
 import { bigintId } from '../../platform/sql/pg-values.ts';
 import { profilePatch, user } from './schemas.ts';
 import type { UsersService } from './service.ts';
+import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 
 const userList = z.strictObject({
   data: z.array(user),
@@ -17,12 +18,16 @@ const userList = z.strictObject({
 });
 
 export function registerUsersRoutes(app: App, users: UsersService): void {
-  app.group('/api/v1', { tags: ['users'] }, (v1) => {
+  app.group('/api/v1', { tags: ['users'], errors: DATABASE_ERRORS }, (v1) => {
     v1.route({
       method: 'GET',
       path: '/me',
       permissions: ['profile:read'],
+      operationId: 'getCurrentUser',
       summary: 'The signed-in user',
+      description:
+        'The profile of whoever the credentials belong to, with their role and whether their email address is verified.',
+      errors: ['USERS_NOT_FOUND'],
       schema: { responses: { 200: user } },
       handler: async (c) => {
         c.set('cache-control', cacheControl.privateNoCache);
@@ -34,7 +39,11 @@ export function registerUsersRoutes(app: App, users: UsersService): void {
       method: 'PATCH',
       path: '/me',
       permissions: ['profile:write'],
-      summary: 'Change the signed-in user’s profile',
+      operationId: 'updateCurrentUser',
+      summary: 'Change your profile',
+      description:
+        'Changes the members sent and leaves the others as they are. Email and password have their own operations.',
+      errors: ['USERS_NOT_FOUND'],
       schema: { body: profilePatch, responses: { 200: user } },
       handler: (c) => users.updateProfile(actorOf(c), c.input.body),
     });
@@ -42,7 +51,11 @@ export function registerUsersRoutes(app: App, users: UsersService): void {
     v1.route({
       method: 'GET',
       path: '/users/:id',
-      summary: 'Read a user (yourself, or anyone with users:read)',
+      operationId: 'getUser',
+      summary: 'Read a user',
+      description:
+        'Yourself, or anyone with the users:read permission. A user you may not see is 404 USERS_NOT_FOUND, like one that does not exist.',
+      errors: ['USERS_NOT_FOUND'],
       schema: { params: z.strictObject({ id: bigintId }), responses: { 200: user } },
       handler: async (c) => {
         c.set('cache-control', cacheControl.privateNoCache);
@@ -55,7 +68,10 @@ export function registerUsersRoutes(app: App, users: UsersService): void {
         method: 'GET',
         path: '/users',
         permissions: ['users:read'],
-        summary: 'List users, newest first',
+        operationId: 'listUsers',
+        summary: 'List users',
+        description:
+          'Newest first, paged with `before` (follow links.next). Deleted users are left out.',
         schema: {
           query: z.strictObject({
             limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -85,7 +101,11 @@ export function registerUsersRoutes(app: App, users: UsersService): void {
         method: 'PUT',
         path: '/users/:id/role',
         permissions: ['users:roles'],
-        summary: 'Change a user’s role (audited; their sessions are ended)',
+        operationId: 'changeUserRole',
+        summary: 'Change a user’s role',
+        description:
+          'Audited. Every session of the user ends, so their next sign-in carries the new role; access tokens already issued keep the old one until they expire. Admins cannot change their own role (409 USERS_CANNOT_CHANGE_OWN_ROLE).',
+        errors: ['USERS_NOT_FOUND', 'USERS_CANNOT_CHANGE_OWN_ROLE'],
         schema: {
           params: z.strictObject({ id: bigintId }),
           body: z.strictObject({ role: z.enum(ROLES) }),
@@ -98,7 +118,11 @@ export function registerUsersRoutes(app: App, users: UsersService): void {
         method: 'DELETE',
         path: '/users/:id',
         permissions: ['users:delete'],
-        summary: 'Delete a user (soft delete; their sessions are revoked)',
+        operationId: 'deleteUser',
+        summary: 'Delete a user',
+        description:
+          'A soft delete, audited: the account can no longer sign in and every session of it ends; its orders and ledger stay. Admins cannot delete themselves (409 USERS_CANNOT_DELETE_SELF).',
+        errors: ['USERS_NOT_FOUND', 'USERS_CANNOT_DELETE_SELF'],
         schema: {
           params: z.strictObject({ id: bigintId }),
           responses: { 204: { description: 'Deleted' } },

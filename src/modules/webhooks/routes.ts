@@ -9,6 +9,7 @@ import { cacheControl } from '../../http/cache-control.ts';
 import type { Context } from '../../http/context.ts';
 import { actorOf } from '../auth/authenticate.ts';
 import { bigintId } from '../../platform/sql/pg-values.ts';
+import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 import {
   createdEndpoint,
   delivery,
@@ -43,12 +44,16 @@ function deliveriesUrl(query: Record<string, string | number | undefined>): stri
 export function registerWebhooksRoutes(app: App, webhooks: WebhooksService): void {
   app.group(
     '/api/v1/webhooks',
-    { tags: ['webhooks'], permissions: ['webhooks:manage'] },
+    { tags: ['webhooks'], permissions: ['webhooks:manage'], errors: DATABASE_ERRORS },
     (group) => {
       group.route({
         method: 'POST',
         path: '/endpoints',
-        summary: 'Register an endpoint (its signing secret is shown only in this response)',
+        operationId: 'createWebhookEndpoint',
+        summary: 'Register a webhook endpoint',
+        description:
+          'The endpoint receives the event types it subscribes to as signed POST requests (Standard Webhooks). Its signing secret is in this response only: store it now. The URL must use https and must not point at a private or loopback address (422 WEBHOOKS_URL_FORBIDDEN says why).',
+        errors: ['WEBHOOKS_URL_FORBIDDEN'],
         schema: {
           body: endpointCreation,
           responses: { 201: { description: 'Registered', schema: createdEndpoint } },
@@ -63,7 +68,9 @@ export function registerWebhooksRoutes(app: App, webhooks: WebhooksService): voi
       group.route({
         method: 'GET',
         path: '/endpoints',
-        summary: 'The registered endpoints, newest first',
+        operationId: 'listWebhookEndpoints',
+        summary: 'List webhook endpoints',
+        description: 'Every registered endpoint, newest first, without its secret.',
         schema: { responses: { 200: endpointList } },
         handler: async (c) => {
           noStore(c);
@@ -74,7 +81,10 @@ export function registerWebhooksRoutes(app: App, webhooks: WebhooksService): voi
       group.route({
         method: 'GET',
         path: '/endpoints/:id',
-        summary: 'One endpoint',
+        operationId: 'getWebhookEndpoint',
+        summary: 'Read a webhook endpoint',
+        description: 'One endpoint, without its secret.',
+        errors: ['WEBHOOKS_ENDPOINT_NOT_FOUND'],
         schema: { params: byId, responses: { 200: endpoint } },
         handler: async (c) => {
           noStore(c);
@@ -85,7 +95,11 @@ export function registerWebhooksRoutes(app: App, webhooks: WebhooksService): voi
       group.route({
         method: 'PATCH',
         path: '/endpoints/:id',
-        summary: 'Change an endpoint’s URL, event types, description or enabled flag',
+        operationId: 'updateWebhookEndpoint',
+        summary: 'Change a webhook endpoint',
+        description:
+          'Changes the members sent (URL, event types, description, enabled) and leaves the others. A new URL is checked as on registration. A disabled endpoint receives nothing until enabled again.',
+        errors: ['WEBHOOKS_ENDPOINT_NOT_FOUND', 'WEBHOOKS_URL_FORBIDDEN'],
         schema: { params: byId, body: endpointChange, responses: { 200: endpoint } },
         handler: async (c) => {
           noStore(c);
@@ -96,7 +110,10 @@ export function registerWebhooksRoutes(app: App, webhooks: WebhooksService): voi
       group.route({
         method: 'DELETE',
         path: '/endpoints/:id',
-        summary: 'Delete an endpoint and its delivery log',
+        operationId: 'deleteWebhookEndpoint',
+        summary: 'Delete a webhook endpoint',
+        description: 'Deletes the endpoint and its delivery log; it receives nothing more.',
+        errors: ['WEBHOOKS_ENDPOINT_NOT_FOUND'],
         schema: { params: byId, responses: { 204: { description: 'Deleted' } } },
         handler: async (c) => {
           await webhooks.remove(actorOf(c), c.input.params.id);
@@ -107,8 +124,11 @@ export function registerWebhooksRoutes(app: App, webhooks: WebhooksService): voi
       group.route({
         method: 'POST',
         path: '/endpoints/:id/rotate-secret',
-        summary:
-          'Replace the signing secret (shown only in this response); the previous one keeps signing for the overlap',
+        operationId: 'rotateWebhookSecret',
+        summary: 'Rotate a webhook signing secret',
+        description:
+          'A new signing secret, in this response only. For the overlap given in `previousSecretExpiresAt`, deliveries are signed with both secrets, so the receiver can switch without missing any.',
+        errors: ['WEBHOOKS_ENDPOINT_NOT_FOUND'],
         schema: { params: byId, responses: { 200: rotatedSecret } },
         handler: async (c) => {
           noStore(c);
@@ -119,7 +139,10 @@ export function registerWebhooksRoutes(app: App, webhooks: WebhooksService): voi
       group.route({
         method: 'GET',
         path: '/deliveries',
-        summary: 'The delivery log, newest first (filter by endpoint, status, event type)',
+        operationId: 'listWebhookDeliveries',
+        summary: 'List webhook deliveries',
+        description:
+          'Every delivery of every endpoint, newest first, filtered by endpoint, status or event type, paged with `before` (follow links.next).',
         schema: { query: deliveriesQuery, responses: { 200: deliveryPage } },
         handler: async (c) => {
           const { limit, before, ...filters } = c.input.query;
@@ -141,7 +164,11 @@ export function registerWebhooksRoutes(app: App, webhooks: WebhooksService): voi
       group.route({
         method: 'GET',
         path: '/deliveries/:id',
-        summary: 'One delivery with every attempt at it',
+        operationId: 'getWebhookDelivery',
+        summary: 'Read a webhook delivery',
+        description:
+          'One delivery with every attempt at it: when, how long it took, and the response status and the start of the response body, or the error.',
+        errors: ['WEBHOOKS_DELIVERY_NOT_FOUND'],
         schema: { params: byId, responses: { 200: deliveryDetail } },
         handler: async (c) => {
           noStore(c);
@@ -152,7 +179,11 @@ export function registerWebhooksRoutes(app: App, webhooks: WebhooksService): voi
       group.route({
         method: 'POST',
         path: '/deliveries/:id/replay',
-        summary: 'Send a failed or dead delivery again, with a fresh retry schedule',
+        operationId: 'replayWebhookDelivery',
+        summary: 'Replay a webhook delivery',
+        description:
+          'Queues a failed or dead delivery again with a fresh retry schedule, for after the receiver was fixed. Audited. A delivery that is pending or succeeded is 409 WEBHOOKS_NOT_REPLAYABLE.',
+        errors: ['WEBHOOKS_DELIVERY_NOT_FOUND', 'WEBHOOKS_NOT_REPLAYABLE'],
         schema: {
           params: byId,
           responses: { 202: { description: 'Queued again', schema: delivery } },

@@ -26,6 +26,15 @@ export type SqlErrorCode = keyof typeof sqlErrors;
 
 export const sqlError = errorFactory(sqlErrors);
 
+/**
+ * What a route that reads or writes the database may answer when the
+ * database cannot: listed in the routes' `errors` for the API document.
+ */
+export const DATABASE_ERRORS = [
+  'SQL_UNAVAILABLE',
+  'SQL_STATEMENT_TIMEOUT',
+] as const satisfies readonly SqlErrorCode[];
+
 /** SQLSTATEs after which re-running the whole transaction can succeed. */
 const RETRYABLE_STATES = new Set(['40001', '40P01']);
 

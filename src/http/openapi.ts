@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { isBodyKind } from './body/limits.ts';
 import type { RouteRecord, ResponseSpec } from './route.ts';
+import { PRECONDITION_HEADERS } from './validation.ts';
 
 export interface OpenApiOptions {
   readonly title: string;
@@ -83,7 +84,11 @@ function operation(
     ...(options.description === undefined ? {} : { description: options.description }),
     ...(record.tags.length === 0 ? {} : { tags: record.tags }),
     ...(parameters.length === 0 ? {} : { parameters }),
-    responses: responses(record, schemas),
+    responses: {
+      ...responses(record, schemas),
+      // A required If-Match (or If-Unmodified-Since): 428 without it, 412 when stale.
+      ...(parameters.some(isRequiredPrecondition) ? PRECONDITION_RESPONSE_REFS : {}),
+    },
     security:
       record.auth === 'public' ? [] : Object.keys(securitySchemes).map((name) => ({ [name]: [] })),
     ...(options.deprecated === undefined ? {} : { deprecated: true }),
@@ -100,6 +105,19 @@ function operation(
   }
   return op;
 }
+
+function isRequiredPrecondition(parameter: JsonObject): boolean {
+  return (
+    parameter.in === 'header' &&
+    parameter.required === true &&
+    PRECONDITION_HEADERS.has(String(parameter.name))
+  );
+}
+
+const PRECONDITION_RESPONSE_REFS = {
+  '412': { $ref: '#/components/responses/PreconditionFailed' },
+  '428': { $ref: '#/components/responses/PreconditionRequired' },
+};
 
 const MEDIA_TYPES = {
   json: 'application/json',
@@ -277,5 +295,11 @@ const PROBLEM_RESPONSES = {
   Unauthenticated: problemResponse('Authentication required'),
   Forbidden: problemResponse('Authenticated but not allowed'),
   ValidationFailed: problemResponse('Validation failed; `errors` lists every failing field'),
+  PreconditionFailed: problemResponse(
+    'Precondition failed: the resource changed since the validator sent (If-Match) was read',
+  ),
+  PreconditionRequired: problemResponse(
+    'Precondition required: send the validator (If-Match) of the version last read',
+  ),
   Problem: problemResponse('Error'),
 };

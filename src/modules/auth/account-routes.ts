@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { App } from '../../http/app.ts';
 import type { Middleware } from '../../http/pipeline.ts';
 import { cacheControl } from '../../http/cache-control.ts';
-import { email, password } from '../users/schemas.ts';
+import { email, newPassword, password } from '../users/schemas.ts';
 import type { AccountService } from './account-service.ts';
 import { actorOf } from './authenticate.ts';
 
@@ -79,7 +79,7 @@ export function registerAccountRoutes(
       auth: 'public',
       summary: 'Choose a new password with the token from the reset email; ends every session',
       schema: {
-        body: z.strictObject({ token: accountToken, password }),
+        body: z.strictObject({ token: accountToken, password: newPassword }),
         responses: { 204: { description: 'Password replaced' } },
       },
       handler: async (c) => {
@@ -95,7 +95,7 @@ export function registerAccountRoutes(
       permissions: ['credentials:manage'],
       summary: 'Change the signed-in user’s password; ends their other sessions',
       schema: {
-        body: z.strictObject({ currentPassword: password, newPassword: password }),
+        body: z.strictObject({ currentPassword: password, newPassword }),
         responses: { 204: { description: 'Password changed' } },
       },
       handler: async (c) => {

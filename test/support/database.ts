@@ -16,6 +16,7 @@ import type { Database } from '../../src/db/schema.ts';
 import { seedDemoData, type SeedSize } from '../../src/db/seed.ts';
 import { migrate } from '../../src/platform/sql/migrator.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
+import { TEST_PASSWORD_HASH_COST, testPasswordHasher } from './passwords.ts';
 
 const TEMPLATE_ROOT = join(tmpdir(), 'throughline-pglite-templates');
 const SEED_SOURCE = fileURLToPath(new URL('../../src/db/seed.ts', import.meta.url));
@@ -32,13 +33,14 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Keyed by the migrations and the seed code: a change to either makes a new template. */
+/** Keyed by the migrations, the seed code and the hash cost: a change to any makes a new template. */
 async function templateKey(): Promise<string> {
   const hash = createHash('sha256');
   for (const name of (await readdir(MIGRATIONS_DIR)).sort()) {
     hash.update(name).update(await readFile(join(MIGRATIONS_DIR, name)));
   }
   hash.update(await readFile(SEED_SOURCE));
+  hash.update(JSON.stringify(TEST_PASSWORD_HASH_COST));
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -51,7 +53,7 @@ export async function pgliteTemplate(seeded: boolean): Promise<string> {
   const sql = await createPgliteDatabase<Database>({ dataDir: building });
   try {
     await migrate(sql, { dir: MIGRATIONS_DIR });
-    if (seeded) await seedDemoData(sql, { size: TEST_SEED_SIZE });
+    if (seeded) await seedDemoData(sql, { size: TEST_SEED_SIZE, passwords: testPasswordHasher });
   } finally {
     await sql.close();
   }

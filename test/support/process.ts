@@ -1,11 +1,13 @@
 // The service as a real process: `node src/main.ts` (or another entry, such
-// as src/worker.ts) with a chosen environment (nothing inherited but PATH),
+// as src/worker.ts) with a chosen environment (nothing inherited but PATH;
+// the test password-hash cost unless the environment sets one),
 // its JSON log lines parsed as they arrive.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TEST_PASSWORD_HASH_ENV } from './passwords.ts';
 import type { LogRecord } from './start.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -42,7 +44,12 @@ export function spawnEntry(
 ): MainProcess {
   const child = spawn(process.execPath, [join(ROOT, entry), ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // The cheap test hash cost (passwords.ts), which production would refuse.
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...(env.NODE_ENV === 'production' ? {} : TEST_PASSWORD_HASH_ENV),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: LogRecord[] = [];

@@ -9,6 +9,7 @@
 
 import { openDatabase, MIGRATIONS_DIR } from '../src/db/open-database.ts';
 import { DEMO_ACCOUNTS, isDatabaseEmpty, seedDemoData } from '../src/db/seed.ts';
+import { configuredPasswordHasher } from '../src/modules/users/passwords.ts';
 import { loadConfig } from '../src/platform/config.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { migrate } from '../src/platform/sql/migrator.ts';
@@ -22,10 +23,9 @@ try {
     process.stdout.write(`${target}: already has data, nothing seeded\n`);
   } else {
     const started = performance.now();
-    const counts = await seedDemoData(
-      sql,
-      config.security.pepper === undefined ? {} : { pepper: config.security.pepper },
-    );
+    const counts = await seedDemoData(sql, {
+      passwords: configuredPasswordHasher(config.security),
+    });
     const ms = Math.round(performance.now() - started);
     process.stdout.write(
       `${target}: seeded ${counts.products} products, ${counts.customers} customers, ` +

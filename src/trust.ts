@@ -28,6 +28,7 @@ import { jwksDocument } from './modules/auth/tokens/jwks.ts';
 import type { KeyRing } from './modules/auth/tokens/signing-keys.ts';
 import { createAccessTokenService } from './modules/auth/tokens/token-service.ts';
 import { registerUsersRoutes } from './modules/users/routes.ts';
+import { configuredPasswordHasher } from './modules/users/passwords.ts';
 import { createUsersService } from './modules/users/service.ts';
 import type { BackgroundTasks } from './platform/background.ts';
 import type { Config } from './platform/config.ts';
@@ -94,7 +95,7 @@ export interface TrustDeps {
 
 export function registerTrust(app: App, config: Config, deps: TrustDeps): void {
   const { sql, shared, audit, credentials, signInLimits } = deps;
-  const pepper = config.security.pepper;
+  const passwords = configuredPasswordHasher(config.security);
   const throttle = {
     ...DEFAULT_THROTTLE,
     freeFailures: config.auth.loginFreeFailures,
@@ -122,19 +123,19 @@ export function registerTrust(app: App, config: Config, deps: TrustDeps): void {
     mailer: deps.mailer,
     background: deps.background,
     audit,
-    pepper,
+    passwords,
     throttle,
     lockouts,
     signOut,
     links: accountLinks(config),
   });
   // Registration records `user.registered`; its consumer mails the welcome (and verification link).
-  const users = createUsersService({ sql, audit, pepper, signOut });
+  const users = createUsersService({ sql, audit, passwords, signOut });
   const auth = createAuthService({
     sql,
     tokens: credentials.tokens,
     audit,
-    pepper,
+    passwords,
     refreshTtlSeconds: config.auth.refreshTokenTtlSeconds,
     throttle,
     lockouts,

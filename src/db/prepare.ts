@@ -4,6 +4,7 @@
 // development database. The embedded engine also answers `npm run db:backup`
 // over the control socket (platform/control-socket.ts) while the process runs.
 
+import { configuredPasswordHasher } from '../modules/users/passwords.ts';
 import type { Config } from '../platform/config.ts';
 import { controlSocketPath, startControlSocket } from '../platform/control-socket.ts';
 import type { Lifecycle } from '../platform/lifecycle.ts';
@@ -46,10 +47,9 @@ export async function prepareDatabase(
   }
   if (config.database.seedOnStart && (await isDatabaseEmpty(sql.db))) {
     const seeded = performance.now();
-    const counts = await seedDemoData(
-      sql,
-      config.security.pepper === undefined ? {} : { pepper: config.security.pepper },
-    );
+    const counts = await seedDemoData(sql, {
+      passwords: configuredPasswordHasher(config.security),
+    });
     logger.info({ ...counts, ms: Math.round(performance.now() - seeded) }, 'demo data loaded');
     if (config.nodeEnv === 'development') {
       // Demo credentials only ever appear in development logs.

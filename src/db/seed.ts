@@ -7,7 +7,7 @@
 // fresh start.
 
 import { sql, type Kysely } from 'kysely';
-import { hashPassword } from '../modules/users/passwords.ts';
+import { createPasswordHasher, type PasswordHasher } from '../modules/users/passwords.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 import type { Database } from './schema.ts';
 
@@ -98,13 +98,15 @@ export async function isDatabaseEmpty(db: Kysely<Database>): Promise<boolean> {
 
 export async function seedDemoData(
   database: SqlDatabase<Database>,
-  options: { pepper?: string; size?: SeedSize } = {},
+  options: { passwords?: PasswordHasher; size?: SeedSize } = {},
 ): Promise<{ products: number; customers: number; orders: number }> {
   const size = options.size ?? DEFAULT_SEED_SIZE;
+  // The service's own hasher, so the demo accounts sign in without a rehash.
+  const passwords = options.passwords ?? createPasswordHasher();
   const [adminHash, editorHash, customerHash] = await Promise.all([
-    hashPassword(DEMO_ACCOUNTS.admin.password, options.pepper),
-    hashPassword(DEMO_ACCOUNTS.editor.password, options.pepper),
-    hashPassword(DEMO_ACCOUNTS.customer.password, options.pepper),
+    passwords.hash(DEMO_ACCOUNTS.admin.password),
+    passwords.hash(DEMO_ACCOUNTS.editor.password),
+    passwords.hash(DEMO_ACCOUNTS.customer.password),
   ]);
   await database.withTransaction(async (trx) => {
     await trx

@@ -9,6 +9,11 @@
 import { z } from 'zod';
 import { parseCron } from './cron.ts';
 import { parseDuration } from './duration.ts';
+import {
+  DEFAULT_PASSWORD_HASH_COST,
+  meetsProductionMinimum,
+  MINIMUM_PRODUCTION_HASH_COSTS,
+} from '../modules/users/password-cost.ts';
 
 export interface SettingMeta {
   /** Environment variable name; the flag is its kebab-case (`LOG_LEVEL` → `--log-level`). */
@@ -420,6 +425,17 @@ const configShape = {
     pepper: setting('SECRET_PEPPER', z.string().min(16, { error: MIN_16 }).optional(), {
       secret: true,
     }),
+    // argon2id's cost per password hash (src/modules/users/passwords.ts):
+    // memory in KiB and passes. Production refuses less than OWASP's minimum
+    // (a rule below); test suites lower it, since they hash thousands.
+    passwordHashMemoryKib: setting(
+      'PASSWORD_HASH_MEMORY_KIB',
+      integer(8, 4 * 1024 * 1024).default(DEFAULT_PASSWORD_HASH_COST.memoryKib),
+    ),
+    passwordHashTimeCost: setting(
+      'PASSWORD_HASH_TIME_COST',
+      integer(1, 100).default(DEFAULT_PASSWORD_HASH_COST.timeCost),
+    ),
     // Encrypts secrets the service must read back (TOTP seeds, webhook
     // secrets), and keys derived from it sign paging cursors: 32 bytes,
     // base64. Required in production; development keeps one in DATA_DIR/keys.
@@ -469,6 +485,22 @@ const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
     violation: ({ nodeEnv, security }) =>
       nodeEnv === 'production' && security.dataKey === undefined
         ? 'DATA_ENCRYPTION_KEY is required in production (32 random bytes, base64)'
+        : undefined,
+  },
+  {
+    // A cheap hash is a test-suite and laptop convenience: in production a
+    // stolen database must cost an attacker at least OWASP's minimum per guess.
+    reads: ['nodeEnv', 'security.passwordHashMemoryKib', 'security.passwordHashTimeCost'],
+    reports: 'security.passwordHashMemoryKib',
+    violation: ({ nodeEnv, security }) =>
+      nodeEnv === 'production' &&
+      !meetsProductionMinimum({
+        memoryKib: security.passwordHashMemoryKib,
+        timeCost: security.passwordHashTimeCost,
+      })
+        ? `PASSWORD_HASH_MEMORY_KIB=${security.passwordHashMemoryKib} with ` +
+          `PASSWORD_HASH_TIME_COST=${security.passwordHashTimeCost} is below OWASP's minimum ` +
+          `for argon2id in production (${describeMinimums()})`
         : undefined,
   },
   {
@@ -543,6 +575,13 @@ const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
         : undefined,
   },
 ];
+
+/** "m ≥ 19456 KiB with t ≥ 2, or …": the costs production accepts. */
+function describeMinimums(): string {
+  return MINIMUM_PRODUCTION_HASH_COSTS.map(
+    ({ memoryKib, timeCost }) => `m ≥ ${memoryKib} KiB with t ≥ ${timeCost}`,
+  ).join(', or ');
+}
 
 function overlaps(issuePath: readonly PropertyKey[], key: string): boolean {
   const keyPath = key.split('.');

@@ -85,6 +85,42 @@ describe('loadConfig', () => {
     assert.equal(development.database.seedOnStart, true);
   });
 
+  test('password hashing defaults to argon2id m=64 MiB, t=3; production refuses less than OWASP allows', () => {
+    const defaults = load({ env: PRODUCTION_SECRETS }).security;
+    assert.equal(defaults.passwordHashMemoryKib, 65_536);
+    assert.equal(defaults.passwordHashTimeCost, 3);
+    const cost = (memoryKib: number, timeCost: number) => ({
+      ...PRODUCTION_SECRETS,
+      PASSWORD_HASH_MEMORY_KIB: String(memoryKib),
+      PASSWORD_HASH_TIME_COST: String(timeCost),
+    });
+    // OWASP's minimum and two of its equivalents (less memory, more passes).
+    for (const [memoryKib, timeCost] of [
+      [19_456, 2],
+      [47_104, 1],
+      [7_168, 5],
+    ] as const) {
+      assert.equal(
+        load({ env: cost(memoryKib, timeCost) }).security.passwordHashTimeCost,
+        timeCost,
+      );
+    }
+    for (const [memoryKib, timeCost] of [
+      [19_455, 2],
+      [19_456, 1],
+      [4_096, 1],
+    ] as const) {
+      const error = loadError({ env: cost(memoryKib, timeCost) });
+      assert.match(error.message, /security\.passwordHashMemoryKib: .*below OWASP's minimum/);
+      assert.match(error.message, /m ≥ 19456 KiB with t ≥ 2/);
+    }
+    // Outside production a small cost is allowed: the test suites run with one.
+    assert.equal(
+      load({ env: { PASSWORD_HASH_MEMORY_KIB: '1024' } }).security.passwordHashMemoryKib,
+      1024,
+    );
+  });
+
   test('precedence is default < file < env < flag for the same key', () => {
     const file = writeTemp(JSON.stringify({ http: { port: 4000 } }));
     assert.equal(load().http.port, 3000);

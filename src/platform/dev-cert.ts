@@ -4,7 +4,6 @@
 import { X509Certificate, createPrivateKey, randomUUID } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 
 export interface DevCertificate {
   /** PEM certificate. */
@@ -77,6 +76,9 @@ function isUsable(certPem: string, keyPem: string): boolean {
 async function generateCertificate(now: Date) {
   const notBeforeDate = new Date(now.getTime() - BACKDATE_MS);
   const notAfterDate = new Date(now.getTime() + VALIDITY_DAYS * DAY_MS);
+  // Loaded here, not at the top: the generator is a large module that every
+  // process starting without TLS would otherwise load for nothing.
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keyType: 'ec',
     curve: 'P-256',

@@ -7,7 +7,9 @@ import { after, before, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
 import { asTableOwner } from '../../src/modules/audit/testing.ts';
+import { createPasswordHasher } from '../../src/modules/users/passwords.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
+import { TEST_PASSWORD_HASH_COST } from '../support/passwords.ts';
 import { startService, type StartedService } from '../support/start.ts';
 
 interface Tokens {
@@ -81,16 +83,49 @@ for (const engine of ENGINES) {
       assert.doesNotMatch(JSON.stringify(user), /argon2|password/i);
     });
 
-    test('the stored hash is argon2id with m=64 MiB, t=3, p=1', async () => {
-      const row = await database.sql.db
-        .selectFrom('users')
-        .select('password_hash')
-        .where('email', '=', 'ann@example.com')
-        .executeTakeFirstOrThrow();
-      const [, algorithm, version, parameters] = row.password_hash.split('$');
+    const storedHash = async (email: string) =>
+      (
+        await database.sql.db
+          .selectFrom('users')
+          .select('password_hash')
+          .where('email', '=', email)
+          .executeTakeFirstOrThrow()
+      ).password_hash;
+    // The suites run with a small cost (test/support/passwords.ts); the
+    // production default is checked in src/modules/users/passwords.test.ts.
+    const configuredParameters = [
+      `m=${TEST_PASSWORD_HASH_COST.memoryKib}`,
+      'p=1',
+      `t=${TEST_PASSWORD_HASH_COST.timeCost}`,
+    ];
+
+    test('the stored hash is argon2id with the configured cost and p=1', async () => {
+      const [, algorithm, version, parameters] = (await storedHash('ann@example.com')).split('$');
       assert.equal(algorithm, 'argon2id');
       assert.equal(version, 'v=19');
-      assert.deepEqual(parameters!.split(',').sort(), ['m=65536', 'p=1', 't=3']);
+      assert.deepEqual(parameters!.split(',').sort(), configuredParameters);
+    });
+
+    test('a hash made with another cost is upgraded at the next sign-in', async () => {
+      assert.equal((await register('rehash@example.com')).status, 201);
+      const older = createPasswordHasher({ cost: { memoryKib: 2048, timeCost: 2 } });
+      const oldHash = await older.hash(password);
+      await database.sql.db
+        .updateTable('users')
+        .set({ password_hash: oldHash })
+        .where('email', '=', 'rehash@example.com')
+        .execute();
+      // A wrong password changes nothing.
+      assert.equal((await login('rehash@example.com', `${password}!`)).status, 401);
+      assert.equal(await storedHash('rehash@example.com'), oldHash);
+
+      assert.equal((await login('rehash@example.com')).status, 200);
+      const upgraded = await storedHash('rehash@example.com');
+      assert.notEqual(upgraded, oldHash);
+      assert.deepEqual(upgraded.split('$')[3]!.split(',').sort(), configuredParameters);
+      // The new hash is of the same password.
+      assert.equal((await login('rehash@example.com')).status, 200);
+      assert.equal(await storedHash('rehash@example.com'), upgraded);
     });
 
     test('a duplicate email is a 409, a weak password a 422 naming the rule', async () => {

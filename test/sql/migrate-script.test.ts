@@ -10,13 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { Client } from 'pg';
 import { createFreshDatabase } from '../support/fresh-database.ts';
+import { COMPILE_CACHE_ENV } from '../support/process.ts';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/migrate.ts', import.meta.url));
 const serverUrl = process.env.DATABASE_URL;
 
 async function run(args: readonly string[], env: Record<string, string>) {
   const child = spawn(process.execPath, [SCRIPT, ...args], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...COMPILE_CACHE_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -6,7 +6,17 @@
 // the first rename wins.
 
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import {
+  appendFile,
+  cp,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,9 +26,19 @@ import type { Database } from '../../src/db/schema.ts';
 import { seedDemoData, type SeedSize } from '../../src/db/seed.ts';
 import { migrate } from '../../src/platform/sql/migrator.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
+import { TEST_PASSWORD_HASH_COST, testPasswordHasher } from './passwords.ts';
 
 const TEMPLATE_ROOT = join(tmpdir(), 'throughline-pglite-templates');
 const SEED_SOURCE = fileURLToPath(new URL('../../src/db/seed.ts', import.meta.url));
+
+/**
+ * Appended to every template's postgresql.conf. PostgreSQL clears its shared
+ * buffers at start-up, and in PGlite that is WebAssembly doing it on the test's
+ * own thread: with the default 128 MB, a third of each open. The test
+ * databases are a few megabytes of data, so a smaller pool holds all of it.
+ */
+const TEST_POSTGRESQL_CONF =
+  '\n# Test databases are small (test/support/database.ts).\nshared_buffers = 16MB\n';
 
 /** A small, fast demo data set for tests that need rows but not 10,000 products. */
 export const TEST_SEED_SIZE: SeedSize = { products: 200, customers: 5, orders: 20 };
@@ -32,13 +52,14 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Keyed by the migrations and the seed code: a change to either makes a new template. */
+/** Keyed by everything that goes into a template: a change to any makes a new one. */
 async function templateKey(): Promise<string> {
   const hash = createHash('sha256');
   for (const name of (await readdir(MIGRATIONS_DIR)).sort()) {
     hash.update(name).update(await readFile(join(MIGRATIONS_DIR, name)));
   }
   hash.update(await readFile(SEED_SOURCE));
+  hash.update(JSON.stringify(TEST_PASSWORD_HASH_COST)).update(TEST_POSTGRESQL_CONF);
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -51,10 +72,11 @@ export async function pgliteTemplate(seeded: boolean): Promise<string> {
   const sql = await createPgliteDatabase<Database>({ dataDir: building });
   try {
     await migrate(sql, { dir: MIGRATIONS_DIR });
-    if (seeded) await seedDemoData(sql, { size: TEST_SEED_SIZE });
+    if (seeded) await seedDemoData(sql, { size: TEST_SEED_SIZE, passwords: testPasswordHasher });
   } finally {
     await sql.close();
   }
+  await appendFile(join(building, 'postgresql.conf'), TEST_POSTGRESQL_CONF);
   try {
     await rename(building, dir);
   } catch {

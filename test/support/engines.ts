@@ -10,6 +10,7 @@ import { migrate } from '../../src/platform/sql/migrator.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
 import { openTestDatabase, TEST_SEED_SIZE } from './database.ts';
 import { createFreshDatabase, type FreshDatabase } from './fresh-database.ts';
+import { testPasswordHasher } from './passwords.ts';
 
 export interface Engine {
   readonly name: 'pglite' | 'postgres';
@@ -41,7 +42,7 @@ export const ENGINES: readonly Engine[] = [
       const fresh = await createFreshDatabase(process.env.DATABASE_URL!);
       const sql = createPostgresDatabase<Database>({ url: fresh.url, poolSize: 5 });
       await migrate(sql, { dir: MIGRATIONS_DIR });
-      await seedDemoData(sql, { size: TEST_SEED_SIZE });
+      await seedDemoData(sql, { size: TEST_SEED_SIZE, passwords: testPasswordHasher });
       return {
         sql,
         fresh,

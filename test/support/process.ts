@@ -1,14 +1,24 @@
 // The service as a real process: `node src/main.ts` (or another entry, such
-// as src/worker.ts) with a chosen environment (nothing inherited but PATH),
-// its JSON log lines parsed as they arrive.
+// as src/worker.ts) with a chosen environment (nothing inherited but PATH;
+// the test password-hash cost unless the environment sets one),
+// its JSON log lines parsed as they arrive. It shares the test process's
+// compile cache, so starting it does not compile the code again.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { getCompileCacheDir } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TEST_PASSWORD_HASH_ENV } from './passwords.ts';
 import type { LogRecord } from './start.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The compile cache this test process uses (compile-cache.ts), if any, for the processes it starts. */
+const COMPILE_CACHE_DIR = getCompileCacheDir();
+export const COMPILE_CACHE_ENV: Readonly<Record<string, string>> =
+  // The directory named is the parent of the per-version one reported here.
+  COMPILE_CACHE_DIR === undefined ? {} : { NODE_COMPILE_CACHE: dirname(COMPILE_CACHE_DIR) };
 
 export interface Exit {
   readonly code: number | null;
@@ -42,7 +52,13 @@ export function spawnEntry(
 ): MainProcess {
   const child = spawn(process.execPath, [join(ROOT, entry), ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // The cheap test hash cost (passwords.ts), which production would refuse.
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...(env.NODE_ENV === 'production' ? {} : TEST_PASSWORD_HASH_ENV),
+      ...COMPILE_CACHE_ENV,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: LogRecord[] = [];

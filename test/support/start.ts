@@ -15,6 +15,7 @@ import { ensureDevCertificate } from '../../src/platform/dev-cert.ts';
 import { Lifecycle } from '../../src/platform/lifecycle.ts';
 import { createLogger, type Logger } from '../../src/platform/logger.ts';
 import { openTestDatabase } from './database.ts';
+import { TEST_PASSWORD_HASH_ENV } from './passwords.ts';
 import type { Database } from '../../src/db/schema.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
 import type { BackgroundTasks } from '../../src/platform/background.ts';
@@ -156,6 +157,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
       RATE_LIMIT_ENABLED: 'false',
       QUEUE_POLL_INTERVAL_MS: '50',
       OUTBOX_POLL_INTERVAL_MS: '50',
+      ...TEST_PASSWORD_HASH_ENV,
       ...options.env,
     },
   });

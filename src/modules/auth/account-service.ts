@@ -25,7 +25,7 @@ import type { BackgroundTasks } from '../../platform/background.ts';
 import type { Mailer, MailMessage } from '../../ports/mailer.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { usersError } from '../users/errors.ts';
-import { hashPassword, verifyPassword } from '../users/passwords.ts';
+import type { PasswordHasher } from '../users/passwords.ts';
 import { checkPasswordPolicy } from '../users/password-policy.ts';
 import { updatePasswordHash } from '../users/repo.ts';
 import type { User } from '../users/schemas.ts';
@@ -64,7 +64,7 @@ export interface AccountServiceDeps {
   /** The login throttle: wrong current passwords count against the account like failed logins. */
   readonly throttle: ThrottlePolicy;
   readonly lockouts: ThrottleStore;
-  readonly pepper?: string | undefined;
+  readonly passwords: PasswordHasher;
   readonly now?: () => Date;
 }
 
@@ -190,7 +190,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       }
       const weak = weakPassword(password, found.email, 'password');
       if (weak !== undefined) throw weak;
-      const passwordHash = await hashPassword(password, deps.pepper);
+      const passwordHash = await deps.passwords.hash(password);
       const at = now();
       const reset = await sql.withTransaction(async (trx) => {
         const owner = await consumeAccountToken(trx, token, 'reset_password', at);
@@ -227,7 +227,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       // wrong current passwords count against the same lock as failed logins.
       const throttleKey = `account:${account.email}`;
       await assertNotLocked(deps.lockouts, throttleKey, at);
-      if (!(await verifyPassword(account.passwordHash, currentPassword, deps.pepper))) {
+      if (!(await deps.passwords.verify(account.passwordHash, currentPassword))) {
         await deps.lockouts.recordFailure(throttleKey, at, deps.throttle);
         await audit.record({
           action: 'auth.password_changed',
@@ -240,7 +240,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       }
       const weak = weakPassword(newPassword, account.email, 'newPassword');
       if (weak !== undefined) throw weak;
-      const passwordHash = await hashPassword(newPassword, deps.pepper);
+      const passwordHash = await deps.passwords.hash(newPassword);
       // Family ids and cookie-session ids are both random UUIDs, so one id
       // can be kept in both stores without knowing which kind it is.
       const keep =

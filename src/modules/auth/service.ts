@@ -2,11 +2,10 @@
 // routes translate requests into these calls and results into responses.
 
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import argon2 from 'argon2';
 import type { Database } from '../../db/schema.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { findCredentialsByEmail, findUserById, updatePasswordHash } from '../users/repo.ts';
-import { hashPassword, PASSWORD_HASH_PARAMETERS, verifyPassword } from '../users/passwords.ts';
+import type { PasswordHasher } from '../users/passwords.ts';
 import type { User } from '../users/schemas.ts';
 import { authError } from './errors.ts';
 import type { AccessTokens, AuditSink } from './ports.ts';
@@ -37,7 +36,7 @@ export interface AuthServiceDeps {
   readonly lockouts: ThrottleStore;
   readonly mfa: Pick<MfaService, 'isRequired' | 'challenge' | 'complete'>;
   readonly refreshTtlSeconds: number;
-  readonly pepper?: string | undefined;
+  readonly passwords: PasswordHasher;
   readonly now?: () => Date;
 }
 
@@ -68,10 +67,10 @@ export function hashRefreshToken(token: string): string {
 
 export function createAuthService(deps: AuthServiceDeps): AuthService {
   const now = deps.now ?? (() => new Date());
-  const { sql, audit } = deps;
+  const { sql, audit, passwords } = deps;
   // Verifying against this when the email is unknown makes both paths cost
   // one argon2 verification, so response time does not reveal which it was.
-  const dummyHash = hashPassword(randomUUID(), deps.pepper);
+  const dummyHash = passwords.hash(randomUUID());
 
   async function startSession(user: User, familyId: string = randomUUID()): Promise<TokenPair> {
     const issuedAt = now();
@@ -135,8 +134,8 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       const credentials = await findCredentialsByEmail(sql.db, email);
       const valid =
         credentials === undefined
-          ? await verifyPassword(await dummyHash, password, deps.pepper).then(() => false)
-          : await verifyPassword(credentials.passwordHash, password, deps.pepper);
+          ? await passwords.verify(await dummyHash, password).then(() => false)
+          : await passwords.verify(credentials.passwordHash, password);
       if (!valid || credentials === undefined) {
         let lockedAt: Date | undefined;
         for (const { key, policy } of limits) {
@@ -160,12 +159,8 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       }
       await deps.lockouts.clear(limits[0]!.key);
       // Parameters changed since this hash was made: upgrade it while we have the password.
-      if (argon2.needsRehash(credentials.passwordHash, PASSWORD_HASH_PARAMETERS)) {
-        await updatePasswordHash(
-          sql.db,
-          credentials.user.id,
-          await hashPassword(password, deps.pepper),
-        );
+      if (passwords.needsRehash(credentials.passwordHash)) {
+        await updatePasswordHash(sql.db, credentials.user.id, await passwords.hash(password));
       }
       const user = credentials.user;
       if (await deps.mfa.isRequired(user.id)) {

@@ -10,7 +10,7 @@ import type { AuditSink } from '../auth/ports.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { endRefreshTokens, type SignOutEverywhere } from '../auth/sign-out-everywhere.ts';
 import { usersError } from './errors.ts';
-import { hashPassword } from './passwords.ts';
+import type { PasswordHasher } from './passwords.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
 import {
   changeRole,
@@ -46,7 +46,7 @@ export function createUsersService(deps: {
   audit: AuditSink;
   /** Ends browser sessions with a deletion or role change (sign-out-everywhere.ts). */
   signOut: SignOutEverywhere;
-  pepper?: string | undefined;
+  passwords: PasswordHasher;
 }): UsersService {
   const { sql, audit } = deps;
   const notFound = (id: string) =>
@@ -58,7 +58,7 @@ export function createUsersService(deps: {
       if (problems.length > 0) {
         throw usersError('USERS_WEAK_PASSWORD', { errors: problems, detail: problems[0]!.message });
       }
-      const passwordHash = await hashPassword(input.password, deps.pepper);
+      const passwordHash = await deps.passwords.hash(input.password);
       let user: User;
       try {
         // The user and its `user.registered` event commit together (modules/events/).

@@ -5,7 +5,7 @@
 // Everything else in the document is read off the route declarations.
 
 import { errorCatalog } from './error-catalog.ts';
-import type { ErrorRegistry } from './http/errors.ts';
+import type { ErrorRegistry } from './errors/index.ts';
 import type { OpenApiOptions, OpenApiTag } from './http/openapi.ts';
 import type { RouteRecord } from './http/route.ts';
 import type { Config } from './platform/config.ts';

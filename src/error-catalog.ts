@@ -3,7 +3,8 @@
 // modules add their registry here.
 
 import { idempotencyErrors } from './db/idempotency.ts';
-import { httpErrors, type ErrorRegistry } from './http/errors.ts';
+import { httpErrors } from './http/errors.ts';
+import type { ErrorRegistry } from './errors/index.ts';
 import { apiKeysErrors } from './modules/api-keys/errors.ts';
 import { accountErrors } from './modules/auth/account-errors.ts';
 import { authErrors } from './modules/auth/errors.ts';

@@ -13,7 +13,7 @@
 
 import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import { defineErrors, errorFactory } from '../http/errors.ts';
+import { defineErrors, errorFactory } from '../errors/index.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 import type { Database } from './schema.ts';
 

@@ -11,7 +11,8 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { httpError, isAppError, type AppError, type ErrorMapper } from './errors.ts';
+import { httpError } from './errors.ts';
+import { isAppError, type AppError, type ErrorMapper } from '../errors/index.ts';
 import type { Params } from './router/radix-router.ts';
 
 export type NodeRequest = IncomingMessage | Http2ServerRequest;

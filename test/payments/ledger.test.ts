@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
-import { isAppError } from '../../src/http/errors.ts';
+import { isAppError } from '../../src/errors/index.ts';
 import { captureOrder, chargeOrder, refundOrder } from '../../src/modules/payments/ledger.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';
 import { assertLedgerConsistent } from '../support/shop.ts';

@@ -6,7 +6,7 @@
 // no enumeration).
 
 import type { Database } from '../../db/schema.ts';
-import type { FieldError } from '../../http/errors.ts';
+import type { FieldError } from '../../errors/index.ts';
 import { toSqlError } from '../../platform/sql/sql-errors.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import type { AuditSink } from '../auth/ports.ts';

@@ -7,7 +7,7 @@
 // gets CATALOG_VERSION_CONFLICT (412) instead of silently overwriting it.
 
 import type { Database } from '../../db/schema.ts';
-import type { FieldError } from '../../http/errors.ts';
+import type { FieldError } from '../../errors/index.ts';
 import { toSqlError } from '../../platform/sql/sql-errors.ts';
 import type { CacheAside } from '../../platform/cache/cache-aside.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';

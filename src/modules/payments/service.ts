@@ -10,7 +10,7 @@
 import type { Transaction } from 'kysely';
 import { runIdempotent } from '../../db/idempotency.ts';
 import type { Database } from '../../db/schema.ts';
-import { isAppError } from '../../http/errors.ts';
+import { isAppError } from '../../errors/index.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import type { AuditSink } from '../auth/ports.ts';
 import type { Actor } from '../users/service.ts';

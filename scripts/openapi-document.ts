@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPostgresDatabase } from '../src/adapters/sql/postgres.ts';
-import { createService, loadServiceKeys } from '../src/app.ts';
+import { createService, loadServiceKeys } from '../src/wiring/app.ts';
 import type { Database } from '../src/db/schema.ts';
 import { loadConfig } from '../src/platform/config.ts';
 import { Lifecycle } from '../src/platform/lifecycle.ts';

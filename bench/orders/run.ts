@@ -24,7 +24,7 @@ import { sql as raw } from 'kysely';
 import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
 import { createPostgresDatabase } from '../../src/adapters/sql/postgres.ts';
 import type { Database } from '../../src/db/schema.ts';
-import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
+import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
 import { trackCpu, type CpuUsage } from '../lib/cpu-usage.ts';
 import type { LoadResult } from '../lib/load-result.ts';

@@ -19,7 +19,7 @@ import { createBullmqQueue } from '../../src/adapters/queue/bullmq.ts';
 import { createPostgresQueue } from '../../src/adapters/queue/postgres.ts';
 import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
 import { createPostgresDatabase } from '../../src/adapters/sql/postgres.ts';
-import { MIGRATIONS_DIR } from '../../src/db/open-database.ts';
+import { MIGRATIONS_DIR } from '../../src/wiring/database.ts';
 import type { Database } from '../../src/db/schema.ts';
 import type { Logger } from '../../src/platform/logger.ts';
 import { migrate } from '../../src/platform/sql/migrator.ts';

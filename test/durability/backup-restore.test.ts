@@ -13,7 +13,7 @@ import { test, type TestContext } from 'node:test';
 import { sql as raw } from 'kysely';
 import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
 import { createPostgresDatabase } from '../../src/adapters/sql/postgres.ts';
-import { MIGRATIONS_DIR } from '../../src/db/open-database.ts';
+import { MIGRATIONS_DIR } from '../../src/wiring/database.ts';
 import type { Database } from '../../src/db/schema.ts';
 import { createAuditService } from '../../src/modules/audit/service.ts';
 import { migrate } from '../../src/platform/sql/migrator.ts';

@@ -10,7 +10,7 @@
 // until the workers have settled every order that was ever paid.
 
 import { setTimeout as delay } from 'node:timers/promises';
-import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
+import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import { EVENTS_QUEUE } from '../../src/modules/events/outbox.ts';
 import { ALLOCATE_QUEUE } from '../../src/modules/inventory/allocate.ts';
 import { ORDER_COMPLETE_QUEUE, RECEIPT_QUEUE } from '../../src/modules/orders/complete.ts';

@@ -13,7 +13,7 @@ import { createPostgresQueue } from '../../src/adapters/queue/postgres.ts';
 import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
 import { inspectPgliteArchive } from '../../src/adapters/sql/pglite-restore.ts';
 import type { Database } from '../../src/db/schema.ts';
-import { startScheduledBackups } from '../../src/db/scheduled-backups.ts';
+import { startScheduledBackups } from '../../src/platform/scheduled-backups.ts';
 import { ConfigError, loadConfig } from '../../src/platform/config.ts';
 import { createScheduler } from '../../src/platform/scheduler.ts';
 import { eventually } from '../../src/ports/contract-polling.ts';

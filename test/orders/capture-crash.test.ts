@@ -121,7 +121,7 @@ for (const backend of BACKENDS) {
     });
 
     function startWorker(t: TestContext): MainProcess {
-      const worker = spawnEntry('src/worker.ts', {
+      const worker = spawnEntry('src/wiring/worker.ts', {
         LOG_LEVEL: 'info',
         NODE_ENV: 'test',
         DATA_DIR: dataDir,

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
+import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import { isAppError } from '../../src/errors/index.ts';
 import { captureOrder, chargeOrder, refundOrder } from '../../src/modules/payments/ledger.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';

@@ -11,14 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
-import { MIGRATIONS_DIR } from '../../src/db/open-database.ts';
+import { MIGRATIONS_DIR } from '../../src/wiring/database.ts';
 import type { Database } from '../../src/db/schema.ts';
-import { seedDemoData, type SeedSize } from '../../src/db/seed.ts';
+import { seedDemoData, type SeedSize } from '../../src/wiring/seed.ts';
 import { migrate } from '../../src/platform/sql/migrator.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
 
 const TEMPLATE_ROOT = join(tmpdir(), 'throughline-pglite-templates');
-const SEED_SOURCE = fileURLToPath(new URL('../../src/db/seed.ts', import.meta.url));
+const SEED_SOURCE = fileURLToPath(new URL('../../src/wiring/seed.ts', import.meta.url));
 
 /** A small, fast demo data set for tests that need rows but not 10,000 products. */
 export const TEST_SEED_SIZE: SeedSize = { products: 200, customers: 5, orders: 20 };

@@ -1,5 +1,5 @@
-// The service as a real process: `node src/main.ts` (or another entry, such
-// as src/worker.ts) with a chosen environment (nothing inherited but PATH),
+// The service as a real process: `node src/wiring/main.ts` (or another entry, such
+// as src/wiring/worker.ts) with a chosen environment (nothing inherited but PATH),
 // its JSON log lines parsed as they arrive.
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -31,10 +31,10 @@ export function spawnMain(
   env: Readonly<Record<string, string>>,
   args: readonly string[] = [],
 ): MainProcess {
-  return spawnEntry('src/main.ts', env, args);
+  return spawnEntry('src/wiring/main.ts', env, args);
 }
 
-/** Runs `entry` (a path from the repository root, like `src/worker.ts`) as spawnMain does. */
+/** Runs `entry` (a path from the repository root, like `src/wiring/worker.ts`) as spawnMain does. */
 export function spawnEntry(
   entry: string,
   env: Readonly<Record<string, string>>,

@@ -1,6 +1,6 @@
 // Credentials past their expiry are dead rows: nothing accepts them, and
 // every lookup already checks the time. The maintenance schedule removes
-// them (src/maintenance.ts) a day after they expired — the day keeps a
+// them (src/wiring/maintenance.ts) a day after they expired — the day keeps a
 // refusal explainable from the tables (a refresh token presented just after
 // its expiry, a reset link clicked late) and is far longer than any window
 // that counts rows (the per-address mail limit looks back 15 minutes).

@@ -1,5 +1,5 @@
-// Where browser sessions live: the port behind sessions.ts. Two stores pass
-// one contract suite (session-store.contract.ts):
+// Where browser sessions live: the port behind the store wiring/engines.ts
+// picks. Two stores pass one contract suite (session-store.contract.ts):
 // - SQL (session-repo.ts), the default: the `sessions` table, which reads the
 //   user's current role and deletion on every lookup;
 // - the key-value store (kv-session-store.ts), chosen with REDIS_URL: every

@@ -116,7 +116,7 @@ async function carryOut(deps: Omit<SignOutDeps, 'logger'>, revocationId: string)
 /**
  * The backstop of step 3: sign-outs still pending after `olderThanMs` (their
  * event's job ran out of attempts during a long outage) are carried out by
- * the maintenance schedule (src/workers.ts). Resolves with how many.
+ * the maintenance schedule (src/wiring/workers.ts). Resolves with how many.
  */
 export async function finishPendingSignOuts(
   deps: Omit<SignOutDeps, 'logger'>,

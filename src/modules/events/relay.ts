@@ -12,7 +12,7 @@
 // - Relays in several processes share the work: SKIP LOCKED hands each row
 //   to one of them, and a row relayed meanwhile no longer matches.
 //
-// It runs where the workers run (src/workers.ts): a loop that drains full
+// It runs where the workers run (src/wiring/workers.ts): a loop that drains full
 // batches back to back, then sleeps OUTBOX_POLL_INTERVAL_MS.
 
 import { sql as raw, type Transaction } from 'kysely';
@@ -143,7 +143,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
  * Deletes events relayed before `before`, in bounded batches; resolves with
  * how many. Unrelayed rows are never touched (a null relayed_at is before
  * nothing): they are the outbox's promise. Run by the maintenance schedule
- * (src/maintenance.ts).
+ * (src/wiring/maintenance.ts).
  */
 export function pruneRelayedEvents(sql: SqlDatabase<Database>, before: Date): Promise<number> {
   return deleteExpired(sql.db, { table: 'outbox', key: 'id', time: 'relayed_at' }, before);

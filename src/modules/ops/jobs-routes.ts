@@ -40,7 +40,7 @@ const deadJob = z
 
 export interface JobsDashboardDeps {
   readonly queue: Pick<JobQueue, 'counts' | 'listDead' | 'replay'>;
-  /** The queues the service works (src/workers.ts). */
+  /** The queues the service works (src/wiring/workers.ts). */
   readonly queues: readonly string[];
   readonly audit: AuditSink;
 }

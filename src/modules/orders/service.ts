@@ -6,7 +6,7 @@
 // sees all; someone else's order answers 404 like a missing one (IDOR).
 
 import type { Transaction } from 'kysely';
-import { runIdempotent } from '../../db/idempotency.ts';
+import { runIdempotent } from '../../platform/sql/idempotency.ts';
 import type { Database, OrderStatus } from '../../db/schema.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import type { AuditSink } from '../auth/ports.ts';

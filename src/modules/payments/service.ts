@@ -8,7 +8,7 @@
 // like one that does not exist.
 
 import type { Transaction } from 'kysely';
-import { runIdempotent } from '../../db/idempotency.ts';
+import { runIdempotent } from '../../platform/sql/idempotency.ts';
 import type { Database } from '../../db/schema.ts';
 import { isAppError } from '../../errors/index.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';

@@ -1,4 +1,4 @@
-// The webhook side of the workers (src/workers.ts): the fan-out consumer of
+// The webhook side of the workers (src/wiring/workers.ts): the fan-out consumer of
 // every domain event, and the delivery job's handler.
 
 import type { Database } from '../../db/schema.ts';

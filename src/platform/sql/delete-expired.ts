@@ -1,7 +1,7 @@
 // Deleting rows whose time has passed, in bounded batches: one statement
 // removes at most `batch` rows (a short lock, a small WAL burst), and the
 // loop runs until a statement removes fewer. For the maintenance schedule
-// (src/maintenance.ts); each module names its own tables and margins.
+// (src/wiring/maintenance.ts); each module names its own tables and margins.
 
 import { sql as raw, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';

@@ -1,21 +1,21 @@
 // Process entry for `npm run worker`: the job workers and the outbox relay
-// (src/workers.ts) without the HTTP service, for deployments that run them
+// (workers.ts) without the HTTP service, for deployments that run them
 // apart from the web instances (those then set WORKERS=off). Same config as
-// src/main.ts, same database and queue; SIGTERM stops taking jobs, lets the
+// main.ts, same database and queue; SIGTERM stops taking jobs, lets the
 // running ones finish (or gives them back after the grace period), closes
 // the database and exits 0.
 
 import type { Logger } from 'pino';
-import { prepareDatabase } from './db/prepare.ts';
-import { ConfigError, loadConfig, type Config } from './platform/config.ts';
-import { exitWhenIdle, Lifecycle, shutdownBudget } from './platform/lifecycle.ts';
-import { createLogger, logStartupFailure } from './platform/logger.ts';
-import { loadDataKey } from './platform/data-key.ts';
-import { createMailer } from './platform/mailer.ts';
-import { ReadinessChecks } from './modules/health/readiness.ts';
-import { createJobQueue } from './platform/queue.ts';
-import { createSharedState } from './platform/shared-state.ts';
-import { createSessionStore } from './sessions.ts';
+import { prepareDatabase } from './database.ts';
+import { ConfigError, loadConfig, type Config } from '../platform/config.ts';
+import { exitWhenIdle, Lifecycle, shutdownBudget } from '../platform/lifecycle.ts';
+import { createLogger, logStartupFailure } from '../platform/logger.ts';
+import { loadDataKey } from '../platform/data-key.ts';
+import { createMailer } from './mail.ts';
+import { ReadinessChecks } from '../modules/health/readiness.ts';
+import { createJobQueue } from './engines.ts';
+import { createSharedState } from './engines.ts';
+import { createSessionStore } from './engines.ts';
 import { startWorkers } from './workers.ts';
 
 async function main(): Promise<void> {

@@ -13,9 +13,9 @@
 
 import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import { defineErrors, errorFactory } from '../errors/index.ts';
-import type { SqlDatabase } from '../ports/sql.ts';
-import type { Database } from './schema.ts';
+import { defineErrors, errorFactory } from '../../errors/index.ts';
+import type { SqlDatabase } from '../../ports/sql.ts';
+import type { Database } from '../../db/schema.ts';
 
 export const idempotencyErrors = defineErrors({
   IDEMPOTENCY_KEY_REUSED: {

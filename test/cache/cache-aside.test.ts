@@ -5,12 +5,12 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createMemoryKeyValueStore } from '../../adapters/kv/memory.ts';
-import { createMemoryPubSub } from '../../adapters/pubsub/memory.ts';
-import type { KeyValueStore } from '../../ports/kv.ts';
-import type { PubSub } from '../../ports/pubsub.ts';
-import { createLogger } from '../logger.ts';
-import { CacheAside, type CacheOptions } from './cache-aside.ts';
+import { createMemoryKeyValueStore } from '../../src/adapters/kv/memory.ts';
+import { createMemoryPubSub } from '../../src/adapters/pubsub/memory.ts';
+import type { KeyValueStore } from '../../src/ports/kv.ts';
+import type { PubSub } from '../../src/ports/pubsub.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { CacheAside, type CacheOptions } from '../../src/platform/cache/cache-aside.ts';
 
 interface Item {
   readonly id: string;

@@ -1,11 +1,11 @@
 // The workers: the job queue's handlers and the outbox relay (seed module
 // 13). They run inside the web process with WORKERS=inline (the default: one
 // process does everything), or in processes of their own with `npm run
-// worker` (src/worker.ts), when WORKERS=off keeps the web instances to
+// worker` (worker.ts), when WORKERS=off keeps the web instances to
 // requests. Either way they are built here, from the same config, so an
 // event is handled the same wherever it is.
 //
-// The caller builds the queue (platform/queue.ts) — the web process needs
+// The caller builds the queue (engines.ts) — the web process needs
 // it even without workers, for replays and the jobs dashboard.
 //
 // Shutdown order (the lifecycle closes in reverse): the relay and the
@@ -14,40 +14,40 @@
 // the mailer and the database they use.
 
 import type { Logger } from 'pino';
-import type { Database } from './db/schema.ts';
-import { BACKUP_QUEUE, backupDir, startScheduledBackups } from './db/scheduled-backups.ts';
+import type { Database } from '../db/schema.ts';
+import { BACKUP_QUEUE, backupDir, startScheduledBackups } from '../platform/scheduled-backups.ts';
 import {
   onSignedOutEverywhere,
   SIGN_OUT_QUEUE,
   type SessionRevoker,
-} from './modules/auth/sign-out-everywhere.ts';
-import { registerMailConsumers } from './modules/events/mail.ts';
-import { EVENTS_QUEUE } from './modules/events/outbox.ts';
-import { EventHandlers } from './modules/events/registry.ts';
-import { createOutboxRelay, type OutboxRelay } from './modules/events/relay.ts';
-import { ALLOCATE_QUEUE, allocateJob } from './modules/inventory/allocate.ts';
+} from '../modules/auth/sign-out-everywhere.ts';
+import { registerMailConsumers } from '../modules/events/mail.ts';
+import { EVENTS_QUEUE } from '../modules/events/outbox.ts';
+import { EventHandlers } from '../modules/events/registry.ts';
+import { createOutboxRelay, type OutboxRelay } from '../modules/events/relay.ts';
+import { ALLOCATE_QUEUE, allocateJob } from '../modules/inventory/allocate.ts';
 import {
   ORDER_COMPLETE_QUEUE,
   RECEIPT_QUEUE,
   receiptJob,
   registerOrderCompleteFlow,
   settleJob,
-} from './modules/orders/complete.ts';
-import { CAPTURE_QUEUE, captureJob } from './modules/payments/capture.ts';
-import { WEBHOOKS_QUEUE } from './modules/webhooks/delivery.ts';
-import { deliveryQueue } from './modules/webhooks/jobs.ts';
-import { startWebhookWorkers } from './modules/webhooks/workers.ts';
-import type { Config } from './platform/config.ts';
-import type { Lifecycle } from './platform/lifecycle.ts';
-import { accountLinks } from './platform/mailer.ts';
-import { createLockManager } from './platform/locks.ts';
-import type { ServiceJobQueue } from './platform/queue.ts';
-import { createScheduler, type Scheduler } from './platform/scheduler.ts';
-import type { SharedState } from './platform/shared-state.ts';
+} from '../modules/orders/complete.ts';
+import { CAPTURE_QUEUE, captureJob } from '../modules/payments/capture.ts';
+import { WEBHOOKS_QUEUE } from '../modules/webhooks/delivery.ts';
+import { deliveryQueue } from '../modules/webhooks/jobs.ts';
+import { startWebhookWorkers } from '../modules/webhooks/workers.ts';
+import type { Config } from '../platform/config.ts';
+import type { Lifecycle } from '../platform/lifecycle.ts';
+import { accountLinks } from './mail.ts';
+import { createLockManager } from './engines.ts';
+import type { ServiceJobQueue } from './engines.ts';
+import { createScheduler, type Scheduler } from '../platform/scheduler.ts';
+import type { SharedState } from './engines.ts';
 import { EXPIRE_QUEUE, PRUNE_QUEUE, SIGN_OUTS_QUEUE, startMaintenance } from './maintenance.ts';
-import { createSecretBox } from './platform/secret-box.ts';
-import type { Mailer } from './ports/mailer.ts';
-import type { SqlDatabase } from './ports/sql.ts';
+import { createSecretBox } from '../platform/secret-box.ts';
+import type { Mailer } from '../ports/mailer.ts';
+import type { SqlDatabase } from '../ports/sql.ts';
 
 export interface WorkerDeps {
   readonly logger: Logger;
@@ -59,7 +59,7 @@ export interface WorkerDeps {
   readonly shared: SharedState;
   /** Closed by the caller after the workers (register it on the lifecycle first). */
   readonly mailer: Mailer;
-  /** Where sign-outs whose first try failed are finished (src/sessions.ts). */
+  /** Where sign-outs whose first try failed are finished (engines.ts). */
   readonly sessions: SessionRevoker;
   /** Opens the webhook signing secrets (platform/data-key.ts). */
   readonly dataKey: Buffer;

@@ -9,10 +9,10 @@
 
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Config } from '../platform/config.ts';
-import { backupFileName, pruneBackups, writeFileDurably } from '../platform/backup-files.ts';
-import type { Logger } from '../platform/logger.ts';
-import type { Scheduler } from '../platform/scheduler.ts';
+import type { Config } from './config.ts';
+import { backupFileName, pruneBackups, writeFileDurably } from './backup-files.ts';
+import type { Logger } from './logger.ts';
+import type { Scheduler } from './scheduler.ts';
 import type { JobQueue } from '../ports/queue.ts';
 
 export const BACKUP_QUEUE = 'maintenance.backup';

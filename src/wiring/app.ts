@@ -1,9 +1,10 @@
 // The composition root: the one place that knows every concrete part. It
 // builds the HTTP app from config, installs the global pipeline in the seed's
-// order, and registers the modules by area — trust (src/trust.ts), commerce
-// (src/commerce.ts), operations (src/operations.ts) — with the shared state,
-// the job queue and, unless they run apart, the workers (src/workers.ts). No
-// container: dependencies are passed as plain typed objects.
+// order, and registers the modules by area — trust (trust.ts), commerce
+// (commerce.ts), operations (operations.ts) — with the engines config picks
+// (engines.ts: the shared state, the job queue) and, unless they run apart,
+// the workers (workers.ts). No container: dependencies are passed as plain
+// typed objects.
 //
 // Lifecycle order matters: parts close in the reverse of their registration,
 // so what uses a part is registered after it (the workers after the queue,
@@ -11,25 +12,25 @@
 
 import type { Logger } from 'pino';
 import { createProductCache, registerCommerce, type CommerceDeps } from './commerce.ts';
-import type { Database } from './db/schema.ts';
-import type { App } from './http/app.ts';
-import { accessLog } from './http/middleware/access-log.ts';
-import { compression } from './http/middleware/compression.ts';
-import { cors } from './http/middleware/cors.ts';
-import { securityHeaders } from './http/middleware/security-headers.ts';
+import type { Database } from '../db/schema.ts';
+import type { App } from '../http/app.ts';
+import { accessLog } from '../http/middleware/access-log.ts';
+import { compression } from '../http/middleware/compression.ts';
+import { cors } from '../http/middleware/cors.ts';
+import { securityHeaders } from '../http/middleware/security-headers.ts';
 import { createHttpApp, registerServiceDocs, serviceSecurityHeaders } from './http-setup.ts';
-import { loadKeyRing } from './modules/auth/keys.ts';
-import type { KeyRing } from './modules/auth/tokens/signing-keys.ts';
-import { ReadinessChecks } from './modules/health/readiness.ts';
-import { registerHealthRoutes } from './modules/health/routes.ts';
+import { loadKeyRing } from '../modules/auth/keys.ts';
+import type { KeyRing } from '../modules/auth/tokens/signing-keys.ts';
+import { ReadinessChecks } from '../modules/health/readiness.ts';
+import { registerHealthRoutes } from '../modules/health/routes.ts';
 import { createAudit, registerOperations, startMail } from './operations.ts';
-import type { BackgroundTasks } from './platform/background.ts';
-import type { Config } from './platform/config.ts';
-import { loadDataKey } from './platform/data-key.ts';
-import type { Lifecycle } from './platform/lifecycle.ts';
-import { createJobQueue } from './platform/queue.ts';
-import { createSharedState, type SharedState } from './platform/shared-state.ts';
-import type { SqlDatabase } from './ports/sql.ts';
+import type { BackgroundTasks } from '../platform/background.ts';
+import type { Config } from '../platform/config.ts';
+import { loadDataKey } from '../platform/data-key.ts';
+import type { Lifecycle } from '../platform/lifecycle.ts';
+import { createJobQueue } from './engines.ts';
+import { createSharedState, type SharedState } from './engines.ts';
+import type { SqlDatabase } from '../ports/sql.ts';
 import { createRateLimits } from './rate-limits.ts';
 import { createCredentials, registerTrust } from './trust.ts';
 import { startWorkers } from './workers.ts';
@@ -98,7 +99,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     app.use(cors({ origins: config.cors.origins, credentials: config.cors.credentials }));
   }
   // Per-IP before authentication, per-user after it; the sign-in routes add
-  // stricter ones (src/rate-limits.ts).
+  // stricter ones (rate-limits.ts).
   const rateLimits = createRateLimits(config, { logger, lifecycle, readiness });
   app.use(...rateLimits.global);
   registerHealthRoutes(app, readiness);

@@ -16,23 +16,21 @@
 // routes answer 503 until it is back.
 //
 // One limiter serves all four: in process without REDIS_URL (each instance
-// counts on its own), on Redis with it (every instance shares the counts).
+// counts on its own), on Redis with it (every instance shares the counts);
+// engines.ts opens it.
 
 import type { Logger } from 'pino';
-import { createMemoryRateLimiter } from './adapters/rate-limiter/memory.ts';
-import { createRedisRateLimiter } from './adapters/rate-limiter/redis.ts';
-import { createRedisConnection } from './adapters/redis/client.ts';
-import type { Context } from './http/context.ts';
+import type { Context } from '../http/context.ts';
 import {
   clientNetwork,
   rateLimit,
   type RateLimitMiddleware,
-} from './http/middleware/rate-limit.ts';
-import { signInAccountKey } from './modules/auth/sign-in-limits.ts';
-import type { Config } from './platform/config.ts';
-import type { ReadinessChecks } from './modules/health/readiness.ts';
-import type { Lifecycle } from './platform/lifecycle.ts';
-import type { RateLimiter } from './ports/rate-limiter.ts';
+} from '../http/middleware/rate-limit.ts';
+import { signInAccountKey } from '../modules/auth/sign-in-limits.ts';
+import type { Config } from '../platform/config.ts';
+import type { ReadinessChecks } from '../modules/health/readiness.ts';
+import type { Lifecycle } from '../platform/lifecycle.ts';
+import { openRateLimiter } from './engines.ts';
 
 export interface RateLimits {
   /** Global middleware: `ip` (phase rateLimit) and `user` (phase authz). */
@@ -61,7 +59,7 @@ export interface RateLimitsDeps {
 export function createRateLimits(config: Config, deps: RateLimitsDeps): RateLimits {
   const settings = config.rateLimit;
   if (!settings.enabled) return { global: [], signIn: [] };
-  const limiter = openLimiter(config, deps);
+  const limiter = openRateLimiter(config, deps);
   return {
     global: [
       rateLimit({
@@ -114,26 +112,4 @@ export function createRateLimits(config: Config, deps: RateLimitsDeps): RateLimi
       }),
     ],
   };
-}
-
-function openLimiter(config: Config, deps: RateLimitsDeps): RateLimiter {
-  const url = config.redis.url;
-  if (url === undefined) {
-    return createMemoryRateLimiter({ maxKeys: config.rateLimit.memoryMaxKeys });
-  }
-  // Its own connection: a slow cache call never queues a rate-limit decision
-  // behind it, and CLIENT LIST shows which is which.
-  const connection = createRedisConnection({
-    url,
-    logger: deps.logger,
-    name: 'rate-limit',
-    connectTimeoutMs: config.redis.connectTimeoutMs,
-    commandTimeoutMs: config.redis.commandTimeoutMs,
-  });
-  deps.lifecycle.add({ name: 'rate-limit redis', close: () => connection.close() });
-  // Reported in /readyz, never gating: taking every instance out of rotation
-  // because the limiter is down would turn failing open into failing everything.
-  deps.readiness.add('rate-limit', (signal) => connection.ping(signal), { gating: false });
-  // Under the deployment's prefix, so one setting keeps deployments apart.
-  return createRedisRateLimiter({ connection, keyPrefix: `${config.redis.keyPrefix}rl:` });
 }

@@ -4,15 +4,18 @@
 // development database. The embedded engine also answers `npm run db:backup`
 // over the control socket (platform/control-socket.ts) while the process runs.
 
+import { fileURLToPath } from 'node:url';
 import type { Config } from '../platform/config.ts';
 import { controlSocketPath, startControlSocket } from '../platform/control-socket.ts';
 import type { Lifecycle } from '../platform/lifecycle.ts';
 import type { Logger } from '../platform/logger.ts';
 import { migrate } from '../platform/sql/migrator.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
-import { MIGRATIONS_DIR, openDatabase } from './open-database.ts';
-import type { Database } from './schema.ts';
+import { openDatabase } from './engines.ts';
+import type { Database } from '../db/schema.ts';
 import { DEMO_ACCOUNTS, isDatabaseEmpty, seedDemoData } from './seed.ts';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 
 export interface PreparedDatabase {
   readonly sql: SqlDatabase<Database>;

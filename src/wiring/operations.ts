@@ -4,24 +4,24 @@
 // log, the mail outbox and suppression list.
 
 import type { Logger } from 'pino';
-import type { Database } from './db/schema.ts';
-import type { App } from './http/app.ts';
-import type { JsonObject } from './modules/audit/chain.ts';
-import { registerAuditRoutes } from './modules/audit/routes.ts';
-import { createAuditService, type AuditService } from './modules/audit/service.ts';
-import type { AuditSink } from './modules/auth/ports.ts';
-import type { Product } from './modules/catalog/schemas.ts';
-import { registerMailRoutes } from './modules/mail/routes.ts';
-import { createSuppressionStore } from './modules/mail/suppressions.ts';
-import { registerJobsRoutes } from './modules/ops/jobs-routes.ts';
-import { registerOpsRoutes } from './modules/ops/routes.ts';
-import { BackgroundTasks } from './platform/background.ts';
-import type { CacheAside } from './platform/cache/cache-aside.ts';
-import type { Config } from './platform/config.ts';
-import type { Lifecycle } from './platform/lifecycle.ts';
-import { createMailer, type ServiceMailer } from './platform/mailer.ts';
-import type { ServiceJobQueue } from './platform/queue.ts';
-import type { SqlDatabase } from './ports/sql.ts';
+import type { Database } from '../db/schema.ts';
+import type { App } from '../http/app.ts';
+import type { JsonObject } from '../modules/audit/chain.ts';
+import { registerAuditRoutes } from '../modules/audit/routes.ts';
+import { createAuditService, type AuditService } from '../modules/audit/service.ts';
+import type { AuditSink } from '../modules/auth/ports.ts';
+import type { Product } from '../modules/catalog/schemas.ts';
+import { registerMailRoutes } from '../modules/mail/routes.ts';
+import { createSuppressionStore } from '../modules/mail/suppressions.ts';
+import { registerJobsRoutes } from '../modules/ops/jobs-routes.ts';
+import { registerOpsRoutes } from '../modules/ops/routes.ts';
+import { BackgroundTasks } from '../platform/background.ts';
+import type { CacheAside } from '../platform/cache/cache-aside.ts';
+import type { Config } from '../platform/config.ts';
+import type { Lifecycle } from '../platform/lifecycle.ts';
+import { createMailer, type ServiceMailer } from './mail.ts';
+import type { ServiceJobQueue } from './engines.ts';
+import type { SqlDatabase } from '../ports/sql.ts';
 import { WORKED_QUEUES } from './workers.ts';
 
 export interface Audit {

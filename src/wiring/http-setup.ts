@@ -5,13 +5,13 @@
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { apiDocument } from './api-document.ts';
-import { createApp, type App } from './http/app.ts';
-import { defaultBodyLimits } from './http/body/index.ts';
-import { registerApiDocs } from './http/docs-page.ts';
-import { openApiProblems } from './http/openapi.ts';
-import { createSecurityHeaders, type SecurityHeaders } from './http/security-headers.ts';
-import type { Config } from './platform/config.ts';
-import { toSqlError } from './platform/sql/sql-errors.ts';
+import { createApp, type App } from '../http/app.ts';
+import { defaultBodyLimits } from '../http/body/index.ts';
+import { registerApiDocs } from '../http/docs-page.ts';
+import { openApiProblems } from '../http/openapi.ts';
+import { createSecurityHeaders, type SecurityHeaders } from '../http/security-headers.ts';
+import type { Config } from '../platform/config.ts';
+import { toSqlError } from '../platform/sql/sql-errors.ts';
 
 export const SERVICE_VERSION = '0.1.0';
 

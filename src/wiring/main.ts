@@ -7,13 +7,18 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { createService, loadServiceKeys, socketLimits } from './app.ts';
-import { prepareDatabase } from './db/prepare.ts';
-import { startServer } from './http/server.ts';
-import { ConfigError, isPrintConfigRequested, loadConfig, printConfig } from './platform/config.ts';
-import type { Config } from './platform/config.ts';
-import { ensureDevCertificate } from './platform/dev-cert.ts';
-import { exitWhenIdle, Lifecycle, shutdownBudget } from './platform/lifecycle.ts';
-import { createLogger, logStartupFailure } from './platform/logger.ts';
+import { prepareDatabase } from './database.ts';
+import { startServer } from '../http/server.ts';
+import {
+  ConfigError,
+  isPrintConfigRequested,
+  loadConfig,
+  printConfig,
+} from '../platform/config.ts';
+import type { Config } from '../platform/config.ts';
+import { ensureDevCertificate } from '../platform/dev-cert.ts';
+import { exitWhenIdle, Lifecycle, shutdownBudget } from '../platform/lifecycle.ts';
+import { createLogger, logStartupFailure } from '../platform/logger.ts';
 
 /** How long cutting the connections still open after the grace may take. */
 const HTTP_CUT_MS = 1000;

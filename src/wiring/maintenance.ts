@@ -7,19 +7,19 @@
 // - `maintenance.sign-outs` (every minute): sign-outs whose event job ran
 //   out of attempts during a long Redis outage (auth/sign-out-everywhere.ts).
 // - `maintenance.expire` (hourly): rows whose time has passed — expired
-//   credentials (auth/expiry.ts), idempotency keys (db/idempotency.ts), and
+//   credentials (auth/expiry.ts), idempotency keys (platform/sql/idempotency.ts), and
 //   finished webhook deliveries older than the delivery log keeps.
 
 import type { Logger } from 'pino';
-import type { Database } from './db/schema.ts';
-import { finishPendingSignOuts, type SessionRevoker } from './modules/auth/sign-out-everywhere.ts';
-import { purgeExpiredIdempotencyKeys } from './db/idempotency.ts';
-import { purgeExpiredCredentials } from './modules/auth/expiry.ts';
-import { pruneRelayedEvents } from './modules/events/relay.ts';
-import { DELIVERY_LOG_RETENTION_MS, pruneDeliveryLog } from './modules/webhooks/repo.ts';
-import type { Scheduler } from './platform/scheduler.ts';
-import type { JobQueue } from './ports/queue.ts';
-import type { SqlDatabase } from './ports/sql.ts';
+import type { Database } from '../db/schema.ts';
+import { finishPendingSignOuts, type SessionRevoker } from '../modules/auth/sign-out-everywhere.ts';
+import { purgeExpiredIdempotencyKeys } from '../platform/sql/idempotency.ts';
+import { purgeExpiredCredentials } from '../modules/auth/expiry.ts';
+import { pruneRelayedEvents } from '../modules/events/relay.ts';
+import { DELIVERY_LOG_RETENTION_MS, pruneDeliveryLog } from '../modules/webhooks/repo.ts';
+import type { Scheduler } from '../platform/scheduler.ts';
+import type { JobQueue } from '../ports/queue.ts';
+import type { SqlDatabase } from '../ports/sql.ts';
 
 export const PRUNE_QUEUE = 'maintenance.prune';
 export const SIGN_OUTS_QUEUE = 'maintenance.sign-outs';

@@ -3,30 +3,30 @@
 // report what happens to them.
 
 import type { Logger } from 'pino';
-import type { Database } from './db/schema.ts';
-import type { App } from './http/app.ts';
-import type { AuditSink } from './modules/auth/ports.ts';
-import { createCursorCodec } from './modules/catalog/cursor.ts';
-import { registerCatalogRoutes } from './modules/catalog/routes.ts';
-import type { Product } from './modules/catalog/schemas.ts';
-import { createCatalogService } from './modules/catalog/service.ts';
-import type { recordEvent } from './modules/events/outbox.ts';
-import { registerOrdersRoutes } from './modules/orders/routes.ts';
-import { createOrdersService } from './modules/orders/service.ts';
-import { chargeOrder, refundOrder } from './modules/payments/ledger.ts';
-import { registerPaymentsRoutes } from './modules/payments/routes.ts';
-import { createPaymentsService } from './modules/payments/service.ts';
-import { deliveryQueue } from './modules/webhooks/jobs.ts';
-import { registerWebhooksRoutes } from './modules/webhooks/routes.ts';
-import { createWebhooksService } from './modules/webhooks/service.ts';
-import { CacheAside } from './platform/cache/cache-aside.ts';
-import type { Config } from './platform/config.ts';
-import { deriveKey } from './platform/data-key.ts';
-import type { Lifecycle } from './platform/lifecycle.ts';
-import type { ServiceJobQueue } from './platform/queue.ts';
-import { createSecretBox } from './platform/secret-box.ts';
-import type { SharedState } from './platform/shared-state.ts';
-import type { SqlDatabase } from './ports/sql.ts';
+import type { Database } from '../db/schema.ts';
+import type { App } from '../http/app.ts';
+import type { AuditSink } from '../modules/auth/ports.ts';
+import { createCursorCodec } from '../modules/catalog/cursor.ts';
+import { registerCatalogRoutes } from '../modules/catalog/routes.ts';
+import type { Product } from '../modules/catalog/schemas.ts';
+import { createCatalogService } from '../modules/catalog/service.ts';
+import type { recordEvent } from '../modules/events/outbox.ts';
+import { registerOrdersRoutes } from '../modules/orders/routes.ts';
+import { createOrdersService } from '../modules/orders/service.ts';
+import { chargeOrder, refundOrder } from '../modules/payments/ledger.ts';
+import { registerPaymentsRoutes } from '../modules/payments/routes.ts';
+import { createPaymentsService } from '../modules/payments/service.ts';
+import { deliveryQueue } from '../modules/webhooks/jobs.ts';
+import { registerWebhooksRoutes } from '../modules/webhooks/routes.ts';
+import { createWebhooksService } from '../modules/webhooks/service.ts';
+import { CacheAside } from '../platform/cache/cache-aside.ts';
+import type { Config } from '../platform/config.ts';
+import { deriveKey } from '../platform/data-key.ts';
+import type { Lifecycle } from '../platform/lifecycle.ts';
+import type { ServiceJobQueue } from './engines.ts';
+import { createSecretBox } from '../platform/secret-box.ts';
+import type { SharedState } from './engines.ts';
+import type { SqlDatabase } from '../ports/sql.ts';
 
 /**
  * The product read cache on the shared state (in process, or Redis with

@@ -5,10 +5,10 @@
 // Everything else in the document is read off the route declarations.
 
 import { errorCatalog } from './error-catalog.ts';
-import type { ErrorRegistry } from './errors/index.ts';
-import type { OpenApiOptions, OpenApiTag } from './http/openapi.ts';
-import type { RouteRecord } from './http/route.ts';
-import type { Config } from './platform/config.ts';
+import type { ErrorRegistry } from '../errors/index.ts';
+import type { OpenApiOptions, OpenApiTag } from '../http/openapi.ts';
+import type { RouteRecord } from '../http/route.ts';
+import type { Config } from '../platform/config.ts';
 import { UNLIMITED_ROUTES } from './rate-limits.ts';
 
 export const API_TAGS: readonly OpenApiTag[] = [

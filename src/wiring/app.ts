@@ -18,7 +18,13 @@ import { accessLog } from '../http/middleware/access-log.ts';
 import { compression } from '../http/middleware/compression.ts';
 import { cors } from '../http/middleware/cors.ts';
 import { securityHeaders } from '../http/middleware/security-headers.ts';
-import { createHttpApp, registerServiceDocs, serviceSecurityHeaders } from './http-setup.ts';
+import {
+  createHttpApp,
+  registerServiceDocs,
+  SERVICE_VERSION,
+  serviceSecurityHeaders,
+} from './http-setup.ts';
+import { registerServiceIndex } from '../http/service-index.ts';
 import { loadKeyRing } from '../modules/auth/keys.ts';
 import type { KeyRing } from '../modules/auth/tokens/signing-keys.ts';
 import { ReadinessChecks } from '../modules/health/readiness.ts';
@@ -148,5 +154,6 @@ export function createService(config: Config, deps: ServiceDeps): Service {
   });
   registerOperations(app, config, { logger, sql, audit, mailer, queue, productCache });
   const openapi = registerServiceDocs(app, config, security);
+  registerServiceIndex(app, { name: 'Throughline API', version: SERVICE_VERSION });
   return { app, readiness, background, shared, openapi };
 }

@@ -146,7 +146,9 @@ export function startWorkers(config: Config, deps: WorkerDeps): Workers {
   const scheduler = createScheduler({
     queue,
     locks: createLockManager({ sql, shared: deps.shared, lifecycle }),
-    logger: logger.child({ component: 'scheduler' }),
+    // The scheduler names itself (`component: scheduler`); a child here would
+    // put the key on every line twice.
+    logger,
     tickMs: config.scheduler.tickMs,
     misfireGraceMs: config.scheduler.misfireGraceMs,
   });

@@ -5,6 +5,13 @@
 // 401 on non-public routes); a present but bad credential is a 401 at once —
 // never silently anonymous. Exactly one credential is looked at, in that
 // order, so a request cannot mix a cookie with a key to borrow rights.
+//
+// Public routes (and paths no route matches) ignore credentials altogether:
+// none of them reads an identity, so checking one could only turn a stale
+// header into a failure — a health probe configured with an expired token
+// would take the instance out of the load balancer, and a typo'd path would
+// answer 401 instead of 404. A public route that declares permissions is not
+// really public and is authenticated like any other.
 
 import type { Context, Identity } from '../../http/context.ts';
 import { httpError } from '../../http/errors.ts';
@@ -35,6 +42,7 @@ export interface Authenticators {
 
 export function authentication(auth: Authenticators): Middleware {
   return middleware('authentication', 'authn', (c, next) => {
+    if (c.route.auth === 'public' && c.route.permissions.length === 0) return next();
     // rawHeaders: public routes without credentials never build req.headers.
     const raw = c.req.rawHeaders;
     const header = rawHeader(raw, 'authorization');

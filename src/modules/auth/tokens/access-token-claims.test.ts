@@ -112,6 +112,43 @@ describe('verifyAccessToken: time, with 60 s of skew', () => {
   });
 });
 
+describe('verifyAccessToken: a lifetime no longer than ours', () => {
+  test('exp - iat may exceed the lifetime by the tolerance, not more', async () => {
+    const lifetime = { ...VERIFY, maxLifetimeSeconds: 900 };
+    const edge = await forge(HEADER, validClaims({ exp: epoch(NOW) + 900 + 60 }), ourKey);
+    assert.equal((await verifyAccessToken(ring, edge, lifetime)).exp, epoch(NOW) + 960);
+    for (const exp of [epoch(NOW) + 900 + 61, epoch(NOW) + 10 * 365 * 86_400]) {
+      const token = await forge(HEADER, validClaims({ exp }), ourKey);
+      await assertRejected(
+        verifyAccessToken(ring, token, lifetime),
+        'AUTH_TOKEN_INVALID',
+        'claims_invalid',
+      );
+    }
+  });
+
+  test('the default lifetime is the issuing default (15 minutes)', async () => {
+    assert.equal((await verifyAccessToken(ring, await issue(), VERIFY)).sub, 'user-1');
+    const long = await forge(HEADER, validClaims({ exp: epoch(NOW) + 3600 }), ourKey);
+    await assertRejected(
+      verifyAccessToken(ring, long, VERIFY),
+      'AUTH_TOKEN_INVALID',
+      'claims_invalid',
+    );
+    const allowed = { ...VERIFY, maxLifetimeSeconds: 3600 };
+    assert.equal((await verifyAccessToken(ring, long, allowed)).sub, 'user-1');
+  });
+
+  test('a token without iat is refused: its lifetime cannot be told', async () => {
+    const token = await forge(HEADER, validClaims({ iat: undefined }), ourKey);
+    await assertRejected(
+      verifyAccessToken(ring, token, VERIFY),
+      'AUTH_TOKEN_INVALID',
+      'claims_invalid',
+    );
+  });
+});
+
 describe('verifyAccessToken: malformed input fails fast with a token error', () => {
   const cases: [string, unknown, string][] = [
     ['empty', '', 'malformed'],

@@ -47,6 +47,8 @@ export interface RouteInfo {
   readonly pattern: string;
   readonly auth: 'public' | 'required';
   readonly permissions: readonly string[];
+  /** False for routes that rate-limit policies leave alone (`RouteOptions.rateLimit`). */
+  readonly rateLimit: boolean;
 }
 
 /** Shared, per-application services the context reaches into lazily. */
@@ -62,6 +64,7 @@ const NOT_FOUND_ROUTE: RouteInfo = Object.freeze({
   pattern: '*',
   auth: 'public',
   permissions: [],
+  rateLimit: true,
 });
 
 export class Context<I extends Input = Input> {

@@ -9,7 +9,6 @@ import type { ErrorRegistry } from '../errors/index.ts';
 import type { OpenApiOptions, OpenApiTag } from '../http/openapi.ts';
 import type { RouteRecord } from '../http/route.ts';
 import type { Config } from '../platform/config.ts';
-import { UNLIMITED_ROUTES } from './rate-limits.ts';
 
 export const API_TAGS: readonly OpenApiTag[] = [
   {
@@ -99,7 +98,7 @@ function globalErrors(config: Config): (record: RouteRecord) => readonly string[
       codes.push('AUTH_TOKEN_INVALID', 'AUTH_TOKEN_EXPIRED', 'API_KEYS_INVALID');
       if (UNSAFE_METHODS.has(record.method)) codes.push('AUTH_CSRF_FAILED');
     }
-    if (config.rateLimit.enabled && !UNLIMITED_ROUTES.has(record.pattern)) {
+    if (config.rateLimit.enabled && record.rateLimit) {
       codes.push('HTTP_RATE_LIMITED');
     }
     const lockouts = record.errors.includes('AUTH_TOO_MANY_ATTEMPTS');

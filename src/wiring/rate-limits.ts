@@ -1,8 +1,9 @@
 // The service's rate limits, from config (RATE_LIMIT_*): which policies,
 // counted against what, on which limiter, and what a limiter outage means.
 //
-//   ip               every route but the probes and the API docs, per client
-//                    network (IPv4 address, IPv6 /64), before authentication
+//   ip               every route but those declared `rateLimit: false` (the
+//                    probes, the API docs), per client network (IPv4
+//                    address, IPv6 /64), before authentication
 //   user             per signed-in identity (its subject), after
 //                    authentication; anonymous requests skip it
 //   sign-in-ip       the sign-in routes, per client network
@@ -39,15 +40,6 @@ export interface RateLimits {
   readonly signIn: readonly RateLimitMiddleware[];
 }
 
-/** Probes must answer however busy a client is; the docs are static. */
-export const UNLIMITED_ROUTES: ReadonlySet<string> = new Set([
-  '/livez',
-  '/readyz',
-  '/openapi.json',
-  '/docs',
-  '/docs/assets/:file',
-]);
-
 const networkOf = (c: Context): string => clientNetwork(c.remoteAddress);
 
 export interface RateLimitsDeps {
@@ -70,7 +62,7 @@ export function createRateLimits(config: Config, deps: RateLimitsDeps): RateLimi
           limit: settings.ipLimit,
           windowMs: settings.ipWindowMs,
         },
-        key: (c) => (UNLIMITED_ROUTES.has(c.route.pattern) ? undefined : networkOf(c)),
+        key: networkOf,
         onLimiterError: 'open',
       }),
       rateLimit({

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.ts';
 import type { App } from '../http/app.ts';
-import type { AuditSink } from '../modules/auth/ports.ts';
+import type { AuditSink } from '../ports/audit.ts';
 import { createCursorCodec } from '../modules/catalog/cursor.ts';
 import { registerCatalogRoutes } from '../modules/catalog/routes.ts';
 import type { Product } from '../modules/catalog/schemas.ts';

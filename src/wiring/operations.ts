@@ -9,7 +9,7 @@ import type { App } from '../http/app.ts';
 import type { JsonObject } from '../modules/audit/chain.ts';
 import { registerAuditRoutes } from '../modules/audit/routes.ts';
 import { createAuditService, type AuditService } from '../modules/audit/service.ts';
-import type { AuditSink } from '../modules/auth/ports.ts';
+import type { AuditSink } from '../ports/audit.ts';
 import type { Product } from '../modules/catalog/schemas.ts';
 import { registerMailRoutes } from '../modules/mail/routes.ts';
 import { createSuppressionStore } from '../modules/mail/suppressions.ts';

@@ -21,11 +21,11 @@ import {
   SIGN_OUT_QUEUE,
   type SessionRevoker,
 } from '../modules/auth/sign-out-everywhere.ts';
-import { registerMailConsumers } from '../modules/events/mail.ts';
+import { registerMailConsumers } from '../modules/auth/welcome-consumer.ts';
 import { EVENTS_QUEUE } from '../modules/events/outbox.ts';
 import { EventHandlers } from '../modules/events/registry.ts';
 import { createOutboxRelay, type OutboxRelay } from '../modules/events/relay.ts';
-import { ALLOCATE_QUEUE, allocateJob } from '../modules/inventory/allocate.ts';
+import { ALLOCATE_QUEUE, allocateJob } from '../modules/orders/flow-steps.ts';
 import {
   ORDER_COMPLETE_QUEUE,
   RECEIPT_QUEUE,
@@ -33,7 +33,7 @@ import {
   registerOrderCompleteFlow,
   settleJob,
 } from '../modules/orders/complete.ts';
-import { CAPTURE_QUEUE, captureJob } from '../modules/payments/capture.ts';
+import { CAPTURE_QUEUE, captureJob } from '../modules/orders/flow-steps.ts';
 import { WEBHOOKS_QUEUE } from '../modules/webhooks/delivery.ts';
 import { deliveryQueue } from '../modules/webhooks/jobs.ts';
 import { startWebhookWorkers } from '../modules/webhooks/workers.ts';

@@ -21,7 +21,7 @@ import { Client } from 'pg';
 import { createBullmqQueue } from '../../src/adapters/queue/bullmq.ts';
 import { createPostgresQueue } from '../../src/adapters/queue/postgres.ts';
 import type { Database } from '../../src/db/schema.ts';
-import { CAPTURE_QUEUE } from '../../src/modules/payments/capture.ts';
+import { CAPTURE_QUEUE } from '../../src/modules/orders/flow-steps.ts';
 import { eventually } from '../../src/ports/contract-polling.ts';
 import type { JobQueue } from '../../src/ports/queue.ts';
 import { apiClient } from '../support/api.ts';

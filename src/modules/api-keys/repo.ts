@@ -5,7 +5,7 @@
 
 import type { Kysely, Selectable } from 'kysely';
 import type { ApiKeysTable, Database } from '../../db/schema.ts';
-import type { Role } from '../auth/rbac.ts';
+import type { Role } from '../users/rbac.ts';
 import type { ApiKey } from './schemas.ts';
 
 type Db = Kysely<Database>;

@@ -10,7 +10,7 @@
 import type { Database } from '../../db/schema.ts';
 import type { Identity } from '../../http/context.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
-import { API_KEY_SCOPES, permissionsOf } from '../auth/rbac.ts';
+import { API_KEY_SCOPES, permissionsOf } from '../users/rbac.ts';
 import { apiKeysError } from './errors.ts';
 import { parseApiKey, secretMatches } from './keys.ts';
 import { findKeyForVerification, touchApiKey } from './repo.ts';

@@ -46,8 +46,9 @@ import {
   revokeAccountTokens,
   type AccountTokenPurpose,
 } from './account-tokens.ts';
-import type { AuditSink } from './ports.ts';
-import { endRefreshTokens, type SignOutEverywhere } from './sign-out-everywhere.ts';
+import type { AuditSink } from '../../ports/audit.ts';
+import { endRefreshTokens } from './sign-out-everywhere.ts';
+import type { SignOutEverywhere } from '../users/ports.ts';
 import { assertNotLocked, type ThrottlePolicy, type ThrottleStore } from './throttle.ts';
 
 export const MAX_MAILS_PER_WINDOW = 3;

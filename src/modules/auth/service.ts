@@ -9,8 +9,9 @@ import { findCredentialsByEmail, findUserById, updatePasswordHash } from '../use
 import { hashPassword, PASSWORD_HASH_PARAMETERS, verifyPassword } from '../users/passwords.ts';
 import type { User } from '../users/schemas.ts';
 import { authError } from './errors.ts';
-import type { AccessTokens, AuditSink } from './ports.ts';
-import { permissionsOf } from './rbac.ts';
+import type { AccessTokens } from './ports.ts';
+import type { AuditSink } from '../../ports/audit.ts';
+import { permissionsOf } from '../users/rbac.ts';
 import {
   findRefreshTokenForUpdate,
   insertRefreshToken,

@@ -18,7 +18,7 @@
 //   SQL); callers let it propagate: an unknown session is anonymous, a store
 //   that cannot answer is not.
 
-import type { Role } from './rbac.ts';
+import type { Role } from '../users/rbac.ts';
 
 export interface NewSession {
   /** A random UUID, the session's public handle (it is in the caller's identity). */

@@ -21,13 +21,14 @@
 //     successful sign-out is never ended by a late job.
 // Access tokens already issued live out their short TTL (they are not looked up).
 
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { JobQueue } from '../../ports/queue.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import type { EventHandlers } from '../events/registry.ts';
 import { recordEvent } from '../events/outbox.ts';
+import type { SignOutEverywhere } from '../users/ports.ts';
 import { revokeAllForUser } from './refresh-repo.ts';
 import type { SessionRevoker } from './session-store.ts';
 
@@ -42,24 +43,6 @@ export async function endRefreshTokens(
   await revokeAllForUser(trx, userId, at);
 }
 
-export interface SignOutRequest {
-  readonly userId: string;
-  /** The instant of the change. */
-  readonly at: Date;
-  /** The caller's own session, kept (a password change from a browser). */
-  readonly exceptSessionId?: string | undefined;
-}
-
-export interface SignOutEverywhere {
-  /** Step 1: records the sign-out in the caller's transaction; resolves with its id. */
-  request(trx: Transaction<Database>, request: SignOutRequest): Promise<string>;
-  /**
-   * Step 2, after the commit: ends the sessions and forgets the request.
-   * Never rejects: on failure the event's job finishes it later.
-   */
-  finish(revocationId: string): Promise<void>;
-}
-
 export interface SignOutDeps {
   readonly sql: SqlDatabase<Database>;
   readonly sessions: SessionRevoker;
@@ -68,6 +51,7 @@ export interface SignOutDeps {
 
 export function createSignOutEverywhere(deps: SignOutDeps): SignOutEverywhere {
   return {
+    endRefreshTokens,
     async request(trx, request) {
       const row = await trx
         .insertInto('session_revocations')

@@ -9,7 +9,7 @@ import type { Transaction } from 'kysely';
 import { runIdempotent } from '../../platform/sql/idempotency.ts';
 import type { Database, OrderStatus } from '../../db/schema.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
-import type { AuditSink } from '../auth/ports.ts';
+import type { AuditSink } from '../../ports/audit.ts';
 import { recordEvent, type EventType } from '../events/outbox.ts';
 import type { Actor } from '../users/service.ts';
 import { ordersError } from './errors.ts';

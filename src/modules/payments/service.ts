@@ -12,7 +12,7 @@ import { runIdempotent } from '../../platform/sql/idempotency.ts';
 import type { Database } from '../../db/schema.ts';
 import { isAppError } from '../../errors/index.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
-import type { AuditSink } from '../auth/ports.ts';
+import type { AuditSink } from '../../ports/audit.ts';
 import type { Actor } from '../users/service.ts';
 import { paymentsError } from './errors.ts';
 import { assertCurrencySupported, moveMoney, publicTransfer } from './ledger.ts';

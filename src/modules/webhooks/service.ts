@@ -10,7 +10,7 @@
 import type { Database } from '../../db/schema.ts';
 import type { SecretBox } from '../../platform/secret-box.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
-import type { AuditSink } from '../auth/ports.ts';
+import type { AuditSink } from '../../ports/audit.ts';
 import type { Actor } from '../users/service.ts';
 import { deliveryJobOptions, secretContext } from './delivery.ts';
 import { webhooksError } from './errors.ts';

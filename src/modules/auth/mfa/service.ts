@@ -10,7 +10,7 @@ import type { Database } from '../../../db/schema.ts';
 import type { SecretBox } from '../../../platform/secret-box.ts';
 import type { SqlDatabase } from '../../../ports/sql.ts';
 import { authError } from '../errors.ts';
-import type { AuditSink } from '../ports.ts';
+import type { AuditSink } from '../../../ports/audit.ts';
 import { assertNotLocked, type ThrottlePolicy, type ThrottleStore } from '../throttle.ts';
 import { generateRecoveryCodes, hashRecoveryCode, matchRecoveryCode } from './recovery-codes.ts';
 import {

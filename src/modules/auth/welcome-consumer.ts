@@ -12,10 +12,10 @@
 import type { Database } from '../../db/schema.ts';
 import type { Mailer } from '../../ports/mailer.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
-import type { AccountLinks } from '../auth/account-mail.ts';
-import { mailWelcome } from '../auth/welcome-mail.ts';
+import type { AccountLinks } from './account-mail.ts';
+import { mailWelcome } from './welcome-mail.ts';
 import { findUserById } from '../users/repo.ts';
-import type { EventHandlers } from './registry.ts';
+import type { EventHandlers } from '../events/registry.ts';
 
 export interface MailConsumerDeps {
   readonly sql: SqlDatabase<Database>;

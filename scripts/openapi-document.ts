@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPostgresDatabase } from '../src/adapters/sql/postgres.ts';
 import { createService, loadServiceKeys } from '../src/wiring/app.ts';
-import type { Database } from '../src/db/schema.ts';
+import type { Database } from '../src/wiring/tables.ts';
 import { loadConfig } from '../src/platform/config.ts';
 import { Lifecycle } from '../src/platform/lifecycle.ts';
 import { createLogger } from '../src/platform/logger.ts';

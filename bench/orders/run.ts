@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { sql as raw } from 'kysely';
 import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
 import { createPostgresDatabase } from '../../src/adapters/sql/postgres.ts';
-import type { Database } from '../../src/db/schema.ts';
+import type { Database } from '../../src/wiring/tables.ts';
 import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
 import { trackCpu, type CpuUsage } from '../lib/cpu-usage.ts';

@@ -12,7 +12,7 @@
 
 import type { Logger } from 'pino';
 import { createProductCache, registerCommerce, type CommerceDeps } from './commerce.ts';
-import type { Database } from '../db/schema.ts';
+import type { Database } from './tables.ts';
 import type { App } from '../http/app.ts';
 import { accessLog } from '../http/middleware/access-log.ts';
 import { compression } from '../http/middleware/compression.ts';

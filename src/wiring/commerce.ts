@@ -3,7 +3,7 @@
 // report what happens to them.
 
 import type { Logger } from 'pino';
-import type { Database } from '../db/schema.ts';
+import type { Database } from './tables.ts';
 import type { App } from '../http/app.ts';
 import type { AuditSink } from '../ports/audit.ts';
 import { createCursorCodec } from '../modules/catalog/cursor.ts';

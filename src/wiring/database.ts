@@ -12,7 +12,7 @@ import type { Logger } from '../platform/logger.ts';
 import { migrate } from '../platform/sql/migrator.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 import { openDatabase } from './engines.ts';
-import type { Database } from '../db/schema.ts';
+import type { Database } from './tables.ts';
 import { DEMO_ACCOUNTS, isDatabaseEmpty, seedDemoData } from './seed.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));

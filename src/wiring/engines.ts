@@ -28,7 +28,7 @@ import { createRedisRateLimiter } from '../adapters/rate-limiter/redis.ts';
 import { createRedisConnection, type RedisConnection } from '../adapters/redis/client.ts';
 import { createPgliteDatabase } from '../adapters/sql/pglite.ts';
 import { createPostgresDatabase } from '../adapters/sql/postgres.ts';
-import type { Database } from '../db/schema.ts';
+import type { Database } from './tables.ts';
 import { createKvSessionStore } from '../modules/auth/kv-session-store.ts';
 import { createSqlSessionStore } from '../modules/auth/session-repo.ts';
 import type { SessionStore } from '../modules/auth/session-store.ts';

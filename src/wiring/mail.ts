@@ -5,7 +5,7 @@
 // worker` alike.
 
 import type { Logger } from 'pino';
-import type { Database } from '../db/schema.ts';
+import type { Database } from './tables.ts';
 import type { AccountLinks } from '../modules/auth/account-mail.ts';
 import { suppressingMailer } from '../modules/mail/suppressing-mailer.ts';
 import { createSuppressionStore } from '../modules/mail/suppressions.ts';

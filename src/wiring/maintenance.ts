@@ -11,7 +11,7 @@
 //   finished webhook deliveries older than the delivery log keeps.
 
 import type { Logger } from 'pino';
-import type { Database } from '../db/schema.ts';
+import type { Database } from './tables.ts';
 import { finishPendingSignOuts, type SessionRevoker } from '../modules/auth/sign-out-everywhere.ts';
 import { purgeExpiredIdempotencyKeys } from '../platform/sql/idempotency.ts';
 import { purgeExpiredCredentials } from '../modules/auth/expiry.ts';

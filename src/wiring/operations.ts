@@ -4,7 +4,7 @@
 // log, the mail outbox and suppression list.
 
 import type { Logger } from 'pino';
-import type { Database } from '../db/schema.ts';
+import type { Database } from './tables.ts';
 import type { App } from '../http/app.ts';
 import type { JsonObject } from '../modules/audit/chain.ts';
 import { registerAuditRoutes } from '../modules/audit/routes.ts';

@@ -9,7 +9,7 @@
 import { sql, type Kysely } from 'kysely';
 import { hashPassword } from '../modules/users/passwords.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
-import type { Database } from '../db/schema.ts';
+import type { Database } from './tables.ts';
 
 export const DEMO_ACCOUNTS = Object.freeze({
   admin: { email: 'admin@throughline.test', password: 'throughline-admin-demo' },

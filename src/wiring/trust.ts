@@ -5,7 +5,7 @@
 // factors, users and roles, API keys.
 
 import type { Logger } from 'pino';
-import type { Database } from '../db/schema.ts';
+import type { Database } from './tables.ts';
 import type { App } from '../http/app.ts';
 import type { Middleware } from '../http/pipeline.ts';
 import { registerApiKeysRoutes } from '../modules/api-keys/routes.ts';

@@ -14,7 +14,7 @@
 // the mailer and the database they use.
 
 import type { Logger } from 'pino';
-import type { Database } from '../db/schema.ts';
+import type { Database } from './tables.ts';
 import { BACKUP_QUEUE, backupDir, startScheduledBackups } from '../platform/scheduled-backups.ts';
 import {
   onSignedOutEverywhere,

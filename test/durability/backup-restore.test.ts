@@ -14,7 +14,7 @@ import { sql as raw } from 'kysely';
 import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
 import { createPostgresDatabase } from '../../src/adapters/sql/postgres.ts';
 import { MIGRATIONS_DIR } from '../../src/wiring/database.ts';
-import type { Database } from '../../src/db/schema.ts';
+import type { Database } from '../../src/wiring/tables.ts';
 import { createAuditService } from '../../src/modules/audit/service.ts';
 import { migrate } from '../../src/platform/sql/migrator.ts';
 import { tableRowCounts } from '../../src/platform/sql/table-counts.ts';

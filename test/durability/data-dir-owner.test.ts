@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
-import type { Database } from '../../src/db/schema.ts';
+import type { Database } from '../../src/wiring/tables.ts';
 import { apiClient } from '../support/api.ts';
 import { preparePgliteDataDir } from '../support/database.ts';
 import { listeningUrl, spawnEntry, spawnMain, type MainProcess } from '../support/process.ts';

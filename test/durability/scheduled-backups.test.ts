@@ -12,7 +12,7 @@ import { createPostgresLockManager } from '../../src/adapters/lock/postgres.ts';
 import { createPostgresQueue } from '../../src/adapters/queue/postgres.ts';
 import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
 import { inspectPgliteArchive } from '../../src/adapters/sql/pglite-restore.ts';
-import type { Database } from '../../src/db/schema.ts';
+import type { Database } from '../../src/wiring/tables.ts';
 import { startScheduledBackups } from '../../src/platform/scheduled-backups.ts';
 import { ConfigError, loadConfig } from '../../src/platform/config.ts';
 import { createScheduler } from '../../src/platform/scheduler.ts';

@@ -16,7 +16,7 @@ import { enqueueOn } from '../../src/adapters/queue/postgres.ts';
 import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
 import { createPostgresDatabase } from '../../src/adapters/sql/postgres.ts';
 import { MIGRATIONS_DIR } from '../../src/wiring/database.ts';
-import type { Database } from '../../src/db/schema.ts';
+import type { Database } from '../../src/wiring/tables.ts';
 import { EVENTS_QUEUE, recordEvent, type DomainEvent } from '../../src/modules/events/outbox.ts';
 import { insertUser } from '../../src/modules/users/repo.ts';
 import { migrate } from '../../src/platform/sql/migrator.ts';

@@ -20,7 +20,7 @@ import { sql, type Kysely } from 'kysely';
 import { Client } from 'pg';
 import { createBullmqQueue } from '../../src/adapters/queue/bullmq.ts';
 import { createPostgresQueue } from '../../src/adapters/queue/postgres.ts';
-import type { Database } from '../../src/db/schema.ts';
+import type { Database } from '../../src/wiring/tables.ts';
 import { CAPTURE_QUEUE } from '../../src/modules/orders/flow-steps.ts';
 import { eventually } from '../../src/ports/contract-polling.ts';
 import type { JobQueue } from '../../src/ports/queue.ts';

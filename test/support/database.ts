@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
 import { MIGRATIONS_DIR } from '../../src/wiring/database.ts';
-import type { Database } from '../../src/db/schema.ts';
+import type { Database } from '../../src/wiring/tables.ts';
 import { seedDemoData, type SeedSize } from '../../src/wiring/seed.ts';
 import { migrate } from '../../src/platform/sql/migrator.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';

@@ -4,7 +4,7 @@
 
 import { createPostgresDatabase } from '../../src/adapters/sql/postgres.ts';
 import { MIGRATIONS_DIR } from '../../src/wiring/database.ts';
-import type { Database } from '../../src/db/schema.ts';
+import type { Database } from '../../src/wiring/tables.ts';
 import { seedDemoData } from '../../src/wiring/seed.ts';
 import { migrate } from '../../src/platform/sql/migrator.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
-import type { Database } from '../../src/db/schema.ts';
+import type { Database } from '../../src/wiring/tables.ts';
 import type { ApiClient } from './api.ts';
 
 const PASSWORD = 'correct horse battery staple';

@@ -15,7 +15,7 @@ import { ensureDevCertificate } from '../../src/platform/dev-cert.ts';
 import { Lifecycle } from '../../src/platform/lifecycle.ts';
 import { createLogger, type Logger } from '../../src/platform/logger.ts';
 import { openTestDatabase } from './database.ts';
-import type { Database } from '../../src/db/schema.ts';
+import type { Database } from '../../src/wiring/tables.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
 import type { BackgroundTasks } from '../../src/platform/background.ts';
 

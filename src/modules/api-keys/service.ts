@@ -5,7 +5,7 @@
 // Another user's key answers "not found", exactly as an unknown id (no IDOR,
 // no enumeration).
 
-import type { Database } from '../../db/schema.ts';
+import type { ApiKeysDatabase } from './tables.ts';
 import type { FieldError } from '../../errors/index.ts';
 import { toSqlError } from '../../platform/sql/sql-errors.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
@@ -35,7 +35,7 @@ export interface ApiKeysService {
 }
 
 export function createApiKeysService(deps: {
-  sql: SqlDatabase<Database>;
+  sql: SqlDatabase<ApiKeysDatabase>;
   audit: AuditSink;
   now?: () => Date;
 }): ApiKeysService {

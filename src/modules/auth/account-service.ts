@@ -20,7 +20,7 @@
 //   insert run under a lock on the user's row, so parallel requests cannot
 //   both pass it).
 
-import type { Database } from '../../db/schema.ts';
+import type { AuthDatabase } from './tables.ts';
 import type { BackgroundTasks } from '../../platform/background.ts';
 import type { Mailer, MailMessage } from '../../ports/mailer.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
@@ -55,7 +55,7 @@ export const MAX_MAILS_PER_WINDOW = 3;
 export const MAIL_WINDOW_MS = 15 * 60_000;
 
 export interface AccountServiceDeps {
-  readonly sql: SqlDatabase<Database>;
+  readonly sql: SqlDatabase<AuthDatabase>;
   readonly mailer: Mailer;
   readonly background: BackgroundTasks;
   readonly audit: AuditSink;
@@ -274,7 +274,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
 
 /** Issues a token unless the address had its fill of mails lately; undefined when it did. */
 export async function issueLimitedToken(
-  sql: SqlDatabase<Database>,
+  sql: SqlDatabase<AuthDatabase>,
   input: { userId: string; purpose: AccountTokenPurpose; supersede: boolean; at: Date },
 ): Promise<string | undefined> {
   const { userId, purpose, at } = input;

@@ -3,7 +3,7 @@
 
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import argon2 from 'argon2';
-import type { Database } from '../../db/schema.ts';
+import type { AuthDatabase } from './tables.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { findCredentialsByEmail, findUserById, updatePasswordHash } from '../users/repo.ts';
 import { hashPassword, PASSWORD_HASH_PARAMETERS, verifyPassword } from '../users/passwords.ts';
@@ -30,7 +30,7 @@ export interface TokenPair {
 }
 
 export interface AuthServiceDeps {
-  readonly sql: SqlDatabase<Database>;
+  readonly sql: SqlDatabase<AuthDatabase>;
   readonly tokens: AccessTokens;
   readonly audit: AuditSink;
   readonly throttle: ThrottlePolicy;

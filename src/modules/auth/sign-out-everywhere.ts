@@ -22,7 +22,7 @@
 // Access tokens already issued live out their short TTL (they are not looked up).
 
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.ts';
+import type { AuthDatabase, AuthTables } from './tables.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { JobQueue } from '../../ports/queue.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
@@ -36,7 +36,7 @@ export type { SessionRevoker } from './session-store.ts';
 
 /** Step 1, inside the transaction that makes the change: the refresh tokens. */
 export async function endRefreshTokens(
-  trx: Kysely<Database>,
+  trx: Kysely<AuthDatabase>,
   userId: string,
   at: Date,
 ): Promise<void> {
@@ -44,15 +44,19 @@ export async function endRefreshTokens(
 }
 
 export interface SignOutDeps {
-  readonly sql: SqlDatabase<Database>;
+  readonly sql: SqlDatabase<AuthDatabase>;
   readonly sessions: SessionRevoker;
   readonly logger: Logger;
 }
 
 export function createSignOutEverywhere(deps: SignOutDeps): SignOutEverywhere {
   return {
-    endRefreshTokens,
-    async request(trx, request) {
+    // The users service hands over its own transaction, typed with its own
+    // tables; the same transaction, with auth's tables added to its type:
+    endRefreshTokens: (trx, userId, at) =>
+      endRefreshTokens(trx.$extendTables<AuthTables>(), userId, at),
+    async request(usersTrx, request) {
+      const trx = usersTrx.$extendTables<AuthTables>();
       const row = await trx
         .insertInto('session_revocations')
         .values({

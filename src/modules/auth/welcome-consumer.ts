@@ -9,7 +9,7 @@
 // out sends it again — for the welcome mail that is a fresh link that
 // supersedes the first, and the per-window limit still applies.
 
-import type { Database } from '../../db/schema.ts';
+import type { AuthDatabase } from './tables.ts';
 import type { Mailer } from '../../ports/mailer.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import type { AccountLinks } from './account-mail.ts';
@@ -18,7 +18,7 @@ import { findUserById } from '../users/repo.ts';
 import type { EventHandlers } from '../events/registry.ts';
 
 export interface MailConsumerDeps {
-  readonly sql: SqlDatabase<Database>;
+  readonly sql: SqlDatabase<AuthDatabase>;
   readonly mailer: Mailer;
   readonly links: AccountLinks;
 }

@@ -16,7 +16,7 @@
 // batches back to back, then sleeps OUTBOX_POLL_INTERVAL_MS.
 
 import { sql as raw, type Transaction } from 'kysely';
-import type { Database } from '../../db/schema.ts';
+import type { EventsTables } from './tables.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { deleteExpired } from '../../platform/sql/delete-expired.ts';
 import type { EnqueueOptions, JsonValue } from '../../ports/queue.ts';
@@ -24,14 +24,14 @@ import type { SqlDatabase } from '../../ports/sql.ts';
 import { EVENTS_QUEUE, type DomainEvent, type EventType } from './outbox.ts';
 
 export type EnqueueWithin = (
-  trx: Transaction<Database>,
+  trx: Transaction<EventsTables>,
   name: string,
   payload: JsonValue,
   options?: EnqueueOptions,
 ) => Promise<string>;
 
 export interface OutboxRelayOptions {
-  readonly sql: SqlDatabase<Database>;
+  readonly sql: SqlDatabase<EventsTables>;
   /** Enqueues in the relay's transaction (ServiceJobQueue.enqueueWithin). */
   readonly enqueue: EnqueueWithin;
   readonly logger: Logger;
@@ -145,6 +145,6 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
  * nothing): they are the outbox's promise. Run by the maintenance schedule
  * (src/wiring/maintenance.ts).
  */
-export function pruneRelayedEvents(sql: SqlDatabase<Database>, before: Date): Promise<number> {
+export function pruneRelayedEvents(sql: SqlDatabase<EventsTables>, before: Date): Promise<number> {
   return deleteExpired(sql.db, { table: 'outbox', key: 'id', time: 'relayed_at' }, before);
 }

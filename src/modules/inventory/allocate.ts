@@ -7,7 +7,7 @@
 // repeated write inserts nothing (ON CONFLICT DO NOTHING).
 
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.ts';
+import type { InventoryTables } from './tables.ts';
 
 export interface PickLine {
   readonly productId: string;
@@ -18,7 +18,7 @@ export interface PickLine {
 
 /** Writes the order's pick list unless it has one; resolves with whether it wrote it. */
 export async function writePickList(
-  db: Kysely<Database>,
+  db: Kysely<InventoryTables>,
   orderId: string,
   pickList: readonly PickLine[],
 ): Promise<boolean> {

@@ -19,7 +19,7 @@
 // (inventory/allocate.ts). A cancelled order gets none; a repeated job
 // writes nothing more.
 
-import type { Database } from '../../db/schema.ts';
+import type { OrdersDatabase } from './tables.ts';
 import type { Job } from '../../ports/queue.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { writePickList, type PickLine } from '../inventory/allocate.ts';
@@ -35,7 +35,7 @@ export interface CapturePayload {
 
 /** Captures the order's payment if it still should be; resolves with the capture, if any. */
 export function captureOrderPayment(
-  sql: SqlDatabase<Database>,
+  sql: SqlDatabase<OrdersDatabase>,
   orderId: string,
 ): Promise<Transfer | undefined> {
   return sql.withTransaction(async (trx) => {
@@ -47,7 +47,7 @@ export function captureOrderPayment(
   });
 }
 
-export function captureJob(sql: SqlDatabase<Database>): (job: Job) => Promise<void> {
+export function captureJob(sql: SqlDatabase<OrdersDatabase>): (job: Job) => Promise<void> {
   return async (job) => {
     const { orderId } = job.payload as unknown as CapturePayload;
     await captureOrderPayment(sql, orderId);
@@ -61,7 +61,10 @@ export interface AllocatePayload {
 }
 
 /** Writes the order's pick list unless it has one; resolves with whether it wrote it. */
-export async function allocateOrder(sql: SqlDatabase<Database>, orderId: string): Promise<boolean> {
+export async function allocateOrder(
+  sql: SqlDatabase<OrdersDatabase>,
+  orderId: string,
+): Promise<boolean> {
   const order = await findOrder(sql.db, orderId);
   if (order === undefined || order.status === 'pending' || order.status === 'cancelled') {
     return false;
@@ -79,7 +82,7 @@ export async function allocateOrder(sql: SqlDatabase<Database>, orderId: string)
   return writePickList(sql.db, orderId, pickList);
 }
 
-export function allocateJob(sql: SqlDatabase<Database>): (job: Job) => Promise<void> {
+export function allocateJob(sql: SqlDatabase<OrdersDatabase>): (job: Job) => Promise<void> {
   return async (job) => {
     const { orderId } = job.payload as unknown as AllocatePayload;
     await allocateOrder(sql, orderId);

@@ -4,7 +4,7 @@
 // passes it in, so users never imports auth.
 
 import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../../db/schema.ts';
+import type { UsersDatabase } from './tables.ts';
 
 export interface SignOutRequest {
   readonly userId: string;
@@ -16,9 +16,9 @@ export interface SignOutRequest {
 
 export interface SignOutEverywhere {
   /** Step 1, inside the transaction that makes the change: revokes the refresh tokens. */
-  endRefreshTokens(trx: Kysely<Database>, userId: string, at: Date): Promise<void>;
+  endRefreshTokens(trx: Kysely<UsersDatabase>, userId: string, at: Date): Promise<void>;
   /** Step 1: records the sign-out in the caller's transaction; resolves with its id. */
-  request(trx: Transaction<Database>, request: SignOutRequest): Promise<string>;
+  request(trx: Transaction<UsersDatabase>, request: SignOutRequest): Promise<string>;
   /**
    * Step 2, after the commit: ends the sessions and forgets the request.
    * Never rejects: on failure the event's job finishes it later.

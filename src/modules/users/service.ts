@@ -3,7 +3,7 @@
 // without the `users:read` permission answers "not found", exactly as for an
 // id that does not exist (no IDOR, no enumeration).
 
-import type { Database } from '../../db/schema.ts';
+import type { UsersDatabase } from './tables.ts';
 import { toSqlError } from '../../platform/sql/sql-errors.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import type { AuditSink } from '../../ports/audit.ts';
@@ -42,7 +42,7 @@ export interface UsersService {
 }
 
 export function createUsersService(deps: {
-  sql: SqlDatabase<Database>;
+  sql: SqlDatabase<UsersDatabase>;
   audit: AuditSink;
   /** Ends browser sessions with a deletion or role change (sign-out-everywhere.ts). */
   signOut: SignOutEverywhere;

@@ -12,10 +12,26 @@
 // Keys are scoped (per user and operation) and expire after the TTL.
 
 import { createHash } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import type { ColumnType, Transaction } from 'kysely';
 import { defineErrors, errorFactory } from '../../errors/index.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
-import type { Database } from '../../db/schema.ts';
+
+/** The keys with their stored responses (migrations/0006_idempotency.sql). */
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  request_hash: string;
+  status_code: number;
+  /** jsonb: written as JSON text. */
+  headers: ColumnType<Record<string, string>, string, string>;
+  body: ColumnType<unknown, string | null, string | null>;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  expires_at: Date;
+}
+
+export type IdempotencyTables = {
+  idempotency_keys: IdempotencyKeysTable;
+};
 
 export const idempotencyErrors = defineErrors({
   IDEMPOTENCY_KEY_REUSED: {
@@ -46,14 +62,17 @@ export interface IdempotencyKey {
   readonly now?: () => Date;
 }
 
-export async function runIdempotent(
-  sql: SqlDatabase<Database>,
+export async function runIdempotent<DB extends IdempotencyTables>(
+  sql: SqlDatabase<DB>,
   idempotency: IdempotencyKey,
-  fn: (trx: Transaction<Database>) => Promise<StoredResponse>,
+  fn: (trx: Transaction<DB>) => Promise<StoredResponse>,
 ): Promise<StoredResponse & { readonly replayed: boolean }> {
   const requestHash = hashRequest(idempotency.request);
   const ttlMs = idempotency.ttlMs ?? IDEMPOTENCY_TTL_MS;
-  return sql.withTransaction(async (trx) => {
+  return sql.withTransaction(async (callerTrx) => {
+    // The caller's transaction, typed with the keys' table: DB has it (the
+    // constraint says so), but Kysely's types cannot see that through a generic.
+    const trx = callerTrx as unknown as Transaction<IdempotencyTables>;
     const at = idempotency.now?.() ?? new Date();
     const { scope, key } = idempotency;
     // An expired key is free again.
@@ -97,7 +116,7 @@ export async function runIdempotent(
         replayed: true,
       };
     }
-    const response = await fn(trx);
+    const response = await fn(callerTrx);
     await trx
       .updateTable('idempotency_keys')
       .set({
@@ -130,7 +149,7 @@ function canonicalJson(value: unknown): string {
 
 /** Removes expired keys; run from a periodic job. */
 export async function purgeExpiredIdempotencyKeys(
-  sql: SqlDatabase<Database>,
+  sql: SqlDatabase<IdempotencyTables>,
   at: Date = new Date(),
 ): Promise<number> {
   const result = await sql.db

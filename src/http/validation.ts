@@ -8,7 +8,8 @@
 // checks pass, which is exactly the type → syntax → semantics order.
 
 import { z } from 'zod';
-import { httpError, type FieldError } from './errors.ts';
+import { httpError } from './errors.ts';
+import type { FieldError } from '../errors/index.ts';
 
 export type InputPart = FieldError['in'];
 

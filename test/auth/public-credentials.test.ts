@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
+import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';
 import { startService, type StartedService } from '../support/start.ts';
 

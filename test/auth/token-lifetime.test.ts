@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt, importJWK, SignJWT, type JWTPayload } from 'jose';
-import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
+import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import type { PrivateEd25519Jwk } from '../../src/modules/auth/tokens/ed25519-jwk.ts';
 import { generateSigningKey } from '../../src/modules/auth/tokens/signing-keys.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
+import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import { HELD_CURRENCIES } from '../../src/modules/payments/money.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';
 import { startService, type StartedService } from '../support/start.ts';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_ACCOUNTS, STARTING_BALANCES } from '../../src/db/seed.ts';
+import { DEMO_ACCOUNTS, STARTING_BALANCES } from '../../src/wiring/seed.ts';
 import { HELD_CURRENCIES } from '../../src/modules/payments/money.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createService, loadServiceKeys, socketLimits } from '../../src/app.ts';
+import { createService, loadServiceKeys, socketLimits } from '../../src/wiring/app.ts';
 import type { App } from '../../src/http/app.ts';
 import type { NodeRequest, NodeResponse } from '../../src/http/context.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/http/server.ts';
@@ -16,7 +16,7 @@ import { Lifecycle } from '../../src/platform/lifecycle.ts';
 import { createLogger, type Logger } from '../../src/platform/logger.ts';
 import { openTestDatabase } from './database.ts';
 import { TEST_PASSWORD_HASH_ENV } from './passwords.ts';
-import type { Database } from '../../src/db/schema.ts';
+import type { Database } from '../../src/wiring/tables.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
 import type { BackgroundTasks } from '../../src/platform/background.ts';
 
@@ -167,7 +167,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
   const sql = options.sql ?? database!.sql;
   const keys = await loadServiceKeys(config, logger);
   const { app, background, shared } = createService(config, { logger, lifecycle, sql, ...keys });
-  // As main.ts does: give Redis (when configured) its moment to connect.
+  // As src/wiring/main.ts does: give Redis (when configured) its moment to connect.
   await shared.connected();
   options.setup?.(app);
   const tls = options.tls === true ? await devCertificate() : undefined;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { uniqueItems } from '../../http/input-rules.ts';
 import { pgText } from '../../platform/sql/pg-values.ts';
-import { API_KEY_SCOPES } from '../auth/rbac.ts';
+import { API_KEY_SCOPES } from '../users/rbac.ts';
 
 export const API_KEY_MAX_LIFETIME_DAYS = 365;
 

@@ -18,7 +18,7 @@ import { httpError } from '../../http/errors.ts';
 import { middleware, type Middleware } from '../../http/pipeline.ts';
 import { rawHeader } from '../../http/request-id.ts';
 import type { AccessClaims, AccessTokens } from './ports.ts';
-import { permissionsOf } from './rbac.ts';
+import { permissionsOf } from '../users/rbac.ts';
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
@@ -114,10 +114,4 @@ export function identityFrom(claims: AccessClaims): Identity {
     permissions: new Set(claims.scope.filter((permission) => granted.has(permission))),
     attributes: { role: claims.role, sessionId: claims.sid },
   };
-}
-
-/** The authenticated caller of a route the gate already checked. */
-export function actorOf(c: Context): { id: string; permissions: ReadonlySet<string>; ip: string } {
-  const identity = c.identity!;
-  return { id: identity.subject, permissions: identity.permissions, ip: c.remoteAddress };
 }

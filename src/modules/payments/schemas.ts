@@ -6,7 +6,7 @@
 // of admin credits (`funding`).
 
 import { z } from 'zod';
-import type { TransferKind, WalletKind } from '../../db/schema.ts';
+import type { TransferKind, WalletKind } from './tables.ts';
 import { bigintId } from '../../platform/sql/pg-values.ts';
 import { money } from '../catalog/schemas.ts';
 import { DEFAULT_CURRENCY, HELD_CURRENCIES, MAX_MINOR_UNITS } from './money.ts';

@@ -2,7 +2,7 @@
 // a known-common password, not the account's own email. The maximum keeps
 // argon2's work bounded for hostile input.
 
-import type { FieldError } from '../../http/errors.ts';
+import type { FieldError } from '../../errors/index.ts';
 
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 256;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CompactSign } from 'jose';
-import { isAppError } from '../../../http/errors.ts';
+import { isAppError } from '../../../errors/index.ts';
 import { MAX_ACCESS_TOKEN_LENGTH, verifyAccessToken } from './access-token.ts';
 import { tokenErrors } from './token-errors.ts';
 import {

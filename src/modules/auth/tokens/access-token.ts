@@ -6,7 +6,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
-import { isRole, type Role } from '../rbac.ts';
+import { isRole, type Role } from '../../users/rbac.ts';
 import { SIGNING_ALG, type KeyRing } from './signing-keys.ts';
 import { rejectToken } from './token-errors.ts';
 

@@ -13,7 +13,7 @@ import {
   DEFAULT_PASSWORD_HASH_COST,
   meetsProductionMinimum,
   MINIMUM_PRODUCTION_HASH_COSTS,
-} from '../modules/users/password-cost.ts';
+} from './password-cost.ts';
 
 export interface SettingMeta {
   /** Environment variable name; the flag is its kebab-case (`LOG_LEVEL` → `--log-level`). */

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { z } from 'zod';
 import { createApp, type App } from '../../src/http/app.ts';
 import { registerApiDocs } from '../../src/http/docs-page.ts';
+import { httpError } from '../../src/http/errors.ts';
 import { compression } from '../../src/http/middleware/compression.ts';
 import { createSecurityHeaders } from '../../src/http/security-headers.ts';
 import { startServer, type RunningServer } from '../../src/http/server.ts';
@@ -24,6 +25,7 @@ function buildApp(): App {
   app.route({
     method: 'GET',
     path: '/things/:id',
+    operationId: 'getThing',
     auth: 'public',
     schema: { params: z.object({ id: z.string() }), responses: { 200: thing } },
     handler: (c) => {
@@ -41,14 +43,23 @@ function buildApp(): App {
   app.route({
     method: 'POST',
     path: '/things',
+    operationId: 'createThing',
     auth: 'public',
-    schema: { responses: { 201: { description: 'Created', schema: thing } } },
-    // Answers 200 with JSON: under `default` (a problem) only.
-    handler: () => ({ id: '1', name: 'one' }),
+    schema: {
+      body: z.object({ name: z.string() }),
+      responses: { 201: { description: 'Created', schema: thing } },
+    },
+    handler: (c) => {
+      // A 400 whose code the document does not list for this operation.
+      if (c.input.body.name === 'bad path') throw httpError('HTTP_MALFORMED_PATH');
+      // 200 with JSON: covered only by `default` (a problem).
+      return { id: '1', name: c.input.body.name };
+    },
   });
   app.route({
     method: 'DELETE',
     path: '/things/:id',
+    operationId: 'deleteThing',
     auth: 'public',
     schema: { responses: { 204: { description: 'Gone' } } },
     handler: (c) => {
@@ -114,12 +125,34 @@ describe('response check through a capturing listener', () => {
   test('an undocumented media type is a media-type mismatch', async () => {
     assert.deepEqual(await mismatchesOf('/things/text'), ['GET /things/{id} 200 media-type']);
     // 200 is covered only by `default`, whose media type is problem+json.
-    assert.deepEqual(await mismatchesOf('/things', { method: 'POST' }), [
-      'POST /things 200 media-type',
-    ]);
+    const json = { 'content-type': 'application/json' };
+    assert.deepEqual(
+      await mismatchesOf('/things', { method: 'POST', headers: json, body: '{"name":"x"}' }),
+      ['POST /things 200 media-type'],
+    );
     assert.deepEqual(await mismatchesOf('/things/body', { method: 'DELETE' }), [
       'DELETE /things/{id} 200 media-type',
     ]);
+  });
+
+  test("a problem's code must be one the document names for its status", async () => {
+    const json = { 'content-type': 'application/json' };
+    // 400 HTTP_MALFORMED_JSON is documented for a route with a body.
+    assert.deepEqual(
+      await mismatchesOf('/things', { method: 'POST', headers: json, body: '{' }),
+      [],
+    );
+    const before = recorder.mismatches.length;
+    const res = await fetch(`${server.url}/things`, {
+      method: 'POST',
+      headers: json,
+      body: '{"name":"bad path"}',
+    });
+    assert.equal(res.status, 400);
+    await res.arrayBuffer();
+    const [found] = recorder.mismatches.splice(before);
+    assert.equal(found?.kind, 'problem-code');
+    assert.match(found.detail, /^code HTTP_MALFORMED_PATH is not among HTTP_BAD_REQUEST, /);
   });
 
   test('hidden routes are skipped; unknown paths and wrong methods must be problems', async () => {
@@ -177,7 +210,7 @@ describe('response check against a hand-written document', () => {
     },
   };
   const app = createApp({ logger: createLogger({ level: 'silent' }) });
-  app.get('/things/:id', () => ({}), { auth: 'public' });
+  app.get('/things/:id', () => ({}), { auth: 'public', operationId: 'getThing' });
   const contract = new ServedContract(
     document,
     documentHash(JSON.stringify(document)),

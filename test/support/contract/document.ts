@@ -16,7 +16,7 @@ export interface ParameterObject {
 export interface MediaTypeObject {
   readonly schema?: JsonObject;
   readonly example?: unknown;
-  readonly examples?: Record<string, { value?: unknown }>;
+  readonly examples?: Readonly<Record<string, { value?: unknown } | { $ref: string }>>;
 }
 
 export interface ResponseObject {

@@ -1,8 +1,11 @@
 // Checks one response against the document its service serves: the status is
 // documented for the operation (explicitly or by `default`), the media type
 // is one documented for that status, the body matches that media type's
-// schema, and required response headers are present. Responses on paths no
-// route matches (404, 405, 400 for a malformed path) must be problem+json.
+// schema, and required response headers are present. Where the document
+// names the problem codes of a status (one example per code, as this
+// service's document does), a problem's `code` must be one of them.
+// Responses on paths no route matches (404, 405, 400 for a malformed path)
+// must be problem+json.
 //
 // The operation is found with the service's own router built from the app's
 // route records, so a request is attributed exactly as the service routed it
@@ -19,6 +22,7 @@ import {
   mediaEssence,
   resolveAt,
   resolveRef,
+  type MediaTypeObject,
   type OpenApiDocument,
   type ResponseObject,
 } from './document.ts';
@@ -41,7 +45,13 @@ export interface Exchange {
 }
 
 export type MismatchKind =
-  'undocumented-operation' | 'status' | 'media-type' | 'body' | 'header' | 'problem';
+  | 'undocumented-operation'
+  | 'status'
+  | 'media-type'
+  | 'body'
+  | 'header'
+  | 'problem'
+  | 'problem-code';
 
 export interface Mismatch {
   /** `POST /api/v1/orders/{id}/pay`, or `(no route)` for unmatched paths. */
@@ -66,14 +76,15 @@ const BODYLESS = new Set([204, 205, 304]);
 
 export class ServedContract {
   readonly document: OpenApiDocument;
-  readonly #documentId: string;
+  /** The document's id for Ajv references (`validatorAt`). */
+  readonly documentId: string;
   readonly #router = new RadixRouter<RouteRecord>();
   /** Resolved response objects and where they live, by `method path status-key`. */
   readonly #responses = new Map<string, { value: ResponseObject; at: readonly string[] }>();
 
   constructor(document: OpenApiDocument, hash: string, records: readonly RouteRecord[]) {
     this.document = document;
-    this.#documentId = registerDocument(document, hash);
+    this.documentId = registerDocument(document, hash);
     for (const record of records) this.#router.add(record.method, record.pattern, record);
   }
 
@@ -211,7 +222,28 @@ export class ServedContract {
     if (media.schema === undefined || exchange.body === undefined || !isJsonMedia(essence)) {
       return [];
     }
-    return this.#checkBody(operation, exchange, [...responsePath, 'content', key, 'schema']);
+    const found = this.#checkBody(operation, exchange, [...responsePath, 'content', key, 'schema']);
+    if (found.length > 0 || essence !== 'application/problem+json') return found;
+    return this.#checkCode(operation, exchange, media);
+  }
+
+  /** The problem's code against the codes the document's examples name for this status. */
+  #checkCode(operation: string, exchange: Exchange, media: MediaTypeObject): Mismatch[] {
+    const codes = Object.values(media.examples ?? {})
+      .map((example) => resolveRef(this.document, example).value as { code?: unknown } | undefined)
+      .map((value) => value?.code)
+      .filter((code): code is string => typeof code === 'string');
+    if (codes.length === 0) return [];
+    const code = (JSON.parse(exchange.body!.toString('utf8')) as { code?: unknown }).code;
+    if (typeof code === 'string' && codes.includes(code)) return [];
+    return [
+      mismatch(
+        operation,
+        exchange,
+        'problem-code',
+        `code ${String(code)} is not among ${codes.join(', ')}`,
+      ),
+    ];
   }
 
   #checkBody(operation: string, exchange: Exchange, schemaPath: readonly string[]): Mismatch[] {
@@ -221,7 +253,7 @@ export class ServedContract {
     } catch (error) {
       return [mismatch(operation, exchange, 'body', `not JSON: ${(error as Error).message}`)];
     }
-    const validate = validatorAt(this.#documentId, schemaPath);
+    const validate = validatorAt(this.documentId, schemaPath);
     if (validate(value)) return [];
     return [mismatch(operation, exchange, 'body', describeErrors(validate.errors))];
   }

@@ -56,6 +56,18 @@ export function validatorAt(documentId: string, parts: readonly string[]): Valid
   return validate;
 }
 
+const formats = new Map<string, ValidateFunction>();
+
+/** Whether `text` is of the JSON Schema `format` (unknown formats accept anything). */
+export function hasFormat(format: string, text: string): boolean {
+  let validate = formats.get(format);
+  if (validate === undefined) {
+    validate = ajv().compile({ type: 'string', format });
+    formats.set(format, validate);
+  }
+  return validate(text);
+}
+
 /** Ajv's errors as short lines: `/items/0/price must be integer`. */
 export function describeErrors(errors: readonly ErrorObject[] | null | undefined, max = 5): string {
   if (errors === null || errors === undefined || errors.length === 0) return 'invalid';

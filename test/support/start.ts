@@ -163,12 +163,16 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
     // Every suite's clients share one address and sign in far more often than
     // people do: rate limits are off unless a suite turns them on (test/rate-limit/).
     // The inline workers poll often, so mail sent from events lands quickly.
+    // Idle connections stay open a minute: with the default 5 s, a test
+    // process stalled by a loaded machine can send on a connection the
+    // server is closing at that moment, and fetch fails.
     env: {
       DATA_DIR: dataDir,
       NODE_ENV: 'test',
       RATE_LIMIT_ENABLED: 'false',
       QUEUE_POLL_INTERVAL_MS: '50',
       OUTBOX_POLL_INTERVAL_MS: '50',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '60000',
       ...TEST_PASSWORD_HASH_ENV,
       ...options.env,
     },

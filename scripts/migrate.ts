@@ -6,7 +6,8 @@
 // Runs against the database the service would use with the same settings:
 // DATABASE_URL when set, else the embedded PGlite database in $DATA_DIR/pglite.
 // Exits 1 when an applied migration was changed, or when anything fails.
-import { MIGRATIONS_DIR, openDatabase } from '../src/db/open-database.ts';
+import { MIGRATIONS_DIR } from '../src/wiring/database.ts';
+import { openDatabase } from '../src/wiring/engines.ts';
 import { loadConfig } from '../src/platform/config.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { migrate, migrationStatus } from '../src/platform/sql/migrator.ts';

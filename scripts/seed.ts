@@ -7,8 +7,9 @@
 // service (DATABASE_URL, or the embedded PGlite database in DATA_DIR). A
 // database that already has users is left alone (exit 0).
 
-import { openDatabase, MIGRATIONS_DIR } from '../src/db/open-database.ts';
-import { DEMO_ACCOUNTS, isDatabaseEmpty, seedDemoData } from '../src/db/seed.ts';
+import { openDatabase } from '../src/wiring/engines.ts';
+import { MIGRATIONS_DIR } from '../src/wiring/database.ts';
+import { DEMO_ACCOUNTS, isDatabaseEmpty, seedDemoData } from '../src/wiring/seed.ts';
 import { configuredPasswordHasher } from '../src/modules/users/passwords.ts';
 import { loadConfig } from '../src/platform/config.ts';
 import { createLogger } from '../src/platform/logger.ts';

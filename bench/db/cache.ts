@@ -6,7 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
+import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import type { CacheCounters } from './summary.ts';
 
 /** How a server shows its cache counters: behind the admin login, or openly. */

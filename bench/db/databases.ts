@@ -11,9 +11,9 @@ import { sql as sqlText } from 'kysely';
 import pg from 'pg';
 import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
 import { createPostgresDatabase } from '../../src/adapters/sql/postgres.ts';
-import { MIGRATIONS_DIR } from '../../src/db/open-database.ts';
-import type { Database } from '../../src/db/schema.ts';
-import { DEFAULT_SEED_SIZE, seedDemoData } from '../../src/db/seed.ts';
+import { MIGRATIONS_DIR } from '../../src/wiring/database.ts';
+import type { Database } from '../../src/wiring/tables.ts';
+import { DEFAULT_SEED_SIZE, seedDemoData } from '../../src/wiring/seed.ts';
 import { migrate } from '../../src/platform/sql/migrator.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
 

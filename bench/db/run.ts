@@ -37,7 +37,7 @@ import {
   settled,
   type CountersAccess,
 } from './cache.ts';
-import { SEED_CATEGORIES } from '../../src/db/seed.ts';
+import { SEED_CATEGORIES } from '../../src/wiring/seed.ts';
 import { PRODUCT_COUNT, preparePglite, preparePostgres, type BenchPostgres } from './databases.ts';
 import { startDbServer, startRoundRobinWrk, type DbServer, type LoadTarget } from './load.ts';
 import {

@@ -1,12 +1,17 @@
-// Runs the real service (createService from src/app.ts) as a benchmark
+// Runs the real service (createService from src/wiring/app.ts) as a benchmark
 // contender process: the database from config, the full default pipeline,
 // the port announced on stdout as `{"port":…,"pid":…}` (logs go to stderr),
 // and a clean stop on SIGTERM/SIGINT. Each bench's server script builds its
 // config and calls this.
 
 import { pino } from 'pino';
-import { createService, loadServiceKeys, socketLimits, type ServiceDeps } from '../../src/app.ts';
-import { openDatabase } from '../../src/db/open-database.ts';
+import {
+  createService,
+  loadServiceKeys,
+  socketLimits,
+  type ServiceDeps,
+} from '../../src/wiring/app.ts';
+import { openDatabase } from '../../src/wiring/engines.ts';
 import { startServer } from '../../src/http/server.ts';
 import type { Config } from '../../src/platform/config.ts';
 import { Lifecycle } from '../../src/platform/lifecycle.ts';
@@ -22,7 +27,7 @@ export async function serveService(
   lifecycle.add({ name: 'database', close: () => sql.close() });
   const keys = await loadServiceKeys(config, logger);
   const { app, shared } = createService(config, { logger, lifecycle, sql, ...keys, ...extra });
-  // As src/main.ts: on Redis, the first requests should not wait for the connection.
+  // As src/wiring/main.ts: on Redis, the first requests should not wait for the connection.
   if (!(await shared.connected())) throw new Error('Redis is unreachable');
   const server = await startServer(app.handler, {
     host: '127.0.0.1',

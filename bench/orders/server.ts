@@ -1,4 +1,4 @@
-// The real service for the outbox benchmark: createService from src/app.ts on
+// The real service for the outbox benchmark: createService from src/wiring/app.ts on
 // the database the runner prepared (DATABASE_URL → PostgreSQL, otherwise
 // PGlite under DATA_DIR/pglite), with the full default pipeline and the
 // workers as WORKERS says (inline by default: the outbox relay and the job

@@ -11,7 +11,8 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { httpError, isAppError, type AppError, type ErrorMapper } from './errors.ts';
+import { httpError } from './errors.ts';
+import { isAppError, type AppError, type ErrorMapper } from '../errors/index.ts';
 import type { Params } from './router/radix-router.ts';
 
 export type NodeRequest = IncomingMessage | Http2ServerRequest;
@@ -46,6 +47,8 @@ export interface RouteInfo {
   readonly pattern: string;
   readonly auth: 'public' | 'required';
   readonly permissions: readonly string[];
+  /** False for routes that rate-limit policies leave alone (`RouteOptions.rateLimit`). */
+  readonly rateLimit: boolean;
 }
 
 /** Shared, per-application services the context reaches into lazily. */
@@ -61,6 +64,7 @@ const NOT_FOUND_ROUTE: RouteInfo = Object.freeze({
   pattern: '*',
   auth: 'public',
   permissions: [],
+  rateLimit: true,
 });
 
 export class Context<I extends Input = Input> {

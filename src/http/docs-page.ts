@@ -42,7 +42,7 @@ export function registerApiDocs(
       c.set('content-type', 'application/json; charset=utf-8');
       c.set('cache-control', cacheControl({ visibility: 'public', maxAge: 60 }));
     },
-    { auth: 'public', hidden: true, produces: ['application/json'] },
+    { auth: 'public', rateLimit: false, hidden: true, produces: ['application/json'] },
   );
 
   app.get(
@@ -53,7 +53,7 @@ export function registerApiDocs(
       c.set('content-security-policy', security.html(nonce));
       c.set('cache-control', cacheControl.noStore);
     },
-    { auth: 'public', hidden: true, etag: false, produces: ['text/html'] },
+    { auth: 'public', rateLimit: false, hidden: true, etag: false, produces: ['text/html'] },
   );
 
   app.get(
@@ -68,7 +68,7 @@ export function registerApiDocs(
       c.set('cache-control', cacheControl({ visibility: 'public', maxAge: 86_400 }));
       c.stream(createReadStream(path), type);
     },
-    { auth: 'public', hidden: true, produces: ['*/*'] },
+    { auth: 'public', rateLimit: false, hidden: true, produces: ['*/*'] },
   );
   return document;
 }

@@ -9,7 +9,7 @@
 
 import { STATUS_CODES } from 'node:http';
 import { isBodyKind } from './body/limits.ts';
-import type { ErrorRegistry } from './errors.ts';
+import type { ErrorRegistry } from '../errors/index.ts';
 import { declaredMediaTypes } from './negotiate.ts';
 import { problemType } from './problem.ts';
 import type { RouteRecord } from './route.ts';

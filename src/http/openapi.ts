@@ -7,7 +7,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { isBodyKind } from './body/limits.ts';
-import { httpErrors, type ErrorRegistry } from './errors.ts';
+import { httpErrors } from './errors.ts';
+import type { ErrorRegistry } from '../errors/index.ts';
 import { ErrorResponses, routeErrorCodes } from './openapi-errors.ts';
 import type { RouteRecord, ResponseSpec } from './route.ts';
 

@@ -3,7 +3,7 @@
 // them. Anything that is not an AppError is a bug: the client gets a generic
 // 500 with the request id, the log gets the cause and the stack.
 
-import type { AppError } from './errors.ts';
+import type { AppError } from '../errors/index.ts';
 import type { Context } from './context.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';

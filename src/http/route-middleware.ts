@@ -5,7 +5,8 @@
 
 import { isBodyKind, parseBody, type BodyLimits, type ParsedBody } from './body/index.ts';
 import { deprecationHeaders } from './deprecation.ts';
-import { httpError, isAppError } from './errors.ts';
+import { httpError } from './errors.ts';
+import { isAppError } from '../errors/index.ts';
 import { middleware, type Middleware } from './pipeline.ts';
 import type { Deprecation, RouteOptions } from './route.ts';
 import { queryToObject, validateInput } from './validation.ts';

@@ -90,6 +90,11 @@ export interface RouteOptions<S extends RouteSchema = RouteSchema> {
   readonly errors?: readonly string[];
   /** Keep the route out of the OpenAPI document (the docs page itself, test-only routes). */
   readonly hidden?: boolean;
+  /**
+   * `false` keeps the route out of every rate-limit policy: health probes must
+   * answer however busy a client is, and the API docs are static. Default true.
+   */
+  readonly rateLimit?: boolean;
   readonly handler: Handler<InputOf<S>>;
 }
 
@@ -103,6 +108,8 @@ export interface RouteRecord {
   readonly tags: readonly string[];
   readonly auth: 'public' | 'required';
   readonly permissions: readonly string[];
+  /** Whether rate-limit policies count this route (`RouteOptions.rateLimit`). */
+  readonly rateLimit: boolean;
   /** The group's error codes and the route's own, in that order. */
   readonly errors: readonly string[];
 }

@@ -60,6 +60,7 @@ export class RouteBuilder {
         tags: merged.tags ?? [],
         auth: merged.auth ?? 'required',
         permissions: merged.permissions ?? [],
+        rateLimit: options.rateLimit ?? true,
         errors: merged.errors ?? [],
       };
       this.#registry.router.add(method, pattern, { record, chain: undefined });

@@ -8,7 +8,8 @@
 // checks pass, which is exactly the type → syntax → semantics order.
 
 import { z } from 'zod';
-import { httpError, type FieldError } from './errors.ts';
+import { httpError } from './errors.ts';
+import type { FieldError } from '../errors/index.ts';
 
 export type InputPart = FieldError['in'];
 
@@ -126,6 +127,32 @@ export function validateInput(schemas: PartSchemas, raw: RawInput): RawInput | P
   return out;
 }
 
+/**
+ * Precondition headers a route can require (RFC 9110 §13.1). A request whose
+ * only problem is leaving a required one out gets 428 Precondition Required
+ * (RFC 6585 §3), which tells the client to read the resource and retry with
+ * the validator — not a 422. With other problems besides, the 422 lists them
+ * all, the missing header included.
+ */
+export const PRECONDITION_HEADERS: ReadonlySet<string> = new Set([
+  'if-match',
+  'if-unmodified-since',
+]);
+
+/** `if-match` → `If-Match`, as the header is written in documentation. */
+function headerName(field: string): string {
+  return field.replace(
+    /(^|-)([a-z])/g,
+    (_, dash: string, letter: string) => dash + letter.toUpperCase(),
+  );
+}
+
+function isMissingPrecondition(error: FieldError): boolean {
+  return (
+    error.in === 'headers' && error.code === 'required' && PRECONDITION_HEADERS.has(error.field)
+  );
+}
+
 async function validateInputAsync(schemas: PartSchemas, raw: RawInput): Promise<RawInput> {
   const errors: FieldError[] = [];
   const out: RawInput = { ...raw };
@@ -141,6 +168,12 @@ async function validateInputAsync(schemas: PartSchemas, raw: RawInput): Promise<
 }
 
 function validationFailed(errors: FieldError[]) {
+  if (errors.every(isMissingPrecondition)) {
+    const names = errors.map((error) => headerName(error.field)).join(' and ');
+    return httpError('HTTP_PRECONDITION_REQUIRED', {
+      detail: `this request must carry ${names} with the validator of the version you last read`,
+    });
+  }
   return httpError('HTTP_VALIDATION_FAILED', {
     detail: `${errors.length} field${errors.length === 1 ? '' : 's'} failed validation`,
     errors,

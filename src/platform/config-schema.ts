@@ -13,7 +13,7 @@ import {
   DEFAULT_PASSWORD_HASH_COST,
   meetsProductionMinimum,
   MINIMUM_PRODUCTION_HASH_COSTS,
-} from '../modules/users/password-cost.ts';
+} from './password-cost.ts';
 
 export interface SettingMeta {
   /** Environment variable name; the flag is its kebab-case (`LOG_LEVEL` → `--log-level`). */
@@ -242,7 +242,7 @@ const configShape = {
   }),
   redis: group({
     url: setting('REDIS_URL', url(['redis:', 'rediss:']).optional(), { secret: true }),
-    // Namespaces the shared-state keys and channels (src/platform/shared-state.ts):
+    // Namespaces the shared-state keys and channels (src/wiring/engines.ts):
     // deployments sharing one Redis use different ones. No braces: a prefix
     // must never decide a key's cluster hash slot.
     keyPrefix: setting(
@@ -260,7 +260,7 @@ const configShape = {
     memoryMaxEntries: setting('KV_MEMORY_MAX_ENTRIES', integer(1, 100_000_000).default(10_000)),
     memoryMaxBytes: setting('KV_MEMORY_MAX_BYTES', integer(1024, 16 * GIB).default(64 * MIB)),
   }),
-  // The job queue (src/platform/queue.ts): the jobs table in the database by
+  // The job queue (src/wiring/engines.ts): the jobs table in the database by
   // default; BullMQ on Redis when asked for (it needs REDIS_URL).
   queue: group({
     backend: setting('QUEUE_BACKEND', oneOf(['postgres', 'bullmq'] as const).default('postgres')),
@@ -275,7 +275,7 @@ const configShape = {
     ),
   }),
   // Cron schedules over the job queue (src/platform/scheduler.ts), ticking
-  // under the `scheduler` lock (src/platform/locks.ts) on one instance at a time.
+  // under the `scheduler` lock (src/wiring/engines.ts) on one instance at a time.
   scheduler: group({
     tickMs: setting('SCHEDULER_TICK_MS', integer(10, 60 * SECOND).default(SECOND)),
     misfireGraceMs: setting(
@@ -283,7 +283,7 @@ const configShape = {
       integer(0, 24 * HOUR).default(5 * 60 * SECOND),
     ),
   }),
-  // Scheduled backups of the embedded database (src/db/scheduled-backups.ts).
+  // Scheduled backups of the embedded database (src/platform/scheduled-backups.ts).
   // On PostgreSQL, back up with the server's own tools (docs/operations.md).
   backup: group({
     schedule: setting('BACKUP_SCHEDULE', cronExpression.optional()),
@@ -291,7 +291,7 @@ const configShape = {
     // No static default: DATA_DIR/backups.
     dir: setting('BACKUP_DIR', z.string().min(1).optional(), { fsPath: true }),
   }),
-  // Where the job workers and the outbox relay run (src/workers.ts): inside
+  // Where the job workers and the outbox relay run (src/wiring/workers.ts): inside
   // the web process (inline), or only in `npm run worker` processes (off).
   workers: group({
     mode: setting('WORKERS', oneOf(['inline', 'off'] as const).default('inline')),
@@ -329,7 +329,7 @@ const configShape = {
     staleMs: setting('CACHE_STALE_MS', integer(0, 24 * HOUR).default(30 * SECOND)),
     localTtlMs: setting('CACHE_LOCAL_TTL_MS', integer(0, HOUR).default(5 * SECOND)),
   }),
-  // Request rate limits (src/rate-limits.ts): in process without REDIS_URL,
+  // Request rate limits (src/wiring/rate-limits.ts): in process without REDIS_URL,
   // shared by every instance through Redis with it.
   rateLimit: group({
     enabled: setting('RATE_LIMIT_ENABLED', boolean().default(true)),
@@ -353,7 +353,7 @@ const configShape = {
     memoryMaxKeys: setting('RATE_LIMIT_MEMORY_MAX_KEYS', integer(100, 10_000_000).default(100_000)),
   }),
   mail: group({
-    // Unset: messages are written to DATA_DIR/mail instead (app.ts, createMailer).
+    // Unset: messages are written to DATA_DIR/mail instead (wiring/engines.ts, openMailTransport).
     smtpUrl: setting('SMTP_URL', url(['smtp:', 'smtps:']).optional(), { secret: true }),
     from: setting(
       'MAIL_FROM',

@@ -29,3 +29,24 @@ export interface Mailer {
   /** Releases connections; the mailer must not be used afterwards. */
   close?(): Promise<void>;
 }
+
+/** A message as a readable outbox keeps it. */
+export interface StoredMail {
+  readonly id: string;
+  readonly to: string;
+  readonly from: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string | null;
+  /** ISO 8601. */
+  readonly createdAt: string;
+}
+
+/**
+ * What was sent, read back: the disk outbox offers it (development, and
+ * operators without SMTP read their mail there); SMTP does not.
+ */
+export interface MailOutbox {
+  /** The stored messages, newest first; the newest `limit` only when given. */
+  list(options?: { readonly limit?: number }): Promise<StoredMail[]>;
+}

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before } from 'node:test';
 import { sql } from 'kysely';
 import type { RawBuilder } from 'kysely';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors/index.ts';
 import type { SqlDatabase } from './sql.ts';
 
 // The contract works on tables it creates at run time, so its handles carry no schema type.

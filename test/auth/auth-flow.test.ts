@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
+import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import { asTableOwner } from '../../src/modules/audit/testing.ts';
 import { createPasswordHasher } from '../../src/modules/users/passwords.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';

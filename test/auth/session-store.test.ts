@@ -14,7 +14,7 @@ import {
   GENERATION_EPOCH_MS,
   kvSessionKeys,
 } from '../../src/modules/auth/kv-session-store.ts';
-import type { Role } from '../../src/modules/auth/rbac.ts';
+import type { Role } from '../../src/modules/users/rbac.ts';
 import { createSqlSessionStore } from '../../src/modules/auth/session-repo.ts';
 import {
   runSessionStoreContract,

@@ -14,7 +14,7 @@ import { sql } from 'kysely';
 import { listOutbox } from '../../src/adapters/mail/disk-outbox.ts';
 import { createRedisKeyValueStore } from '../../src/adapters/kv/redis.ts';
 import type { RedisConnection } from '../../src/adapters/redis/client.ts';
-import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
+import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import { kvSessionKeys } from '../../src/modules/auth/kv-session-store.ts';
 import { eventually } from '../../src/ports/contract-polling.ts';
 import type { KeyValueStore } from '../../src/ports/kv.ts';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
+import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import type { CacheStats } from '../../src/platform/cache/cache-aside.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';
 import {

@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
-import { isAppError } from '../../src/http/errors.ts';
+import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
+import { isAppError } from '../../src/errors/index.ts';
 import { createCatalogService } from '../../src/modules/catalog/service.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { createPostgresDatabase } from '../../src/adapters/sql/postgres.ts';
-import type { Database } from '../../src/db/schema.ts';
+import type { Database } from '../../src/wiring/tables.ts';
 import { withDatabaseName } from '../../src/platform/sql/database-url.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
 import { startService } from '../support/start.ts';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { errorCatalog } from '../../src/error-catalog.ts';
+import { errorCatalog } from '../../src/wiring/error-catalog.ts';
 
 test('docs/errors.md documents exactly the registered codes', async () => {
   const markdown = await readFile(new URL('../../docs/errors.md', import.meta.url), 'utf8');

@@ -10,11 +10,11 @@
 // until the workers have settled every order that was ever paid.
 
 import { setTimeout as delay } from 'node:timers/promises';
-import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
+import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import { EVENTS_QUEUE } from '../../src/modules/events/outbox.ts';
-import { ALLOCATE_QUEUE } from '../../src/modules/inventory/allocate.ts';
+import { ALLOCATE_QUEUE } from '../../src/modules/orders/flow-steps.ts';
 import { ORDER_COMPLETE_QUEUE, RECEIPT_QUEUE } from '../../src/modules/orders/complete.ts';
-import { CAPTURE_QUEUE } from '../../src/modules/payments/capture.ts';
+import { CAPTURE_QUEUE } from '../../src/modules/orders/flow-steps.ts';
 import { eventually } from '../../src/ports/contract-polling.ts';
 import { prng } from '../support/prng.ts';
 import type { BootPhase, CrashingServer } from './crashing-server.ts';

@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
-import type { Database } from '../../src/db/schema.ts';
+import type { Database } from '../../src/wiring/tables.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
 import { preparePgliteDataDir } from '../support/database.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
-import type { Database } from '../../src/db/schema.ts';
+import type { Database } from '../../src/wiring/tables.ts';
 import { apiClient } from '../support/api.ts';
 import { preparePgliteDataDir } from '../support/database.ts';
 import { listeningUrl, spawnEntry, spawnMain, type MainProcess } from '../support/process.ts';
@@ -31,8 +31,12 @@ function env(dir: string): Record<string, string> {
   return { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'info' };
 }
 
-function run(t: TestContext, entry: 'src/main.ts' | 'src/worker.ts', dir: string): MainProcess {
-  const child = entry === 'src/main.ts' ? spawnMain(env(dir)) : spawnEntry(entry, env(dir));
+function run(
+  t: TestContext,
+  entry: 'src/wiring/main.ts' | 'src/wiring/worker.ts',
+  dir: string,
+): MainProcess {
+  const child = entry === 'src/wiring/main.ts' ? spawnMain(env(dir)) : spawnEntry(entry, env(dir));
   t.after(async () => {
     if (child.child.exitCode === null && child.child.signalCode === null) {
       child.child.kill('SIGKILL');
@@ -81,13 +85,13 @@ test(
   { timeout: TEST_TIMEOUT_MS },
   async (t) => {
     const dir = await dataDir(t);
-    const first = run(t, 'src/main.ts', dir);
+    const first = run(t, 'src/wiring/main.ts', dir);
     const url = await listeningUrl(first);
     const before = await registerAll(url, 3);
 
-    await assertRefused(run(t, 'src/main.ts', dir), dir, first.child.pid!);
+    await assertRefused(run(t, 'src/wiring/main.ts', dir), dir, first.child.pid!);
     // The worker is refused the same way: the web process runs the workers itself.
-    await assertRefused(run(t, 'src/worker.ts', dir), dir, first.child.pid!);
+    await assertRefused(run(t, 'src/wiring/worker.ts', dir), dir, first.child.pid!);
 
     const afterRefusals = await registerAll(url, 3);
     const ready = await fetch(`${url}/readyz`);
@@ -105,13 +109,13 @@ test(
   { timeout: TEST_TIMEOUT_MS },
   async (t) => {
     const dir = await dataDir(t);
-    const killed = run(t, 'src/main.ts', dir);
+    const killed = run(t, 'src/wiring/main.ts', dir);
     const emails = await registerAll(await listeningUrl(killed), 2);
     killed.child.kill('SIGKILL');
     await killed.exited;
     assert.ok((await readdir(dir)).includes('pglite.lock'), 'SIGKILL leaves the lock file');
 
-    const next = run(t, 'src/main.ts', dir);
+    const next = run(t, 'src/wiring/main.ts', dir);
     const url = await listeningUrl(next);
     assert.equal((await fetch(`${url}/readyz`)).status, 200);
     next.child.kill('SIGTERM');
@@ -142,7 +146,7 @@ test(
   async (t) => {
     const dir = await dataDir(t);
     await destroyWriteAheadLog(join(dir, 'pglite'));
-    const main = run(t, 'src/main.ts', dir);
+    const main = run(t, 'src/wiring/main.ts', dir);
     assert.deepEqual(await main.exited, { code: 1, signal: null });
     const fatal = main.logs.filter((record) => record.level === 'fatal');
     assert.equal(fatal.length, 1, main.stdout());

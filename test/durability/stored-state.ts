@@ -4,8 +4,8 @@
 
 import { AssertionError } from 'node:assert';
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../../src/db/schema.ts';
-import { CAPTURE_QUEUE } from '../../src/modules/payments/capture.ts';
+import type { Database } from '../../src/wiring/tables.ts';
+import { CAPTURE_QUEUE } from '../../src/modules/orders/flow-steps.ts';
 import { assertLedgerConsistent } from '../support/shop.ts';
 import type { ModelOrder, Workload } from './model.ts';
 

@@ -25,7 +25,7 @@ async function dataDir(t: TestContext, fresh = false): Promise<string> {
   return dir;
 }
 
-/** Starts main.ts; the test's teardown kills it if the test did not stop it. */
+/** Starts src/wiring/main.ts; the test's teardown kills it if the test did not stop it. */
 function run(t: TestContext, env: Record<string, string>, args: string[] = []): MainProcess {
   const main = spawnMain(env, args);
   t.after(async () => {

@@ -1,4 +1,4 @@
-// `npm run worker` as operators run it: src/worker.ts opens the database and
+// `npm run worker` as operators run it: src/wiring/worker.ts opens the database and
 // the queue from the environment, handles the jobs it finds (one enqueued
 // by the test, one relayed from the outbox), and exits 0 on SIGTERM after
 // stopping the relay and the queue before the database. On PGlite the test
@@ -15,8 +15,8 @@ import { listOutbox } from '../../src/adapters/mail/disk-outbox.ts';
 import { enqueueOn } from '../../src/adapters/queue/postgres.ts';
 import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
 import { createPostgresDatabase } from '../../src/adapters/sql/postgres.ts';
-import { MIGRATIONS_DIR } from '../../src/db/open-database.ts';
-import type { Database } from '../../src/db/schema.ts';
+import { MIGRATIONS_DIR } from '../../src/wiring/database.ts';
+import type { Database } from '../../src/wiring/tables.ts';
 import { EVENTS_QUEUE, recordEvent, type DomainEvent } from '../../src/modules/events/outbox.ts';
 import { insertUser } from '../../src/modules/users/repo.ts';
 import { migrate } from '../../src/platform/sql/migrator.ts';
@@ -30,7 +30,7 @@ const TEST_TIMEOUT_MS = 120_000;
 type Sql = SqlDatabase<Database>;
 
 function run(t: TestContext, env: Record<string, string>): MainProcess {
-  const worker = spawnEntry('src/worker.ts', {
+  const worker = spawnEntry('src/wiring/worker.ts', {
     LOG_LEVEL: 'info',
     NODE_ENV: 'test',
     QUEUE_POLL_INTERVAL_MS: '50',
@@ -115,13 +115,13 @@ async function completedJobs(sql: Sql): Promise<string[]> {
   return rows.map((row) => row.state);
 }
 
-test('npm run worker is src/worker.ts', async () => {
+test('npm run worker is src/wiring/worker.ts', async () => {
   const pkg = JSON.parse(
     await readFile(new URL('../../package.json', import.meta.url), 'utf8'),
   ) as {
     scripts: Record<string, string>;
   };
-  assert.equal(pkg.scripts.worker, 'node src/worker.ts');
+  assert.equal(pkg.scripts.worker, 'node src/wiring/worker.ts');
 });
 
 test(

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { errorCatalog } from '../../src/error-catalog.ts';
+import { errorCatalog } from '../../src/wiring/error-catalog.ts';
 import { toOpenApiPath } from '../../src/http/openapi.ts';
 import { startService, type StartedService } from '../support/start.ts';
 

@@ -13,7 +13,7 @@ import { isRedisUnavailable } from '../../src/adapters/redis/errors.ts';
 import { ReadinessChecks } from '../../src/modules/health/readiness.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import { Lifecycle } from '../../src/platform/lifecycle.ts';
-import { createSharedState } from '../../src/platform/shared-state.ts';
+import { createSharedState } from '../../src/wiring/engines.ts';
 import { eventually } from '../../src/ports/contract-polling.ts';
 import { collector } from '../../src/ports/pubsub.contract.ts';
 import { httpRequest } from '../support/clients.ts';

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { sql as raw } from 'kysely';
 import { createPostgresLockManager } from '../../src/adapters/lock/postgres.ts';
 import { createPostgresDatabase } from '../../src/adapters/sql/postgres.ts';
-import type { Database } from '../../src/db/schema.ts';
+import type { Database } from '../../src/wiring/tables.ts';
 import { runLockContract } from '../../src/ports/lock.contract.ts';
 import { ENGINES } from '../support/engines.ts';
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
+import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import { generateWebhookSecret, signWebhook } from '../../src/modules/webhooks/signing.ts';
 import { eventually } from '../../src/ports/contract-polling.ts';
 import { apiClient, problemCode } from '../support/api.ts';

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { listOutbox } from '../../src/adapters/mail/disk-outbox.ts';
-import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
+import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import { recipientHash } from '../../src/modules/mail/suppressing-mailer.ts';
 import { generateWebhookSecret, signWebhook } from '../../src/modules/webhooks/signing.ts';
 import { eventually } from '../../src/ports/contract-polling.ts';

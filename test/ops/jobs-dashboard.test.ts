@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
+import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import { EVENTS_QUEUE } from '../../src/modules/events/outbox.ts';
 import { createPostgresQueue } from '../../src/adapters/queue/postgres.ts';
 import { eventually } from '../../src/ports/contract-polling.ts';

@@ -1,4 +1,4 @@
-// The hourly expiry (src/maintenance.ts `expireRows`) on both engines: rows
+// The hourly expiry (src/wiring/maintenance.ts `expireRows`) on both engines: rows
 // whose time passed go — credentials a day after they expired, idempotency
 // keys at once, finished webhook deliveries after the log's retention — and
 // everything still live, or inside its margin, stays.
@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
-import { expireRows } from '../../src/maintenance.ts';
+import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
+import { expireRows } from '../../src/wiring/maintenance.ts';
 import { pruneRelayedEvents } from '../../src/modules/events/relay.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
 

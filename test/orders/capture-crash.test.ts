@@ -20,8 +20,8 @@ import { sql, type Kysely } from 'kysely';
 import { Client } from 'pg';
 import { createBullmqQueue } from '../../src/adapters/queue/bullmq.ts';
 import { createPostgresQueue } from '../../src/adapters/queue/postgres.ts';
-import type { Database } from '../../src/db/schema.ts';
-import { CAPTURE_QUEUE } from '../../src/modules/payments/capture.ts';
+import type { Database } from '../../src/wiring/tables.ts';
+import { CAPTURE_QUEUE } from '../../src/modules/orders/flow-steps.ts';
 import { eventually } from '../../src/ports/contract-polling.ts';
 import type { JobQueue } from '../../src/ports/queue.ts';
 import { apiClient } from '../support/api.ts';
@@ -121,7 +121,7 @@ for (const backend of BACKENDS) {
     });
 
     function startWorker(t: TestContext): MainProcess {
-      const worker = spawnEntry('src/worker.ts', {
+      const worker = spawnEntry('src/wiring/worker.ts', {
         LOG_LEVEL: 'info',
         NODE_ENV: 'test',
         DATA_DIR: dataDir,

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { listOutbox } from '../../src/adapters/mail/disk-outbox.ts';
 import { enqueueFlowOn } from '../../src/adapters/queue/postgres.ts';
-import type { Database } from '../../src/db/schema.ts';
+import type { Database } from '../../src/wiring/tables.ts';
 import { ORDER_COMPLETE_QUEUE, orderCompleteFlow } from '../../src/modules/orders/complete.ts';
 import { eventually } from '../../src/ports/contract-polling.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';

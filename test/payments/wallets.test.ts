@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_ACCOUNTS, STARTING_BALANCES } from '../../src/db/seed.ts';
+import { DEMO_ACCOUNTS, STARTING_BALANCES } from '../../src/wiring/seed.ts';
+import { HELD_CURRENCIES } from '../../src/modules/payments/money.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
 import { startService, type StartedService } from '../support/start.ts';
@@ -310,10 +311,27 @@ for (const engine of ENGINES) {
         toUserId: ivy.id,
         amount: { amount: 100, currency: 'USD' },
       });
+      // Only the currencies wallets hold are valid input: the schema refuses the rest,
+      // and the list the schema (and the document) has is the database's.
+      const held = await database.sql.db.selectFrom('currencies').select('code').execute();
+      assert.deepEqual(held.map((row) => row.code).sort(), [...HELD_CURRENCIES].sort());
       assert.equal(usd.status, 422);
-      assert.equal(((await usd.json()) as Problem).code, 'PAYMENTS_CURRENCY_UNSUPPORTED');
-      const usdWallet = await api.call('/api/v1/wallet?currency=USD', { token: hal.token });
-      assert.equal(usdWallet.status, 422);
+      const usdProblem = (await usd.json()) as Problem;
+      assert.equal(usdProblem.code, 'HTTP_VALIDATION_FAILED');
+      assert.deepEqual(
+        usdProblem.errors?.map((error) => [error.in, error.field, error.code]),
+        [['body', 'amount.currency', 'invalid_value']],
+      );
+      for (const path of ['/api/v1/wallet?currency=USD', '/api/v1/wallet/entries?currency=usd']) {
+        const usdWallet = await api.call(path, { token: hal.token });
+        assert.equal(usdWallet.status, 422, path);
+        const problem = (await usdWallet.json()) as Problem;
+        assert.deepEqual(
+          problem.errors?.map((error) => [error.in, error.field, error.code]),
+          [['query', 'currency', 'invalid_value']],
+          path,
+        );
+      }
 
       const keyless = await send(hal.token, { toUserId: ivy.id, amount: eur(100) }, null);
       assert.equal(keyless.status, 422);

@@ -30,7 +30,7 @@ const perMinute = (name: string, limit: number): RateLimitPolicy => ({
 /** A limiter on a clock that never moves: every number in a header is exact. */
 const frozenLimiter = () => createMemoryRateLimiter({ now: () => Date.UTC(2026, 0, 1) });
 
-const byHeader = (options: Omit<RateLimitOptions, 'key'>) =>
+const byHeader = (options: Omit<RateLimitOptions<RateLimitPolicy>, 'key'>) =>
   rateLimit({ ...options, key: (c) => c.header('x-client') });
 
 describe('rate-limit middleware', () => {

@@ -1,4 +1,4 @@
-// The service's rate limits over real HTTP, as src/rate-limits.ts wires them:
+// The service's rate limits over real HTTP, as src/wiring/rate-limits.ts wires them:
 // per client network on everything but the probes and docs, per user after
 // authentication, and the stricter per-network and per-account limits on the
 // sign-in routes. Clients at different addresses are simulated through

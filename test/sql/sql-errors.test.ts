@@ -2,7 +2,8 @@
 // connection failure lands on its code, and nothing leaks values.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AppError, httpError } from '../../src/http/errors.ts';
+import { AppError } from '../../src/errors/index.ts';
+import { httpError } from '../../src/http/errors.ts';
 import {
   isRetryableSqlError,
   mapSqlErrors,

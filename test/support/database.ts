@@ -22,9 +22,9 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
-import { MIGRATIONS_DIR } from '../../src/db/open-database.ts';
-import type { Database } from '../../src/db/schema.ts';
-import { seedDemoData, type SeedSize } from '../../src/db/seed.ts';
+import { MIGRATIONS_DIR } from '../../src/wiring/database.ts';
+import type { Database } from '../../src/wiring/tables.ts';
+import { seedDemoData, type SeedSize } from '../../src/wiring/seed.ts';
 import {
   DirectoryLockedError,
   lockDirectory,
@@ -35,7 +35,7 @@ import type { SqlDatabase } from '../../src/ports/sql.ts';
 import { TEST_PASSWORD_HASH_COST, testPasswordHasher } from './passwords.ts';
 
 const TEMPLATE_ROOT = join(tmpdir(), 'throughline-pglite-templates');
-const SEED_SOURCE = fileURLToPath(new URL('../../src/db/seed.ts', import.meta.url));
+const SEED_SOURCE = fileURLToPath(new URL('../../src/wiring/seed.ts', import.meta.url));
 
 /**
  * Appended to every template's postgresql.conf. PostgreSQL clears its shared

@@ -3,9 +3,9 @@
 // database per suite, migrated and seeded with the small test data set).
 
 import { createPostgresDatabase } from '../../src/adapters/sql/postgres.ts';
-import { MIGRATIONS_DIR } from '../../src/db/open-database.ts';
-import type { Database } from '../../src/db/schema.ts';
-import { seedDemoData } from '../../src/db/seed.ts';
+import { MIGRATIONS_DIR } from '../../src/wiring/database.ts';
+import type { Database } from '../../src/wiring/tables.ts';
+import { seedDemoData } from '../../src/wiring/seed.ts';
 import { migrate } from '../../src/platform/sql/migrator.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
 import { openTestDatabase, TEST_SEED_SIZE } from './database.ts';

@@ -6,7 +6,7 @@
 // test/auth/auth-flow.test.ts and passwords.test.ts check the real default.
 
 import { createPasswordHasher } from '../../src/modules/users/passwords.ts';
-import type { PasswordHashCost } from '../../src/modules/users/password-cost.ts';
+import type { PasswordHashCost } from '../../src/platform/password-cost.ts';
 
 export const TEST_PASSWORD_HASH_COST: PasswordHashCost = Object.freeze({
   memoryKib: 4 * 1024,

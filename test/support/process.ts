@@ -1,6 +1,6 @@
-// The service as a real process: `node src/main.ts` (or another entry, such
-// as src/worker.ts) with a chosen environment (nothing inherited but PATH;
-// the test password-hash cost unless the environment sets one),
+// The service as a real process: `node src/wiring/main.ts` (or another entry,
+// such as src/wiring/worker.ts) with a chosen environment (nothing inherited
+// but PATH; the test password-hash cost unless the environment sets one),
 // its JSON log lines parsed as they arrive. It shares the test process's
 // compile cache, so starting it does not compile the code again.
 
@@ -41,10 +41,10 @@ export function spawnMain(
   env: Readonly<Record<string, string>>,
   args: readonly string[] = [],
 ): MainProcess {
-  return spawnEntry('src/main.ts', env, args);
+  return spawnEntry('src/wiring/main.ts', env, args);
 }
 
-/** Runs `entry` (a path from the repository root, like `src/worker.ts`) as spawnMain does. */
+/** Runs `entry` (a path from the repository root, like `src/wiring/worker.ts`) as spawnMain does. */
 export function spawnEntry(
   entry: string,
   env: Readonly<Record<string, string>>,

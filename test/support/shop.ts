@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
-import type { Database } from '../../src/db/schema.ts';
+import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
+import type { Database } from '../../src/wiring/tables.ts';
 import type { ApiClient } from './api.ts';
 
 const PASSWORD = 'correct horse battery staple';

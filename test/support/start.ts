@@ -1,12 +1,15 @@
 // Real listeners for tests: startServer on 127.0.0.1, port 0, plain or TLS,
 // with a logger the test can read. `startService` runs the composition root's
-// full pipeline (security headers, health routes, docs) on top.
+// full pipeline (security headers, health routes, docs) on top, and checks
+// every response it writes against the OpenAPI document it serves
+// (test/support/contract/): close() fails the test on any mismatch.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createService, loadServiceKeys, socketLimits } from '../../src/app.ts';
+import { after } from 'node:test';
+import { createService, loadServiceKeys, socketLimits } from '../../src/wiring/app.ts';
 import type { App } from '../../src/http/app.ts';
 import type { NodeRequest, NodeResponse } from '../../src/http/context.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/http/server.ts';
@@ -14,9 +17,10 @@ import { loadConfig } from '../../src/platform/config.ts';
 import { ensureDevCertificate } from '../../src/platform/dev-cert.ts';
 import { Lifecycle } from '../../src/platform/lifecycle.ts';
 import { createLogger, type Logger } from '../../src/platform/logger.ts';
+import { contractRecorder, type ContractRecorder } from './contract/recorder.ts';
 import { openTestDatabase } from './database.ts';
 import { TEST_PASSWORD_HASH_ENV } from './passwords.ts';
-import type { Database } from '../../src/db/schema.ts';
+import type { Database } from '../../src/wiring/tables.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
 import type { BackgroundTasks } from '../../src/platform/background.ts';
 
@@ -130,6 +134,8 @@ export interface StartedService extends Started {
   readonly background: BackgroundTasks;
   /** The service's database, for checking what a request left behind. */
   readonly sql: SqlDatabase<Database>;
+  /** The response check (undefined when turned off); close() throws on its mismatches. */
+  readonly contract: ContractRecorder | undefined;
 }
 
 export interface ServiceOptions {
@@ -141,6 +147,12 @@ export interface ServiceOptions {
   readonly sql?: SqlDatabase<Database>;
   /** Registers extra (test-only) routes before the app starts serving. */
   readonly setup?: (app: App) => void;
+  /**
+   * Check every response against the served OpenAPI document (default true).
+   * Turn it off only in a test that deliberately breaks the protocol, and say
+   * why where you do.
+   */
+  readonly checkResponses?: boolean;
 }
 
 /** The real service (createService from the composition root) behind a real listener. */
@@ -167,11 +179,12 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
   const sql = options.sql ?? database!.sql;
   const keys = await loadServiceKeys(config, logger);
   const { app, background, shared } = createService(config, { logger, lifecycle, sql, ...keys });
-  // As main.ts does: give Redis (when configured) its moment to connect.
+  // As src/wiring/main.ts does: give Redis (when configured) its moment to connect.
   await shared.connected();
   options.setup?.(app);
+  const contract = options.checkResponses === false ? undefined : await contractRecorder(app);
   const tls = options.tls === true ? await devCertificate() : undefined;
-  const server = await startServer(app.handler, {
+  const server = await startServer(contract?.wrap(app.handler) ?? app.handler, {
     host: '127.0.0.1',
     port: 0,
     tls,
@@ -189,6 +202,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
     dataDir,
     background,
     sql,
+    contract,
     async close(graceMs = 0) {
       app.startDraining();
       await server.close(graceMs);
@@ -199,6 +213,35 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
       await lifecycle.stop('test service closed');
       await database?.close();
       await rm(dataDir, { recursive: true, force: true });
+      if (contract !== undefined && process.env.CONTRACT_STATS === '1') {
+        process.stderr.write(`response check: ${JSON.stringify(contract.stats)}\n`);
+      }
+      const report = contract?.report();
+      if (report !== undefined) failAfterCleanup(report);
     },
   };
+}
+
+/**
+ * Fails the test file with the response check's report once every test and
+ * hook has run. Throwing from close() itself would skip whatever cleanup the
+ * caller does after it (`await service.close(); await database.close()`),
+ * leaving a pool or a socket open and the test process waiting forever. A
+ * hook registered from a microtask is outside the calling test's async
+ * context, so node:test attaches it to the file's root, after all others.
+ */
+function failAfterCleanup(report: string): void {
+  let reported = false;
+  queueMicrotask(() => {
+    after(() => {
+      reported = true;
+      throw new Error(report);
+    });
+  });
+  // Should the root's hooks already have run, the process still fails, loudly.
+  process.once('exit', () => {
+    if (reported) return;
+    process.stderr.write(`${report}\n`);
+    process.exitCode = 1;
+  });
 }

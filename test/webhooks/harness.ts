@@ -5,8 +5,8 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { DEMO_ACCOUNTS } from '../../src/db/seed.ts';
-import type { Database } from '../../src/db/schema.ts';
+import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
+import type { Database } from '../../src/wiring/tables.ts';
 import { eventually } from '../../src/ports/contract-polling.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';

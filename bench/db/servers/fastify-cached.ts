@@ -17,7 +17,7 @@ import { pino } from 'pino';
 import { createMemoryKeyValueStore } from '../../../src/adapters/kv/memory.ts';
 import { createMemoryPubSub } from '../../../src/adapters/pubsub/memory.ts';
 import { createPostgresDatabase } from '../../../src/adapters/sql/postgres.ts';
-import type { Database } from '../../../src/db/schema.ts';
+import type { Database } from '../../../src/wiring/tables.ts';
 import { findProductById } from '../../../src/modules/catalog/repo.ts';
 import type { Product } from '../../../src/modules/catalog/schemas.ts';
 import { productEtag } from '../../../src/modules/catalog/service.ts';

@@ -14,8 +14,8 @@ import { randomBytes } from 'node:crypto';
 import { fastify } from 'fastify';
 import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
 import pg from 'pg';
-import type { Database } from '../../../src/db/schema.ts';
-import { isAppError } from '../../../src/http/errors.ts';
+import type { Database } from '../../../src/wiring/tables.ts';
+import { isAppError } from '../../../src/errors/index.ts';
 import { createCursorCodec } from '../../../src/modules/catalog/cursor.ts';
 import { listEnvelope, parseListRequest } from '../../../src/modules/catalog/listing.ts';
 import {

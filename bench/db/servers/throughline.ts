@@ -1,4 +1,4 @@
-// The real service for the database benchmark: createService from src/app.ts
+// The real service for the database benchmark: createService from src/wiring/app.ts
 // with the full default pipeline, on whichever engine the environment names
 // (DATABASE_URL → PostgreSQL, otherwise PGlite under DATA_DIR/pglite; the
 // runner prepares both). LOG_LEVEL=warn, so no per-request access log; logs

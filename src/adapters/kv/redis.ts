@@ -13,7 +13,7 @@
 // `cache:{product:42}:v2`): only the part in the first `{…}` is hashed, and the
 // prefix has no braces, so tagged keys keep landing in one slot.
 //
-// The connection belongs to whoever created it (platform/shared-state.ts):
+// The connection belongs to whoever created it (wiring/engines.ts):
 // `close` releases the adapter, not the connection another adapter may use.
 
 import { createHash } from 'node:crypto';

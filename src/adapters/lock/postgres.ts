@@ -15,7 +15,6 @@
 
 import { randomUUID } from 'node:crypto';
 import { sql as raw } from 'kysely';
-import type { Database } from '../../db/schema.ts';
 import {
   checkLockName,
   checkTtl,
@@ -25,8 +24,19 @@ import {
 } from '../../ports/lock.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 
+/** Leases of distributed locks (migrations/0013_locks.sql). */
+export interface LocksTable {
+  name: string;
+  token: string;
+  expires_at: Date;
+}
+
+export type LockTables = {
+  locks: LocksTable;
+};
+
 export interface PostgresLockManagerOptions {
-  readonly sql: SqlDatabase<Database>;
+  readonly sql: SqlDatabase<LockTables>;
 }
 
 /** `now() + ttl`, computed by the database. */

@@ -13,7 +13,7 @@
 // second holder in, which is why work under a lock stays idempotent
 // (ports/lock.ts). Each command touches one key, so it runs on a cluster.
 //
-// The connection belongs to whoever created it (platform/shared-state.ts).
+// The connection belongs to whoever created it (wiring/engines.ts).
 
 import { createHash, randomUUID } from 'node:crypto';
 import {

@@ -11,23 +11,10 @@
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MailMessage, Mailer } from '../../ports/mailer.ts';
+import type { MailMessage, MailOutbox, Mailer, StoredMail } from '../../ports/mailer.ts';
 
-export interface StoredMail {
-  readonly id: string;
-  readonly to: string;
-  readonly from: string;
-  readonly subject: string;
-  readonly text: string;
-  readonly html: string | null;
-  /** ISO 8601. */
-  readonly createdAt: string;
-}
-
-export interface DiskOutbox extends Mailer {
+export interface DiskOutbox extends Mailer, MailOutbox {
   readonly dir: string;
-  /** The stored messages, newest first; the newest `limit` only when given. */
-  list(options?: { readonly limit?: number }): Promise<StoredMail[]>;
 }
 
 export interface DiskOutboxOptions {

@@ -15,7 +15,7 @@
 // channels whose last handler left during the outage). Messages published
 // while the subscriber was disconnected are lost: delivery is at most once.
 //
-// The connections belong to whoever created them (platform/shared-state.ts).
+// The connections belong to whoever created them (wiring/engines.ts).
 
 import type { Logger } from '../../platform/logger.ts';
 import type { MessageHandler, PubSub } from '../../ports/pubsub.ts';

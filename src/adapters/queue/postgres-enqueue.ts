@@ -5,8 +5,8 @@
 // Each add is one statement, so it needs no transaction of its own and works
 // the same inside one.
 
-import { sql as raw, type Kysely } from 'kysely';
-import type { Database } from '../../db/schema.ts';
+import { sql as raw, type Kysely, type Transaction } from 'kysely';
+import type { QueueTables } from './tables.ts';
 import {
   checkQueueName,
   resolveEnqueueOptions,
@@ -16,6 +16,17 @@ import {
   type FlowJob,
   type JsonValue,
 } from '../../ports/queue.ts';
+
+type Handle = Kysely<QueueTables>;
+
+/**
+ * A caller's handle on the service's database, typed with the jobs table: its
+ * own type names the caller's tables (an outbox relay's, a module's), but the
+ * jobs table is in the same database (migrations/0010_jobs.sql).
+ */
+function jobsOn<DB>(caller: Kysely<DB> | Transaction<DB>): Handle {
+  return caller as unknown as Handle;
+}
 
 export const NOTIFY_CHANNEL = 'throughline_jobs';
 
@@ -33,12 +44,13 @@ const payloadJson = (payload: JsonValue): string => {
  * Adds a job through `handle`. Resolves with the job's id, the first job's
  * when the idempotency key was used before.
  */
-export async function enqueueOn(
-  handle: Kysely<Database>,
+export async function enqueueOn<DB>(
+  caller: Kysely<DB> | Transaction<DB>,
   name: string,
   payload: JsonValue,
   enqueueOptions?: EnqueueOptions,
 ): Promise<string> {
+  const handle = jobsOn(caller);
   checkQueueName(name);
   const resolved = resolveEnqueueOptions(enqueueOptions);
   const json = payloadJson(payload);
@@ -68,7 +80,11 @@ export async function enqueueOn(
  * parent's idempotency key used before, resolves with the first flow's ids
  * (its children still kept) and adds nothing.
  */
-export async function enqueueFlowOn(handle: Kysely<Database>, flow: Flow): Promise<EnqueuedFlow> {
+export async function enqueueFlowOn<DB>(
+  caller: Kysely<DB> | Transaction<DB>,
+  flow: Flow,
+): Promise<EnqueuedFlow> {
+  const handle = jobsOn(caller);
   const parent = resolveFlowJob(flow);
   if (flow.children.length === 0) throw new TypeError('a flow needs at least one child');
   const children = flow.children.map((child) => {
@@ -130,7 +146,7 @@ function resolveFlowJob(job: FlowJob) {
 const sortIds = (ids: string[]) =>
   ids.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
 
-async function existingJob(handle: Kysely<Database>, name: string, key: string) {
+async function existingJob(handle: Handle, name: string, key: string) {
   const existing = await handle
     .selectFrom('jobs')
     .select('id')

@@ -35,7 +35,7 @@
 import { Client } from 'pg';
 import { endWithin, KEEPALIVE_IDLE_MS } from '../sql/pg-socket.ts';
 import { sql as raw, type Kysely } from 'kysely';
-import type { Database } from '../../db/schema.ts';
+import type { QueueTables } from './tables.ts';
 import type { Logger } from '../../platform/logger.ts';
 import {
   backoffDelay,
@@ -58,7 +58,7 @@ import { enqueueFlowOn, enqueueOn, millis, NOTIFY_CHANNEL } from './postgres-enq
 export { enqueueFlowOn, enqueueOn, NOTIFY_CHANNEL };
 
 export interface PostgresQueueOptions {
-  readonly sql: SqlDatabase<Database>;
+  readonly sql: SqlDatabase<QueueTables>;
   readonly logger: Logger;
   /** How long a claim holds without renewal. Default 30,000 ms. */
   readonly leaseMs?: number;
@@ -105,7 +105,7 @@ interface Worker {
 
 export function createPostgresQueue(options: PostgresQueueOptions): PostgresJobQueue {
   const { sql, logger } = options;
-  const db: Kysely<Database> = sql.db;
+  const db: Kysely<QueueTables> = sql.db;
   const leaseMs = options.leaseMs ?? 30_000;
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const workers = new Map<string, Worker>();

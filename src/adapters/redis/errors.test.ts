@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ReplyError } from 'ioredis';
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../errors/index.ts';
 import { isRedisUnavailable, redisCall, toRedisError } from './errors.ts';
 import { describeRedisUrl, reconnectDelay } from './client.ts';
 

@@ -6,7 +6,7 @@
 // unchanged, to end as a 500: errors Redis answers a wrong call with (wrong
 // type, not an integer) and bad arguments caught before anything was sent.
 
-import { AppError, defineErrors, errorFactory } from '../../http/errors.ts';
+import { AppError, defineErrors, errorFactory } from '../../errors/index.ts';
 
 export const redisErrors = defineErrors({
   // The outage itself is logged once by the connection (client.ts); each

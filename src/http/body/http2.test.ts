@@ -16,7 +16,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { isAppError } from '../errors.ts';
+import { isAppError } from '../../errors/index.ts';
 import { defaultBodyLimits } from './limits.ts';
 import { parseBody } from './parse-body.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isAppError } from '../errors.ts';
+import { isAppError } from '../../errors/index.ts';
 import { parseJsonText } from './json.ts';
 import { locateJsonSyntaxError } from './json-syntax.ts';
 

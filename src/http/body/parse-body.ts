@@ -2,7 +2,8 @@
 // route accepts, after checking that a body is there at all and that it is
 // not content-coded.
 
-import { httpError, isAppError } from '../errors.ts';
+import { httpError } from '../errors.ts';
+import { isAppError } from '../../errors/index.ts';
 import type { FieldRecord } from './field-record.ts';
 import { parseFormBytes } from './form.ts';
 import { parseJsonText } from './json.ts';

@@ -10,7 +10,8 @@
 
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { httpError, type AppError } from '../errors.ts';
+import { httpError } from '../errors.ts';
+import type { AppError } from '../../errors/index.ts';
 
 export type BodySource = Readable & {
   readonly headers: IncomingHttpHeaders;

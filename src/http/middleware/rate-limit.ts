@@ -20,17 +20,42 @@
 import type { Context } from '../context.ts';
 import { httpError } from '../errors.ts';
 import { middleware, type Middleware, type Phase } from '../pipeline.ts';
-import {
-  assertValidPolicy,
-  type RateLimitDecision,
-  type RateLimiter,
-  type RateLimitPolicy,
-} from '../../ports/rate-limiter.ts';
 
-export interface RateLimitOptions {
-  readonly limiter: RateLimiter;
-  readonly policy: RateLimitPolicy;
-  /** What to count this request under; `undefined` leaves it out of this policy. */
+/** What the middleware reads of a policy; the rate-limiter port's policies have more. */
+export interface LimitPolicy {
+  /** Names the policy in the header fields: letters, digits, `-`, `_`, `.`. */
+  readonly name: string;
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+/** One decision, as the middleware reports it. */
+export interface LimitDecision {
+  readonly allowed: boolean;
+  /** Whole units still available after this request. */
+  readonly remaining: number;
+  /** Milliseconds until the full limit is available again. */
+  readonly resetMs: number;
+  /** When refused: milliseconds until the request could pass. */
+  readonly retryAfterMs: number;
+}
+
+/**
+ * What the middleware needs of a limiter. Declared here so the core imports
+ * nothing outside itself; the rate-limiter port (ports/rate-limiter.ts) and
+ * its adapters satisfy it as they are.
+ */
+export interface Limiter<P extends LimitPolicy> {
+  consume(key: string, policy: P): Promise<LimitDecision>;
+}
+
+export interface RateLimitOptions<P extends LimitPolicy = LimitPolicy> {
+  readonly limiter: Limiter<P>;
+  readonly policy: P;
+  /**
+   * What to count this request under; `undefined` leaves it out of this
+   * policy. Routes declared `rateLimit: false` are left out before it is asked.
+   */
   readonly key: (c: Context) => string | undefined;
   /**
    * Default `rateLimit`: before authentication, so floods are refused before
@@ -53,7 +78,7 @@ export interface RateLimitCounters {
 }
 
 export interface RateLimitMiddleware extends Middleware {
-  readonly policy: RateLimitPolicy;
+  readonly policy: LimitPolicy;
   readonly counters: Readonly<RateLimitCounters>;
 }
 
@@ -63,9 +88,11 @@ interface Outage {
   affected: number;
 }
 
-const outages = new WeakMap<RateLimiter, Outage>();
+const outages = new WeakMap<object, Outage>();
 
-export function rateLimit(options: RateLimitOptions): RateLimitMiddleware {
+export function rateLimit<P extends LimitPolicy>(
+  options: RateLimitOptions<P>,
+): RateLimitMiddleware {
   const { limiter, policy, key, onLimiterError } = options;
   assertValidPolicy(policy);
   const retryAfter = String(options.unavailableRetryAfterS ?? 5);
@@ -73,7 +100,7 @@ export function rateLimit(options: RateLimitOptions): RateLimitMiddleware {
   const policyMember = `"${name}";q=${policy.limit};w=${Math.ceil(policy.windowMs / 1000)}`;
   const counters: RateLimitCounters = { limited: 0, failedOpen: 0, failedClosed: 0 };
 
-  const decided = (c: Context, decision: RateLimitDecision): void => {
+  const decided = (c: Context, decision: LimitDecision): void => {
     const outage = outages.get(limiter);
     if (outage !== undefined) {
       outages.delete(limiter);
@@ -121,7 +148,7 @@ export function rateLimit(options: RateLimitOptions): RateLimitMiddleware {
   };
 
   const handle = middleware(`rate-limit:${name}`, options.phase ?? 'rateLimit', (c, next) => {
-    const k = key(c);
+    const k = c.route.rateLimit ? key(c) : undefined;
     // Requests outside the policy (probes, anonymous callers) cost no promise.
     if (k === undefined) return next();
     return limiter.consume(k, policy).then(
@@ -140,6 +167,25 @@ export function rateLimit(options: RateLimitOptions): RateLimitMiddleware {
       ? ['HTTP_RATE_LIMITED', 'HTTP_SERVICE_UNAVAILABLE']
       : ['HTTP_RATE_LIMITED'];
   return Object.freeze({ ...handle, policy, counters, errors });
+}
+
+const POLICY_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * Throws at start-up for a policy whose header members would be malformed
+ * (the name is a quoted string in them, the numbers integers). The limiter
+ * checks the rest of its policy (the algorithm) on its side.
+ */
+function assertValidPolicy(policy: LimitPolicy): void {
+  if (!POLICY_NAME.test(policy.name)) {
+    throw new RangeError(`rate-limit policy name "${policy.name}" must match ${POLICY_NAME}`);
+  }
+  if (!Number.isSafeInteger(policy.limit) || policy.limit < 1) {
+    throw new RangeError(`rate-limit policy "${policy.name}": limit must be a positive integer`);
+  }
+  if (!Number.isSafeInteger(policy.windowMs) || policy.windowMs < 1) {
+    throw new RangeError(`rate-limit policy "${policy.name}": windowMs must be a positive integer`);
+  }
 }
 
 /** Adds one member to a structured-field list header (RFC 9651 §3.1). */

@@ -1,4 +1,4 @@
-import { defineErrors, errorFactory } from '../../http/errors.ts';
+import { defineErrors, errorFactory } from '../../errors/index.ts';
 
 export const apiKeysErrors = defineErrors({
   // One answer for a malformed, unknown, revoked or expired key, or one whose

@@ -4,11 +4,11 @@
 // indistinguishable from one that does not exist.
 
 import type { Kysely, Selectable } from 'kysely';
-import type { ApiKeysTable, Database } from '../../db/schema.ts';
-import type { Role } from '../auth/rbac.ts';
+import type { ApiKeysTable, ApiKeysDatabase } from './tables.ts';
+import type { Role } from '../users/rbac.ts';
 import type { ApiKey } from './schemas.ts';
 
-type Db = Kysely<Database>;
+type Db = Kysely<ApiKeysDatabase>;
 
 const PUBLIC_COLUMNS = [
   'id',

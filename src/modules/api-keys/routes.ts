@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
 import { cacheControl } from '../../http/cache-control.ts';
-import { actorOf } from '../auth/authenticate.ts';
+import { actorOf } from '../../http/actor.ts';
 import { bigintId } from '../../platform/sql/pg-values.ts';
 import { apiKeyCreation, apiKeyList, createdApiKey } from './schemas.ts';
 import type { ApiKeysService } from './service.ts';

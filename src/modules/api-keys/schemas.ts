@@ -3,8 +3,9 @@
 // Ids travel as strings, timestamps as ISO-8601 UTC.
 
 import { z } from 'zod';
+import { uniqueItems } from '../../http/input-rules.ts';
 import { pgText } from '../../platform/sql/pg-values.ts';
-import { API_KEY_SCOPES } from '../auth/rbac.ts';
+import { API_KEY_SCOPES } from '../users/rbac.ts';
 
 export const API_KEY_MAX_LIFETIME_DAYS = 365;
 
@@ -12,13 +13,7 @@ export const apiKeyScope = z.enum(API_KEY_SCOPES);
 
 export const apiKeyCreation = z.strictObject({
   name: pgText().trim().min(1).max(100),
-  scopes: z
-    .array(apiKeyScope)
-    .min(1)
-    .refine((scopes) => new Set(scopes).size === scopes.length, {
-      message: 'must not list a scope twice',
-      params: { code: 'duplicate' },
-    }),
+  scopes: uniqueItems(z.array(apiKeyScope).min(1), 'must not list a scope twice'),
   expiresInDays: z
     .number()
     .int()

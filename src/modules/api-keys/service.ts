@@ -5,12 +5,12 @@
 // Another user's key answers "not found", exactly as an unknown id (no IDOR,
 // no enumeration).
 
-import type { Database } from '../../db/schema.ts';
-import type { FieldError } from '../../http/errors.ts';
+import type { ApiKeysDatabase } from './tables.ts';
+import type { FieldError } from '../../errors/index.ts';
 import { toSqlError } from '../../platform/sql/sql-errors.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
-import type { AuditSink } from '../auth/ports.ts';
-import { API_KEY_SCOPES, permissionsOf } from '../auth/rbac.ts';
+import type { AuditSink } from '../../ports/audit.ts';
+import { API_KEY_SCOPES, permissionsOf } from '../users/rbac.ts';
 import type { Actor } from '../users/service.ts';
 import { apiKeysError } from './errors.ts';
 import { generateApiKey } from './keys.ts';
@@ -35,7 +35,7 @@ export interface ApiKeysService {
 }
 
 export function createApiKeysService(deps: {
-  sql: SqlDatabase<Database>;
+  sql: SqlDatabase<ApiKeysDatabase>;
   audit: AuditSink;
   now?: () => Date;
 }): ApiKeysService {

@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { ENGINES, type EngineDatabase } from '../../../test/support/engines.ts';
-import type { AuditEntry } from '../auth/ports.ts';
-import { permissionsOf, type Role } from '../auth/rbac.ts';
+import type { AuditEntry } from '../../ports/audit.ts';
+import { permissionsOf, type Role } from '../users/rbac.ts';
 import { createApiKeysService, type ApiKeysService } from './service.ts';
 import { createApiKeyVerifier } from './verifier.ts';
 

@@ -7,10 +7,10 @@
 //
 // Every failure is the same 401; the reason travels in `cause`, for the log.
 
-import type { Database } from '../../db/schema.ts';
+import type { ApiKeysDatabase } from './tables.ts';
 import type { Identity } from '../../http/context.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
-import { API_KEY_SCOPES, permissionsOf } from '../auth/rbac.ts';
+import { API_KEY_SCOPES, permissionsOf } from '../users/rbac.ts';
 import { apiKeysError } from './errors.ts';
 import { parseApiKey, secretMatches } from './keys.ts';
 import { findKeyForVerification, touchApiKey } from './repo.ts';
@@ -31,7 +31,7 @@ function reject(reason: Rejection) {
 }
 
 export function createApiKeyVerifier(deps: {
-  sql: SqlDatabase<Database>;
+  sql: SqlDatabase<ApiKeysDatabase>;
   now?: () => Date;
 }): (presented: string) => Promise<Identity> {
   const { sql } = deps;

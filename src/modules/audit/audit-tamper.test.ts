@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import type { Transaction } from 'kysely';
-import type { Database } from '../../db/schema.ts';
+import type { AuditTables } from './tables.ts';
 import { ENGINES, type EngineDatabase } from '../../../test/support/engines.ts';
 import { auditEntryHash } from './chain.ts';
 import { appendAudit, readAuditBatch } from './repo.ts';
@@ -16,7 +16,7 @@ import { asTableOwner, resetAuditLog } from './testing.ts';
 
 /** Re-inserts a row exactly as given, id and hashes included. */
 async function insertRaw(
-  trx: Transaction<Database>,
+  trx: Transaction<AuditTables>,
   row: {
     id: string;
     occurredAt: Date;

@@ -4,7 +4,7 @@
 
 import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../../db/schema.ts';
+import type { AuditTables } from './tables.ts';
 import { auditEntryHash, GENESIS_HASH } from './chain.ts';
 import type { ChainedAuditEntry, JsonObject } from './chain.ts';
 import type { AuditEntry, AuditOutcome } from './schemas.ts';
@@ -50,7 +50,7 @@ export interface AppendAuditEntry {
  * row that commits later.
  */
 export async function appendAudit(
-  trx: Transaction<Database>,
+  trx: Transaction<AuditTables>,
   entry: AppendAuditEntry,
 ): Promise<AuditEntry> {
   if (!trx.isTransaction) {
@@ -164,7 +164,7 @@ function toAuditEntry(entry: ChainedAuditEntry): AuditEntry {
 
 /** Newest first: up to `limit` entries with id below `before`, of one action if given. */
 export async function listAuditEntries(
-  db: Kysely<Database>,
+  db: Kysely<AuditTables>,
   query: { limit: number; before?: string | undefined; action?: string | undefined },
 ): Promise<AuditEntry[]> {
   let select = db.selectFrom('audit_log').select(COLUMNS);
@@ -175,7 +175,7 @@ export async function listAuditEntries(
 }
 
 /** The newest entry's id, or undefined for an empty log. */
-export async function auditHeadId(db: Kysely<Database>): Promise<string | undefined> {
+export async function auditHeadId(db: Kysely<AuditTables>): Promise<string | undefined> {
   const row = await db
     .selectFrom('audit_log')
     .select('id')
@@ -187,7 +187,7 @@ export async function auditHeadId(db: Kysely<Database>): Promise<string | undefi
 
 /** Up to `limit` entries with `after` < id ≤ `through`, in id (chain) order, with their hashes. */
 export async function readAuditBatch(
-  db: Kysely<Database>,
+  db: Kysely<AuditTables>,
   range: { after: string; through: string; limit: number },
 ): Promise<ChainedAuditEntry[]> {
   const rows = await db

@@ -3,7 +3,7 @@
 // calls appendAudit(trx, entry) inside its own transaction instead of
 // record(), so the entry commits or rolls back with the change it describes.
 
-import type { Database } from '../../db/schema.ts';
+import type { AuditTables } from './tables.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { ChainVerifier } from './chain.ts';
 import type { ChainBreak } from './chain.ts';
@@ -44,7 +44,7 @@ export interface AuditService {
 
 const DEFAULT_BATCH_SIZE = 500;
 
-export function createAuditService(deps: { sql: SqlDatabase<Database> }): AuditService {
+export function createAuditService(deps: { sql: SqlDatabase<AuditTables> }): AuditService {
   const { sql } = deps;
   return {
     async record(input) {

@@ -4,13 +4,13 @@
 
 import { sql } from 'kysely';
 import type { Transaction } from 'kysely';
-import type { Database } from '../../db/schema.ts';
+import type { AuditTables } from './tables.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 
 /** Runs `tamper` with the append-only triggers disabled (for this transaction only). */
 export function asTableOwner<T>(
-  database: SqlDatabase<Database>,
-  tamper: (trx: Transaction<Database>) => Promise<T>,
+  database: SqlDatabase<AuditTables>,
+  tamper: (trx: Transaction<AuditTables>) => Promise<T>,
 ): Promise<T> {
   return database.withTransaction(async (trx) => {
     await sql`alter table audit_log disable trigger user`.execute(trx);
@@ -21,6 +21,6 @@ export function asTableOwner<T>(
 }
 
 /** Empties the log and restarts its ids at 1, so each test starts from genesis. */
-export async function resetAuditLog(database: SqlDatabase<Database>): Promise<void> {
+export async function resetAuditLog(database: SqlDatabase<AuditTables>): Promise<void> {
   await asTableOwner(database, (trx) => sql`truncate audit_log restart identity`.execute(trx));
 }

@@ -1,7 +1,7 @@
 // Errors of the account flows (email verification, password reset and
-// change). Registered with the auth module's codes in error-catalog.ts.
+// change). Registered with the auth module's codes in wiring/error-catalog.ts.
 
-import { defineErrors, errorFactory } from '../../http/errors.ts';
+import { defineErrors, errorFactory } from '../../errors/index.ts';
 
 export const accountErrors = defineErrors({
   // One answer for an unknown, used and expired link: which one it was would

@@ -3,9 +3,9 @@
 // only for the current-password check.
 
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.ts';
+import type { AuthDatabase } from './tables.ts';
 
-type Db = Kysely<Database>;
+type Db = Kysely<AuthDatabase>;
 
 export interface Account {
   readonly id: string;
@@ -78,6 +78,6 @@ export async function revokeOtherRefreshFamilies(
  * for one account (say, five reset requests at once) then take turns, so a
  * count-then-insert inside the transaction holds.
  */
-export async function lockAccount(db: Kysely<Database>, userId: string): Promise<void> {
+export async function lockAccount(db: Kysely<AuthDatabase>, userId: string): Promise<void> {
   await db.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
 }

@@ -6,9 +6,9 @@ import { z } from 'zod';
 import type { App } from '../../http/app.ts';
 import type { Middleware } from '../../http/pipeline.ts';
 import { cacheControl } from '../../http/cache-control.ts';
-import { email, password } from '../users/schemas.ts';
+import { email, newPassword, password } from '../users/schemas.ts';
 import type { AccountService } from './account-service.ts';
-import { actorOf } from './authenticate.ts';
+import { actorOf } from '../../http/actor.ts';
 import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 
 // Generous bounds: a real token is 43 characters; anything else is simply not found.
@@ -95,7 +95,7 @@ export function registerAccountRoutes(
         'Takes the token from the reset email and the new password, which must meet the policy. Every session and refresh token of the account ends: sign in again everywhere.',
       errors: ['AUTH_ACCOUNT_TOKEN_INVALID', 'USERS_WEAK_PASSWORD'],
       schema: {
-        body: z.strictObject({ token: accountToken, password }),
+        body: z.strictObject({ token: accountToken, password: newPassword }),
         responses: { 204: { description: 'Password replaced' } },
       },
       handler: async (c) => {
@@ -115,7 +115,7 @@ export function registerAccountRoutes(
         'Needs the current password (403 AUTH_CURRENT_PASSWORD_INVALID otherwise) and a new one that meets the policy. Every other session of the user ends; the one making the request stays signed in. Not available to API keys.',
       errors: ['AUTH_CURRENT_PASSWORD_INVALID', 'USERS_WEAK_PASSWORD', 'USERS_NOT_FOUND'],
       schema: {
-        body: z.strictObject({ currentPassword: password, newPassword: password }),
+        body: z.strictObject({ currentPassword: password, newPassword }),
         responses: { 204: { description: 'Password changed' } },
       },
       handler: async (c) => {

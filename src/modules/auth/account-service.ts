@@ -20,7 +20,7 @@
 //   insert run under a lock on the user's row, so parallel requests cannot
 //   both pass it).
 
-import type { Database } from '../../db/schema.ts';
+import type { AuthDatabase } from './tables.ts';
 import type { BackgroundTasks } from '../../platform/background.ts';
 import type { Mailer, MailMessage } from '../../ports/mailer.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
@@ -46,15 +46,16 @@ import {
   revokeAccountTokens,
   type AccountTokenPurpose,
 } from './account-tokens.ts';
-import type { AuditSink } from './ports.ts';
-import { endRefreshTokens, type SignOutEverywhere } from './sign-out-everywhere.ts';
+import type { AuditSink } from '../../ports/audit.ts';
+import { endRefreshTokens } from './sign-out-everywhere.ts';
+import type { SignOutEverywhere } from '../users/ports.ts';
 import { assertNotLocked, type ThrottlePolicy, type ThrottleStore } from './throttle.ts';
 
 export const MAX_MAILS_PER_WINDOW = 3;
 export const MAIL_WINDOW_MS = 15 * 60_000;
 
 export interface AccountServiceDeps {
-  readonly sql: SqlDatabase<Database>;
+  readonly sql: SqlDatabase<AuthDatabase>;
   readonly mailer: Mailer;
   readonly background: BackgroundTasks;
   readonly audit: AuditSink;
@@ -273,7 +274,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
 
 /** Issues a token unless the address had its fill of mails lately; undefined when it did. */
 export async function issueLimitedToken(
-  sql: SqlDatabase<Database>,
+  sql: SqlDatabase<AuthDatabase>,
   input: { userId: string; purpose: AccountTokenPurpose; supersede: boolean; at: Date },
 ): Promise<string | undefined> {
   const { userId, purpose, at } = input;

@@ -12,9 +12,9 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database, UserTokensTable } from '../../db/schema.ts';
+import type { AuthDatabase, UserTokensTable } from './tables.ts';
 
-type Db = Kysely<Database>;
+type Db = Kysely<AuthDatabase>;
 
 export type AccountTokenPurpose = UserTokensTable['purpose'];
 

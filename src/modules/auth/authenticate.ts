@@ -5,13 +5,20 @@
 // 401 on non-public routes); a present but bad credential is a 401 at once —
 // never silently anonymous. Exactly one credential is looked at, in that
 // order, so a request cannot mix a cookie with a key to borrow rights.
+//
+// Public routes (and paths no route matches) ignore credentials altogether:
+// none of them reads an identity, so checking one could only turn a stale
+// header into a failure — a health probe configured with an expired token
+// would take the instance out of the load balancer, and a typo'd path would
+// answer 401 instead of 404. A public route that declares permissions is not
+// really public and is authenticated like any other.
 
 import type { Context, Identity } from '../../http/context.ts';
 import { httpError } from '../../http/errors.ts';
 import { middleware, type Middleware } from '../../http/pipeline.ts';
 import { rawHeader } from '../../http/request-id.ts';
 import type { AccessClaims, AccessTokens } from './ports.ts';
-import { permissionsOf } from './rbac.ts';
+import { permissionsOf } from '../users/rbac.ts';
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
@@ -35,6 +42,7 @@ export interface Authenticators {
 
 export function authentication(auth: Authenticators): Middleware {
   return middleware('authentication', 'authn', (c, next) => {
+    if (c.route.auth === 'public' && c.route.permissions.length === 0) return next();
     // rawHeaders: public routes without credentials never build req.headers.
     const raw = c.req.rawHeaders;
     const header = rawHeader(raw, 'authorization');
@@ -106,10 +114,4 @@ export function identityFrom(claims: AccessClaims): Identity {
     permissions: new Set(claims.scope.filter((permission) => granted.has(permission))),
     attributes: { role: claims.role, sessionId: claims.sid },
   };
-}
-
-/** The authenticated caller of a route the gate already checked. */
-export function actorOf(c: Context): { id: string; permissions: ReadonlySet<string>; ip: string } {
-  const identity = c.identity!;
-  return { id: identity.subject, permissions: identity.permissions, ip: c.remoteAddress };
 }

@@ -1,4 +1,4 @@
-import { defineErrors, errorFactory } from '../../http/errors.ts';
+import { defineErrors, errorFactory } from '../../errors/index.ts';
 
 export const authErrors = defineErrors({
   // One message for unknown email, wrong password and deleted account alike:

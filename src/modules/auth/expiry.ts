@@ -1,11 +1,11 @@
 // Credentials past their expiry are dead rows: nothing accepts them, and
 // every lookup already checks the time. The maintenance schedule removes
-// them (src/maintenance.ts) a day after they expired — the day keeps a
+// them (src/wiring/maintenance.ts) a day after they expired — the day keeps a
 // refusal explainable from the tables (a refresh token presented just after
 // its expiry, a reset link clicked late) and is far longer than any window
 // that counts rows (the per-address mail limit looks back 15 minutes).
 
-import type { Database } from '../../db/schema.ts';
+import type { AuthDatabase } from './tables.ts';
 import { deleteExpired } from '../../platform/sql/delete-expired.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 
@@ -20,7 +20,7 @@ const CREDENTIAL_TABLES = [
 
 /** Removes credentials that expired more than a day before `at`; rows removed per table. */
 export async function purgeExpiredCredentials(
-  sql: SqlDatabase<Database>,
+  sql: SqlDatabase<AuthDatabase>,
   at: Date = new Date(),
 ): Promise<Record<string, number>> {
   const before = new Date(at.getTime() - EXPIRED_CREDENTIALS_KEPT_MS);

@@ -37,7 +37,7 @@
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import type { KeyValueStore } from '../../ports/kv.ts';
-import { ROLES, type Role } from './rbac.ts';
+import { ROLES, type Role } from '../users/rbac.ts';
 import type { LiveSession, SessionStore, SessionStoreOptions } from './session-store.ts';
 
 /** At least the longest session lifetime the configuration allows (SESSION_TTL_S ≤ 90 days). */

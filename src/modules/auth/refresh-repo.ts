@@ -2,9 +2,9 @@
 // long random strings, so a fast hash is enough and lookup stays an index hit.
 
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.ts';
+import type { AuthDatabase } from './tables.ts';
 
-type Db = Kysely<Database>;
+type Db = Kysely<AuthDatabase>;
 
 export interface StoredRefreshToken {
   readonly id: string;

@@ -7,7 +7,7 @@ import { cacheControl } from '../../http/cache-control.ts';
 import { user } from '../users/schemas.ts';
 import { registration } from '../users/schemas.ts';
 import type { UsersService } from '../users/service.ts';
-import { actorOf } from './authenticate.ts';
+import { actorOf } from '../../http/actor.ts';
 import { jwks, loginBody, mfaLoginBody, refreshBody, tokenPair } from './schemas.ts';
 import type { AuthService } from './service.ts';
 import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';

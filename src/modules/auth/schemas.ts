@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { exactlyOneOf } from '../../http/input-rules.ts';
+import { pgText } from '../../platform/sql/pg-values.ts';
 import { email, password } from '../users/schemas.ts';
 
 export const loginBody = z.strictObject({ email, password });
@@ -23,24 +25,24 @@ const totpCode = z
   .string()
   .regex(/^[0-9]{6}$/, { error: 'must be 6 digits' })
   .meta({ example: '123456' });
-const recoveryCode = z.string().min(12).max(20).meta({ example: 'abcd-efgh-jkmn' });
+const recoveryCode = pgText().min(12).max(20).meta({ example: 'abcd-efgh-jkmn' });
 
-/** Exactly one of a TOTP code or a recovery code. */
-const oneFactor = (value: { code?: unknown; recoveryCode?: unknown }) =>
-  (value.code === undefined) !== (value.recoveryCode === undefined);
-const ONE_FACTOR = { error: 'send either code or recoveryCode', path: ['code'] };
+/** Exactly one of a TOTP code or a recovery code, as the validation error and the document say. */
+const ONE_FACTOR = ['code', 'recoveryCode'] as const;
 
-export const mfaLoginBody = z
-  .strictObject({
+export const mfaLoginBody = exactlyOneOf(
+  z.strictObject({
     mfaToken: z.string().min(1).max(200),
     code: totpCode.optional(),
     recoveryCode: recoveryCode.optional(),
-  })
-  .refine(oneFactor, ONE_FACTOR);
+  }),
+  ONE_FACTOR,
+);
 
-export const secondFactorBody = z
-  .strictObject({ code: totpCode.optional(), recoveryCode: recoveryCode.optional() })
-  .refine(oneFactor, ONE_FACTOR);
+export const secondFactorBody = exactlyOneOf(
+  z.strictObject({ code: totpCode.optional(), recoveryCode: recoveryCode.optional() }),
+  ONE_FACTOR,
+);
 
 export const mfaConfirmBody = z.strictObject({ code: totpCode });
 

@@ -2,14 +2,15 @@
 // routes translate requests into these calls and results into responses.
 
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Database } from '../../db/schema.ts';
+import type { AuthDatabase } from './tables.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { findCredentialsByEmail, findUserById, updatePasswordHash } from '../users/repo.ts';
 import type { PasswordHasher } from '../users/passwords.ts';
 import type { User } from '../users/schemas.ts';
 import { authError } from './errors.ts';
-import type { AccessTokens, AuditSink } from './ports.ts';
-import { permissionsOf } from './rbac.ts';
+import type { AccessTokens } from './ports.ts';
+import type { AuditSink } from '../../ports/audit.ts';
+import { permissionsOf } from '../users/rbac.ts';
 import {
   findRefreshTokenForUpdate,
   insertRefreshToken,
@@ -28,7 +29,7 @@ export interface TokenPair {
 }
 
 export interface AuthServiceDeps {
-  readonly sql: SqlDatabase<Database>;
+  readonly sql: SqlDatabase<AuthDatabase>;
   readonly tokens: AccessTokens;
   readonly audit: AuditSink;
   readonly throttle: ThrottlePolicy;

@@ -3,7 +3,7 @@
 // cookie's token is stored as its SHA-256 (see migrations/0005_trust.sql).
 
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.ts';
+import type { AuthDatabase } from './tables.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import type {
   LiveSession,
@@ -12,11 +12,11 @@ import type {
   SessionStoreOptions,
 } from './session-store.ts';
 
-type Db = Kysely<Database>;
+type Db = Kysely<AuthDatabase>;
 
 /** The SessionStore on the `sessions` table. */
 export function createSqlSessionStore(
-  sql: SqlDatabase<Database>,
+  sql: SqlDatabase<AuthDatabase>,
   options: SessionStoreOptions,
 ): SessionStore {
   const idleMs = options.idleSeconds * 1000;

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { Role } from './rbac.ts';
+import type { Role } from '../users/rbac.ts';
 import type { LiveSession, SessionStore, SessionStoreOptions } from './session-store.ts';
 
 export interface SessionStoreUnderTest {

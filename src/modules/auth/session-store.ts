@@ -1,5 +1,5 @@
-// Where browser sessions live: the port behind sessions.ts. Two stores pass
-// one contract suite (session-store.contract.ts):
+// Where browser sessions live: the port behind the store wiring/engines.ts
+// picks. Two stores pass one contract suite (session-store.contract.ts):
 // - SQL (session-repo.ts), the default: the `sessions` table, which reads the
 //   user's current role and deletion on every lookup;
 // - the key-value store (kv-session-store.ts), chosen with REDIS_URL: every
@@ -18,7 +18,7 @@
 //   SQL); callers let it propagate: an unknown session is anonymous, a store
 //   that cannot answer is not.
 
-import type { Role } from './rbac.ts';
+import type { Role } from '../users/rbac.ts';
 
 export interface NewSession {
   /** A random UUID, the session's public handle (it is in the caller's identity). */

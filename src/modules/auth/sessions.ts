@@ -21,7 +21,7 @@
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Context, Identity } from '../../http/context.ts';
 import { authError } from './errors.ts';
-import { permissionsOf } from './rbac.ts';
+import { permissionsOf } from '../users/rbac.ts';
 import type { SessionStore } from './session-store.ts';
 
 export const CSRF_HEADER = 'x-csrf-token';

@@ -1,5 +1,5 @@
 // Which account a sign-in request names, for the per-account rate limit on
-// the sign-in routes (src/rate-limits.ts). The limit runs before validation,
+// the sign-in routes (src/wiring/rate-limits.ts). The limit runs before validation,
 // so this reads the parsed body defensively: the email, normalised the way
 // users/schemas.ts normalises it (so `Alice@x` and ` alice@x` count as one
 // account); for the MFA step, the challenge token, which stands for one

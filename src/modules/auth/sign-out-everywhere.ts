@@ -21,13 +21,14 @@
 //     successful sign-out is never ended by a late job.
 // Access tokens already issued live out their short TTL (they are not looked up).
 
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../../db/schema.ts';
+import type { Kysely } from 'kysely';
+import type { AuthDatabase, AuthTables } from './tables.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { JobQueue } from '../../ports/queue.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import type { EventHandlers } from '../events/registry.ts';
 import { recordEvent } from '../events/outbox.ts';
+import type { SignOutEverywhere } from '../users/ports.ts';
 import { revokeAllForUser } from './refresh-repo.ts';
 import type { SessionRevoker } from './session-store.ts';
 
@@ -35,40 +36,27 @@ export type { SessionRevoker } from './session-store.ts';
 
 /** Step 1, inside the transaction that makes the change: the refresh tokens. */
 export async function endRefreshTokens(
-  trx: Kysely<Database>,
+  trx: Kysely<AuthDatabase>,
   userId: string,
   at: Date,
 ): Promise<void> {
   await revokeAllForUser(trx, userId, at);
 }
 
-export interface SignOutRequest {
-  readonly userId: string;
-  /** The instant of the change. */
-  readonly at: Date;
-  /** The caller's own session, kept (a password change from a browser). */
-  readonly exceptSessionId?: string | undefined;
-}
-
-export interface SignOutEverywhere {
-  /** Step 1: records the sign-out in the caller's transaction; resolves with its id. */
-  request(trx: Transaction<Database>, request: SignOutRequest): Promise<string>;
-  /**
-   * Step 2, after the commit: ends the sessions and forgets the request.
-   * Never rejects: on failure the event's job finishes it later.
-   */
-  finish(revocationId: string): Promise<void>;
-}
-
 export interface SignOutDeps {
-  readonly sql: SqlDatabase<Database>;
+  readonly sql: SqlDatabase<AuthDatabase>;
   readonly sessions: SessionRevoker;
   readonly logger: Logger;
 }
 
 export function createSignOutEverywhere(deps: SignOutDeps): SignOutEverywhere {
   return {
-    async request(trx, request) {
+    // The users service hands over its own transaction, typed with its own
+    // tables; the same transaction, with auth's tables added to its type:
+    endRefreshTokens: (trx, userId, at) =>
+      endRefreshTokens(trx.$extendTables<AuthTables>(), userId, at),
+    async request(usersTrx, request) {
+      const trx = usersTrx.$extendTables<AuthTables>();
       const row = await trx
         .insertInto('session_revocations')
         .values({
@@ -116,7 +104,7 @@ async function carryOut(deps: Omit<SignOutDeps, 'logger'>, revocationId: string)
 /**
  * The backstop of step 3: sign-outs still pending after `olderThanMs` (their
  * event's job ran out of attempts during a long outage) are carried out by
- * the maintenance schedule (src/workers.ts). Resolves with how many.
+ * the maintenance schedule (src/wiring/workers.ts). Resolves with how many.
  */
 export async function finishPendingSignOuts(
   deps: Omit<SignOutDeps, 'logger'>,

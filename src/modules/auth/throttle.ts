@@ -8,7 +8,7 @@
 // which takes these hot writes off the database (`ThrottleStore`).
 
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../../db/schema.ts';
+import type { AuthDatabase } from './tables.ts';
 import type { KeyValueStore } from '../../ports/kv.ts';
 import { authError } from './errors.ts';
 
@@ -44,7 +44,7 @@ export interface ThrottleStore {
 }
 
 /** Counters in the `login_throttle` table. */
-export function sqlThrottleStore(db: Kysely<Database>): ThrottleStore {
+export function sqlThrottleStore(db: Kysely<AuthDatabase>): ThrottleStore {
   return {
     lockedUntil: (key, now) => sqlLockedUntil(db, key, now),
     recordFailure: (key, now, policy) => sqlRecordFailure(db, key, now, policy),
@@ -85,7 +85,7 @@ export function kvThrottleStore(kv: KeyValueStore): ThrottleStore {
 }
 
 async function sqlLockedUntil(
-  db: Kysely<Database>,
+  db: Kysely<AuthDatabase>,
   key: string,
   now: Date,
 ): Promise<Date | undefined> {
@@ -100,7 +100,7 @@ async function sqlLockedUntil(
 
 /** Counts a failure atomically (one upsert) and returns the new lock, if any. */
 async function sqlRecordFailure(
-  db: Kysely<Database>,
+  db: Kysely<AuthDatabase>,
   key: string,
   now: Date,
   policy: ThrottlePolicy,
@@ -129,7 +129,7 @@ async function sqlRecordFailure(
   return until;
 }
 
-async function sqlClear(db: Kysely<Database>, key: string): Promise<void> {
+async function sqlClear(db: Kysely<AuthDatabase>, key: string): Promise<void> {
   await db.deleteFrom('login_throttle').where('key', '=', key).execute();
 }
 

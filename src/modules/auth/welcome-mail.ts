@@ -1,5 +1,5 @@
 // The welcome mail, sent once after sign-up by the `user.registered` event's
-// consumer (modules/events/mail.ts). It carries the first email-verification
+// consumer (modules/auth/welcome-consumer.ts). It carries the first email-verification
 // link, so a new user gets one message, not two; asking for another link
 // later (account-service.ts, resend) sends the plain verification mail.
 //

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { isAppError } from '../../http/errors.ts';
+import { isAppError } from '../../errors/index.ts';
 import { createCursorCodec, fingerprint, MAX_CURSOR_LENGTH } from './cursor.ts';
 import { parseListRequest } from './listing.ts';
 import { productListQuery } from './schemas.ts';

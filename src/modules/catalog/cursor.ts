@@ -21,13 +21,12 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { bigintId, pgText } from '../../platform/sql/pg-values.ts';
 import { catalogError } from './errors.ts';
-import { INT4_MAX, TITLE_MAX } from './schemas.ts';
+import { INT4_MAX, MAX_CURSOR_LENGTH, TITLE_MAX } from './schemas.ts';
 import type { SortField, SortKey } from './sort.ts';
 
 export type CursorValue = string | number;
 
-/** Longer than any honest cursor (five keys, a 200-character title in UTF-8, the MAC, base64). */
-export const MAX_CURSOR_LENGTH = 2048;
+export { MAX_CURSOR_LENGTH };
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** HMAC-SHA256: the first bytes of the decoded token. */

@@ -1,4 +1,4 @@
-import { defineErrors, errorFactory } from '../../http/errors.ts';
+import { defineErrors, errorFactory } from '../../errors/index.ts';
 
 export const catalogErrors = defineErrors({
   CATALOG_PRODUCT_NOT_FOUND: { status: 404, title: 'Product not found', level: 'debug' },

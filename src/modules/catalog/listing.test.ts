@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isAppError } from '../../http/errors.ts';
+import { isAppError } from '../../errors/index.ts';
 import { randomBytes } from 'node:crypto';
 import { createCursorCodec } from './cursor.ts';
 import { listEnvelope, parseListRequest, type ListSpec } from './listing.ts';

@@ -2,13 +2,13 @@
 // a replica or a transaction) and return domain shapes, never rows.
 
 import { sql, type CompiledQuery, type Expression, type Kysely, type SqlBool } from 'kysely';
-import type { Database } from '../../db/schema.ts';
+import type { CatalogTables } from './tables.ts';
 import type { CursorValue } from './cursor.ts';
 import type { ListFilters, ListPage, ListSpec } from './listing.ts';
 import type { Product } from './schemas.ts';
 import type { SortField, SortKey } from './sort.ts';
 
-type Db = Kysely<Database>;
+type Db = Kysely<CatalogTables>;
 
 function fromProducts(db: Db) {
   return db.selectFrom('products as p');

@@ -50,8 +50,10 @@ function v1Read(successor: string): Deprecation {
 
 const idParams = z.strictObject({ id: bigintId });
 
+// Required, so the document says so; a request without it still gets 428
+// rather than the 422 (see validation.ts: a missing precondition header alone).
 const ifMatchHeader = z.looseObject({
-  'if-match': z.string().optional().meta({
+  'if-match': z.string().meta({
     description:
       'The ETag you last read. Required: 428 without it, 412 when the product changed since',
   }),

@@ -2,6 +2,7 @@
 // minor units with its currency, timestamps as ISO-8601 UTC.
 
 import { z } from 'zod';
+import { atLeastOneMember, notClearable } from '../../http/input-rules.ts';
 import { pgText } from '../../platform/sql/pg-values.ts';
 
 export const money = z
@@ -38,6 +39,9 @@ export type Product = z.infer<typeof product>;
 // ---- writes -----------------------------------------------------------------
 
 export const INT4_MAX = 2_147_483_647;
+
+/** Longer than any honest list cursor (five keys, a 200-character title in UTF-8, the MAC, base64). */
+export const MAX_CURSOR_LENGTH = 2048;
 
 export const slug = z
   .string()
@@ -94,38 +98,32 @@ export const productInput = z
 
 export type ProductInput = z.output<typeof productInput>;
 
-/** `null` is refused where the field cannot be cleared (RFC 7386 would remove it). */
-function required<T extends z.ZodType>(schema: T) {
-  return schema
-    .nullable()
-    .refine((value) => value !== null, {
-      message: 'is required and cannot be cleared',
-      params: { code: 'not_clearable' },
-    })
-    .optional();
-}
-
 /**
  * A JSON Merge Patch (RFC 7386) of a product: absent members stay, `null`
  * clears `description` (to "") and `tags` (to []), and is refused on the
- * required members. The result is validated as a whole, like a PUT body.
+ * required members (`not_clearable`; the document shows them without null).
+ * A patch must name something to change (`{}` is `empty`). The result is
+ * validated as a whole, like a PUT body.
  */
-export const productPatch = z
-  .strictObject({
-    sku: required(sku),
-    title: required(title),
+export const productPatch = atLeastOneMember(
+  z.strictObject({
+    sku: notClearable(sku),
+    title: notClearable(title),
     description: description.nullable().optional(),
-    brand: required(slug),
-    category: required(slug),
+    brand: notClearable(slug),
+    category: notClearable(slug),
     tags: tags.nullable().optional(),
-    price: required(z.strictObject({ amount: required(amount), currency: required(currency) })),
-    stock: required(stock),
-  })
-  .meta({
-    id: 'ProductMergePatch',
-    description: 'application/merge-patch+json (RFC 7386)',
-    example: { price: { amount: 9900 }, description: null },
-  });
+    price: notClearable(
+      z.strictObject({ amount: notClearable(amount), currency: notClearable(currency) }),
+    ),
+    stock: notClearable(stock),
+  }),
+).meta({
+  id: 'ProductMergePatch',
+  description:
+    'application/merge-patch+json (RFC 7386): null removes description and tags, and is refused on every other member',
+  example: { price: { amount: 9900 }, description: null },
+});
 
 // ---- the list -----------------------------------------------------------------
 
@@ -146,9 +144,12 @@ export const productListQuery = z.strictObject({
     .max(100)
     .default(20)
     .meta({ description: 'Page size, 1 to 100' }),
-  after: z.string().optional().meta({
+  after: pgText().min(1).optional().meta({
     description:
-      'Cursor pagination: the opaque cursor of links.next. Only valid with the same sort and filters',
+      'Cursor pagination: the opaque cursor of links.next. Only valid with the same sort and filters; any other value is 400 CATALOG_INVALID_CURSOR',
+    // What the cursor check (cursor.ts) refuses with that 400, for clients reading the document.
+    maxLength: MAX_CURSOR_LENGTH,
+    pattern: '^[A-Za-z0-9_-]+$',
   }),
   sort: z.string().optional().meta({
     description:

@@ -6,8 +6,8 @@
 // can still land; the guarded statement then matches nothing, and the caller
 // gets CATALOG_VERSION_CONFLICT (412) instead of silently overwriting it.
 
-import type { Database } from '../../db/schema.ts';
-import type { FieldError } from '../../http/errors.ts';
+import type { CatalogTables } from './tables.ts';
+import type { FieldError } from '../../errors/index.ts';
 import { toSqlError } from '../../platform/sql/sql-errors.ts';
 import type { CacheAside } from '../../platform/cache/cache-aside.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
@@ -42,7 +42,7 @@ const notFound = (id: string) =>
   catalogError('CATALOG_PRODUCT_NOT_FOUND', { detail: `no product with id ${id}` });
 
 export function createCatalogService(deps: {
-  sql: SqlDatabase<Database>;
+  sql: SqlDatabase<CatalogTables>;
   /** Product reads go through it; writes invalidate it after they commit. */
   cache?: CacheAside<Product> | undefined;
 }): CatalogService {

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isAppError } from '../../http/errors.ts';
+import { isAppError } from '../../errors/index.ts';
 import { formatSort, parseSort, type SortKey } from './sort.ts';
 
 const keys = (text: string | undefined) =>

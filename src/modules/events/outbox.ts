@@ -11,7 +11,7 @@
 // the record: consumers read the current state when they run.
 
 import type { Transaction } from 'kysely';
-import type { Database } from '../../db/schema.ts';
+import type { EventsTables } from './tables.ts';
 import type { JsonValue } from '../../ports/queue.ts';
 
 /** The events the service emits, and the data each carries. */
@@ -67,7 +67,7 @@ export const EVENTS_QUEUE = 'events.deliver';
 
 /** Records an event in the caller's transaction; resolves with its id. */
 export async function recordEvent<T extends EventType>(
-  trx: Transaction<Database>,
+  trx: Transaction<EventsTables>,
   event: { readonly type: T; readonly aggregateId: string; readonly data: EventData[T] },
 ): Promise<string> {
   const row = await trx

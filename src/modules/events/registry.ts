@@ -1,5 +1,5 @@
 // Who reacts to which event. Consumers register with `onEvent(type, handler)`
-// (or '*' for every event) when the workers are assembled (src/workers.ts);
+// (or '*' for every event) when the workers are assembled (src/wiring/workers.ts);
 // the events job (one per outbox event) dispatches to every handler of its
 // type.
 //

@@ -12,11 +12,11 @@
 // - Relays in several processes share the work: SKIP LOCKED hands each row
 //   to one of them, and a row relayed meanwhile no longer matches.
 //
-// It runs where the workers run (src/workers.ts): a loop that drains full
+// It runs where the workers run (src/wiring/workers.ts): a loop that drains full
 // batches back to back, then sleeps OUTBOX_POLL_INTERVAL_MS.
 
 import { sql as raw, type Transaction } from 'kysely';
-import type { Database } from '../../db/schema.ts';
+import type { EventsTables } from './tables.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { deleteExpired } from '../../platform/sql/delete-expired.ts';
 import type { EnqueueOptions, JsonValue } from '../../ports/queue.ts';
@@ -24,14 +24,14 @@ import type { SqlDatabase } from '../../ports/sql.ts';
 import { EVENTS_QUEUE, type DomainEvent, type EventType } from './outbox.ts';
 
 export type EnqueueWithin = (
-  trx: Transaction<Database>,
+  trx: Transaction<EventsTables>,
   name: string,
   payload: JsonValue,
   options?: EnqueueOptions,
 ) => Promise<string>;
 
 export interface OutboxRelayOptions {
-  readonly sql: SqlDatabase<Database>;
+  readonly sql: SqlDatabase<EventsTables>;
   /** Enqueues in the relay's transaction (ServiceJobQueue.enqueueWithin). */
   readonly enqueue: EnqueueWithin;
   readonly logger: Logger;
@@ -143,8 +143,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
  * Deletes events relayed before `before`, in bounded batches; resolves with
  * how many. Unrelayed rows are never touched (a null relayed_at is before
  * nothing): they are the outbox's promise. Run by the maintenance schedule
- * (src/maintenance.ts).
+ * (src/wiring/maintenance.ts).
  */
-export function pruneRelayedEvents(sql: SqlDatabase<Database>, before: Date): Promise<number> {
+export function pruneRelayedEvents(sql: SqlDatabase<EventsTables>, before: Date): Promise<number> {
   return deleteExpired(sql.db, { table: 'outbox', key: 'id', time: 'relayed_at' }, before);
 }

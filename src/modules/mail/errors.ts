@@ -1,4 +1,4 @@
-import { defineErrors, errorFactory } from '../../http/errors.ts';
+import { defineErrors, errorFactory } from '../../errors/index.ts';
 
 export const mailErrors = defineErrors({
   // Mail goes out over SMTP (SMTP_URL): there is no outbox to list.

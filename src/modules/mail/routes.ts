@@ -10,7 +10,6 @@
 // must not be able to suppress anyone.
 
 import type { Logger } from 'pino';
-import type { DiskOutbox } from '../../adapters/mail/disk-outbox.ts';
 import type { App } from '../../http/app.ts';
 import { defaultBodyLimits } from '../../http/body/index.ts';
 import { isJsonMediaType, parseMediaType } from '../../http/body/media-type.ts';
@@ -22,9 +21,10 @@ import type { Context } from '../../http/context.ts';
 import { httpError } from '../../http/errors.ts';
 import { validateInput } from '../../http/validation.ts';
 import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
-import { actorOf } from '../auth/authenticate.ts';
-import type { AuditSink } from '../auth/ports.ts';
+import { actorOf } from '../../http/actor.ts';
+import type { AuditSink } from '../../ports/audit.ts';
 import { verifyWebhook, webhookSecretKey } from '../webhooks/signing.ts';
+import type { MailOutbox } from '../../ports/mailer.ts';
 import { mailError } from './errors.ts';
 import { handleProviderEvent, providerEvent, type ProviderEvent } from './provider-events.ts';
 import {
@@ -45,7 +45,7 @@ const EVENT_BODY_LIMIT = 64 * 1024;
 export interface MailRoutesDeps {
   readonly store: SuppressionStore;
   /** The disk outbox; undefined when mail goes out over SMTP. */
-  readonly outbox: DiskOutbox | undefined;
+  readonly outbox: MailOutbox | undefined;
   /** MAIL_EVENTS_SECRET; undefined turns provider events off. */
   readonly eventsSecret: string | undefined;
   readonly audit: AuditSink;

@@ -4,7 +4,7 @@
 // sensitive in theory (RFC 5321 §2.4), never in practice; treating
 // `Ann@x` and `ann@x` as one mailbox errs on the side of not mailing.
 
-import type { Database } from '../../db/schema.ts';
+import type { MailTables } from './tables.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 
 export const SUPPRESSION_REASONS = [
@@ -72,7 +72,7 @@ function toSuppression(row: Row): Suppression {
 
 const COLUMNS = ['id', 'address', 'reason', 'detail', 'created_at'] as const;
 
-export function createSuppressionStore(sql: SqlDatabase<Database>): SuppressionStore {
+export function createSuppressionStore(sql: SqlDatabase<MailTables>): SuppressionStore {
   const { db } = sql;
   const find = (address: string) =>
     db

@@ -1,4 +1,4 @@
-import { defineErrors, errorFactory } from '../../http/errors.ts';
+import { defineErrors, errorFactory } from '../../errors/index.ts';
 
 export const opsErrors = defineErrors({
   OPS_QUEUE_NOT_FOUND: { status: 404, title: 'Queue not found', level: 'debug' },

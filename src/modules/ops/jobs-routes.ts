@@ -10,8 +10,8 @@ import { pgText } from '../../platform/sql/pg-values.ts';
 import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 import type { JobQueue } from '../../ports/queue.ts';
 import { AUDIT_LABEL_MAX } from '../audit/schemas.ts';
-import type { AuditSink } from '../auth/ports.ts';
-import { actorOf } from '../auth/authenticate.ts';
+import type { AuditSink } from '../../ports/audit.ts';
+import { actorOf } from '../../http/actor.ts';
 import { opsError } from './errors.ts';
 
 const count = z.number().int().min(0);
@@ -40,7 +40,7 @@ const deadJob = z
 
 export interface JobsDashboardDeps {
   readonly queue: Pick<JobQueue, 'counts' | 'listDead' | 'replay'>;
-  /** The queues the service works (src/workers.ts). */
+  /** The queues the service works (src/wiring/workers.ts). */
   readonly queues: readonly string[];
   readonly audit: AuditSink;
 }

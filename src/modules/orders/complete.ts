@@ -3,9 +3,9 @@
 // the `order.paid` event's consumer then adds one flow per order:
 //
 //   orders.complete (parent: marks the order settled, records order.settled)
-//   ├── payments.capture   escrow → merchant (payments/capture.ts)
+//   ├── payments.capture   escrow → merchant (flow-steps.ts, payments/ledger.ts)
 //   ├── orders.receipt     the receipt mail
-//   └── inventory.allocate the warehouse's pick list (inventory/allocate.ts)
+//   └── inventory.allocate the warehouse's pick list (flow-steps.ts, inventory/)
 //
 // The children run concurrently, each with its own retries; the parent runs
 // once all of them completed. A child that dead-letters leaves the parent
@@ -15,17 +15,17 @@
 // redelivered `order.paid` adds nothing; every step checks what already
 // happened under the order's row lock or a unique key, so a repeated job
 // changes nothing — except the receipt, which a retry after the mail left
-// sends again (as for every mail, modules/events/mail.ts).
+// sends again (as for every mail, modules/auth/welcome-consumer.ts).
 
-import type { Database } from '../../db/schema.ts';
+import type { OrdersDatabase } from './tables.ts';
 import type { Mailer } from '../../ports/mailer.ts';
 import type { Flow, Job, JobQueue } from '../../ports/queue.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { findAccount } from '../auth/account-repo.ts';
 import { recordEvent } from '../events/outbox.ts';
 import type { EventHandlers } from '../events/registry.ts';
-import { ALLOCATE_QUEUE } from '../inventory/allocate.ts';
-import { CAPTURE_QUEUE } from '../payments/capture.ts';
+import { ALLOCATE_QUEUE } from './flow-steps.ts';
+import { CAPTURE_QUEUE } from './flow-steps.ts';
 import { findOrderTransfer } from '../payments/repo.ts';
 import { orderReceiptMail } from './receipt-mail.ts';
 import type { AccountLinks } from '../auth/account-mail.ts';
@@ -70,7 +70,7 @@ export function registerOrderCompleteFlow(
  */
 export async function sendReceipt(
   deps: {
-    readonly sql: SqlDatabase<Database>;
+    readonly sql: SqlDatabase<OrdersDatabase>;
     readonly mailer: Mailer;
     readonly links: AccountLinks;
   },
@@ -93,7 +93,7 @@ export async function sendReceipt(
  * money is still in escrow is an error: the capture child completed without
  * capturing, which only a cancellation explains.
  */
-export function settleOrder(sql: SqlDatabase<Database>, orderId: string): Promise<boolean> {
+export function settleOrder(sql: SqlDatabase<OrdersDatabase>, orderId: string): Promise<boolean> {
   return sql.withTransaction(async (trx) => {
     const order = await findOrderForUpdate(trx, orderId);
     if (order === undefined || order.status === 'pending' || order.status === 'cancelled') {
@@ -117,14 +117,14 @@ export function settleOrder(sql: SqlDatabase<Database>, orderId: string): Promis
 }
 
 export function receiptJob(deps: {
-  readonly sql: SqlDatabase<Database>;
+  readonly sql: SqlDatabase<OrdersDatabase>;
   readonly mailer: Mailer;
   readonly links: AccountLinks;
 }): (job: Job) => Promise<void> {
   return (job) => sendReceipt(deps, job.payload as unknown as OrderJobPayload);
 }
 
-export function settleJob(sql: SqlDatabase<Database>): (job: Job) => Promise<void> {
+export function settleJob(sql: SqlDatabase<OrdersDatabase>): (job: Job) => Promise<void> {
   return async (job) => {
     await settleOrder(sql, (job.payload as unknown as OrderJobPayload).orderId);
   };

@@ -1,4 +1,4 @@
-import { defineErrors, errorFactory } from '../../http/errors.ts';
+import { defineErrors, errorFactory } from '../../errors/index.ts';
 
 export const ordersErrors = defineErrors({
   ORDERS_NOT_FOUND: { status: 404, title: 'Order not found', level: 'debug' },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../errors/index.ts';
 import { MAX_ORDER_TOTAL, priceOrder, type PricedProduct } from './pricing.ts';
 
 const product = (id: string, priceAmount: number, currency = 'EUR'): PricedProduct => ({

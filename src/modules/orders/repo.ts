@@ -5,11 +5,11 @@
 // forgets the condition.
 
 import type { Kysely, Transaction } from 'kysely';
-import type { Database, OrderStatus } from '../../db/schema.ts';
+import type { OrdersDatabase, OrderStatus } from './tables.ts';
 import type { PricedProduct, OrderLine } from './pricing.ts';
 
-type Db = Kysely<Database>;
-type Trx = Transaction<Database>;
+type Db = Kysely<OrdersDatabase>;
+type Trx = Transaction<OrdersDatabase>;
 
 export interface OrderRecord {
   readonly id: string;

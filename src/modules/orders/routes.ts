@@ -12,7 +12,7 @@ import {
   IDEMPOTENT_REPLAYED_HEADER,
   idempotencyKeyHeaders,
 } from '../../http/idempotency-key.ts';
-import { actorOf } from '../auth/authenticate.ts';
+import { actorOf } from '../../http/actor.ts';
 import { bigintId } from '../../platform/sql/pg-values.ts';
 import { order, orderList, placeOrderBody } from './schemas.ts';
 import type { OrdersService } from './service.ts';

@@ -6,10 +6,10 @@
 // sees all; someone else's order answers 404 like a missing one (IDOR).
 
 import type { Transaction } from 'kysely';
-import { runIdempotent } from '../../db/idempotency.ts';
-import type { Database, OrderStatus } from '../../db/schema.ts';
+import { runIdempotent } from '../../platform/sql/idempotency.ts';
+import type { OrdersDatabase, OrderStatus } from './tables.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
-import type { AuditSink } from '../auth/ports.ts';
+import type { AuditSink } from '../../ports/audit.ts';
 import { recordEvent, type EventType } from '../events/outbox.ts';
 import type { Actor } from '../users/service.ts';
 import { ordersError } from './errors.ts';
@@ -35,7 +35,7 @@ import { actionsFrom, transition, type OrderAction } from './state-machine.ts';
 /** What orders need from payments, run inside the order's transaction. */
 export interface OrderPayments {
   chargeOrder(
-    trx: Transaction<Database>,
+    trx: Transaction<OrdersDatabase>,
     input: {
       userId: string;
       orderId: string;
@@ -45,7 +45,7 @@ export interface OrderPayments {
     },
   ): Promise<unknown>;
   refundOrder(
-    trx: Transaction<Database>,
+    trx: Transaction<OrdersDatabase>,
     input: { orderId: string; initiatedBy: string },
   ): Promise<unknown>;
 }
@@ -72,7 +72,7 @@ const STATUS_EVENTS: Partial<Record<OrderStatus, EventType>> = {
 };
 
 export function createOrdersService(deps: {
-  sql: SqlDatabase<Database>;
+  sql: SqlDatabase<OrdersDatabase>;
   payments: OrderPayments;
   audit: AuditSink;
   /** Told, after commit, which products' stock (and version) an order changed. */
@@ -87,7 +87,7 @@ export function createOrdersService(deps: {
   const notFound = (id: string) =>
     ordersError('ORDERS_NOT_FOUND', { detail: `no order with id ${id}` });
 
-  async function view(db: SqlDatabase<Database>['db'], record: OrderRecord): Promise<Order> {
+  async function view(db: SqlDatabase<OrdersDatabase>['db'], record: OrderRecord): Promise<Order> {
     const items = (await findItems(db, [record.id])).get(record.id) ?? [];
     return toOrder(record, items);
   }

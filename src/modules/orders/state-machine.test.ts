@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { OrderStatus } from '../../db/schema.ts';
+import type { OrderStatus } from './tables.ts';
 import { actionsFrom, ORDER_ACTIONS, transition } from './state-machine.ts';
 
 const STATUSES: readonly OrderStatus[] = ['pending', 'paid', 'shipped', 'delivered', 'cancelled'];

@@ -8,7 +8,7 @@
 // Pure: which action leads where, nothing about who may do it or what else
 // happens. Anything not in the table is an illegal transition.
 
-import type { OrderStatus } from '../../db/schema.ts';
+import type { OrderStatus } from './tables.ts';
 
 export const ORDER_ACTIONS = ['pay', 'ship', 'deliver', 'cancel'] as const;
 export type OrderAction = (typeof ORDER_ACTIONS)[number];

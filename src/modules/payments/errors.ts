@@ -1,4 +1,4 @@
-import { defineErrors, errorFactory } from '../../http/errors.ts';
+import { defineErrors, errorFactory } from '../../errors/index.ts';
 
 export const paymentsErrors = defineErrors({
   // Checked before anything is written; the wallet's CHECK (balance >= 0) is

@@ -19,7 +19,7 @@
 // row lock, which is what orders one order's capture and refund.
 
 import type { Transaction } from 'kysely';
-import type { Database, TransferKind } from '../../db/schema.ts';
+import type { PaymentsDatabase, TransferKind } from './tables.ts';
 import { paymentsError } from './errors.ts';
 import { formatMoney } from './money.ts';
 import {
@@ -35,7 +35,7 @@ import {
 } from './repo.ts';
 import type { Transfer } from './schemas.ts';
 
-type Trx = Transaction<Database>;
+type Trx = Transaction<PaymentsDatabase>;
 
 export interface Movement {
   readonly kind: TransferKind;

@@ -14,8 +14,16 @@ export interface Money {
 /** The largest amount held or moved, and the database's cap: exact in a double. */
 export const MAX_MINOR_UNITS = Number.MAX_SAFE_INTEGER;
 
+/**
+ * The currencies wallets hold: the rows of the `currencies` table
+ * (migrations/0007_payments.sql). Requests naming another are refused by
+ * their schemas and the document lists these, so a second currency is a
+ * migration adding its row and an entry here (a test keeps the two equal).
+ */
+export const HELD_CURRENCIES = ['EUR'] as const;
+
 /** The currency wallets are opened in when a request names none. */
-export const DEFAULT_CURRENCY = 'EUR';
+export const DEFAULT_CURRENCY: (typeof HELD_CURRENCIES)[number] = 'EUR';
 
 const CURRENCY_CODE = /^[A-Z]{3}$/;
 const INTEGER_TEXT = /^-?\d+$/;

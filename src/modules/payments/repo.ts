@@ -5,12 +5,14 @@
 // through ledger.ts, inside the caller's transaction.
 
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, TransferKind, WalletKind } from '../../db/schema.ts';
+import type { PaymentsDatabase, TransferKind, WalletKind } from './tables.ts';
 import { minorUnitsFromDb } from './money.ts';
 import type { LedgerEntry, Transfer, WalletParty } from './schemas.ts';
 
-type Db = Kysely<Database>;
-type Trx = Transaction<Database>;
+// A transaction of a module with more tables (orders') is accepted as a
+// Transaction of these, not as a Kysely: hence both.
+type Db = Kysely<PaymentsDatabase> | Transaction<PaymentsDatabase>;
+type Trx = Transaction<PaymentsDatabase>;
 
 export async function isCurrencySupported(db: Db, currency: string): Promise<boolean> {
   const row = await db

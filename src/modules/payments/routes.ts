@@ -13,7 +13,7 @@ import {
   idempotencyKeyHeaders,
 } from '../../http/idempotency-key.ts';
 import type { Context } from '../../http/context.ts';
-import { actorOf } from '../auth/authenticate.ts';
+import { actorOf } from '../../http/actor.ts';
 import { bigintId } from '../../platform/sql/pg-values.ts';
 import {
   creditRequest,

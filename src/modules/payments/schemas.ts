@@ -6,10 +6,10 @@
 // of admin credits (`funding`).
 
 import { z } from 'zod';
-import type { TransferKind, WalletKind } from '../../db/schema.ts';
+import type { TransferKind, WalletKind } from './tables.ts';
 import { bigintId } from '../../platform/sql/pg-values.ts';
 import { money } from '../catalog/schemas.ts';
-import { DEFAULT_CURRENCY, MAX_MINOR_UNITS } from './money.ts';
+import { DEFAULT_CURRENCY, HELD_CURRENCIES, MAX_MINOR_UNITS } from './money.ts';
 
 export const TRANSFER_KINDS = [
   'transfer',
@@ -30,6 +30,11 @@ export const currencyCode = z
   .regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 code in capitals, like EUR' })
   .meta({ description: 'ISO 4217 code', example: 'EUR' });
 
+/** A currency named in a request: one wallets hold (ISO 4217, in capitals). */
+export const heldCurrency = z
+  .enum(HELD_CURRENCIES, { error: `wallets hold ${HELD_CURRENCIES.join(', ')} only` })
+  .meta({ description: 'ISO 4217 code of a currency wallets hold', example: 'EUR' });
+
 /** An amount to move: a positive integer of minor units. */
 export const positiveMoney = z
   .strictObject({
@@ -39,7 +44,7 @@ export const positiveMoney = z
       .min(1)
       .max(MAX_MINOR_UNITS)
       .meta({ description: 'Integer minor units (cents), at least 1', example: 1250 }),
-    currency: currencyCode,
+    currency: heldCurrency,
   })
   .meta({
     id: 'PositiveMoney',
@@ -171,13 +176,13 @@ export const creditRequest = z
 export type CreditRequest = z.infer<typeof creditRequest>;
 
 export const walletQuery = z.strictObject({
-  currency: currencyCode.default(DEFAULT_CURRENCY),
+  currency: heldCurrency.default(DEFAULT_CURRENCY),
 });
 
 export const entriesQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   before: bigintId.optional().meta({ description: 'Keyset cursor: entries older than this id' }),
-  currency: currencyCode.default(DEFAULT_CURRENCY),
+  currency: heldCurrency.default(DEFAULT_CURRENCY),
 });
 
 export const entryPage = z.strictObject({

@@ -8,11 +8,11 @@
 // like one that does not exist.
 
 import type { Transaction } from 'kysely';
-import { runIdempotent } from '../../db/idempotency.ts';
-import type { Database } from '../../db/schema.ts';
-import { isAppError } from '../../http/errors.ts';
+import { runIdempotent } from '../../platform/sql/idempotency.ts';
+import type { PaymentsDatabase } from './tables.ts';
+import { isAppError } from '../../errors/index.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
-import type { AuditSink } from '../auth/ports.ts';
+import type { AuditSink } from '../../ports/audit.ts';
 import type { Actor } from '../users/service.ts';
 import { paymentsError } from './errors.ts';
 import { assertCurrencySupported, moveMoney, publicTransfer } from './ledger.ts';
@@ -60,7 +60,7 @@ export function transferLocation(id: string): string {
 }
 
 export function createPaymentsService(deps: {
-  sql: SqlDatabase<Database>;
+  sql: SqlDatabase<PaymentsDatabase>;
   audit: AuditSink;
 }): PaymentsService {
   const { sql, audit } = deps;
@@ -68,7 +68,7 @@ export function createPaymentsService(deps: {
   /** Runs `fn` under the idempotency key when there is one, else in a plain transaction. */
   async function once(
     key: { scope: string; key: string | undefined; request: unknown },
-    fn: (trx: Transaction<Database>) => Promise<Transfer>,
+    fn: (trx: Transaction<PaymentsDatabase>) => Promise<Transfer>,
   ): Promise<MadeTransfer> {
     const idempotencyKey = key.key;
     if (idempotencyKey === undefined) {

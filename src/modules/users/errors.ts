@@ -1,4 +1,4 @@
-import { defineErrors, errorFactory } from '../../http/errors.ts';
+import { defineErrors, errorFactory } from '../../errors/index.ts';
 
 export const usersErrors = defineErrors({
   USERS_EMAIL_TAKEN: { status: 409, title: 'Email already registered', level: 'info' },

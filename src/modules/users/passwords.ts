@@ -8,7 +8,7 @@
 // upgraded at the next sign-in (auth/service.ts, needsRehash).
 
 import argon2 from 'argon2';
-import { DEFAULT_PASSWORD_HASH_COST, type PasswordHashCost } from './password-cost.ts';
+import { DEFAULT_PASSWORD_HASH_COST, type PasswordHashCost } from '../../platform/password-cost.ts';
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;

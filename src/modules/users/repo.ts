@@ -1,11 +1,13 @@
 // User persistence. Rows map to the public `User` shape here; the password
 // hash only ever leaves through `findCredentialsByEmail`, for the login check.
 
-import type { Kysely, Selectable } from 'kysely';
-import type { Database, UsersTable } from '../../db/schema.ts';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { UsersDatabase, UsersTable } from './tables.ts';
 import type { User } from './schemas.ts';
 
-type Db = Kysely<Database>;
+// A transaction of a module with more tables (auth's) is accepted as a
+// Transaction of these, not as a Kysely: hence both.
+type Db = Kysely<UsersDatabase> | Transaction<UsersDatabase>;
 
 function toUser(row: Selectable<UsersTable>): User {
   return {

@@ -4,8 +4,8 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
 import { cacheControl } from '../../http/cache-control.ts';
-import { actorOf } from '../auth/authenticate.ts';
-import { ROLES } from '../auth/rbac.ts';
+import { actorOf } from '../../http/actor.ts';
+import { ROLES } from './rbac.ts';
 import { bigintId } from '../../platform/sql/pg-values.ts';
 import { profilePatch, user } from './schemas.ts';
 import type { UsersService } from './service.ts';

@@ -2,17 +2,85 @@
 // validation; password hashes and internal flags are never serialised.
 
 import { z } from 'zod';
+import { atLeastOneMember } from '../../http/input-rules.ts';
 import { pgText } from '../../platform/sql/pg-values.ts';
+import {
+  codePointLength,
+  isCommonPassword,
+  isSameAsEmail,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  PASSWORD_POLICY_TEXT,
+  PASSWORD_SAME_AS_EMAIL,
+  PASSWORD_TOO_COMMON,
+  PASSWORD_TOO_LONG,
+  PASSWORD_TOO_SHORT,
+} from './password-policy.ts';
 
+/**
+ * An email address as input: trimmed and lower-cased, then checked (the
+ * format check comes after the normalisation, so `  Ann@Example.com ` is
+ * taken), at most 254 characters. In the document as `format: email` with
+ * the pattern the server applies.
+ */
 export const email = z
   .string()
   .trim()
   .toLowerCase()
-  .pipe(z.email({ error: 'not a valid email address' }).max(254))
+  .check(z.email({ error: 'not a valid email address' }))
+  .max(254)
   .meta({ example: 'ann@example.com' });
 
-/** Length only here: the policy's other rules live in the service (password-policy.ts). */
-export const password = z.string().min(1).max(256);
+/**
+ * Text counted in Unicode code points, as the password policy and JSON
+ * Schema's minLength/maxLength count it (zod's own min/max count UTF-16
+ * units, so an emoji would count twice).
+ */
+function codePoints(min: number, max: number) {
+  return pgText()
+    .superRefine((text, ctx) => {
+      const length = codePointLength(text);
+      if (length < min) {
+        ctx.addIssue({
+          code: 'too_small',
+          origin: 'string',
+          minimum: min,
+          inclusive: true,
+          input: text,
+          message: min === 1 ? 'must not be empty' : PASSWORD_TOO_SHORT,
+        });
+      } else if (length > max) {
+        ctx.addIssue({
+          code: 'too_big',
+          origin: 'string',
+          maximum: max,
+          inclusive: true,
+          input: text,
+          message: PASSWORD_TOO_LONG,
+        });
+      }
+    })
+    .meta({ minLength: min, maxLength: max });
+}
+
+/** A password being checked (sign-in, the current one): any the policy ever allowed. */
+export const password = codePoints(1, PASSWORD_MAX_LENGTH);
+
+/**
+ * A password being chosen (sign-up, reset, change): the policy, all but the
+ * email rule, which needs the account's email and is checked where it is
+ * known (the registration body below; the service for reset and change).
+ */
+export const newPassword = codePoints(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH)
+  .refine((text) => !isCommonPassword(text), {
+    message: PASSWORD_TOO_COMMON,
+    params: { code: 'too_common' },
+  })
+  .meta({
+    minLength: PASSWORD_MIN_LENGTH,
+    maxLength: PASSWORD_MAX_LENGTH,
+    description: PASSWORD_POLICY_TEXT,
+  });
 
 export const user = z
   .strictObject({
@@ -28,13 +96,26 @@ export const user = z
 
 export type User = z.infer<typeof user>;
 
-export const registration = z.strictObject({
-  email,
-  password,
-  displayName: pgText().trim().max(100).optional(),
-});
+export const registration = z
+  .strictObject({
+    email,
+    password: newPassword,
+    displayName: pgText().trim().max(100).optional(),
+  })
+  .refine(
+    (body) =>
+      typeof body.password !== 'string' ||
+      typeof body.email !== 'string' ||
+      !isSameAsEmail(body.password, body.email),
+    {
+      path: ['password'],
+      message: PASSWORD_SAME_AS_EMAIL,
+      params: { code: 'same_as_email' },
+      // Also when the other members failed: one 422 lists every problem.
+      when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+    },
+  );
 
-export const profilePatch = z
-  .strictObject({ displayName: pgText().trim().min(1).max(100) })
-  .partial()
-  .refine((patch) => Object.keys(patch).length > 0, { message: 'nothing to change' });
+export const profilePatch = atLeastOneMember(
+  z.strictObject({ displayName: pgText().trim().min(1).max(100) }).partial(),
+);

@@ -3,12 +3,12 @@
 // without the `users:read` permission answers "not found", exactly as for an
 // id that does not exist (no IDOR, no enumeration).
 
-import type { Database } from '../../db/schema.ts';
+import type { UsersDatabase } from './tables.ts';
 import { toSqlError } from '../../platform/sql/sql-errors.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
-import type { AuditSink } from '../auth/ports.ts';
+import type { AuditSink } from '../../ports/audit.ts';
 import { recordEvent } from '../events/outbox.ts';
-import { endRefreshTokens, type SignOutEverywhere } from '../auth/sign-out-everywhere.ts';
+import type { SignOutEverywhere } from './ports.ts';
 import { usersError } from './errors.ts';
 import type { PasswordHasher } from './passwords.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
@@ -42,7 +42,7 @@ export interface UsersService {
 }
 
 export function createUsersService(deps: {
-  sql: SqlDatabase<Database>;
+  sql: SqlDatabase<UsersDatabase>;
   audit: AuditSink;
   /** Ends browser sessions with a deletion or role change (sign-out-everywhere.ts). */
   signOut: SignOutEverywhere;
@@ -118,7 +118,7 @@ export function createUsersService(deps: {
       const at = new Date();
       const revocation = await sql.withTransaction(async (trx) => {
         if (!(await softDeleteUser(trx, id))) return undefined;
-        await endRefreshTokens(trx, id, at);
+        await deps.signOut.endRefreshTokens(trx, id, at);
         return deps.signOut.request(trx, { userId: id, at });
       });
       const deleted = revocation !== undefined;
@@ -143,7 +143,7 @@ export function createUsersService(deps: {
         // Sessions and refresh tokens carry the old role's rights: end them,
         // so the next sign-in gets the new role (access tokens expire soon).
         if (result !== undefined && result.previous !== role) {
-          await endRefreshTokens(trx, id, at);
+          await deps.signOut.endRefreshTokens(trx, id, at);
           revocation = await deps.signOut.request(trx, { userId: id, at });
         }
         return result;

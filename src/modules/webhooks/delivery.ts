@@ -18,7 +18,7 @@
 // succeeded delivery is never sent again by a late job. A job enqueued for an
 // earlier round (before a replay) does nothing.
 
-import type { Database } from '../../db/schema.ts';
+import type { WebhooksDatabase } from './tables.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { SecretBox } from '../../platform/secret-box.ts';
 import type { EnqueueOptions, Job, JobHandler } from '../../ports/queue.ts';
@@ -87,7 +87,7 @@ export function deliveryBody(event: {
 }
 
 export interface DeliveryHandlerDeps {
-  readonly sql: SqlDatabase<Database>;
+  readonly sql: SqlDatabase<WebhooksDatabase>;
   readonly box: SecretBox;
   readonly logger: Logger;
   readonly settings: DeliverySettings;

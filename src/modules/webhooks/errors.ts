@@ -1,4 +1,4 @@
-import { defineErrors, errorFactory } from '../../http/errors.ts';
+import { defineErrors, errorFactory } from '../../errors/index.ts';
 
 export const webhooksErrors = defineErrors({
   // The URL is not https (unless allowed), carries credentials, or its host

@@ -5,7 +5,7 @@
 // (events are delivered at least once) adds nothing, and the job is keyed by
 // the delivery's id, so it is never enqueued twice.
 
-import type { Database } from '../../db/schema.ts';
+import type { WebhooksDatabase } from './tables.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { PUBLIC_EVENT_TYPES } from '../events/outbox.ts';
 import type { EventHandlers } from '../events/registry.ts';
@@ -14,7 +14,7 @@ import { withDeliveryJobs, type DeliveryQueue } from './jobs.ts';
 import { findDeliveryOf, insertDelivery, subscribedEndpointIds } from './repo.ts';
 
 export interface FanOutDeps {
-  readonly sql: SqlDatabase<Database>;
+  readonly sql: SqlDatabase<WebhooksDatabase>;
   readonly queue: DeliveryQueue;
   readonly settings: { readonly retrySchedule: readonly number[] };
 }

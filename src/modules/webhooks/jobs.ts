@@ -9,7 +9,7 @@
 // keeps that from adding a second job.
 
 import type { Transaction } from 'kysely';
-import type { Database } from '../../db/schema.ts';
+import type { WebhooksDatabase } from './tables.ts';
 import type { EnqueueOptions, JsonValue } from '../../ports/queue.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { WEBHOOKS_QUEUE, type DeliveryJob } from './delivery.ts';
@@ -17,7 +17,7 @@ import { WEBHOOKS_QUEUE, type DeliveryJob } from './delivery.ts';
 export interface DeliveryQueue {
   enqueue(name: string, payload: JsonValue, options?: EnqueueOptions): Promise<string>;
   enqueueWithin(
-    trx: Transaction<Database>,
+    trx: Transaction<WebhooksDatabase>,
     name: string,
     payload: JsonValue,
     options?: EnqueueOptions,
@@ -30,9 +30,9 @@ export type ScheduleJob = (job: DeliveryJob, options: EnqueueOptions) => Promise
 
 /** Runs `work` in a transaction; the jobs it schedules are enqueued with it (see above). */
 export async function withDeliveryJobs<T>(
-  sql: SqlDatabase<Database>,
+  sql: SqlDatabase<WebhooksDatabase>,
   queue: DeliveryQueue,
-  work: (trx: Transaction<Database>, schedule: ScheduleJob) => Promise<T>,
+  work: (trx: Transaction<WebhooksDatabase>, schedule: ScheduleJob) => Promise<T>,
 ): Promise<T> {
   const later: { job: DeliveryJob; options: EnqueueOptions }[] = [];
   const result = await sql.withTransaction((trx) =>

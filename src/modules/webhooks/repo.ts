@@ -3,15 +3,15 @@
 
 import { sql as raw, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type {
-  Database,
+  WebhooksDatabase,
   WebhookDeliveriesTable,
   WebhookDeliveryAttemptsTable,
   WebhookDeliveryStatus,
   WebhookEndpointsTable,
-} from '../../db/schema.ts';
+} from './tables.ts';
 import type { Delivery, DeliveryAttempt, Endpoint } from './schemas.ts';
 
-type Db = Kysely<Database> | Transaction<Database>;
+type Db = Kysely<WebhooksDatabase> | Transaction<WebhooksDatabase>;
 
 const ENDPOINT_COLUMNS = [
   'id',
@@ -45,14 +45,14 @@ function toEndpoint(row: EndpointRow, now: Date): Endpoint {
 }
 
 /** The next endpoint id: the sealed secrets are bound to it before the row exists. */
-export async function nextEndpointId(trx: Transaction<Database>): Promise<string> {
+export async function nextEndpointId(trx: Transaction<WebhooksDatabase>): Promise<string> {
   const result = await raw<{ id: string }>`
     select nextval(pg_get_serial_sequence('webhook_endpoints', 'id'))::text as id`.execute(trx);
   return result.rows[0]!.id;
 }
 
 export async function insertEndpoint(
-  trx: Transaction<Database>,
+  trx: Transaction<WebhooksDatabase>,
   values: {
     id: string;
     url: string;
@@ -150,7 +150,7 @@ export async function findSigningRow(db: Db, id: string, options: { lock?: boole
 }
 
 export async function storeRotation(
-  trx: Transaction<Database>,
+  trx: Transaction<WebhooksDatabase>,
   id: string,
   values: { secretSealed: string; previousSealed: string | null; previousExpiresAt: Date | null },
   now: Date,
@@ -214,7 +214,7 @@ function toAttempt(row: Selectable<WebhookDeliveryAttemptsTable>): DeliveryAttem
 
 /** The new delivery's id, or undefined when this endpoint already has the event. */
 export async function insertDelivery(
-  trx: Transaction<Database>,
+  trx: Transaction<WebhooksDatabase>,
   values: {
     endpointId: string;
     eventId: string;
@@ -292,7 +292,7 @@ export async function beginAttempt(db: Db, id: string, now: Date): Promise<numbe
 }
 
 export async function recordAttempt(
-  trx: Transaction<Database>,
+  trx: Transaction<WebhooksDatabase>,
   values: {
     deliveryId: string;
     attempt: number;
@@ -349,7 +349,7 @@ export async function setDeliveryState(
  * round); resolves with the new round, or undefined when it did not apply.
  */
 export async function beginReplay(
-  trx: Transaction<Database>,
+  trx: Transaction<WebhooksDatabase>,
   id: string,
   now: Date,
 ): Promise<number | undefined> {

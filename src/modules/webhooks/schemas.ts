@@ -3,6 +3,7 @@
 // as strings, timestamps as ISO-8601 UTC.
 
 import { z } from 'zod';
+import { atLeastOneMember, uniqueItems } from '../../http/input-rules.ts';
 import { PUBLIC_EVENT_TYPES, type EventType } from '../events/outbox.ts';
 import { bigintId, pgText } from '../../platform/sql/pg-values.ts';
 
@@ -12,13 +13,7 @@ export const eventType = z
   .enum(PUBLIC_EVENT_TYPES as [EventType, ...EventType[]])
   .meta({ description: 'A domain event type', example: 'order.paid' });
 
-const eventTypes = z
-  .array(eventType)
-  .min(1)
-  .refine((types) => new Set(types).size === types.length, {
-    message: 'must not list an event type twice',
-    params: { code: 'duplicate' },
-  });
+const eventTypes = uniqueItems(z.array(eventType).min(1), 'must not list an event type twice');
 
 const url = pgText().trim().min(1).max(2048).meta({
   description: 'https URL that receives the POSTs; must not point at a private address',
@@ -41,14 +36,17 @@ export const endpointCreation = z
 
 export type EndpointCreation = z.infer<typeof endpointCreation>;
 
-export const endpointChange = z
-  .strictObject({
+export const endpointChange = atLeastOneMember(
+  z.strictObject({
     url: url.optional(),
     eventTypes: eventTypes.optional(),
     description: description.optional(),
     enabled: z.boolean().optional(),
-  })
-  .meta({ id: 'WebhookEndpointChange', description: 'Members left out stay as they are' });
+  }),
+).meta({
+  id: 'WebhookEndpointChange',
+  description: 'Members left out stay as they are; at least one must be sent',
+});
 
 export type EndpointChange = z.infer<typeof endpointChange>;
 

@@ -7,10 +7,10 @@
 // response that created them. Rotation keeps the outgoing secret signing for
 // the configured overlap, so receivers can switch at their own pace.
 
-import type { Database } from '../../db/schema.ts';
+import type { WebhooksDatabase } from './tables.ts';
 import type { SecretBox } from '../../platform/secret-box.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
-import type { AuditSink } from '../auth/ports.ts';
+import type { AuditSink } from '../../ports/audit.ts';
 import type { Actor } from '../users/service.ts';
 import { deliveryJobOptions, secretContext } from './delivery.ts';
 import { webhooksError } from './errors.ts';
@@ -66,7 +66,7 @@ export interface WebhooksService {
 }
 
 export interface WebhooksServiceDeps {
-  readonly sql: SqlDatabase<Database>;
+  readonly sql: SqlDatabase<WebhooksDatabase>;
   readonly box: SecretBox;
   readonly audit: AuditSink;
   readonly queue: DeliveryQueue;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isAppError } from '../../http/errors.ts';
+import { isAppError } from '../../errors/index.ts';
 import type { Resolver } from './ssrf-guard.ts';
 import { checkEndpointUrl, type UrlPolicy } from './url-policy.ts';
 

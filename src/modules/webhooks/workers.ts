@@ -1,7 +1,7 @@
-// The webhook side of the workers (src/workers.ts): the fan-out consumer of
+// The webhook side of the workers (src/wiring/workers.ts): the fan-out consumer of
 // every domain event, and the delivery job's handler.
 
-import type { Database } from '../../db/schema.ts';
+import type { WebhooksDatabase } from './tables.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { SecretBox } from '../../platform/secret-box.ts';
 import type { JobQueue } from '../../ports/queue.ts';
@@ -17,7 +17,7 @@ export interface WebhookWorkerDeps {
   readonly deliveries: DeliveryQueue;
   /** … and handled. */
   readonly queue: Pick<JobQueue, 'process'>;
-  readonly sql: SqlDatabase<Database>;
+  readonly sql: SqlDatabase<WebhooksDatabase>;
   readonly box: SecretBox;
   readonly logger: Logger;
   readonly settings: DeliverySettings & { readonly concurrency: number };

@@ -1,14 +1,13 @@
 // Deleting rows whose time has passed, in bounded batches: one statement
 // removes at most `batch` rows (a short lock, a small WAL burst), and the
 // loop runs until a statement removes fewer. For the maintenance schedule
-// (src/maintenance.ts); each module names its own tables and margins.
+// (src/wiring/maintenance.ts); each module names its own tables and margins.
 
 import { sql as raw, type Kysely } from 'kysely';
-import type { Database } from '../../db/schema.ts';
 
-export interface ExpiredRows {
-  /** The table, as in the schema. */
-  readonly table: keyof Database;
+export interface ExpiredRows<DB> {
+  /** The table, one of the caller's. */
+  readonly table: keyof DB & string;
   /** A unique column (or the primary key's first column when it is unique alone). */
   readonly key: string;
   /** The timestamptz column compared with `before`. */
@@ -16,9 +15,9 @@ export interface ExpiredRows {
 }
 
 /** Deletes the rows of `rows.table` whose `time` is before `before`; resolves with how many. */
-export async function deleteExpired(
-  db: Kysely<Database>,
-  rows: ExpiredRows,
+export async function deleteExpired<DB>(
+  db: Kysely<DB>,
+  rows: ExpiredRows<DB>,
   before: Date,
   batch = 1000,
 ): Promise<number> {

@@ -8,7 +8,7 @@
 // Public details never echo values: PostgreSQL's own `detail` ("Key
 // (email)=(a@b.c) already exists") can hold personal data, so it is logged
 // through `cause` and never sent.
-import { AppError, defineErrors, errorFactory } from '../../http/errors.ts';
+import { AppError, defineErrors, errorFactory } from '../../errors/index.ts';
 
 export const sqlErrors = defineErrors({
   SQL_UNIQUE_VIOLATION: { status: 409, title: 'Duplicate record', level: 'info' },

@@ -2,9 +2,9 @@
 // migrations/0005_trust.sql).
 
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../../../db/schema.ts';
+import type { AuthDatabase } from '../tables.ts';
 
-type Db = Kysely<Database>;
+type Db = Kysely<AuthDatabase>;
 
 export interface Enrolment {
   readonly secretCiphertext: string;

@@ -5,7 +5,7 @@
 import type { App } from '../../../http/app.ts';
 import { cacheControl } from '../../../http/cache-control.ts';
 import type { UsersService } from '../../users/service.ts';
-import { actorOf } from '../authenticate.ts';
+import { actorOf } from '../../../http/actor.ts';
 import {
   mfaConfirmBody,
   mfaEnrolment,

@@ -6,11 +6,11 @@
 // per-user throttle, so fresh challenges do not buy fresh guesses.
 
 import { createHash, randomBytes } from 'node:crypto';
-import type { Database } from '../../../db/schema.ts';
+import type { AuthDatabase } from '../tables.ts';
 import type { SecretBox } from '../../../platform/secret-box.ts';
 import type { SqlDatabase } from '../../../ports/sql.ts';
 import { authError } from '../errors.ts';
-import type { AuditSink } from '../ports.ts';
+import type { AuditSink } from '../../../ports/audit.ts';
 import { assertNotLocked, type ThrottlePolicy, type ThrottleStore } from '../throttle.ts';
 import { generateRecoveryCodes, hashRecoveryCode, matchRecoveryCode } from './recovery-codes.ts';
 import {
@@ -36,7 +36,7 @@ export interface SecondFactor {
 }
 
 export interface MfaServiceDeps {
-  readonly sql: SqlDatabase<Database>;
+  readonly sql: SqlDatabase<AuthDatabase>;
   readonly box: SecretBox;
   readonly audit: AuditSink;
   readonly throttle: ThrottlePolicy;
@@ -72,7 +72,7 @@ export function createMfaService(deps: MfaServiceDeps): MfaService {
 
   /** Checks a factor inside a transaction that holds the enrolment row lock. */
   async function verify(
-    trx: SqlDatabase<Database>['db'],
+    trx: SqlDatabase<AuthDatabase>['db'],
     userId: string,
     factor: SecondFactor,
     at: Date,

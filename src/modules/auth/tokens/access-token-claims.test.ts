@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CompactSign } from 'jose';
-import { isAppError } from '../../../http/errors.ts';
+import { isAppError } from '../../../errors/index.ts';
 import { MAX_ACCESS_TOKEN_LENGTH, verifyAccessToken } from './access-token.ts';
 import { tokenErrors } from './token-errors.ts';
 import {
@@ -108,6 +108,43 @@ describe('verifyAccessToken: time, with 60 s of skew', () => {
       verifyAccessToken(ring, stale, { ...VERIFY, clockToleranceSeconds: 0 }),
       'AUTH_TOKEN_EXPIRED',
       'expired',
+    );
+  });
+});
+
+describe('verifyAccessToken: a lifetime no longer than ours', () => {
+  test('exp - iat may exceed the lifetime by the tolerance, not more', async () => {
+    const lifetime = { ...VERIFY, maxLifetimeSeconds: 900 };
+    const edge = await forge(HEADER, validClaims({ exp: epoch(NOW) + 900 + 60 }), ourKey);
+    assert.equal((await verifyAccessToken(ring, edge, lifetime)).exp, epoch(NOW) + 960);
+    for (const exp of [epoch(NOW) + 900 + 61, epoch(NOW) + 10 * 365 * 86_400]) {
+      const token = await forge(HEADER, validClaims({ exp }), ourKey);
+      await assertRejected(
+        verifyAccessToken(ring, token, lifetime),
+        'AUTH_TOKEN_INVALID',
+        'claims_invalid',
+      );
+    }
+  });
+
+  test('the default lifetime is the issuing default (15 minutes)', async () => {
+    assert.equal((await verifyAccessToken(ring, await issue(), VERIFY)).sub, 'user-1');
+    const long = await forge(HEADER, validClaims({ exp: epoch(NOW) + 3600 }), ourKey);
+    await assertRejected(
+      verifyAccessToken(ring, long, VERIFY),
+      'AUTH_TOKEN_INVALID',
+      'claims_invalid',
+    );
+    const allowed = { ...VERIFY, maxLifetimeSeconds: 3600 };
+    assert.equal((await verifyAccessToken(ring, long, allowed)).sub, 'user-1');
+  });
+
+  test('a token without iat is refused: its lifetime cannot be told', async () => {
+    const token = await forge(HEADER, validClaims({ iat: undefined }), ourKey);
+    await assertRejected(
+      verifyAccessToken(ring, token, VERIFY),
+      'AUTH_TOKEN_INVALID',
+      'claims_invalid',
     );
   });
 });

@@ -6,7 +6,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
-import { isRole, type Role } from '../rbac.ts';
+import { isRole, type Role } from '../../users/rbac.ts';
 import { SIGNING_ALG, type KeyRing } from './signing-keys.ts';
 import { rejectToken } from './token-errors.ts';
 
@@ -34,6 +34,11 @@ export interface VerifyAccessTokenOptions {
   readonly audience: string;
   readonly now: Date;
   readonly clockToleranceSeconds?: number;
+  /**
+   * The lifetime tokens are issued with (default 15 minutes). A token whose
+   * `exp - iat` exceeds it by more than the clock tolerance is refused.
+   */
+  readonly maxLifetimeSeconds?: number;
 }
 
 export interface AccessTokenClaims {
@@ -178,6 +183,13 @@ function claimsFrom(
   if (sid !== undefined && typeof sid !== 'string') throw invalid('sid must be a string');
   // jose checks iat only with maxTokenAge; a token "issued" in the future is refused here.
   if (iat! > options.now.getTime() / 1000 + tolerance) throw invalid('iat is in the future');
+  // We never issue a token that lives longer than the configured lifetime. One
+  // that claims to (a key that leaked, a signer misconfigured) would stay valid
+  // for as long as it says: its signature alone must not buy it ten years.
+  const maxLifetime = options.maxLifetimeSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
+  if (exp! - iat! > maxLifetime + tolerance) {
+    throw invalid(`exp - iat is ${exp! - iat!}s, longer than the ${maxLifetime}s tokens live`);
+  }
   return {
     iss: iss!,
     aud,

@@ -3,7 +3,7 @@
 // which part of a forgery to fix next. The precise reason travels in `cause`
 // as a TokenRejection, which the error handler logs and never sends.
 
-import { defineErrors, errorFactory, type AppError } from '../../../http/errors.ts';
+import { defineErrors, errorFactory, type AppError } from '../../../errors/index.ts';
 
 export const tokenErrors = defineErrors({
   AUTH_TOKEN_INVALID: { status: 401, title: 'Invalid access token', level: 'info' },

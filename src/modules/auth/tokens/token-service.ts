@@ -50,6 +50,7 @@ export function createAccessTokenService(options: AccessTokenServiceOptions): Ac
         audience,
         now: now(),
         clockToleranceSeconds,
+        maxLifetimeSeconds: ttlSeconds,
       });
       return { sub: claims.sub, role: claims.role, scope: claims.scope, sid: claims.sid };
     },

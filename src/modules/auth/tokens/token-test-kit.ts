@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { SignJWT, type CryptoKey, type JWTHeaderParameters, type JWTPayload } from 'jose';
-import { isAppError } from '../../../http/errors.ts';
+import { isAppError } from '../../../errors/index.ts';
 import { issueAccessToken } from './access-token.ts';
 import { createKeyRing, generateSigningKey, type KeyRing } from './signing-keys.ts';
 import { rejectionReason, type TokenErrorCode, type TokenRejectionReason } from './token-errors.ts';

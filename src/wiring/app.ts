@@ -1,0 +1,159 @@
+// The composition root: the one place that knows every concrete part. It
+// builds the HTTP app from config, installs the global pipeline in the seed's
+// order, and registers the modules by area — trust (trust.ts), commerce
+// (commerce.ts), operations (operations.ts) — with the engines config picks
+// (engines.ts: the shared state, the job queue) and, unless they run apart,
+// the workers (workers.ts). No container: dependencies are passed as plain
+// typed objects.
+//
+// Lifecycle order matters: parts close in the reverse of their registration,
+// so what uses a part is registered after it (the workers after the queue,
+// the queue after the mailer, everything after the database in main.ts).
+
+import type { Logger } from 'pino';
+import { createProductCache, registerCommerce, type CommerceDeps } from './commerce.ts';
+import type { Database } from './tables.ts';
+import type { App } from '../http/app.ts';
+import { accessLog } from '../http/middleware/access-log.ts';
+import { compression } from '../http/middleware/compression.ts';
+import { cors } from '../http/middleware/cors.ts';
+import { securityHeaders } from '../http/middleware/security-headers.ts';
+import {
+  createHttpApp,
+  registerServiceDocs,
+  SERVICE_VERSION,
+  serviceSecurityHeaders,
+} from './http-setup.ts';
+import { registerServiceIndex } from '../http/service-index.ts';
+import { loadKeyRing } from '../modules/auth/keys.ts';
+import type { KeyRing } from '../modules/auth/tokens/signing-keys.ts';
+import { ReadinessChecks } from '../modules/health/readiness.ts';
+import { registerHealthRoutes } from '../modules/health/routes.ts';
+import { createAudit, registerOperations, startMail } from './operations.ts';
+import type { BackgroundTasks } from '../platform/background.ts';
+import type { Config } from '../platform/config.ts';
+import { loadDataKey } from '../platform/data-key.ts';
+import type { Lifecycle } from '../platform/lifecycle.ts';
+import { createJobQueue } from './engines.ts';
+import { createSharedState, type SharedState } from './engines.ts';
+import type { SqlDatabase } from '../ports/sql.ts';
+import { createRateLimits } from './rate-limits.ts';
+import { createCredentials, registerTrust } from './trust.ts';
+import { startWorkers } from './workers.ts';
+
+export { SERVICE_VERSION, socketLimits } from './http-setup.ts';
+
+export interface ServiceDeps {
+  readonly logger: Logger;
+  readonly lifecycle: Lifecycle;
+  readonly sql: SqlDatabase<Database>;
+  /** Access-token signing keys (see modules/auth/keys.ts). */
+  readonly keys: KeyRing;
+  /**
+   * Encrypts stored secrets such as TOTP seeds and webhook secrets, and keys derived
+   * from it sign the product list's cursors (see platform/data-key.ts).
+   */
+  readonly dataKey: Buffer;
+  /** The embedded database's snapshot, for scheduled backups; absent on PostgreSQL. */
+  readonly snapshot?: () => Promise<Uint8Array>;
+  /** How orders record `order.placed`; the outbox when absent (bench/orders replaces it). */
+  readonly recordOrderEvent?: CommerceDeps['recordOrderEvent'];
+}
+
+export interface Service {
+  readonly app: App;
+  readonly readiness: ReadinessChecks;
+  /** Work running after its response went out (mail); `idle()` waits for it. */
+  readonly background: BackgroundTasks;
+  /** Key-value store and pub/sub: in process, or on Redis with REDIS_URL. */
+  readonly shared: SharedState;
+  /** The OpenAPI document as /openapi.json serves it (built on first use). */
+  readonly openapi: () => Record<string, unknown>;
+}
+
+/**
+ * The keys the service needs before it can start: token signing keys and the
+ * data key, each from its secret, or generated under DATA_DIR in development.
+ */
+export async function loadServiceKeys(
+  config: Config,
+  logger: Logger,
+): Promise<Pick<ServiceDeps, 'keys' | 'dataKey'>> {
+  const keys = await loadKeyRing(config, logger);
+  const dataKey = await loadDataKey(config.security.dataKey, config.dataDir);
+  if (dataKey.generatedAt !== undefined) {
+    logger.warn(
+      { path: dataKey.generatedAt },
+      'generated a development data key (set DATA_ENCRYPTION_KEY in production)',
+    );
+  }
+  return { keys, dataKey: dataKey.key };
+}
+
+export function createService(config: Config, deps: ServiceDeps): Service {
+  const { logger, lifecycle, sql } = deps;
+  const app = createHttpApp(config, logger);
+  const security = serviceSecurityHeaders(config);
+  const readiness = new ReadinessChecks(() =>
+    lifecycle.stopping ? 'stopping' : lifecycle.ready ? 'ready' : 'starting',
+  );
+  readiness.add('database', (signal) => sql.ping(signal));
+  const shared = createSharedState(config, { logger, lifecycle, readiness });
+  const credentials = createCredentials(config, { keys: deps.keys, sql, shared });
+  app.use(accessLog(), securityHeaders(security), compression(), credentials.authenticate);
+  if (config.cors.origins.length > 0) {
+    app.use(cors({ origins: config.cors.origins, credentials: config.cors.credentials }));
+  }
+  // Per-IP before authentication, per-user after it; the sign-in routes add
+  // stricter ones (rate-limits.ts).
+  const rateLimits = createRateLimits(config, { logger, lifecycle, readiness });
+  app.use(...rateLimits.global);
+  registerHealthRoutes(app, readiness);
+
+  const productCache = config.cache.enabled
+    ? createProductCache(config, { shared, logger, lifecycle })
+    : undefined;
+  const audit = createAudit(sql);
+  const { mailer, background } = startMail(config, { logger, lifecycle, sql });
+  // After 'mail', so the queue and the workers stop before the mailer they use closes.
+  // The web process needs the queue even without workers: replays, the jobs dashboard.
+  const queue = createJobQueue(config, { logger, lifecycle, sql });
+  if (config.workers.mode === 'inline') {
+    startWorkers(config, {
+      logger,
+      lifecycle,
+      sql,
+      queue,
+      shared,
+      mailer,
+      sessions: credentials.sessionStore,
+      dataKey: deps.dataKey,
+      snapshot: deps.snapshot,
+    });
+  }
+
+  registerTrust(app, config, {
+    logger,
+    sql,
+    shared,
+    keys: deps.keys,
+    dataKey: deps.dataKey,
+    credentials,
+    audit: audit.sink,
+    mailer,
+    background,
+    signInLimits: rateLimits.signIn,
+  });
+  registerCommerce(app, config, {
+    sql,
+    audit: audit.sink,
+    queue,
+    dataKey: deps.dataKey,
+    productCache,
+    recordOrderEvent: deps.recordOrderEvent,
+  });
+  registerOperations(app, config, { logger, sql, audit, mailer, queue, productCache });
+  const openapi = registerServiceDocs(app, config, security);
+  registerServiceIndex(app, { name: 'Throughline API', version: SERVICE_VERSION });
+  return { app, readiness, background, shared, openapi };
+}

@@ -60,12 +60,17 @@ export async function crashingServer(options: CrashingServerOptions): Promise<Cr
   let starts = 0;
   let ready = deferred();
   let broken: Error | undefined;
+  let closed = false;
   /** The processes the test itself signalled. */
   const ended = new WeakSet<MainProcess>();
   const unexpectedExits: string[] = [];
   const startMs: number[] = [];
 
   function spawn(): MainProcess {
+    // A run that outlived its deadline goes on in the background after the
+    // teardown closed this: a process started now would be nobody's to kill,
+    // and would keep the test file from ever ending.
+    if (closed) throw new Error('the server was closed');
     starts += 1;
     const number = starts;
     const main = spawnMain({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...options.env });
@@ -207,6 +212,7 @@ export async function crashingServer(options: CrashingServerOptions): Promise<Cr
     },
 
     async close() {
+      closed = true;
       broken ??= new Error('the server was closed');
       ready.reject(broken);
       await end('SIGKILL');

@@ -9,7 +9,7 @@
 // on their own.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { eventually } from '../../src/ports/contract-polling.ts';
 import { apiClient, problemCode } from '../support/api.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
@@ -40,8 +40,13 @@ for (const engine of ENGINES) {
       database = await engine.open();
     });
 
+    // A test's service stops with it: left running, its workers would go on
+    // polling the shared database and slow every later test in the file.
+    afterEach(async () => {
+      await Promise.all(services.splice(0).map((service) => service.close()));
+    });
+
     after(async () => {
-      await Promise.all(services.map((service) => service.close()));
       await database.close();
     });
 

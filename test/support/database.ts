@@ -2,8 +2,8 @@
 // which takes seconds; booting on an existing data directory takes well under
 // one. So the first test process that needs a database builds a migrated
 // template directory (keyed by the migrations' contents) and every test copies
-// it. Concurrent builders race safely: each builds in its own directory and
-// the first rename wins.
+// it. One process builds a template at a time (a lock file); the others wait
+// for it, and a builder that died leaves a stale lock the next one takes over.
 
 import { createHash } from 'node:crypto';
 import {
@@ -19,11 +19,17 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
 import { MIGRATIONS_DIR } from '../../src/wiring/database.ts';
 import type { Database } from '../../src/wiring/tables.ts';
 import { seedDemoData, type SeedSize } from '../../src/wiring/seed.ts';
+import {
+  DirectoryLockedError,
+  lockDirectory,
+  type DirectoryLock,
+} from '../../src/platform/directory-lock.ts';
 import { migrate } from '../../src/platform/sql/migrator.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
 import { TEST_PASSWORD_HASH_COST, testPasswordHasher } from './passwords.ts';
@@ -68,6 +74,31 @@ export async function pgliteTemplate(seeded: boolean): Promise<string> {
   const dir = join(TEMPLATE_ROOT, `${await templateKey()}${seeded ? '-seeded' : ''}`);
   if (await exists(join(dir, 'PG_VERSION'))) return dir;
   await mkdir(TEMPLATE_ROOT, { recursive: true });
+  // A run starts several test processes at once, and all of them want the
+  // template: one builds it (initdb, migrations, seed: seconds of a core)
+  // while the others wait for it instead of building the same thing too.
+  const lock = await buildLock(`${dir}.lock`);
+  try {
+    if (!(await exists(join(dir, 'PG_VERSION')))) await buildTemplate(dir, seeded);
+  } finally {
+    await lock.release();
+  }
+  return dir;
+}
+
+/** The template builder's lock; a holder that died leaves a stale lock the next one takes over. */
+async function buildLock(path: string): Promise<DirectoryLock> {
+  for (;;) {
+    try {
+      return await lockDirectory(path);
+    } catch (error) {
+      if (!(error instanceof DirectoryLockedError)) throw error;
+      await delay(100);
+    }
+  }
+}
+
+async function buildTemplate(dir: string, seeded: boolean): Promise<void> {
   const building = await mkdtemp(join(TEMPLATE_ROOT, 'build-'));
   const sql = await createPgliteDatabase<Database>({ dataDir: building });
   try {
@@ -80,10 +111,9 @@ export async function pgliteTemplate(seeded: boolean): Promise<string> {
   try {
     await rename(building, dir);
   } catch {
-    // Another process finished first; its template is identical.
+    // Another process built it without waiting for the lock; its template is identical.
     await rm(building, { recursive: true, force: true });
   }
-  return dir;
 }
 
 /** Copies the template into `dataDir/pglite`, as the service lays it out. */

@@ -222,7 +222,12 @@ export class ServedContract {
     if (media.schema === undefined || exchange.body === undefined || !isJsonMedia(essence)) {
       return [];
     }
-    const found = this.#checkBody(operation, exchange, [...responsePath, 'content', key, 'schema']);
+    const found = this.#checkBody(
+      operation,
+      exchange,
+      [...responsePath, 'content', key, 'schema'],
+      media.schema,
+    );
     if (found.length > 0 || essence !== 'application/problem+json') return found;
     return this.#checkCode(operation, exchange, media);
   }
@@ -246,14 +251,19 @@ export class ServedContract {
     ];
   }
 
-  #checkBody(operation: string, exchange: Exchange, schemaPath: readonly string[]): Mismatch[] {
+  #checkBody(
+    operation: string,
+    exchange: Exchange,
+    schemaPath: readonly string[],
+    schema?: unknown,
+  ): Mismatch[] {
     let value: unknown;
     try {
       value = JSON.parse(exchange.body!.toString('utf8'));
     } catch (error) {
       return [mismatch(operation, exchange, 'body', `not JSON: ${(error as Error).message}`)];
     }
-    const validate = validatorAt(this.documentId, schemaPath);
+    const validate = validatorAt(this.documentId, schemaPath, schema);
     if (validate(value)) return [];
     return [mismatch(operation, exchange, 'body', describeErrors(validate.errors))];
   }
@@ -266,7 +276,10 @@ export class ServedContract {
       return [mismatch(operation, exchange, 'problem', `content-type ${essence || '(none)'}`)];
     }
     if (exchange.body === undefined) return [];
-    return this.#checkBody(operation, exchange, ['components', 'schemas', 'Problem']).map((m) => ({
+    const problem = ['components', 'schemas', 'Problem'];
+    return this.#checkBody(operation, exchange, problem, {
+      $ref: '#/components/schemas/Problem',
+    }).map((m) => ({
       ...m,
       kind: 'problem' as const,
     }));

@@ -35,7 +35,7 @@ describe('database outages on PostgreSQL', { skip: postgres.skip }, () => {
             await sql`select pg_sleep(30)`.execute(database.sql.db);
             return { finished: true };
           },
-          { auth: 'public' },
+          { auth: 'public', hidden: true },
         );
       },
     });

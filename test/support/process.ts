@@ -14,7 +14,7 @@ import type { LogRecord } from './start.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The compile cache this test process uses (compile-cache.ts), if any, for the processes it starts. */
+/** The compile cache this test process uses (preload.ts), if any, for the processes it starts. */
 const COMPILE_CACHE_DIR = getCompileCacheDir();
 export const COMPILE_CACHE_ENV: Readonly<Record<string, string>> =
   // The directory named is the parent of the per-version one reported here.

@@ -183,18 +183,32 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
   const sql = options.sql ?? database!.sql;
   const keys = await loadServiceKeys(config, logger);
   const { app, background, shared } = createService(config, { logger, lifecycle, sql, ...keys });
-  // As src/wiring/main.ts does: give Redis (when configured) its moment to connect.
-  await shared.connected();
-  options.setup?.(app);
-  const contract = options.checkResponses === false ? undefined : await contractRecorder(app);
-  const tls = options.tls === true ? await devCertificate() : undefined;
-  const server = await startServer(contract?.wrap(app.handler) ?? app.handler, {
-    host: '127.0.0.1',
-    port: 0,
-    tls,
-    ...socketLimits(config),
-    logger,
-  });
+  let contract: ContractRecorder | undefined;
+  let tls: { cert: string; key: string } | undefined;
+  let server: RunningServer;
+  try {
+    // As src/wiring/main.ts does: give Redis (when configured) its moment to connect.
+    await shared.connected();
+    options.setup?.(app);
+    contract = options.checkResponses === false ? undefined : await contractRecorder(app);
+    tls = options.tls === true ? await devCertificate() : undefined;
+    server = await startServer(contract?.wrap(app.handler) ?? app.handler, {
+      host: '127.0.0.1',
+      port: 0,
+      tls,
+      ...socketLimits(config),
+      logger,
+    });
+  } catch (error) {
+    // A service that never started still holds pools, timers and workers:
+    // left open they keep the test process alive until the run's deadline.
+    app.close();
+    await background.idle();
+    await lifecycle.stop('test service failed to start');
+    await database?.close();
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   lifecycle.markReady();
   return {
     url: server.url,

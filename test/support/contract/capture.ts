@@ -27,6 +27,9 @@ export function capturingHandler(
     let wireBytes = 0;
     let skipBody = false;
     let done = false;
+    // HTTP/2's compatibility response writes end()'s chunk through this.write,
+    // i.e. through the wrapper below: while end runs, write must not keep it again.
+    let ending = false;
     const target = res as unknown as Record<'writeHead' | 'write' | 'end', AnyFunction>;
     const writeHead = target.writeHead.bind(res);
     const write = target.write.bind(res);
@@ -57,11 +60,12 @@ export function capturingHandler(
       return writeHead(...args);
     };
     target.write = (...args: unknown[]) => {
-      keep(args[0], args[1]);
+      if (!ending) keep(args[0], args[1]);
       return write(...args);
     };
     target.end = (...args: unknown[]) => {
-      keep(args[0], args[1]);
+      if (!ending) keep(args[0], args[1]);
+      ending = true;
       const result = end(...args);
       if (!done) {
         done = true;

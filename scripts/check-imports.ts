@@ -5,7 +5,9 @@
 //   platform/    config, logging, lifecycle, sql helpers…: no modules, no adapters, no http
 //   ports/       interfaces and their contract suites: no modules, no adapters
 //   adapters/    engines behind the ports: no modules, no http
-//   modules/     the domain: no adapters
+//   modules/     the domain: no adapters; one folder per module, each with
+//                its module.ts (the contract in modules/contract.ts, which
+//                imports no module, so every module can depend on it)
 //   wiring/      the composition root: the only folder that may import adapters/
 //
 // and no cycles: none between top folders, none between modules (a module
@@ -52,12 +54,27 @@ interface Edge {
   readonly to: string;
 }
 
-/** `modules/orders/repo.ts` → folder `modules`, module `orders`; a top-level file is `wiring`. */
+/**
+ * `modules/orders/repo.ts` → folder `modules`, module `orders`; a file directly
+ * in `modules/` (the module contract) belongs to no module; a top-level file is `wiring`.
+ */
 function place(file: string): { folder: string; module: string | undefined } {
   const parts = relative(SRC, file).split(sep);
   if (parts.length === 1) return { folder: 'wiring', module: undefined };
   const folder = parts[0]!;
-  return { folder, module: folder === 'modules' ? parts[1] : undefined };
+  return { folder, module: folder === 'modules' && parts.length > 2 ? parts[1] : undefined };
+}
+
+/** Module folders without their entry, `modules/<name>/module.ts`. */
+async function modulesWithoutEntry(): Promise<string[]> {
+  const entries = await readdir(join(SRC, 'modules'), { withFileTypes: true });
+  const missing: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    const files = await readdir(join(SRC, 'modules', entry.name));
+    if (!files.includes('module.ts')) missing.push(entry.name);
+  }
+  return missing;
 }
 
 async function edges(): Promise<Edge[]> {
@@ -129,8 +146,16 @@ async function main(): Promise<number> {
         `${relative(SRC, from)} imports ${relative(SRC, to)} (${a.folder} → ${b.folder})`,
       );
     }
+    if (a.folder === 'modules' && a.module === undefined && b.module !== undefined) {
+      problems.push(
+        `${relative(SRC, from)} imports ${relative(SRC, to)} (the module contract imports no module)`,
+      );
+    }
     addEdge(folders, a.folder, b.folder);
     if (a.module !== undefined && b.module !== undefined) addEdge(modules, a.module, b.module);
+  }
+  for (const name of await modulesWithoutEntry()) {
+    problems.push(`modules/${name} has no module.ts (its entry: see modules/contract.ts)`);
   }
   for (const cycle of cycles(folders)) problems.push(`folder cycle: ${cycle.join(' ↔ ')}`);
   for (const cycle of cycles(modules)) problems.push(`module cycle: ${cycle.join(' ↔ ')}`);

@@ -1,17 +1,17 @@
 // The composition root: the one place that knows every concrete part. It
-// builds the HTTP app from config, installs the global pipeline in the seed's
-// order, and registers the modules by area — trust (trust.ts), commerce
-// (commerce.ts), operations (operations.ts) — with the engines config picks
-// (engines.ts: the shared state, the job queue) and, unless they run apart,
-// the workers (workers.ts). No container: dependencies are passed as plain
-// typed objects.
+// builds the HTTP app from config, installs the global pipeline (access log,
+// security headers, compression, authentication, CORS, rate limits, in that
+// order), builds the parts modules share — the engines config picks
+// (engines.ts), the audit trail, mail, the job queue, the credentials — and
+// registers every module in the list (modules.ts) with them; unless they run
+// apart, the workers start here too (workers.ts). No container: the context
+// is a plain typed object, checked against what each module asks for.
 //
 // Lifecycle order matters: parts close in the reverse of their registration,
 // so what uses a part is registered after it (the workers after the queue,
 // the queue after the mailer, everything after the database in main.ts).
 
 import type { Logger } from 'pino';
-import { createProductCache, registerCommerce, type CommerceDeps } from './commerce.ts';
 import type { Database } from './tables.ts';
 import type { App } from '../http/app.ts';
 import { accessLog } from '../http/middleware/access-log.ts';
@@ -25,21 +25,25 @@ import {
   serviceSecurityHeaders,
 } from './http-setup.ts';
 import { registerServiceIndex } from '../http/service-index.ts';
+import { createAudit } from '../modules/audit/module.ts';
 import { loadKeyRing } from '../modules/auth/keys.ts';
+import { createSignOutEverywhere } from '../modules/auth/sign-out-everywhere.ts';
 import type { KeyRing } from '../modules/auth/tokens/signing-keys.ts';
+import { createProductCache } from '../modules/catalog/product-cache.ts';
+import type { recordEvent } from '../modules/events/outbox.ts';
 import { ReadinessChecks } from '../modules/health/readiness.ts';
-import { registerHealthRoutes } from '../modules/health/routes.ts';
-import { createAudit, registerOperations, startMail } from './operations.ts';
 import type { BackgroundTasks } from '../platform/background.ts';
 import type { Config } from '../platform/config.ts';
 import { loadDataKey } from '../platform/data-key.ts';
 import type { Lifecycle } from '../platform/lifecycle.ts';
 import { createJobQueue } from './engines.ts';
 import { createSharedState, type SharedState } from './engines.ts';
+import { startMail } from './mail.ts';
+import { registerModuleRoutes } from './modules.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 import { createRateLimits } from './rate-limits.ts';
-import { createCredentials, registerTrust } from './trust.ts';
-import { startWorkers } from './workers.ts';
+import { createCredentials } from './trust.ts';
+import { startWorkers, WORKED_QUEUES } from './workers.ts';
 
 export { SERVICE_VERSION, socketLimits } from './http-setup.ts';
 
@@ -57,7 +61,7 @@ export interface ServiceDeps {
   /** The embedded database's snapshot, for scheduled backups; absent on PostgreSQL. */
   readonly snapshot?: () => Promise<Uint8Array>;
   /** How orders record `order.placed`; the outbox when absent (bench/orders replaces it). */
-  readonly recordOrderEvent?: CommerceDeps['recordOrderEvent'];
+  readonly recordOrderEvent?: typeof recordEvent | undefined;
 }
 
 export interface Service {
@@ -108,7 +112,6 @@ export function createService(config: Config, deps: ServiceDeps): Service {
   // stricter ones (rate-limits.ts).
   const rateLimits = createRateLimits(config, { logger, lifecycle, readiness });
   app.use(...rateLimits.global);
-  registerHealthRoutes(app, readiness);
 
   const productCache = config.cache.enabled
     ? createProductCache(config, { shared, logger, lifecycle })
@@ -132,27 +135,27 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     });
   }
 
-  registerTrust(app, config, {
+  registerModuleRoutes(app, {
+    config,
     logger,
+    lifecycle,
     sql,
+    readiness,
     shared,
     keys: deps.keys,
     dataKey: deps.dataKey,
-    credentials,
     audit: audit.sink,
+    auditLog: audit.log,
     mailer,
     background,
-    signInLimits: rateLimits.signIn,
-  });
-  registerCommerce(app, config, {
-    sql,
-    audit: audit.sink,
     queue,
-    dataKey: deps.dataKey,
+    queues: WORKED_QUEUES,
+    credentials,
+    signOut: createSignOutEverywhere({ sql, sessions: credentials.sessionStore, logger }),
+    signInLimits: rateLimits.signIn,
     productCache,
     recordOrderEvent: deps.recordOrderEvent,
   });
-  registerOperations(app, config, { logger, sql, audit, mailer, queue, productCache });
   const openapi = registerServiceDocs(app, config, security);
   registerServiceIndex(app, { name: 'Throughline API', version: SERVICE_VERSION });
   return { app, readiness, background, shared, openapi };

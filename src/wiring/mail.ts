@@ -6,10 +6,11 @@
 
 import type { Logger } from 'pino';
 import type { Database } from './tables.ts';
-import type { AccountLinks } from '../modules/auth/account-mail.ts';
 import { suppressingMailer } from '../modules/mail/suppressing-mailer.ts';
 import { createSuppressionStore } from '../modules/mail/suppressions.ts';
+import { BackgroundTasks } from '../platform/background.ts';
 import type { Config } from '../platform/config.ts';
+import type { Lifecycle } from '../platform/lifecycle.ts';
 import type { Mailer, MailOutbox } from '../ports/mailer.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 import { openMailTransport } from './engines.ts';
@@ -18,9 +19,6 @@ export interface ServiceMailer extends Mailer {
   /** The disk outbox behind the mailer (the admin listing reads it); undefined with SMTP. */
   readonly outbox: MailOutbox | undefined;
 }
-
-/** Product name in the subjects and footers of the service's mail. */
-export const MAIL_SENDER_NAME = 'Throughline';
 
 export function createMailer(
   config: Config,
@@ -32,12 +30,30 @@ export function createMailer(
   return { send: (message) => mailer.send(message), close: () => mailer.close(), outbox };
 }
 
-/** Where the links in account mail point (PUBLIC_URL, or this instance), and its layout. */
-export function accountLinks(config: Config): AccountLinks {
-  return {
-    baseUrl:
-      config.http.publicUrl ??
-      `${config.tls.enabled ? 'https' : 'http'}://localhost:${config.http.port}`,
-    layout: { senderName: MAIL_SENDER_NAME, postalAddress: config.mail.postalAddress },
-  };
+export interface Mail {
+  readonly mailer: ServiceMailer;
+  /** Mail sent after its response went out; drained on shutdown. */
+  readonly background: BackgroundTasks;
+}
+
+/**
+ * The mailer (every send checks the suppression list) and the background
+ * work that sends from requests. Register it before the listener (main.ts
+ * does), so it closes after it: no request can start new mail once the
+ * pending mail is being waited for.
+ */
+export function startMail(
+  config: Config,
+  deps: { logger: Logger; lifecycle: Lifecycle; sql: SqlDatabase<Database> },
+): Mail {
+  const background = new BackgroundTasks(deps.logger);
+  const mailer = createMailer(config, deps.logger, deps.sql);
+  deps.lifecycle.add({
+    name: 'mail',
+    close: async () => {
+      await background.idle();
+      await mailer.close?.();
+    },
+  });
+  return { mailer, background };
 }

@@ -1,5 +1,6 @@
-// The workers: the job queue's handlers and the outbox relay (seed module
-// 13). They run inside the web process with WORKERS=inline (the default: one
+// The workers: every module's job handlers, event consumers and the outbox
+// relay (their `workers` hooks, wiring/modules.ts), plus the root's
+// maintenance schedules and scheduled backups. They run inside the web process with WORKERS=inline (the default: one
 // process does everything), or in processes of their own with `npm run
 // worker` (worker.ts), when WORKERS=off keeps the web instances to
 // requests. Either way they are built here, from the same config, so an
@@ -16,37 +17,17 @@
 import type { Logger } from 'pino';
 import type { Database } from './tables.ts';
 import { BACKUP_QUEUE, backupDir, startScheduledBackups } from '../platform/scheduled-backups.ts';
-import {
-  onSignedOutEverywhere,
-  SIGN_OUT_QUEUE,
-  type SessionRevoker,
-} from '../modules/auth/sign-out-everywhere.ts';
-import { registerMailConsumers } from '../modules/auth/welcome-consumer.ts';
-import { EVENTS_QUEUE } from '../modules/events/outbox.ts';
+import type { SessionRevoker } from '../modules/auth/sign-out-everywhere.ts';
 import { EventHandlers } from '../modules/events/registry.ts';
-import { createOutboxRelay, type OutboxRelay } from '../modules/events/relay.ts';
-import { ALLOCATE_QUEUE, allocateJob } from '../modules/orders/flow-steps.ts';
-import {
-  ORDER_COMPLETE_QUEUE,
-  RECEIPT_QUEUE,
-  receiptJob,
-  registerOrderCompleteFlow,
-  settleJob,
-} from '../modules/orders/complete.ts';
-import { CAPTURE_QUEUE, captureJob } from '../modules/orders/flow-steps.ts';
-import { WEBHOOKS_QUEUE } from '../modules/webhooks/delivery.ts';
-import { deliveryQueue } from '../modules/webhooks/jobs.ts';
-import { startWebhookWorkers } from '../modules/webhooks/workers.ts';
 import type { Config } from '../platform/config.ts';
 import type { Lifecycle } from '../platform/lifecycle.ts';
-import { accountLinks } from './mail.ts';
 import { createLockManager } from './engines.ts';
 import type { ServiceJobQueue } from './engines.ts';
 import { createScheduler, type Scheduler } from '../platform/scheduler.ts';
 import type { SharedState } from './engines.ts';
 import { EXPIRE_QUEUE, PRUNE_QUEUE, SIGN_OUTS_QUEUE, startMaintenance } from './maintenance.ts';
-import { createSecretBox } from '../platform/secret-box.ts';
-import type { Mailer } from '../ports/mailer.ts';
+import type { ServiceMailer } from './mail.ts';
+import { MODULE_QUEUES, startModuleWorkers } from './modules.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 
 export interface WorkerDeps {
@@ -58,7 +39,7 @@ export interface WorkerDeps {
   /** For the scheduler's lock: Redis when configured, else the database. */
   readonly shared: SharedState;
   /** Closed by the caller after the workers (register it on the lifecycle first). */
-  readonly mailer: Mailer;
+  readonly mailer: ServiceMailer;
   /** Where sign-outs whose first try failed are finished (engines.ts). */
   readonly sessions: SessionRevoker;
   /** Opens the webhook signing secrets (platform/data-key.ts). */
@@ -69,80 +50,21 @@ export interface WorkerDeps {
 
 export interface Workers {
   readonly handlers: EventHandlers;
-  readonly relay: OutboxRelay;
   readonly scheduler: Scheduler;
 }
 
 /** Every queue the workers take jobs from: the jobs dashboard's list, and what is pruned. */
 export const WORKED_QUEUES: readonly string[] = [
-  EVENTS_QUEUE,
-  CAPTURE_QUEUE,
-  RECEIPT_QUEUE,
-  ALLOCATE_QUEUE,
-  ORDER_COMPLETE_QUEUE,
-  WEBHOOKS_QUEUE,
-  SIGN_OUT_QUEUE,
+  ...MODULE_QUEUES,
   PRUNE_QUEUE,
   SIGN_OUTS_QUEUE,
   EXPIRE_QUEUE,
   BACKUP_QUEUE,
 ];
 
-/**
- * How long a sign-out's job waits before repeating the request's own try:
- * ten times the Redis command timeout, comfortably more than the few
- * commands that try takes, and at least a second.
- */
-function signOutRetryDelayMs(config: Config): number {
-  return Math.max(1000, 10 * config.redis.commandTimeoutMs);
-}
-
-/** Events handled at once per process. */
-const EVENT_CONCURRENCY = 4;
-/**
- * Per step of the order-complete flow: captures contend for the escrow and
- * merchant wallet rows, so more at once only queue on the database.
- */
-const ORDER_STEP_CONCURRENCY = 2;
-
 export function startWorkers(config: Config, deps: WorkerDeps): Workers {
   const { logger, lifecycle, sql, queue } = deps;
   const handlers = new EventHandlers();
-  registerMailConsumers(handlers, { sql, mailer: deps.mailer, links: accountLinks(config) });
-  onSignedOutEverywhere(handlers, {
-    sql,
-    sessions: deps.sessions,
-    queue,
-    retryDelayMs: signOutRetryDelayMs(config),
-  });
-  registerOrderCompleteFlow(handlers, queue);
-  startWebhookWorkers({
-    handlers,
-    deliveries: deliveryQueue(queue, config.queue.backend === 'postgres'),
-    queue,
-    sql,
-    box: createSecretBox(deps.dataKey),
-    logger,
-    settings: config.webhooks,
-  });
-  queue.process(EVENTS_QUEUE, handlers.jobHandler(), { concurrency: EVENT_CONCURRENCY });
-  const orderSteps = { concurrency: ORDER_STEP_CONCURRENCY };
-  queue.process(CAPTURE_QUEUE, captureJob(sql), orderSteps);
-  queue.process(
-    RECEIPT_QUEUE,
-    receiptJob({ sql, mailer: deps.mailer, links: accountLinks(config) }),
-    orderSteps,
-  );
-  queue.process(ALLOCATE_QUEUE, allocateJob(sql), orderSteps);
-  queue.process(ORDER_COMPLETE_QUEUE, settleJob(sql), orderSteps);
-  const relay = createOutboxRelay({
-    sql,
-    enqueue: (trx, name, payload, options) => queue.enqueueWithin(trx, name, payload, options),
-    logger: logger.child({ component: 'outbox' }),
-    intervalMs: config.workers.outboxPollIntervalMs,
-  });
-  relay.start();
-  lifecycle.add({ name: 'outbox relay', close: () => relay.stop() });
   const scheduler = createScheduler({
     queue,
     locks: createLockManager({ sql, shared: deps.shared, lifecycle }),
@@ -151,6 +73,21 @@ export function startWorkers(config: Config, deps: WorkerDeps): Workers {
     logger,
     tickMs: config.scheduler.tickMs,
     misfireGraceMs: config.scheduler.misfireGraceMs,
+  });
+  // Event consumers, job handlers and schedules, each module its own; the
+  // events module's relay starts last among them, once every consumer is in.
+  startModuleWorkers({
+    config,
+    logger,
+    lifecycle,
+    sql,
+    shared: deps.shared,
+    dataKey: deps.dataKey,
+    mailer: deps.mailer,
+    queue,
+    sessions: deps.sessions,
+    handlers,
+    scheduler,
   });
   startMaintenance({
     queue,
@@ -174,5 +111,5 @@ export function startWorkers(config: Config, deps: WorkerDeps): Workers {
   }
   scheduler.start();
   lifecycle.add({ name: 'scheduler', close: () => scheduler.stop() });
-  return { handlers, relay, scheduler };
+  return { handlers, scheduler };
 }

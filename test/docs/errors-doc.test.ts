@@ -30,7 +30,8 @@ test('docs/errors.md documents exactly the registered codes', async () => {
 test('every code is prefixed by its module', () => {
   for (const { module, registry } of errorCatalog) {
     for (const code of Object.keys(registry)) {
-      assert.ok(code.startsWith(`${module.toUpperCase()}_`), `${code} should start with ${module}`);
+      const prefix = `${module.toUpperCase().replaceAll('-', '_')}_`;
+      assert.ok(code.startsWith(prefix), `${code} should start with ${prefix}`);
     }
   }
 });

@@ -11,7 +11,11 @@
 // single-use token would be spent before the user ever clicked.
 
 import { renderMail, type MailLayout } from '../../platform/mail-templates.ts';
+import type { Config } from '../../platform/config.ts';
 import type { MailMessage } from '../../ports/mailer.ts';
+
+/** Product name in the subjects and footers of the service's mail. */
+export const MAIL_SENDER_NAME = 'Throughline';
 
 export interface AccountLinks {
   /** Base URL of the pages the links open, without a trailing slash. */
@@ -70,4 +74,14 @@ export function passwordResetMail(links: AccountLinks, to: string, token: string
     links.layout,
     to,
   );
+}
+
+/** Where the links in account mail point (PUBLIC_URL, or this instance), and its layout. */
+export function accountLinks(config: Config): AccountLinks {
+  return {
+    baseUrl:
+      config.http.publicUrl ??
+      `${config.tls.enabled ? 'https' : 'http'}://localhost:${config.http.port}`,
+    layout: { senderName: MAIL_SENDER_NAME, postalAddress: config.mail.postalAddress },
+  };
 }

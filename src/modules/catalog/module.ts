@@ -1,0 +1,32 @@
+// Catalog: products (v1 and v2 representations), their listing with signed
+// keyset cursors, conditional writes, and the read cache in front of them.
+
+import { deriveKey } from '../../platform/data-key.ts';
+import type { SqlDatabase } from '../../ports/sql.ts';
+import { defineModule } from '../contract.ts';
+import { createCursorCodec } from './cursor.ts';
+import { catalogErrors } from './errors.ts';
+import type { ProductCache } from './product-cache.ts';
+import { registerCatalogRoutes } from './routes.ts';
+import { createCatalogService } from './service.ts';
+import type { CatalogTables } from './tables.ts';
+
+export interface CatalogContext {
+  readonly sql: SqlDatabase<CatalogTables>;
+  /** Absent when the cache is switched off (CACHE_ENABLED=false). */
+  readonly productCache: ProductCache | undefined;
+  /** The cursors' signing key is derived from it, so every instance takes any cursor. */
+  readonly dataKey: Buffer;
+}
+
+export const catalogModule = defineModule({
+  name: 'catalog',
+  errors: catalogErrors,
+  routes(app, context: CatalogContext) {
+    registerCatalogRoutes(
+      app,
+      createCatalogService({ sql: context.sql, cache: context.productCache }),
+      createCursorCodec(deriveKey(context.dataKey, 'catalog-cursor')),
+    );
+  },
+});

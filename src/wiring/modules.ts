@@ -1,0 +1,110 @@
+// The service's modules, in one list: what `createService` registers routes
+// for (in this order, which is also the OpenAPI document's), what the
+// workers start, and where the error catalog and the queue list come from.
+// Adding a module is a folder under modules/ with its `module.ts`, a line
+// here, and its migrations (README, "Adding a module").
+//
+// Each module asks for the parts it needs by type; `ServiceContext` and
+// `WorkerContext` are what the root hands all of them, so the compiler
+// checks below that every module gets what it asks for.
+
+import type { Logger } from 'pino';
+import type { App } from '../http/app.ts';
+import type { RateLimitMiddleware } from '../http/middleware/rate-limit.ts';
+import { apiKeysModule } from '../modules/api-keys/module.ts';
+import { auditModule } from '../modules/audit/module.ts';
+import type { AuditService } from '../modules/audit/service.ts';
+import { authModule } from '../modules/auth/module.ts';
+import type { SessionRevoker } from '../modules/auth/session-store.ts';
+import type { KeyRing } from '../modules/auth/tokens/signing-keys.ts';
+import { catalogModule } from '../modules/catalog/module.ts';
+import type { ProductCache } from '../modules/catalog/product-cache.ts';
+import { eventsModule } from '../modules/events/module.ts';
+import type { recordEvent } from '../modules/events/outbox.ts';
+import type { EventHandlers } from '../modules/events/registry.ts';
+import { healthModule } from '../modules/health/module.ts';
+import type { ReadinessChecks } from '../modules/health/readiness.ts';
+import { inventoryModule } from '../modules/inventory/module.ts';
+import { mailModule } from '../modules/mail/module.ts';
+import { opsModule } from '../modules/ops/module.ts';
+import { ordersModule } from '../modules/orders/module.ts';
+import { paymentsModule } from '../modules/payments/module.ts';
+import { usersModule } from '../modules/users/module.ts';
+import type { SignOutEverywhere } from '../modules/users/ports.ts';
+import { webhooksModule } from '../modules/webhooks/module.ts';
+import type { BackgroundTasks } from '../platform/background.ts';
+import type { Config } from '../platform/config.ts';
+import type { Lifecycle } from '../platform/lifecycle.ts';
+import type { Scheduler } from '../platform/scheduler.ts';
+import type { AuditSink } from '../ports/audit.ts';
+import type { SqlDatabase } from '../ports/sql.ts';
+import type { ServiceJobQueue, SharedState } from './engines.ts';
+import type { ServiceMailer } from './mail.ts';
+import type { Database } from './tables.ts';
+import type { Credentials } from './trust.ts';
+
+export const MODULES = [
+  healthModule,
+  authModule,
+  usersModule,
+  apiKeysModule,
+  catalogModule,
+  paymentsModule,
+  ordersModule,
+  inventoryModule,
+  webhooksModule,
+  opsModule,
+  auditModule,
+  mailModule,
+  eventsModule,
+] as const;
+
+/** What every module's routes are built from: the parts the root builds once. */
+export interface ServiceContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly lifecycle: Lifecycle;
+  readonly sql: SqlDatabase<Database>;
+  readonly readiness: ReadinessChecks;
+  readonly shared: SharedState;
+  readonly keys: KeyRing;
+  readonly dataKey: Buffer;
+  readonly audit: AuditSink;
+  readonly auditLog: AuditService;
+  readonly mailer: ServiceMailer;
+  readonly background: BackgroundTasks;
+  readonly queue: ServiceJobQueue;
+  /** Every queue the workers take jobs from (MODULE_QUEUES and the root's own). */
+  readonly queues: readonly string[];
+  readonly credentials: Credentials;
+  readonly signOut: SignOutEverywhere;
+  readonly signInLimits: readonly RateLimitMiddleware[];
+  readonly productCache: ProductCache | undefined;
+  readonly recordOrderEvent?: typeof recordEvent | undefined;
+}
+
+/** What every module's workers are built from, in the web process or in `npm run worker`. */
+export interface WorkerContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly lifecycle: Lifecycle;
+  readonly sql: SqlDatabase<Database>;
+  readonly shared: SharedState;
+  readonly dataKey: Buffer;
+  readonly mailer: ServiceMailer;
+  readonly queue: ServiceJobQueue;
+  readonly sessions: SessionRevoker;
+  readonly handlers: EventHandlers;
+  readonly scheduler: Scheduler;
+}
+
+export function registerModuleRoutes(app: App, context: ServiceContext): void {
+  for (const module of MODULES) module.routes?.(app, context);
+}
+
+export function startModuleWorkers(context: WorkerContext): void {
+  for (const module of MODULES) module.workers?.(context);
+}
+
+/** The queues the modules' workers take jobs from. */
+export const MODULE_QUEUES: readonly string[] = MODULES.flatMap((module) => module.queues ?? []);

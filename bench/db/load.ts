@@ -1,23 +1,15 @@
 // Process plumbing for the database benchmark: start a server script with its
-// own environment (pinned like the main harness), and drive it with wrk
+// own environment (lib/server-process.ts, pinned like the main harness), and drive it with wrk
 // through a Lua `request` hook that walks product ids 1..N round-robin (so
 // the load reads every row in turn rather than one cached row), or cycles a
 // fixed list of paths (list queries with different filters). The result line
 // is the main harness's (wrkScript's `done` hook, parsed by parseWrkOutput).
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { pinnedCommand, type LoadRun } from '../lib/load-result.ts';
+import type { LoadRun } from '../lib/load-result.ts';
+import { startServerProcess, type ServerProcess } from '../lib/server-process.ts';
 import { runWrkScript, wrkScript } from '../lib/wrk.ts';
 
-const START_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 5_000;
-
-export interface DbServer {
-  readonly port: number;
-  readonly pid: number;
-  exitReason(): string | undefined;
-  stop(): Promise<void>;
-}
+export type DbServer = ServerProcess;
 
 /**
  * What the server scripts read from their environment: only the contender
@@ -38,64 +30,10 @@ export function startDbServer(
   env: Readonly<Record<string, string>>,
   cpu: number | undefined,
 ): Promise<DbServer> {
-  const [command, argv] = pinnedCommand(cpu, process.execPath, [script]);
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !SERVER_SETTINGS.has(name)),
   );
-  const child = spawn(command, argv, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...inherited, NODE_ENV: 'production', ...env },
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-4000);
-  });
-  let stopping = false;
-  const exitReason = (): string | undefined =>
-    stopping || (child.exitCode === null && child.signalCode === null)
-      ? undefined
-      : `server exited (${child.signalCode ?? `code ${child.exitCode}`}): ${stderr.trim().split('\n').slice(-8).join(' | ')}`;
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not announce a port within ${START_TIMEOUT_MS} ms\n${stderr}`));
-    }, START_TIMEOUT_MS);
-    const onExit = (code: number | null): void => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before listening\n${stderr}`));
-    };
-    child.once('exit', onExit);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk;
-      const newline = buffered.indexOf('\n');
-      if (newline === -1) return;
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      const { port } = JSON.parse(buffered.slice(0, newline)) as { port: number };
-      resolve({
-        port,
-        pid: child.pid!,
-        exitReason,
-        stop: () => {
-          stopping = true;
-          return stopChild(child);
-        },
-      });
-    });
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
+  return startServerProcess({ script, cpu, env: { ...inherited, ...env } });
 }
 
 /** The harness's script plus a `request` hook cycling `<prefix>1` … `<prefix>count`. */

@@ -24,9 +24,9 @@ import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machineBusy, trackCpu, type CpuUsage } from '../lib/cpu-usage.ts';
+import { trackCpu, type CpuUsage } from '../lib/cpu-usage.ts';
 import type { LoadResult } from '../lib/load-result.ts';
-import { DISTURBED } from '../lib/measure.ts';
+import { waitForQuiet } from '../lib/measure.ts';
 import { machineInfo } from '../lib/machine.ts';
 import {
   benchKeyPrefix,
@@ -204,14 +204,6 @@ async function checkAnswers(ready: readonly Ready[], benchCase: BenchCase): Prom
         throw new Error(`${contender.label} and ${reference.who} disagree on ${path}`);
       }
     }
-  }
-}
-
-async function waitForQuiet(maxSec: number): Promise<void> {
-  const deadline = performance.now() + maxSec * 1000;
-  while (performance.now() < deadline) {
-    const busy = await machineBusy(500);
-    if (busy === undefined || busy <= DISTURBED) return;
   }
 }
 

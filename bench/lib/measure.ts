@@ -123,7 +123,8 @@ export async function measure(
   return { ...best!, attempts };
 }
 
-async function waitForQuiet(maxSec: number): Promise<void> {
+/** Waits (at most `maxSec`) until other processes use no more than DISTURBED of a core. */
+export async function waitForQuiet(maxSec: number): Promise<void> {
   const deadline = performance.now() + maxSec * 1000;
   while (performance.now() < deadline) {
     const busy = await machineBusy(500);

@@ -12,7 +12,7 @@ import {
   type ServiceDeps,
 } from '../../src/wiring/app.ts';
 import { openDatabase } from '../../src/wiring/engines.ts';
-import { startServer } from '../../src/http/server.ts';
+import { startServer } from '../../src/http/server/server.ts';
 import type { Config } from '../../src/platform/config.ts';
 import { Lifecycle } from '../../src/platform/lifecycle.ts';
 import { createLogger } from '../../src/platform/logger.ts';

@@ -1,6 +1,8 @@
-// Starts a contender as a child process (optionally pinned to one CPU),
-// waits for the port it announces, and stops it with SIGTERM so that a
-// `--cpu-prof` profile gets written on the way out.
+// The benchmarks' server processes: a script started as a child process
+// (optionally pinned to one CPU), awaited until it announces its port, and
+// stopped with SIGTERM so that a `--cpu-prof` profile gets written on the
+// way out. The HTTP, database, cache and orders benchmarks all start theirs
+// here.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -25,15 +27,35 @@ export interface StartOptions {
   readonly nodeFlags?: readonly string[];
 }
 
-export async function startServer(
-  contender: Contender,
-  options: StartOptions,
-): Promise<ServerProcess> {
-  const args = [...(options.nodeFlags ?? []), SERVERS_DIR + contender.script, ...contender.args];
+/** A contender of the HTTP benchmark: its script under bench/servers/. */
+export function startServer(contender: Contender, options: StartOptions): Promise<ServerProcess> {
+  return startServerProcess({
+    script: SERVERS_DIR + contender.script,
+    args: contender.args,
+    cpu: options.cpu,
+    nodeFlags: options.nodeFlags,
+  });
+}
+
+export interface ServerProcessOptions extends StartOptions {
+  /** The server script; it prints `{"port":…}` on its first stdout line once listening. */
+  readonly script: string;
+  readonly args?: readonly string[];
+  /** The child's environment (NODE_ENV=production is added); the runner's own by default. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Every benchmark's server process: node on `script`, pinned to `cpu` when
+ * given, resolved once it announces its port, stopped with SIGTERM (SIGKILL
+ * after a grace) so a `--cpu-prof` profile gets written on the way out.
+ */
+export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
+  const args = [...(options.nodeFlags ?? []), options.script, ...(options.args ?? [])];
   const [command, argv] = pinnedCommand(options.cpu, process.execPath, args);
   const child = spawn(command, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'production' },
+    env: { ...(options.env ?? process.env), NODE_ENV: 'production' },
   });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {

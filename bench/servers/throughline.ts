@@ -10,9 +10,9 @@ import http from 'node:http';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { createApp } from '../../src/http/app.ts';
-import { compression } from '../../src/http/middleware/compression.ts';
-import { securityHeaders } from '../../src/http/middleware/security-headers.ts';
-import { createSecurityHeaders } from '../../src/http/security-headers.ts';
+import { compression } from '../../src/http/middleware/compression/compression.ts';
+import { securityHeaders } from '../../src/http/middleware/security-headers/security-headers.ts';
+import { createSecurityHeaders } from '../../src/http/middleware/security-headers/policy.ts';
 import { GENERATED_ROUTES } from '../lib/route-table.ts';
 import { listenAndAnnounce } from './listen.ts';
 

@@ -1,7 +1,7 @@
 // The AppError: every error a client can see has a stable code drawn from a
 // closed registry (registry.ts), which gives it an HTTP status, a log level
 // and a public title. Any layer may raise one; only the HTTP edge
-// (http/problem.ts) turns it into a response.
+// (http/response/problem.ts) turns it into a response.
 
 import type { FieldError } from './field-error.ts';
 

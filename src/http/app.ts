@@ -9,27 +9,38 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { defaultBodyLimits, type BodyLimits } from './body/index.ts';
-import { Context, type ContextHost, type NodeRequest, type NodeResponse } from './context.ts';
-import { DeadlineSweeper } from './deadline.ts';
+import { defaultBodyLimits, type BodyLimits } from './request/body/index.ts';
+import {
+  Context,
+  type ContextHost,
+  type NodeRequest,
+  type NodeResponse,
+} from './pipeline/context.ts';
+import { DeadlineSweeper } from './pipeline/deadline.ts';
 import { httpError } from './errors.ts';
 import type { ErrorMapper } from '../errors/index.ts';
-import { compose, isPromise, sortByPhase, type Handler, type Middleware } from './pipeline.ts';
-import { recover } from './problem.ts';
-import { requestStorage } from './request-storage.ts';
-import { respond } from './respond.ts';
-import { finishHandler } from './route-finish.ts';
+import {
+  compose,
+  isPromise,
+  sortByPhase,
+  type Handler,
+  type Middleware,
+} from './pipeline/pipeline.ts';
+import { recover } from './response/problem.ts';
+import { requestStorage } from './pipeline/request-storage.ts';
+import { respond } from './response/respond.ts';
+import { finishHandler } from './routing/route-finish.ts';
 import {
   authGateMiddleware,
   bodyParsingMiddleware,
   deprecationMiddleware,
   validationMiddleware,
-} from './route-middleware.ts';
-import { RouteBuilder, type RouteEntry, type RouteRegistry } from './routes-builder.ts';
-import type { RouteRecord } from './route.ts';
-import { RadixRouter, type MatchResult } from './router/radix-router.ts';
-import { requestIdFrom } from './request-id.ts';
-import { acceptCheckMiddleware, declaredMediaTypes } from './negotiate.ts';
+} from './routing/route-middleware.ts';
+import { RouteBuilder, type RouteEntry, type RouteRegistry } from './routing/routes-builder.ts';
+import type { RouteRecord } from './routing/route.ts';
+import { RadixRouter, type MatchResult } from './routing/router/radix-router.ts';
+import { requestIdFrom } from './pipeline/request-id.ts';
+import { acceptCheckMiddleware, declaredMediaTypes } from './response/produces.ts';
 
 export interface AppOptions {
   readonly logger: Logger;

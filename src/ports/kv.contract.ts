@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { eventually } from './contract-polling.ts';
+import { eventually } from '../../test/support/eventually.ts';
 import type { KeyValueStore } from './kv.ts';
 
 export interface KeyValueStoreUnderTest {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { eventually } from './contract-polling.ts';
+import { eventually } from '../../test/support/eventually.ts';
 import { withLock, type LockManager } from './lock.ts';
 
 export interface LockManagerUnderTest {

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { within } from './contract-polling.ts';
+import { within } from '../../test/support/eventually.ts';
 import type { PubSub } from './pubsub.ts';
 
 export interface PubSubUnderTest {

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { isDeepStrictEqual as isDeepEqual } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { eventually, within } from './contract-polling.ts';
+import { eventually, within } from '../../test/support/eventually.ts';
 import type { Flow, Job, JobHandler, JobQueue, JsonValue, QueueCounts } from './queue.ts';
 
 /** The lease the suite's instances must be opened with. */

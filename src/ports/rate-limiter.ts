@@ -23,7 +23,7 @@
 //   policy can never grant is a programming error: RangeError).
 // - The adapter may fail (Redis down): `consume` rejects, and the caller
 //   decides whether that lets the request through (see
-//   http/middleware/rate-limit.ts, `onLimiterError`).
+//   http/middleware/rate-limit/rate-limit.ts, `onLimiterError`).
 
 export type RateLimitAlgorithm = 'token-bucket' | 'sliding-window';
 

@@ -6,8 +6,8 @@
 
 import { errorCatalog } from './error-catalog.ts';
 import type { ErrorRegistry } from '../errors/index.ts';
-import type { OpenApiOptions, OpenApiTag } from '../http/openapi.ts';
-import type { RouteRecord } from '../http/route.ts';
+import type { OpenApiOptions, OpenApiTag } from '../http/openapi/openapi.ts';
+import type { RouteRecord } from '../http/routing/route.ts';
 import type { Config } from '../platform/config.ts';
 
 export const API_TAGS: readonly OpenApiTag[] = [

@@ -14,17 +14,17 @@
 import type { Logger } from 'pino';
 import type { Database } from './tables.ts';
 import type { App } from '../http/app.ts';
-import { accessLog } from '../http/middleware/access-log.ts';
-import { compression } from '../http/middleware/compression.ts';
-import { cors } from '../http/middleware/cors.ts';
-import { securityHeaders } from '../http/middleware/security-headers.ts';
+import { accessLog } from '../http/middleware/access-log/access-log.ts';
+import { compression } from '../http/middleware/compression/compression.ts';
+import { cors } from '../http/middleware/cors/cors.ts';
+import { securityHeaders } from '../http/middleware/security-headers/security-headers.ts';
 import {
   createHttpApp,
   registerServiceDocs,
   SERVICE_VERSION,
   serviceSecurityHeaders,
 } from './http-setup.ts';
-import { registerServiceIndex } from '../http/service-index.ts';
+import { registerServiceIndex } from '../http/openapi/service-index.ts';
 import { createAudit } from '../modules/audit/module.ts';
 import { loadKeyRing } from '../modules/auth/keys.ts';
 import { createSignOutEverywhere } from '../modules/auth/sign-out-everywhere.ts';

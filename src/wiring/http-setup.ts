@@ -6,10 +6,13 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { apiDocument } from './api-document.ts';
 import { createApp, type App } from '../http/app.ts';
-import { defaultBodyLimits } from '../http/body/index.ts';
-import { registerApiDocs } from '../http/docs-page.ts';
-import { openApiProblems } from '../http/openapi.ts';
-import { createSecurityHeaders, type SecurityHeaders } from '../http/security-headers.ts';
+import { defaultBodyLimits } from '../http/request/body/index.ts';
+import { registerApiDocs } from '../http/openapi/docs-page.ts';
+import { openApiProblems } from '../http/openapi/openapi.ts';
+import {
+  createSecurityHeaders,
+  type SecurityHeaders,
+} from '../http/middleware/security-headers/policy.ts';
 import type { Config } from '../platform/config.ts';
 import { toSqlError } from '../platform/sql/sql-errors.ts';
 

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { createService, loadServiceKeys, socketLimits } from './app.ts';
 import { prepareDatabase } from './database.ts';
-import { startServer } from '../http/server.ts';
+import { startServer } from '../http/server/server.ts';
 import {
   ConfigError,
   isPrintConfigRequested,

@@ -10,7 +10,7 @@
 
 import type { Logger } from 'pino';
 import type { App } from '../http/app.ts';
-import type { RateLimitMiddleware } from '../http/middleware/rate-limit.ts';
+import type { RateLimitMiddleware } from '../http/middleware/rate-limit/rate-limit.ts';
 import { apiKeysModule } from '../modules/api-keys/module.ts';
 import { auditModule } from '../modules/audit/module.ts';
 import type { AuditService } from '../modules/audit/service.ts';

@@ -21,12 +21,12 @@
 // engines.ts opens it.
 
 import type { Logger } from 'pino';
-import type { Context } from '../http/context.ts';
+import type { Context } from '../http/pipeline/context.ts';
 import {
   clientNetwork,
   rateLimit,
   type RateLimitMiddleware,
-} from '../http/middleware/rate-limit.ts';
+} from '../http/middleware/rate-limit/rate-limit.ts';
 import { signInAccountKey } from '../modules/auth/sign-in-limits.ts';
 import type { Config } from '../platform/config.ts';
 import type { ReadinessChecks } from '../modules/health/readiness.ts';

@@ -4,7 +4,7 @@
 // are the auth, users and api-keys modules'.
 
 import type { Database } from './tables.ts';
-import type { Middleware } from '../http/pipeline.ts';
+import type { Middleware } from '../http/pipeline/pipeline.ts';
 import { createApiKeyVerifier } from '../modules/api-keys/verifier.ts';
 import { authentication } from '../modules/auth/authenticate.ts';
 import type { AccessTokens } from '../modules/auth/ports.ts';

@@ -13,6 +13,7 @@ import { addressOf } from '../../src/ports/mailer.contract.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
 import { startSmtpSink } from '../support/smtp-sink.ts';
 import { captureLogger, startService, type StartedService } from '../support/start.ts';
+import { eventually } from '../support/eventually.ts';
 
 interface Tokens {
   accessToken: string;
@@ -34,25 +35,6 @@ function tokenIn(text: string): string {
   const token = TOKEN_IN_LINK.exec(text)?.[1];
   assert.ok(token !== undefined, `no token in: ${text}`);
   return token;
-}
-
-/**
- * Reads until `done` holds, for at most `ms`: registration's mail comes from
- * the `user.registered` event's job, a moment after the response.
- */
-async function eventually<T>(
-  read: () => Promise<T> | T,
-  done: (value: T) => boolean,
-  what: string,
-  ms = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 /** Calls against one running service. */
@@ -96,11 +78,9 @@ function outboxClient(service: () => StartedService) {
     register: async (email: string, password = PASSWORD) => {
       const res = await base.register(email, password);
       if (res.status === 201) {
-        await eventually(
-          () => base.mailsTo(email),
-          (mails) => mails.some((mail) => mail.subject === 'Welcome to Throughline'),
-          `the welcome mail to ${email}`,
-        );
+        await eventually(`the welcome mail to ${email}`, () => base.mailsTo(email), {
+          until: (mails) => mails.some((mail) => mail.subject === 'Welcome to Throughline'),
+        });
       }
       return res;
     },
@@ -385,9 +365,9 @@ describe('account mail over SMTP', () => {
       const email = 'smtp-user@example.com';
       assert.equal((await register(email)).status, 201);
       const [mail, ...more] = await eventually(
-        () => sink.deliveredTo(email),
-        (mails) => mails.length > 0,
         'the welcome mail over SMTP',
+        () => sink.deliveredTo(email),
+        { until: (mails) => mails.length > 0 },
       );
       assert.ok(mail !== undefined);
       assert.equal(more.length, 0);
@@ -413,9 +393,9 @@ describe('account mail over SMTP', () => {
       const { register } = client(() => service);
       assert.equal((await register('no-mail@example.com')).status, 201);
       const failure = await eventually(
-        () => captured.records.find((r) => r.msg === 'job failed; will retry'),
-        (record) => record !== undefined,
         'the failed mail job in the log',
+        () => captured.records.find((r) => r.msg === 'job failed; will retry'),
+        { until: (record) => record !== undefined },
       );
       assert.equal(failure?.queue, 'events.deliver');
       assert.equal(failure?.attempt, 1);

@@ -21,7 +21,7 @@ import {
   type SessionStoreUnderTest,
 } from '../../src/modules/auth/session-store.contract.ts';
 import { insertUser, softDeleteUser } from '../../src/modules/users/repo.ts';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import type { KeyValueStore } from '../../src/ports/kv.ts';
 import { ENGINES } from '../support/engines.ts';
 import { openConnection, redisSkip, removeKeys, uniquePrefix } from '../support/redis.ts';

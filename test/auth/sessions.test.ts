@@ -16,7 +16,7 @@ import { createRedisKeyValueStore } from '../../src/adapters/kv/redis.ts';
 import type { RedisConnection } from '../../src/adapters/redis/client.ts';
 import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import { kvSessionKeys } from '../../src/modules/auth/kv-session-store.ts';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import type { KeyValueStore } from '../../src/ports/kv.ts';
 import { apiClient, problemCode, type ApiClient } from '../support/api.ts';
 import { ENGINES, type Engine, type EngineDatabase } from '../support/engines.ts';

@@ -15,7 +15,7 @@ import { EVENTS_QUEUE } from '../../src/modules/events/outbox.ts';
 import { ALLOCATE_QUEUE } from '../../src/modules/orders/flow-steps.ts';
 import { ORDER_COMPLETE_QUEUE, RECEIPT_QUEUE } from '../../src/modules/orders/complete.ts';
 import { CAPTURE_QUEUE } from '../../src/modules/orders/flow-steps.ts';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import { prng } from '../support/prng.ts';
 import type { BootPhase, CrashingServer } from './crashing-server.ts';
 import type { Workload } from './model.ts';

@@ -16,7 +16,7 @@ import type { Database } from '../../src/wiring/tables.ts';
 import { startScheduledBackups } from '../../src/platform/scheduled-backups.ts';
 import { ConfigError, loadConfig } from '../../src/platform/config.ts';
 import { createScheduler } from '../../src/platform/scheduler.ts';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import { preparePgliteDataDir } from '../support/database.ts';
 import { captureLogger, silentLogger } from '../support/start.ts';
 

@@ -24,6 +24,7 @@ import type { SqlDatabase } from '../../src/ports/sql.ts';
 import { preparePgliteDataDir } from '../support/database.ts';
 import { createFreshDatabase } from '../support/fresh-database.ts';
 import { spawnEntry, type MainProcess } from '../support/process.ts';
+import { eventually } from '../support/eventually.ts';
 
 const TEST_TIMEOUT_MS = 120_000;
 
@@ -76,19 +77,17 @@ async function writeWork(sql: Sql): Promise<{ enqueued: string; recorded: string
 }
 
 async function waitForMail(dir: string, to: readonly string[]): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const mails = await listOutbox(join(dir, 'mail')).catch(() => []);
-    const got = to.filter((address) => mails.some((mail) => mail.to === address));
-    if (got.length === to.length) {
-      for (const mail of mails.filter((m) => to.includes(m.to))) {
-        assert.equal(mail.subject, 'Welcome to Throughline');
-        assert.match(mail.text, /https:\/\/shop\.example\.test\/verify-email\?token=/);
-      }
-      return;
-    }
-    if (Date.now() > deadline) assert.fail(`no mail to ${to.join(', ')} yet`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  const mails = await eventually(
+    `mail to ${to.join(', ')}`,
+    async () => {
+      const mails = await listOutbox(join(dir, 'mail')).catch(() => []);
+      return to.every((address) => mails.some((mail) => mail.to === address)) ? mails : undefined;
+    },
+    { timeoutMs: 20_000, intervalMs: 50 },
+  );
+  for (const mail of mails.filter((m) => to.includes(m.to))) {
+    assert.equal(mail.subject, 'Welcome to Throughline');
+    assert.match(mail.text, /https:\/\/shop\.example\.test\/verify-email\?token=/);
   }
 }
 

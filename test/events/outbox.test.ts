@@ -18,24 +18,9 @@ import { createOutboxRelay, type EnqueueWithin } from '../../src/modules/events/
 import { apiClient } from '../support/api.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
 import { silentLogger, startService } from '../support/start.ts';
+import { eventually } from '../support/eventually.ts';
 
 const PASSWORD = 'correct horse battery staple';
-
-/** Reads until `done` holds, for at most `ms` (work that happens in jobs). */
-async function eventually<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  what: string,
-  ms = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 for (const engine of ENGINES) {
   describe(`the outbox on ${engine.name}`, { skip: engine.skip }, () => {
@@ -159,9 +144,9 @@ for (const engine of ENGINES) {
           { concurrency: 4 },
         );
         await eventually(
-          () => Promise.resolve(ids.filter((id) => handled.has(id)).length),
-          (count) => count === ids.length,
           'every event handled',
+          () => Promise.resolve(ids.filter((id) => handled.has(id)).length),
+          { until: (count) => count === ids.length },
         );
       } finally {
         await queue.stop();
@@ -213,11 +198,9 @@ for (const engine of ENGINES) {
 
         const email = `events-${randomUUID().slice(0, 8)}@example.com`;
         const user = await api.register(email, PASSWORD);
-        const [verification] = await eventually(
-          () => mailsTo(email),
-          (mails) => mails.length > 0,
-          'the welcome mail',
-        );
+        const [verification] = await eventually('the welcome mail', () => mailsTo(email), {
+          until: (mails) => mails.length > 0,
+        });
         assert.equal(verification?.subject, 'Welcome to Throughline');
         const registered = await eventsAbout(user.id);
         assert.deepEqual(
@@ -256,11 +239,9 @@ for (const engine of ENGINES) {
         assert.equal(paid.status, 200, await paid.clone().text());
 
         const receipt = (
-          await eventually(
-            () => mailsTo(email),
-            (mails) => mails.some((mail) => mail.subject.startsWith('Receipt')),
-            'the receipt',
-          )
+          await eventually('the receipt', () => mailsTo(email), {
+            until: (mails) => mails.some((mail) => mail.subject.startsWith('Receipt')),
+          })
         ).find((mail) => mail.subject.startsWith('Receipt'))!;
         assert.equal(receipt.subject, `Receipt for order ${order.id}`);
         assert.match(receipt.text, /2 × Mugs <b>& "cups"<\/b>: €25\.00/);
@@ -273,9 +254,9 @@ for (const engine of ENGINES) {
         assert.ok(!receipt.html?.includes('<b>&'));
         // The receipt is one step of the order-complete flow; the flow ends settled.
         const settled = await eventually(
-          async () => (await eventsAbout(order.id)).map((row) => row.type).sort(),
-          (types) => types.includes('order.settled'),
           'the order settled',
+          async () => (await eventsAbout(order.id)).map((row) => row.type).sort(),
+          { until: (types) => types.includes('order.settled') },
         );
         assert.deepEqual(settled, ['order.paid', 'order.placed', 'order.settled']);
 

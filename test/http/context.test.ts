@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
-import { currentContext } from '../../src/http/request-storage.ts';
+import { currentContext } from '../../src/http/pipeline/request-storage.ts';
 import { httpError } from '../../src/http/errors.ts';
-import { middleware } from '../../src/http/pipeline.ts';
+import { middleware } from '../../src/http/pipeline/pipeline.ts';
 import { rawRequest, serve, type Harness } from './harness.ts';
 
 async function deepInTheCallStack(): Promise<string | undefined> {

@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { z } from 'zod';
-import { defaultBodyLimits } from '../../src/http/body/index.ts';
-import type { UploadedFile } from '../../src/http/body/index.ts';
+import { defaultBodyLimits } from '../../src/http/request/body/index.ts';
+import type { UploadedFile } from '../../src/http/request/body/index.ts';
 import { serve, type Harness } from './harness.ts';
+import { eventually } from '../support/eventually.ts';
 
 interface Problem {
   code: string;
@@ -218,15 +219,12 @@ describe('input validation and bodies over HTTP', () => {
 });
 
 async function waitForRemoval(path: string): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    try {
-      await stat(path);
-    } catch {
-      return;
-    }
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  assert.fail(`${path} was not removed`);
+  await eventually(`${path} is removed`, () =>
+    stat(path).then(
+      () => false,
+      () => true,
+    ),
+  );
 }
 
 describe('refused bodies are not read', () => {

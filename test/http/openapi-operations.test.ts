@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { errorCatalog } from '../../src/wiring/error-catalog.ts';
-import { toOpenApiPath } from '../../src/http/openapi.ts';
+import { toOpenApiPath } from '../../src/http/openapi/openapi.ts';
 import { startService, type StartedService } from '../support/start.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking a JSON document

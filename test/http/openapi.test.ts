@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { z } from 'zod';
 import { createApp } from '../../src/http/app.ts';
-import { registerApiDocs } from '../../src/http/docs-page.ts';
+import { registerApiDocs } from '../../src/http/openapi/docs-page.ts';
 import { httpErrors } from '../../src/http/errors.ts';
-import { buildOpenApi, openApiProblems } from '../../src/http/openapi.ts';
-import { securityHeaders } from '../../src/http/middleware/security-headers.ts';
-import { createSecurityHeaders } from '../../src/http/security-headers.ts';
+import { buildOpenApi, openApiProblems } from '../../src/http/openapi/openapi.ts';
+import { securityHeaders } from '../../src/http/middleware/security-headers/security-headers.ts';
+import { createSecurityHeaders } from '../../src/http/middleware/security-headers/policy.ts';
 import { silentLogger } from '../support/start.ts';
 import { serve, type Harness } from './harness.ts';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { createApp } from '../../src/http/app.ts';
-import { middleware } from '../../src/http/pipeline.ts';
+import { middleware } from '../../src/http/pipeline/pipeline.ts';
 import { rawRequest, serve, type Harness } from './harness.ts';
 
 describe('routing over HTTP', () => {

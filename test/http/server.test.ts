@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { NodeRequest, NodeResponse } from '../../src/http/context.ts';
+import type { NodeRequest, NodeResponse } from '../../src/http/pipeline/context.ts';
 import {
   h2Request,
   httpRequest,

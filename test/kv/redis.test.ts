@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { createRedisKeyValueStore } from '../../src/adapters/kv/redis.ts';
 import { createRedisConnection, type RedisConnection } from '../../src/adapters/redis/client.ts';
 import { isRedisUnavailable } from '../../src/adapters/redis/errors.ts';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import { runKeyValueContract } from '../../src/ports/kv.contract.ts';
 import type { KeyValueStore } from '../../src/ports/kv.ts';
 import {

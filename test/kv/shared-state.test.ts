@@ -14,7 +14,7 @@ import { ReadinessChecks } from '../../src/modules/health/readiness.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import { Lifecycle } from '../../src/platform/lifecycle.ts';
 import { createSharedState } from '../../src/wiring/engines.ts';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import { collector } from '../../src/ports/pubsub.contract.ts';
 import { httpRequest } from '../support/clients.ts';
 import { preparePgliteDataDir } from '../support/database.ts';

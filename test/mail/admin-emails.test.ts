@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import { generateWebhookSecret, signWebhook } from '../../src/modules/webhooks/signing.ts';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import { apiClient, problemCode } from '../support/api.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
 import { startSmtpSink } from '../support/smtp-sink.ts';

@@ -13,7 +13,7 @@ import { listOutbox } from '../../src/adapters/mail/disk-outbox.ts';
 import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import { recipientHash } from '../../src/modules/mail/suppressing-mailer.ts';
 import { generateWebhookSecret, signWebhook } from '../../src/modules/webhooks/signing.ts';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import { apiClient, problemCode } from '../support/api.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
 import { REDIS_URL, removeKeys, uniquePrefix } from '../support/redis.ts';

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import { EVENTS_QUEUE } from '../../src/modules/events/outbox.ts';
 import { createPostgresQueue } from '../../src/adapters/queue/postgres.ts';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import { apiClient, problemCode, type ApiClient } from '../support/api.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
 import { silentLogger, startService, type StartedService } from '../support/start.ts';

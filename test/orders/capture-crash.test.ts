@@ -22,7 +22,7 @@ import { createBullmqQueue } from '../../src/adapters/queue/bullmq.ts';
 import { createPostgresQueue } from '../../src/adapters/queue/postgres.ts';
 import type { Database } from '../../src/wiring/tables.ts';
 import { CAPTURE_QUEUE } from '../../src/modules/orders/flow-steps.ts';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import type { JobQueue } from '../../src/ports/queue.ts';
 import { apiClient } from '../support/api.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';

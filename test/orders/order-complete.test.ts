@@ -16,7 +16,7 @@ import { listOutbox } from '../../src/adapters/mail/disk-outbox.ts';
 import { enqueueFlowOn } from '../../src/adapters/queue/postgres.ts';
 import type { Database } from '../../src/wiring/tables.ts';
 import { ORDER_COMPLETE_QUEUE, orderCompleteFlow } from '../../src/modules/orders/complete.ts';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
 import { apiClient } from '../support/api.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createMemoryPubSub } from '../../src/adapters/pubsub/memory.ts';
 import { collector, runPubSubContract } from '../../src/ports/pubsub.contract.ts';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import { captureLogger, silentLogger } from '../support/start.ts';
 
 runPubSubContract('memory', () =>

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { createRedisPubSub } from '../../src/adapters/pubsub/redis.ts';
 import { isRedisUnavailable } from '../../src/adapters/redis/errors.ts';
 import { createRedisConnection, type RedisConnection } from '../../src/adapters/redis/client.ts';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import { collector, runPubSubContract } from '../../src/ports/pubsub.contract.ts';
 import {
   openConnection,

@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { createBullmqQueue } from '../../src/adapters/queue/bullmq.ts';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import { LEASE_MS, runQueueContract } from '../../src/ports/queue.contract.ts';
 import { REDIS_URL, redisSkip, removeKeys, uniquePrefix } from '../support/redis.ts';
 import { silentLogger } from '../support/start.ts';

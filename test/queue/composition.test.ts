@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/platform/config.ts';
 import { Lifecycle } from '../../src/platform/lifecycle.ts';
 import { createJobQueue } from '../../src/wiring/engines.ts';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import { openTestDatabase } from '../support/database.ts';
 import { REDIS_URL, redisSkip, removeKeys, uniquePrefix } from '../support/redis.ts';
 import { silentLogger } from '../support/start.ts';

@@ -13,7 +13,7 @@ import {
   enqueueFlowOn,
   type PostgresJobQueue,
 } from '../../src/adapters/queue/postgres.ts';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import { LEASE_MS, runQueueContract } from '../../src/ports/queue.contract.ts';
 import type { Job, JobQueue } from '../../src/ports/queue.ts';
 import { ENGINES } from '../support/engines.ts';

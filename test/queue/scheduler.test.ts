@@ -13,7 +13,7 @@ import { createBullmqQueue } from '../../src/adapters/queue/bullmq.ts';
 import { createPostgresQueue } from '../../src/adapters/queue/postgres.ts';
 import { InvalidCronError } from '../../src/platform/cron.ts';
 import { createScheduler, type SchedulerOptions } from '../../src/platform/scheduler.ts';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import type { LockManager } from '../../src/ports/lock.ts';
 import type { JobQueue, JsonValue } from '../../src/ports/queue.ts';
 import { ENGINES } from '../support/engines.ts';

@@ -15,7 +15,7 @@ import {
   clientNetwork,
   rateLimit,
   type RateLimitOptions,
-} from '../../src/http/middleware/rate-limit.ts';
+} from '../../src/http/middleware/rate-limit/rate-limit.ts';
 import type { RateLimitPolicy } from '../../src/ports/rate-limiter.ts';
 import { serve } from '../http/harness.ts';
 import { silentLogger } from '../support/start.ts';

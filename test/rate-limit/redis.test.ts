@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createRedisRateLimiter } from '../../src/adapters/rate-limiter/redis.ts';
 import type { RedisConnection } from '../../src/adapters/redis/client.ts';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import { runRateLimiterContract } from '../../src/ports/rate-limiter.contract.ts';
 import type { RateLimitPolicy } from '../../src/ports/rate-limiter.ts';
 import {

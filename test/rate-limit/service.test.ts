@@ -10,7 +10,7 @@
 
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import { apiClient, problemCode } from '../support/api.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
 import {

@@ -5,24 +5,15 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it, test } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { createPostgresDatabase } from '../../src/adapters/sql/postgres.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { mapSqlErrors } from '../../src/platform/sql/sql-errors.ts';
 import { rejectsWithAppError } from '../../src/ports/sql-contract-helpers.ts';
 import { createFreshDatabase, type FreshDatabase } from '../support/fresh-database.ts';
+import { eventually } from '../support/eventually.ts';
 
 const serverUrl = process.env.DATABASE_URL;
-
-/** Polls `probe` until it returns a value (the test timeout bounds the wait). */
-async function eventually<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await delay(20);
-  }
-}
 
 function capturingLogger() {
   const lines: Record<string, unknown>[] = [];
@@ -65,7 +56,7 @@ if (serverUrl === undefined || serverUrl === '') {
         const running = mapSqlErrors(() => sql`select pg_sleep(30)`.execute(database.db));
         // Observed from the start: the rejection may land while the admin call is in flight.
         const outcome = rejectsWithAppError(running, 'SQL_UNAVAILABLE');
-        const [pid] = await eventually(async () => {
+        const [pid] = await eventually('the query shows up as active', async () => {
           const pids = await backendsOf('tl_terminated', 'active');
           return pids.length > 0 ? pids : undefined;
         });
@@ -89,12 +80,12 @@ if (serverUrl === undefined || serverUrl === '') {
       });
       try {
         await database.ping();
-        const pids = await eventually(async () => {
+        const pids = await eventually('an idle connection shows up', async () => {
           const idle = await backendsOf('tl_idle', 'idle');
           return idle.length > 0 ? idle : undefined;
         });
         for (const pid of pids) await fresh.admin('select pg_terminate_backend($1)', [pid]);
-        await eventually(() =>
+        await eventually('the dead idle connection is logged', () =>
           Promise.resolve(lines.find((line) => line.msg === 'idle sql connection failed')),
         );
         await database.ping();

@@ -11,8 +11,12 @@ import { Writable } from 'node:stream';
 import { after } from 'node:test';
 import { createService, loadServiceKeys, socketLimits } from '../../src/wiring/app.ts';
 import type { App } from '../../src/http/app.ts';
-import type { NodeRequest, NodeResponse } from '../../src/http/context.ts';
-import { startServer, type RunningServer, type ServerOptions } from '../../src/http/server.ts';
+import type { NodeRequest, NodeResponse } from '../../src/http/pipeline/context.ts';
+import {
+  startServer,
+  type RunningServer,
+  type ServerOptions,
+} from '../../src/http/server/server.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 import { ensureDevCertificate } from '../../src/platform/dev-cert.ts';
 import { Lifecycle } from '../../src/platform/lifecycle.ts';

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { createPostgresQueue } from '../../src/adapters/queue/postgres.ts';
 import { WEBHOOKS_QUEUE } from '../../src/modules/webhooks/delivery.ts';
 import { verifyWebhook } from '../../src/modules/webhooks/signing.ts';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
 import { silentLogger } from '../support/start.ts';
 import { startHarness, type Harness } from './harness.ts';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import type { Database } from '../../src/wiring/tables.ts';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';
 import { startService, type StartedService } from '../support/start.ts';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { verifyWebhook } from '../../src/modules/webhooks/signing.ts';
-import { eventually } from '../../src/ports/contract-polling.ts';
+import { eventually } from '../support/eventually.ts';
 import type { DeadJob } from '../../src/ports/queue.ts';
 import { problemCode } from '../support/api.ts';
 import { readDelivery, type DeliveryBody, type DeliveryView, type Harness } from './harness.ts';

@@ -5,8 +5,8 @@
 
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
-import { cacheControl } from '../../http/cache-control.ts';
-import { actorOf } from '../../http/actor.ts';
+import { cacheControl } from '../../http/response/cache-control.ts';
+import { actorOf } from '../../http/pipeline/actor.ts';
 import { bigintId } from '../../platform/sql/pg-values.ts';
 import { apiKeyCreation, apiKeyList, createdApiKey } from './schemas.ts';
 import type { ApiKeysService } from './service.ts';

@@ -3,7 +3,7 @@
 // Ids travel as strings, timestamps as ISO-8601 UTC.
 
 import { z } from 'zod';
-import { uniqueItems } from '../../http/input-rules.ts';
+import { uniqueItems } from '../../http/request/input-rules.ts';
 import { pgText } from '../../platform/sql/pg-values.ts';
 import { API_KEY_SCOPES } from '../users/rbac.ts';
 

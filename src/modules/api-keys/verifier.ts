@@ -8,7 +8,7 @@
 // Every failure is the same 401; the reason travels in `cause`, for the log.
 
 import type { ApiKeysDatabase } from './tables.ts';
-import type { Identity } from '../../http/context.ts';
+import type { Identity } from '../../http/pipeline/context.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { API_KEY_SCOPES, permissionsOf } from '../users/rbac.ts';
 import { apiKeysError } from './errors.ts';

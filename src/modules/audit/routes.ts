@@ -2,7 +2,7 @@
 
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
-import { cacheControl } from '../../http/cache-control.ts';
+import { cacheControl } from '../../http/response/cache-control.ts';
 import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 import { auditEntry, auditListQuery } from './schemas.ts';
 import type { AuditService } from './service.ts';

@@ -1,5 +1,5 @@
 // Errors of the account flows (email verification, password reset and
-// change). Registered with the auth module's codes in wiring/error-catalog.ts.
+// change). Declared with the auth module's other codes in auth/module.ts.
 
 import { defineErrors, errorFactory } from '../../errors/index.ts';
 

@@ -4,11 +4,11 @@
 
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
-import type { Middleware } from '../../http/pipeline.ts';
-import { cacheControl } from '../../http/cache-control.ts';
+import type { Middleware } from '../../http/pipeline/pipeline.ts';
+import { cacheControl } from '../../http/response/cache-control.ts';
 import { email, newPassword, password } from '../users/schemas.ts';
 import type { AccountService } from './account-service.ts';
-import { actorOf } from '../../http/actor.ts';
+import { actorOf } from '../../http/pipeline/actor.ts';
 import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 
 // Generous bounds: a real token is 43 characters; anything else is simply not found.

@@ -13,10 +13,10 @@
 // answer 401 instead of 404. A public route that declares permissions is not
 // really public and is authenticated like any other.
 
-import type { Context, Identity } from '../../http/context.ts';
+import type { Context, Identity } from '../../http/pipeline/context.ts';
 import { httpError } from '../../http/errors.ts';
-import { middleware, type Middleware } from '../../http/pipeline.ts';
-import { rawHeader } from '../../http/request-id.ts';
+import { middleware, type Middleware } from '../../http/pipeline/pipeline.ts';
+import { rawHeader } from '../../http/pipeline/request-id.ts';
 import type { AccessClaims, AccessTokens } from './ports.ts';
 import { permissionsOf } from '../users/rbac.ts';
 

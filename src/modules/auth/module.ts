@@ -4,7 +4,7 @@
 // checked against are built by the root before the pipeline (they are the
 // authentication middleware's); this module issues and manages them.
 
-import type { Middleware } from '../../http/pipeline.ts';
+import type { Middleware } from '../../http/pipeline/pipeline.ts';
 import type { BackgroundTasks } from '../../platform/background.ts';
 import type { Config } from '../../platform/config.ts';
 import { createSecretBox } from '../../platform/secret-box.ts';

@@ -2,12 +2,12 @@
 // no-store` (RFC 6749 §5.1): tokens must never sit in a cache.
 
 import type { App } from '../../http/app.ts';
-import type { Middleware } from '../../http/pipeline.ts';
-import { cacheControl } from '../../http/cache-control.ts';
+import type { Middleware } from '../../http/pipeline/pipeline.ts';
+import { cacheControl } from '../../http/response/cache-control.ts';
 import { user } from '../users/schemas.ts';
 import { registration } from '../users/schemas.ts';
 import type { UsersService } from '../users/service.ts';
-import { actorOf } from '../../http/actor.ts';
+import { actorOf } from '../../http/pipeline/actor.ts';
 import { jwks, loginBody, mfaLoginBody, refreshBody, tokenPair } from './schemas.ts';
 import type { AuthService } from './service.ts';
 import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { exactlyOneOf } from '../../http/input-rules.ts';
+import { exactlyOneOf } from '../../http/request/input-rules.ts';
 import { pgText } from '../../platform/sql/pg-values.ts';
 import { email, password } from '../users/schemas.ts';
 

@@ -5,10 +5,10 @@
 // attacker's account).
 
 import type { App } from '../../http/app.ts';
-import type { Context } from '../../http/context.ts';
-import { cacheControl } from '../../http/cache-control.ts';
+import type { Context } from '../../http/pipeline/context.ts';
+import { cacheControl } from '../../http/response/cache-control.ts';
 import { httpError } from '../../http/errors.ts';
-import type { Middleware } from '../../http/pipeline.ts';
+import type { Middleware } from '../../http/pipeline/pipeline.ts';
 import type { User } from '../users/schemas.ts';
 import { cookieValue } from './authenticate.ts';
 import { browserSession, loginBody, mfaLoginBody } from './schemas.ts';

@@ -19,7 +19,7 @@
 // stored and the token dies with the session.
 
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Context, Identity } from '../../http/context.ts';
+import type { Context, Identity } from '../../http/pipeline/context.ts';
 import { authError } from './errors.ts';
 import { permissionsOf } from '../users/rbac.ts';
 import type { SessionStore } from './session-store.ts';

@@ -13,12 +13,12 @@
 
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
-import { cacheControl } from '../../http/cache-control.ts';
-import type { Context } from '../../http/context.ts';
+import { cacheControl } from '../../http/response/cache-control.ts';
+import type { Context } from '../../http/pipeline/context.ts';
 import { httpError } from '../../http/errors.ts';
-import { checkPreconditions } from '../../http/preconditions.ts';
-import type { Deprecation, RouteOptions } from '../../http/route.ts';
-import { issuesToFieldErrors } from '../../http/validation.ts';
+import { checkPreconditions } from '../../http/response/preconditions.ts';
+import type { Deprecation, RouteOptions } from '../../http/routing/route.ts';
+import { issuesToFieldErrors } from '../../http/request/validation.ts';
 import { bigintId } from '../../platform/sql/pg-values.ts';
 import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 import type { CursorCodec } from './cursor.ts';

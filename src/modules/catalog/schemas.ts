@@ -2,7 +2,7 @@
 // minor units with its currency, timestamps as ISO-8601 UTC.
 
 import { z } from 'zod';
-import { atLeastOneMember, notClearable } from '../../http/input-rules.ts';
+import { atLeastOneMember, notClearable } from '../../http/request/input-rules.ts';
 import { pgText } from '../../platform/sql/pg-values.ts';
 
 export const money = z

@@ -7,7 +7,7 @@
 
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
-import { cacheControl } from '../../http/cache-control.ts';
+import { cacheControl } from '../../http/response/cache-control.ts';
 import type { ReadinessChecks } from './readiness.ts';
 
 const checkResult = z.object({ status: z.enum(['ok', 'failing']), error: z.string().optional() });

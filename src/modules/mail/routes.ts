@@ -11,17 +11,17 @@
 
 import type { Logger } from 'pino';
 import type { App } from '../../http/app.ts';
-import { defaultBodyLimits } from '../../http/body/index.ts';
-import { isJsonMediaType, parseMediaType } from '../../http/body/media-type.ts';
-import { parseJsonText } from '../../http/body/json.ts';
-import { readBody } from '../../http/body/read-body.ts';
-import { decodeUtf8Strict } from '../../http/body/utf8.ts';
-import { cacheControl } from '../../http/cache-control.ts';
-import type { Context } from '../../http/context.ts';
+import { defaultBodyLimits } from '../../http/request/body/index.ts';
+import { isJsonMediaType, parseMediaType } from '../../http/request/body/media-type.ts';
+import { parseJsonText } from '../../http/request/body/json.ts';
+import { readBody } from '../../http/request/body/read-body.ts';
+import { decodeUtf8Strict } from '../../http/request/body/utf8.ts';
+import { cacheControl } from '../../http/response/cache-control.ts';
+import type { Context } from '../../http/pipeline/context.ts';
 import { httpError } from '../../http/errors.ts';
-import { validateInput } from '../../http/validation.ts';
+import { validateInput } from '../../http/request/validation.ts';
 import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
-import { actorOf } from '../../http/actor.ts';
+import { actorOf } from '../../http/pipeline/actor.ts';
 import type { AuditSink } from '../../ports/audit.ts';
 import { verifyWebhook, webhookSecretKey } from '../webhooks/signing.ts';
 import type { MailOutbox } from '../../ports/mailer.ts';

@@ -5,13 +5,13 @@
 
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
-import { cacheControl } from '../../http/cache-control.ts';
+import { cacheControl } from '../../http/response/cache-control.ts';
 import { pgText } from '../../platform/sql/pg-values.ts';
 import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 import type { JobQueue } from '../../ports/queue.ts';
 import { AUDIT_LABEL_MAX } from '../audit/schemas.ts';
 import type { AuditSink } from '../../ports/audit.ts';
-import { actorOf } from '../../http/actor.ts';
+import { actorOf } from '../../http/pipeline/actor.ts';
 import { opsError } from './errors.ts';
 
 const count = z.number().int().min(0);

@@ -4,7 +4,7 @@
 
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
-import { cacheControl } from '../../http/cache-control.ts';
+import { cacheControl } from '../../http/response/cache-control.ts';
 import type { CacheStats } from '../../platform/cache/cache-aside.ts';
 
 const counter = z.number().int().min(0);

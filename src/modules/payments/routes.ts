@@ -6,14 +6,14 @@
 
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
-import { cacheControl } from '../../http/cache-control.ts';
+import { cacheControl } from '../../http/response/cache-control.ts';
 import {
   IDEMPOTENCY_KEY_HEADER,
   IDEMPOTENT_REPLAYED_HEADER,
   idempotencyKeyHeaders,
-} from '../../http/idempotency-key.ts';
-import type { Context } from '../../http/context.ts';
-import { actorOf } from '../../http/actor.ts';
+} from '../../http/request/idempotency-key.ts';
+import type { Context } from '../../http/pipeline/context.ts';
+import { actorOf } from '../../http/pipeline/actor.ts';
 import { bigintId } from '../../platform/sql/pg-values.ts';
 import {
   creditRequest,

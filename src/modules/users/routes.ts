@@ -3,8 +3,8 @@
 
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
-import { cacheControl } from '../../http/cache-control.ts';
-import { actorOf } from '../../http/actor.ts';
+import { cacheControl } from '../../http/response/cache-control.ts';
+import { actorOf } from '../../http/pipeline/actor.ts';
 import { ROLES } from './rbac.ts';
 import { bigintId } from '../../platform/sql/pg-values.ts';
 import { profilePatch, user } from './schemas.ts';

@@ -2,7 +2,7 @@
 // validation; password hashes and internal flags are never serialised.
 
 import { z } from 'zod';
-import { atLeastOneMember } from '../../http/input-rules.ts';
+import { atLeastOneMember } from '../../http/request/input-rules.ts';
 import { pgText } from '../../platform/sql/pg-values.ts';
 import {
   codePointLength,

@@ -5,9 +5,9 @@
 
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
-import { cacheControl } from '../../http/cache-control.ts';
-import type { Context } from '../../http/context.ts';
-import { actorOf } from '../../http/actor.ts';
+import { cacheControl } from '../../http/response/cache-control.ts';
+import type { Context } from '../../http/pipeline/context.ts';
+import { actorOf } from '../../http/pipeline/actor.ts';
 import { bigintId } from '../../platform/sql/pg-values.ts';
 import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 import {

@@ -3,7 +3,7 @@
 // as strings, timestamps as ISO-8601 UTC.
 
 import { z } from 'zod';
-import { atLeastOneMember, uniqueItems } from '../../http/input-rules.ts';
+import { atLeastOneMember, uniqueItems } from '../../http/request/input-rules.ts';
 import { PUBLIC_EVENT_TYPES, type EventType } from '../events/outbox.ts';
 import { bigintId, pgText } from '../../platform/sql/pg-values.ts';
 

@@ -5,7 +5,7 @@
 // Content-Encoding; event streams are never buffered.
 
 import { brotliDecompressSync, gunzipSync, inflateSync, zstdDecompressSync } from 'node:zlib';
-import type { NodeRequest, NodeResponse } from '../../../src/http/context.ts';
+import type { NodeRequest, NodeResponse } from '../../../src/http/pipeline/context.ts';
 import type { Exchange } from './response-check.ts';
 
 /** Bodies larger than this are not validated (the tests' largest JSON pages are far smaller). */

@@ -4,7 +4,11 @@
 // support's close() turns them into a failure with a readable list.
 
 import type { App } from '../../../src/http/app.ts';
-import { Context, type NodeRequest, type NodeResponse } from '../../../src/http/context.ts';
+import {
+  Context,
+  type NodeRequest,
+  type NodeResponse,
+} from '../../../src/http/pipeline/context.ts';
 import { createLogger } from '../../../src/platform/logger.ts';
 import { capturingHandler } from './capture.ts';
 import { documentHash, type OpenApiDocument } from './document.ts';

@@ -13,9 +13,9 @@
 // routes kept out of the document (health probes hidden by choice, the docs
 // page, test-only routes) are recognised and skipped.
 
-import type { RouteRecord } from '../../../src/http/route.ts';
-import { toOpenApiPath } from '../../../src/http/openapi.ts';
-import { RadixRouter } from '../../../src/http/router/radix-router.ts';
+import type { RouteRecord } from '../../../src/http/routing/route.ts';
+import { toOpenApiPath } from '../../../src/http/openapi/openapi.ts';
+import { RadixRouter } from '../../../src/http/routing/router/radix-router.ts';
 import {
   isJsonMedia,
   matchMediaType,

@@ -3,9 +3,9 @@
 // access token) can switch the factor on or off.
 
 import type { App } from '../../../http/app.ts';
-import { cacheControl } from '../../../http/cache-control.ts';
+import { cacheControl } from '../../../http/response/cache-control.ts';
 import type { UsersService } from '../../users/service.ts';
-import { actorOf } from '../../../http/actor.ts';
+import { actorOf } from '../../../http/pipeline/actor.ts';
 import {
   mfaConfirmBody,
   mfaEnrolment,

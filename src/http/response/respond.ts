@@ -1,0 +1,88 @@
+// Writes the response built on the context to the socket, once.
+//
+// HTTP/1.1 responses go out through a single `writeHead(status, flatArray)`:
+// with no earlier `setHeader` calls Node hands the array straight to its
+// header serializer, which is the cheapest path node:http offers. HTTP/2's
+// compatibility layer wants an object, so it gets one.
+
+import { pipeline } from 'node:stream';
+import type { ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
+import type { Context } from '../pipeline/context.ts';
+
+export interface RespondOptions {
+  /** Set while draining for shutdown: tell HTTP/1.1 clients to close. */
+  readonly closing: boolean;
+}
+
+export function respond(c: Context, options: RespondOptions): void {
+  if (c.committed) return;
+  c.committed = true;
+  const res = c.res;
+  if (res.headersSent || res.writableEnded || res.destroyed) return;
+  const headers = c.responseHeaders;
+  headers.push('x-request-id', c.requestId);
+  const status = c.status;
+  const body = c.body;
+  const bodyless = status === 204 || status === 304 || (status >= 100 && status < 200);
+  const isHead = c.method === 'HEAD';
+
+  let payload: string | Buffer | null = null;
+  if (bodyless) {
+    // RFC 9110 §8.6: no Content-Length on 204/1xx; on 304 it would describe
+    // the representation we are not sending, so leave it out too.
+  } else if (typeof body === 'string' || Buffer.isBuffer(body)) {
+    payload = body;
+    headers.push('content-length', String(Buffer.byteLength(body)));
+  } else if (body === null) {
+    headers.push('content-length', '0');
+  }
+
+  if (isHttp2(res)) {
+    res.writeHead(status, toHeaderObject(headers));
+  } else {
+    // Close when draining for shutdown, and when an error left the request
+    // body unread: otherwise Node would either read the rest of a body we
+    // refused (say, 100 MB after a 413) or leave the connection stuck.
+    if (options.closing || (status >= 400 && !(c.req as { complete: boolean }).complete)) {
+      headers.push('connection', 'close');
+    }
+    res.writeHead(status, headers);
+  }
+
+  if (bodyless || isHead) {
+    if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) body.destroy();
+    res.end();
+    return;
+  }
+  if (payload !== null) {
+    res.end(payload);
+    return;
+  }
+  if (body === null) {
+    res.end();
+    return;
+  }
+  pipeline(body, res as NodeJS.WritableStream, (error) => {
+    if (error !== undefined && error !== null && !res.destroyed) res.destroy(error);
+  });
+}
+
+function isHttp2(res: ServerResponse | Http2ServerResponse): res is Http2ServerResponse {
+  return (res as Http2ServerResponse).stream !== undefined;
+}
+
+function toHeaderObject(flat: readonly string[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = flat[i]!;
+    const value = flat[i + 1]!;
+    // HTTP/2 forbids connection-specific fields (RFC 9113 §8.2.2).
+    if (name === 'connection' || name === 'keep-alive' || name === 'transfer-encoding') continue;
+    const existing = out[name];
+    if (existing === undefined) out[name] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else out[name] = [existing, value];
+  }
+  return out;
+}

@@ -5,6 +5,8 @@
 //
 //   node scripts/openapi-document.ts [out.json]
 
+// First: the schemas built by everything below are compiled (see the file).
+import '../src/platform/compiled-validation.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

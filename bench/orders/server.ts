@@ -12,6 +12,8 @@
 // `{"port":…}` announcement. Rate limits are off, as in the other benches:
 // one load generator is one client. NODE_ENV=test for the config only.
 
+// First: the schemas built by everything below are compiled (see the file).
+import '../../src/platform/compiled-validation.ts';
 import { serveService } from '../lib/serve-service.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 

@@ -6,6 +6,8 @@
 //            compression only costs its checks)
 // Logging is at `warn`, to stderr: no per-request access log, like the others.
 
+// First: the schemas built by everything below are compiled (see the file).
+import '../../src/platform/compiled-validation.ts';
 import http from 'node:http';
 import { pino } from 'pino';
 import { z } from 'zod';

@@ -2,7 +2,7 @@
 // and the request handler that node:http / node:http2 call.
 //
 // Per request the hot path is: mint/accept the request id → build a Context →
-// one radix-tree lookup → enter AsyncLocalStorage → run the route's chain,
+// one radix-tree lookup → (enter AsyncLocalStorage, when asked) → run the route's chain,
 // composed once at start-up → write the response once. Everything else
 // (query parsing, logger child, AbortSignal, body) is lazy.
 
@@ -56,6 +56,12 @@ export interface AppOptions {
   readonly uploadDir?: string;
   /** Turn lower-layer errors (database, cache) into AppErrors; tried in order. */
   readonly errorMappers?: readonly ErrorMapper[];
+  /**
+   * Run each request inside AsyncLocalStorage, so `currentContext()` finds it
+   * from any depth. Off by default: entering the store costs about as much as
+   * a middleware, and code that has the context at hand does not need it.
+   */
+  readonly requestContext?: boolean;
 }
 
 export class App extends RouteBuilder {
@@ -66,6 +72,7 @@ export class App extends RouteBuilder {
   readonly #host: ContextHost;
   readonly #deadlines: DeadlineSweeper;
   readonly #respondOptions = { closing: false };
+  readonly #requestContext: boolean;
   #globalChain: ((terminal: Handler) => (c: Context) => unknown) | undefined;
   #notFoundChain: ((c: Context) => unknown) | undefined;
 
@@ -78,6 +85,7 @@ export class App extends RouteBuilder {
     super(registry, '', {});
     this.#registry = registry;
     this.#bodyLimits = options.bodyLimits ?? defaultBodyLimits;
+    this.#requestContext = options.requestContext ?? false;
     this.#uploadDir = options.uploadDir ?? join(tmpdir(), 'throughline-uploads');
     this.#host = {
       logger: options.logger,
@@ -153,7 +161,8 @@ export class App extends RouteBuilder {
     } else {
       chain = this.#fallbackChain(match, c.method, c.path);
     }
-    requestStorage.run(c, this.#execute, c, chain);
+    if (this.#requestContext) requestStorage.run(c, this.#execute, c, chain);
+    else this.#execute(c, chain);
   };
 
   readonly #execute = (c: Context, chain: (c: Context) => unknown): void => {

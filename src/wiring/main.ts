@@ -2,6 +2,8 @@
 // Everything that can fail at start-up fails here, loudly, before the port
 // opens: a bad config lists every problem and exits 1.
 
+// First: the schemas built by everything below are compiled (see the file).
+import '../platform/compiled-validation.ts';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { readFile } from 'node:fs/promises';

@@ -5,6 +5,8 @@
 // running ones finish (or gives them back after the grace period), closes
 // the database and exits 0.
 
+// First: the schemas built by everything below are compiled (see the file).
+import '../platform/compiled-validation.ts';
 import type { Logger } from 'pino';
 import { prepareDatabase } from './database.ts';
 import { ConfigError, loadConfig, type Config } from '../platform/config.ts';

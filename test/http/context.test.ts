@@ -11,6 +11,9 @@ import { httpError } from '../../src/http/errors.ts';
 import { middleware } from '../../src/http/pipeline/pipeline.ts';
 import { rawRequest, serve, type Harness } from './harness.ts';
 
+/** A minted id: 8 characters of base64url, a dash, a base-36 counter. */
+const MINTED = /^[A-Za-z0-9_-]{8}-[0-9a-z]+$/;
+
 async function deepInTheCallStack(): Promise<string | undefined> {
   await tick();
   return currentContext()?.requestId;
@@ -22,63 +25,66 @@ describe('request context', () => {
   let resolveAbort: ((reason: string) => void) | undefined;
 
   before(async () => {
-    h = await serve((app) => {
-      // A stand-in authenticator: trusts `x-test-user` (tests only).
-      app.use(
-        middleware('test-authn', 'authn', (c, next) => {
-          const user = c.header('x-test-user');
-          if (user !== undefined) {
-            c.identity = {
-              subject: user,
-              method: 'test',
-              permissions: new Set(user === 'admin' ? ['users:delete'] : []),
-            };
-          }
-          return next();
-        }),
-      );
-      app.get('/id', async (c) => ({ id: c.requestId, viaStorage: await deepInTheCallStack() }), {
-        auth: 'public',
-      });
-      app.get(
-        '/log',
-        (c) => {
-          c.log.info({ marker: 'from-handler' }, 'handler says hi');
-          return { ok: true };
-        },
-        { auth: 'public' },
-      );
-      app.get(
-        '/wait-for-abort',
-        (c) =>
-          new Promise<void>((resolve) => {
-            c.signal.addEventListener('abort', () => {
-              resolveAbort?.((c.signal.reason as DOMException).name);
-              resolve();
-            });
+    h = await serve(
+      (app) => {
+        // A stand-in authenticator: trusts `x-test-user` (tests only).
+        app.use(
+          middleware('test-authn', 'authn', (c, next) => {
+            const user = c.header('x-test-user');
+            if (user !== undefined) {
+              c.identity = {
+                subject: user,
+                method: 'test',
+                permissions: new Set(user === 'admin' ? ['users:delete'] : []),
+              };
+            }
+            return next();
           }),
-        { auth: 'public' },
-      );
-      app.get('/me', (c) => ({ subject: c.identity?.subject }));
-      app.delete('/users/:id', () => ({ deleted: true }), { permissions: ['users:delete'] });
-      app.get(
-        '/fail',
-        () => {
-          throw new Error('database password is hunter2');
-        },
-        { auth: 'public' },
-      );
-      app.get(
-        '/domain-error',
-        () => {
-          throw httpError('HTTP_RATE_LIMITED', {
-            detail: 'slow down',
-            headers: { 'retry-after': '30' },
-          });
-        },
-        { auth: 'public' },
-      );
-    });
+        );
+        app.get('/id', async (c) => ({ id: c.requestId, viaStorage: await deepInTheCallStack() }), {
+          auth: 'public',
+        });
+        app.get(
+          '/log',
+          (c) => {
+            c.log.info({ marker: 'from-handler' }, 'handler says hi');
+            return { ok: true };
+          },
+          { auth: 'public' },
+        );
+        app.get(
+          '/wait-for-abort',
+          (c) =>
+            new Promise<void>((resolve) => {
+              c.signal.addEventListener('abort', () => {
+                resolveAbort?.((c.signal.reason as DOMException).name);
+                resolve();
+              });
+            }),
+          { auth: 'public' },
+        );
+        app.get('/me', (c) => ({ subject: c.identity?.subject }));
+        app.delete('/users/:id', () => ({ deleted: true }), { permissions: ['users:delete'] });
+        app.get(
+          '/fail',
+          () => {
+            throw new Error('database password is hunter2');
+          },
+          { auth: 'public' },
+        );
+        app.get(
+          '/domain-error',
+          () => {
+            throw httpError('HTTP_RATE_LIMITED', {
+              detail: 'slow down',
+              headers: { 'retry-after': '30' },
+            });
+          },
+          { auth: 'public' },
+        );
+      },
+      { requestContext: true },
+    );
   });
 
   after(() => h.close());
@@ -93,9 +99,28 @@ describe('request context', () => {
   test('a request id is minted, echoed, and reachable through AsyncLocalStorage', async () => {
     const res = await fetch(`${h.url}/id`);
     const body = (await res.json()) as { id: string; viaStorage: string };
-    assert.match(body.id, /^[0-9a-f-]{36}$/);
+    assert.match(body.id, MINTED);
     assert.equal(res.headers.get('x-request-id'), body.id);
     assert.equal(body.viaStorage, body.id);
+    const next = (await (await fetch(`${h.url}/id`)).json()) as { id: string };
+    assert.notEqual(next.id, body.id);
+    // One prefix per process, then a counter in base 36 that only goes up.
+    assert.equal(next.id.slice(0, 9), body.id.slice(0, 9));
+    assert.ok(parseInt(next.id.slice(9), 36) > parseInt(body.id.slice(9), 36));
+  });
+
+  test('without requestContext, requests run outside AsyncLocalStorage', async () => {
+    const plain = await serve((app) => {
+      app.get('/id', async (c) => ({ id: c.requestId, viaStorage: await deepInTheCallStack() }), {
+        auth: 'public',
+      });
+    });
+    try {
+      const body = (await (await fetch(`${plain.url}/id`)).json()) as { viaStorage?: string };
+      assert.equal(body.viaStorage, undefined);
+    } finally {
+      await plain.close();
+    }
   });
 
   test('a well-formed incoming x-request-id is honoured; a malformed one replaced', async () => {
@@ -104,7 +129,7 @@ describe('request context', () => {
     const replaced = await fetch(`${h.url}/id`, {
       headers: { 'x-request-id': 'bad id\twith spaces<script>' },
     });
-    assert.match(replaced.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    assert.match(replaced.headers.get('x-request-id') ?? '', MINTED);
   });
 
   test('the request logger carries the request id', async () => {

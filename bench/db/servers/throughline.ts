@@ -12,6 +12,8 @@
 // REDIS_KEY_PREFIX of the run's own) for the Redis-backed leg. Every other
 // cache setting keeps the service's defaults.
 
+// First: the schemas built by everything below are compiled (see the file).
+import '../../../src/platform/compiled-validation.ts';
 import { serveService } from '../../lib/serve-service.ts';
 import { loadConfig } from '../../../src/platform/config.ts';
 

@@ -300,14 +300,7 @@ export class Context<I extends Input = Input> {
   vary(token: string): this {
     const current = this.getResponseHeader('vary');
     if (current === undefined) return this.set('vary', token);
-    const lower = token.toLowerCase();
-    if (
-      current
-        .toLowerCase()
-        .split(/\s*,\s*/)
-        .includes(lower)
-    )
-      return this;
+    if (current === token || hasToken(current, token)) return this;
     return this.set('vary', `${current}, ${token}`);
   }
 
@@ -356,3 +349,20 @@ export class Context<I extends Input = Input> {
 }
 
 const EMPTY_PARAMS: Params = Object.freeze({});
+
+/** Whether the comma-separated list `list` holds `token`, case-insensitively (no allocation on a miss by length). */
+function hasToken(list: string, token: string): boolean {
+  const wanted = token.toLowerCase();
+  let start = 0;
+  while (start <= list.length) {
+    let end = list.indexOf(',', start);
+    if (end === -1) end = list.length;
+    let a = start;
+    let b = end;
+    while (a < b && (list.charCodeAt(a) === 32 || list.charCodeAt(a) === 9)) a++;
+    while (b > a && (list.charCodeAt(b - 1) === 32 || list.charCodeAt(b - 1) === 9)) b--;
+    if (b - a === wanted.length && list.slice(a, b).toLowerCase() === wanted) return true;
+    start = end + 1;
+  }
+  return false;
+}

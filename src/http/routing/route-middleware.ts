@@ -128,20 +128,27 @@ export function deprecationMiddleware(deprecated: Deprecation | undefined): Midd
     ...(deprecated.sunset === undefined ? {} : { sunset: deprecated.sunset }),
     ...(successor === undefined ? {} : { successor }),
   });
+  // Flattened once; per request only pushes (these names are new on the response).
+  const flat = headers.flat();
   if (successor === undefined || !HAS_PATH_PARAM.test(successor)) {
     return middleware('deprecation', 'securityHeaders', (c, next) => {
-      for (const [name, value] of headers) c.append(name, value);
+      const out = c.responseHeaders;
+      for (let i = 0; i < flat.length; i++) out.push(flat[i]!);
       return next();
     });
   }
-  // A successor with `:name` placeholders: its Link is built per request.
-  const fixed = headers.filter(([name]) => name !== 'link');
+  // A successor with `:name` placeholders: its Link is built per request from
+  // the template split once into literal parts and parameter names.
+  const fixed = headers.filter(([name]) => name !== 'link').flat();
+  const parts = successor.split(PATH_PARAM);
   return middleware('deprecation', 'securityHeaders', (c, next) => {
-    for (const [name, value] of fixed) c.append(name, value);
-    const target = successor.replace(PATH_PARAM, (_, name: string) =>
-      encodeURIComponent(c.params[name] ?? ''),
-    );
-    c.append('link', `<${target}>; rel="successor-version"`);
+    const out = c.responseHeaders;
+    for (let i = 0; i < fixed.length; i++) out.push(fixed[i]!);
+    let target = parts[0]!;
+    for (let i = 1; i < parts.length; i += 2) {
+      target += encodeURIComponent(c.params[parts[i]!] ?? '') + parts[i + 1]!;
+    }
+    out.push('link', `<${target}>; rel="successor-version"`);
     return next();
   });
 }

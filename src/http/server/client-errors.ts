@@ -5,7 +5,6 @@
 
 import http, { type Server } from 'node:http';
 import type { Http2SecureServer } from 'node:http2';
-import { randomUUID } from 'node:crypto';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -13,6 +12,7 @@ import type { NodeRequest, NodeResponse } from '../pipeline/context.ts';
 import { httpErrors, type HttpErrorCode } from '../errors.ts';
 import { PROBLEM_CONTENT_TYPE, problemType } from '../response/problem.ts';
 import { rawHeader } from '../pipeline/request-id.ts';
+import { mintRequestId } from '../pipeline/request-id.ts';
 
 type Listener = (req: NodeRequest, res: NodeResponse) => void;
 
@@ -46,7 +46,7 @@ const LINGER_MS = 5000;
 /** A problem+json response (RFC 9457) built without a Context: no request reached the app. */
 function problemPayload(code: HttpErrorCode, detail?: string) {
   const { status, title } = httpErrors[code];
-  const requestId = randomUUID();
+  const requestId = mintRequestId();
   const body = JSON.stringify({
     type: problemType(code),
     title,

@@ -80,6 +80,13 @@ console.log(
   `${contender.label} · ${benchCase.id}: ${Math.round(result.rps)} req/s under the profiler`,
 );
 console.log(`profile: ${kept} (loaded window ${(summary.windowMs / 1000).toFixed(1)} s)`);
+const requests = result.rps * Number(values.duration);
+console.log('\nµs per request by component (Node work done for a component counts for it)');
+for (const { component, ms } of summary.byComponent) {
+  console.log(
+    `  ${((ms * 1000) / requests).toFixed(2).padStart(7)} µs  ${share(ms)}  ${component}`,
+  );
+}
 console.log('\nself time by area');
 for (const a of summary.byArea) console.log(`  ${share(a.selfMs)}  ${a.area}`);
 const bySelf = [...summary.frames].sort((a, b) => b.selfMs - a.selfMs);

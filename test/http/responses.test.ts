@@ -179,6 +179,27 @@ describe('responses over HTTP', () => {
     assert.match(res.headers.get('link') ?? '', /<\/v2\/things>; rel="successor-version"/);
   });
 
+  test('the access log writes one line per request, keyed by its request id and route', async () => {
+    const res = await fetch(`${h.url}/small`, {
+      headers: { 'x-request-id': 'access-log-1', 'user-agent': 'probe/1' },
+    });
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+    const lines = h.logs.filter((l) => l.reqId === 'access-log-1' && l.msg === 'request');
+    assert.equal(lines.length, 1);
+    const line = lines[0]!;
+    assert.equal(line.level, 'info');
+    assert.equal(line.method, 'GET');
+    assert.equal(line.route, '/small');
+    assert.equal(line.path, '/small');
+    assert.equal(line.status, 200);
+    assert.equal(line.userAgent, 'probe/1');
+    assert.equal(typeof line.durationMs, 'number');
+    // The request id comes before the line's own fields, where a child logger's binding would put it.
+    const keys = Object.keys(line);
+    assert.ok(keys.indexOf('reqId') < keys.indexOf('method'), keys.join(','));
+  });
+
   test('Server-Timing reports the time spent in the app', async () => {
     const res = await fetch(`${h.url}/small`);
     assert.match(res.headers.get('server-timing') ?? '', /^app;dur=\d+(\.\d)?$/);

@@ -196,6 +196,20 @@ export class Context<I extends Input = Input> {
     return this.#host.logger.isLevelEnabled(level);
   }
 
+  /**
+   * Writes one line carrying the request id (`reqId`, as `c.log` does)
+   * without making a child logger: the access log's line costs less this way
+   * on the many requests that log nothing else.
+   */
+  logLine(
+    level: 'info' | 'error',
+    fields: { reqId?: string; [name: string]: unknown },
+    message: string,
+  ): void {
+    fields.reqId = this.requestId;
+    this.#host.logger[level](fields, message);
+  }
+
   /** A logger child bound to this request's id (created on first use). */
   get log(): Logger {
     return (this.#log ??= this.#host.logger.child({ reqId: this.requestId }));

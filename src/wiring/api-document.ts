@@ -26,6 +26,11 @@ export const API_TAGS: readonly OpenApiTag[] = [
     description:
       'Products: public reads (v1 deprecated in favour of v2) and conditional writes for catalog editors.',
   },
+  {
+    name: 'search',
+    description:
+      'Product search as shoppers type: typo-tolerant full text with facet counts, and completions.',
+  },
   { name: 'orders', description: 'Placing orders and moving them through their lifecycle.' },
   { name: 'payments', description: 'Wallets, their ledgers, and transfers between users.' },
   {

@@ -36,7 +36,7 @@ import type { BackgroundTasks } from '../platform/background.ts';
 import type { Config } from '../platform/config.ts';
 import { loadDataKey } from '../platform/data-key.ts';
 import type { Lifecycle } from '../platform/lifecycle.ts';
-import { createJobQueue } from './engines.ts';
+import { createJobQueue, openSearchEngine } from './engines.ts';
 import { createSharedState, type SharedState } from './engines.ts';
 import { startMail } from './mail.ts';
 import { registerModuleRoutes } from './modules.ts';
@@ -154,6 +154,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     signOut: createSignOutEverywhere({ sql, sessions: credentials.sessionStore, logger }),
     signInLimits: rateLimits.signIn,
     productCache,
+    search: openSearchEngine({ sql }),
     recordOrderEvent: deps.recordOrderEvent,
   });
   const openapi = registerServiceDocs(app, config, security);

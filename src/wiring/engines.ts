@@ -10,6 +10,7 @@
 //   job queue       QUEUE_BACKEND: the database's `jobs` table, or BullMQ on Redis
 //   mail transport  SMTP with SMTP_URL, else the disk outbox under DATA_DIR/mail
 //   rate limiter    Redis with REDIS_URL (a connection of its own), else in process
+//   search          PostgreSQL full text over the catalog's tables (PGlite or a server)
 
 import { join, resolve } from 'node:path';
 import type { Transaction } from 'kysely';
@@ -26,6 +27,7 @@ import { createPostgresQueue, enqueueFlowOn, enqueueOn } from '../adapters/queue
 import { createMemoryRateLimiter } from '../adapters/rate-limiter/memory.ts';
 import { createRedisRateLimiter } from '../adapters/rate-limiter/redis.ts';
 import { createRedisConnection, type RedisConnection } from '../adapters/redis/client.ts';
+import { createPostgresSearch } from '../adapters/search/postgres.ts';
 import { createPgliteDatabase } from '../adapters/sql/pglite.ts';
 import { createPostgresDatabase } from '../adapters/sql/postgres.ts';
 import type { Database } from './tables.ts';
@@ -44,6 +46,7 @@ import type { Mailer, MailOutbox } from '../ports/mailer.ts';
 import type { PubSub } from '../ports/pubsub.ts';
 import type { EnqueuedFlow, EnqueueOptions, Flow, JobQueue, JsonValue } from '../ports/queue.ts';
 import type { RateLimiter } from '../ports/rate-limiter.ts';
+import type { SearchEngine } from '../ports/search.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 
 // PostgreSQL when DATABASE_URL is set, otherwise embedded PGlite under DATA_DIR.
@@ -386,4 +389,13 @@ export function openRateLimiter(config: Config, deps: RateLimiterDeps): RateLimi
   deps.readiness.add('rate-limit', (signal) => connection.ping(signal), { gating: false });
   // Under the deployment's prefix, so one setting keeps deployments apart.
   return createRedisRateLimiter({ connection, keyPrefix: `${config.redis.keyPrefix}rl:` });
+}
+
+// Product search runs on the service's own database, PGlite or PostgreSQL:
+// the catalog's tables are the index (migrations/0018_search.sql), so there
+// is nothing to keep in step and nothing else to run. Reads go to a replica
+// when DATABASE_REPLICA_URLS names one.
+
+export function openSearchEngine(deps: { readonly sql: SqlDatabase<Database> }): SearchEngine {
+  return createPostgresSearch(deps.sql);
 }

@@ -29,6 +29,7 @@ import { mailModule } from '../modules/mail/module.ts';
 import { opsModule } from '../modules/ops/module.ts';
 import { ordersModule } from '../modules/orders/module.ts';
 import { paymentsModule } from '../modules/payments/module.ts';
+import { searchModule } from '../modules/search/module.ts';
 import { usersModule } from '../modules/users/module.ts';
 import type { SignOutEverywhere } from '../modules/users/ports.ts';
 import { webhooksModule } from '../modules/webhooks/module.ts';
@@ -37,6 +38,7 @@ import type { Config } from '../platform/config.ts';
 import type { Lifecycle } from '../platform/lifecycle.ts';
 import type { Scheduler } from '../platform/scheduler.ts';
 import type { AuditSink } from '../ports/audit.ts';
+import type { SearchEngine } from '../ports/search.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 import type { ServiceJobQueue, SharedState } from './engines.ts';
 import type { ServiceMailer } from './mail.ts';
@@ -49,6 +51,7 @@ export const MODULES = [
   usersModule,
   apiKeysModule,
   catalogModule,
+  searchModule,
   paymentsModule,
   ordersModule,
   inventoryModule,
@@ -80,6 +83,7 @@ export interface ServiceContext {
   readonly signOut: SignOutEverywhere;
   readonly signInLimits: readonly RateLimitMiddleware[];
   readonly productCache: ProductCache | undefined;
+  readonly search: SearchEngine;
   readonly recordOrderEvent?: typeof recordEvent | undefined;
 }
 

@@ -13,6 +13,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { ParserOptions } from '@electric-sql/pglite';
 import { types } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { Kysely, sql } from 'kysely';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { lockDirectory, type DirectoryLock } from '../../platform/directory-lock.ts';
@@ -77,7 +78,7 @@ export async function createPgliteDatabase<DB>(
   try {
     pglite = await PGlite.create({
       dataDir: dataDir ?? 'memory://',
-      extensions: { pg_trgm },
+      extensions: { pg_trgm, unaccent },
       parsers: parsers(),
       ...(options.archive === undefined ? {} : { loadDataDir: new Blob([options.archive]) }),
       onStderr: (line) => log.write(line),

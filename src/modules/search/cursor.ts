@@ -1,0 +1,69 @@
+// The search pages' cursor: the offset of the next page and a fingerprint of
+// the query it belongs to (text, filters, sort), signed with HMAC-SHA256 the
+// way the catalog's list cursors are (catalog/cursor.ts), so a client can
+// neither forge one nor replay one against another query. Search paginates
+// by offset, not by keyset: relevance scores are floats recomputed per
+// query, a poor key to resume from. Offsets stop at MAX_SEARCH_DEPTH —
+// nobody reads the thousandth hit of a search, and deep offsets cost the
+// database every row before them.
+
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { searchError } from './errors.ts';
+
+/** No page starts at or beyond this many hits. */
+export const MAX_SEARCH_DEPTH = 1000;
+/** Longer than any cursor this codec writes. */
+export const MAX_SEARCH_CURSOR_LENGTH = 200;
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const MAC_BYTES = 32;
+
+export interface SearchCursorCodec {
+  encode(offset: number, print: string): string;
+  /** The offset; throws SEARCH_INVALID_CURSOR (400) for anything this service did not issue for `print`. */
+  decode(text: string, print: string): number;
+}
+
+function invalidCursor(message: string) {
+  return searchError('SEARCH_INVALID_CURSOR', {
+    detail: message,
+    errors: [{ field: 'after', in: 'query', code: 'invalid_value', message }],
+  });
+}
+
+export function createSearchCursorCodec(key: Buffer): SearchCursorCodec {
+  const mac = (payload: Buffer) => createHmac('sha256', key).update(payload).digest();
+  const malformed = () =>
+    invalidCursor('the cursor is malformed; use links.next of a previous page');
+  return {
+    encode(offset, print) {
+      const payload = Buffer.from(JSON.stringify({ o: offset, f: print }), 'utf8');
+      return Buffer.concat([mac(payload), payload]).toString('base64url');
+    },
+    decode(text, print) {
+      if (text.length > MAX_SEARCH_CURSOR_LENGTH || !BASE64URL.test(text)) throw malformed();
+      const bytes = Buffer.from(text, 'base64url');
+      if (bytes.length <= MAC_BYTES) throw malformed();
+      const payload = bytes.subarray(MAC_BYTES);
+      if (!timingSafeEqual(bytes.subarray(0, MAC_BYTES), mac(payload))) {
+        throw invalidCursor('the cursor was not issued by this service; start again without it');
+      }
+      let decoded: unknown;
+      try {
+        decoded = JSON.parse(payload.toString('utf8'));
+      } catch {
+        throw malformed();
+      }
+      const { o, f } = (decoded ?? {}) as { o?: unknown; f?: unknown };
+      if (typeof o !== 'number' || !Number.isInteger(o) || o < 0 || o >= MAX_SEARCH_DEPTH) {
+        throw malformed();
+      }
+      if (f !== print) {
+        throw invalidCursor(
+          'the cursor was issued for another query, filters or sort; start again without it',
+        );
+      }
+      return o;
+    },
+  };
+}

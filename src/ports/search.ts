@@ -1,0 +1,99 @@
+// The search port: full-text product search as shoppers type it — half
+// words, typos, accents left out — with facet counts beside the hits, and
+// completions while the query is still being typed. One adapter today,
+// PostgreSQL (on PGlite and on a server: the catalog's own tables are the
+// index); every adapter passes the same contract suite (search.contract.ts).
+//
+// Rules for code that uses the port:
+// - `text` is what the user typed, limited by the caller (length, number of
+//   words). Adapters read it as web-search syntax — quotes for a phrase, `-`
+//   to exclude a word, `or` between alternatives — and never as an engine's
+//   own query language.
+// - Facets count the whole filtered set, not the page.
+// - Paging is by offset within one query's results; callers sign the offset
+//   into their cursors and bound how deep it goes.
+// - Highlights mark matches with the two marker characters below, in text
+//   that is otherwise the product's own: escaping it for HTML is the caller's.
+
+/** Opens a highlighted match in `SearchHit.highlights` (U+0002, never in product text). */
+export const MATCH_START = '\u0002';
+/** Closes a highlighted match. */
+export const MATCH_END = '\u0003';
+
+export type SearchSort = 'relevance' | 'price' | '-price' | 'newest';
+
+export interface SearchFilters {
+  /** Category slug. */
+  readonly category?: string | undefined;
+  /** Brand slug. */
+  readonly brand?: string | undefined;
+  /** Inclusive bounds, in minor units. */
+  readonly minPrice?: number | undefined;
+  readonly maxPrice?: number | undefined;
+  /** Only products with stock > 0. */
+  readonly inStock?: boolean | undefined;
+}
+
+export interface SearchQuery {
+  /** What the user typed; empty or absent lists the filtered catalog. */
+  readonly text?: string | undefined;
+  readonly filters?: SearchFilters;
+  /** Default `relevance` (newest first when there is no text). */
+  readonly sort?: SearchSort;
+  readonly offset?: number;
+  readonly limit: number;
+}
+
+export interface SearchHit {
+  /** The product id (bigint as a string). */
+  readonly id: string;
+  readonly title: string;
+  readonly brand: { readonly slug: string; readonly name: string };
+  readonly category: { readonly slug: string; readonly name: string };
+  readonly price: { readonly amount: number; readonly currency: string };
+  readonly inStock: boolean;
+  /** Higher is more relevant; comparable within one result only. */
+  readonly score: number;
+  /** The title and a description fragment with matches between MATCH_START and MATCH_END. */
+  readonly highlights: { readonly title: string; readonly description: string };
+}
+
+export interface FacetCount {
+  readonly slug: string;
+  readonly name: string;
+  readonly count: number;
+}
+
+export interface PriceBucket {
+  /** Inclusive lower bound, minor units. */
+  readonly from: number;
+  /** Exclusive upper bound; null for the last, open bucket. */
+  readonly to: number | null;
+  readonly count: number;
+}
+
+export interface SearchFacets {
+  readonly categories: readonly FacetCount[];
+  readonly brands: readonly FacetCount[];
+  readonly prices: readonly PriceBucket[];
+}
+
+export interface SearchResult {
+  readonly hits: readonly SearchHit[];
+  /** Every product matching the text and filters. */
+  readonly total: number;
+  readonly facets: SearchFacets;
+}
+
+export interface SearchEngine {
+  readonly name: string;
+  search(query: SearchQuery): Promise<SearchResult>;
+  /** Up to `limit` (≤ 10) completions of `prefix`, best first, each leading to at least one product. */
+  suggest(prefix: string, limit?: number): Promise<readonly string[]>;
+}
+
+/** The price facet's bucket edges, minor units: under 50, 50–100, 100–250, 250 and up. */
+export const PRICE_BUCKET_EDGES: readonly number[] = [0, 5_000, 10_000, 25_000];
+
+/** At most this many completions per call. */
+export const MAX_SUGGESTIONS = 10;

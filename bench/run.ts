@@ -5,6 +5,7 @@
 // See docs/performance.md for the method and how to read the output.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 import { CASES, type BenchCase } from './lib/cases.ts';
 import { CONTENDERS, type Contender } from './lib/contenders.ts';
@@ -19,7 +20,14 @@ import {
 import { parseOptions, USAGE, type BenchOptions } from './lib/options.ts';
 import { parseOrdersOptions, runOrdersBenchmark } from './orders/run.ts';
 import { parseQueueOptions, runQueueBenchmark } from './queue/run.ts';
-import { formatTable, runWarnings, summarise, TARGETS, type RunRecord } from './lib/report.ts';
+import {
+  describeTargets,
+  formatTable,
+  runWarnings,
+  summarise,
+  TARGETS,
+  type RunRecord,
+} from './lib/report.ts';
 
 const SERVER_CPU = 0;
 const LOAD_CPU = 1;
@@ -36,13 +44,14 @@ function describeMethod(options: BenchOptions, settings: MeasureSettings): strin
   return [
     `load:      ${load}`,
     `pinning:   ${pinning}`,
-    `servers:   one process per contender and case (NODE_ENV=production, no access log),`,
-    `           response checked, then ${options.warmupSec} s warm-up`,
+    `servers:   one process per contender and case (NODE_ENV=production), response checked,`,
+    `           then ${options.warmupSec} s warm-up; the two full pipelines write an access log line`,
+    `           per request to a file in ${tmpdir()}, the others log nothing per request`,
     `rounds:    ${options.rounds} × ${options.durationSec} s per contender, interleaved (order rotates each round);`,
     `           req/s and p99 are medians over rounds, ratios are medians of same-round ratios`,
     `noise:     waits ≤ ${options.quietWaitSec} s for an idle machine before each run; a run during which other`,
     `           processes used > ${DISTURBED} of a core is repeated (≤ ${options.retries}×), the calmest attempt kept`,
-    `targets:   throughline ≥ ${TARGETS.raw.minimum}× raw node:http on ${TARGETS.raw.cases.join('/')}, ≥ ${TARGETS.fastify.minimum}× fastify on every case`,
+    ...describeTargets().map((line, i) => (i === 0 ? 'targets:' : '').padEnd(11) + line),
   ];
 }
 

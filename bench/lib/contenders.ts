@@ -1,7 +1,14 @@
 // Who is measured. Every contender is a script under bench/servers/ that
 // registers the same routes and prints `{"port":…}` once listening.
+//
+// Two pairs compare like with like: the bare frameworks (routing, parsing,
+// validation, nothing else), and the full pipelines (access log, security
+// headers, compression, authentication, CORS, rate limits, ETags) —
+// Throughline's as the service installs it, Fastify's from its official
+// plugins. docs/performance.md says what still differs within each pair.
 
-export type ContenderId = 'raw-node' | 'fastify' | 'throughline-bare' | 'throughline-default';
+export type ContenderId =
+  'raw-node' | 'fastify' | 'fastify-matched' | 'throughline-bare' | 'throughline-default';
 
 export interface Contender {
   readonly id: ContenderId;
@@ -9,13 +16,20 @@ export interface Contender {
   /** Relative to bench/servers/. */
   readonly script: string;
   readonly args: readonly string[];
-  /** Baselines are what the subjects are compared against. */
-  readonly role: 'raw-baseline' | 'fastify-baseline' | 'subject';
+  /** Baselines are what the subjects are compared against (report.ts TARGETS). */
+  readonly role: 'baseline' | 'subject';
 }
 
 export const CONTENDERS: readonly Contender[] = [
-  { id: 'raw-node', label: 'raw node:http', script: 'raw-node.ts', args: [], role: 'raw-baseline' },
-  { id: 'fastify', label: 'fastify', script: 'fastify.ts', args: [], role: 'fastify-baseline' },
+  { id: 'raw-node', label: 'raw node:http', script: 'raw-node.ts', args: [], role: 'baseline' },
+  { id: 'fastify', label: 'fastify', script: 'fastify.ts', args: [], role: 'baseline' },
+  {
+    id: 'fastify-matched',
+    label: 'fastify + plugins',
+    script: 'fastify-matched.ts',
+    args: [],
+    role: 'baseline',
+  },
   {
     id: 'throughline-bare',
     label: 'throughline (bare)',

@@ -18,6 +18,15 @@ export interface MachineInfo {
   readonly taskset: boolean;
 }
 
+/** The plugins of the `fastify + plugins` contender, whose versions matter as much as Fastify's. */
+const FASTIFY_PLUGINS = [
+  '@fastify/helmet',
+  '@fastify/cors',
+  '@fastify/rate-limit',
+  '@fastify/compress',
+  '@fastify/etag',
+] as const;
+
 function packageVersion(relative: string): string {
   try {
     const url = new URL(`../../${relative}`, import.meta.url);
@@ -60,6 +69,10 @@ export function machineInfo(): MachineInfo {
     versions: {
       throughline: packageVersion('package.json'),
       fastify: packageVersion('node_modules/fastify/package.json'),
+      ...Object.fromEntries(
+        FASTIFY_PLUGINS.map((name) => [name, packageVersion(`node_modules/${name}/package.json`)]),
+      ),
+      jose: packageVersion('node_modules/jose/package.json'),
       zod: packageVersion('node_modules/zod/package.json'),
       pino: packageVersion('node_modules/pino/package.json'),
       autocannon: packageVersion('node_modules/autocannon/package.json'),

@@ -1,38 +1,50 @@
 // Throughline in two variants, chosen by the first argument:
-//   bare     createApp with no global middleware
-//   default  the production pipeline minus the access log: security headers
-//            + compression (the bodies here are below the compression
-//            threshold, and the load generator sends no Accept-Encoding, so
-//            compression only costs its checks)
-// Logging is at `warn`, to stderr: no per-request access log, like the others.
+//   bare     createApp with no global middleware, ETags off, logging at
+//            `warn` to stderr (no access log)
+//   default  the production pipeline as the service installs it
+//            (throughline-pipeline.ts): access log at info to a file, security
+//            headers, compression, authentication, CORS, rate limits, and the
+//            GET routes' automatic ETags
+// The bodies here are below the compression threshold and the load generator
+// sends no Accept-Encoding, so compression only costs its checks.
 
 // First: the schemas built by everything below are compiled (see the file).
 import '../../src/platform/compiled-validation.ts';
 import http from 'node:http';
 import { pino } from 'pino';
 import { z } from 'zod';
-import { createApp } from '../../src/http/app.ts';
-import { compression } from '../../src/http/middleware/compression/compression.ts';
-import { securityHeaders } from '../../src/http/middleware/security-headers/security-headers.ts';
-import { createSecurityHeaders } from '../../src/http/middleware/security-headers/policy.ts';
+import { createApp, type App } from '../../src/http/app.ts';
 import { GENERATED_ROUTES } from '../lib/route-table.ts';
 import { listenAndAnnounce } from './listen.ts';
+import { productionApp } from './throughline-pipeline.ts';
 
 const variant = process.argv[2] ?? 'bare';
 if (variant !== 'bare' && variant !== 'default') {
   throw new Error(`unknown variant "${variant}" (expected bare or default)`);
 }
 
-const app = createApp({ logger: pino({ level: 'warn' }, pino.destination(2)) });
-if (variant === 'default') app.use(securityHeaders(createSecurityHeaders()), compression());
+let app: App;
+let close: () => void;
+if (variant === 'default') {
+  ({ app, close } = await productionApp());
+} else {
+  app = createApp({ logger: pino({ level: 'warn' }, pino.destination(2)) });
+  close = () => {
+    app.close();
+  };
+}
 
 const HELLO = 'Hello, World!';
-const plain = { auth: 'public', etag: false } as const;
+// Routes are public: no credentials are sent. The bare variant hashes no
+// bodies, like raw node:http and bare Fastify; the default one keeps the
+// automatic ETag every GET route has unless it opts out.
+const get =
+  variant === 'bare' ? ({ auth: 'public', etag: false } as const) : { auth: 'public' as const };
 
-app.get('/plaintext', (c) => c.text(HELLO), plain);
-app.get('/json', (c) => c.json({ message: HELLO }), plain);
+app.get('/plaintext', (c) => c.text(HELLO), get);
+app.get('/json', (c) => c.json({ message: HELLO }), get);
 for (const pattern of GENERATED_ROUTES) {
-  app.get(pattern, (c) => c.json(c.params), plain);
+  app.get(pattern, (c) => c.json(c.params), get);
 }
 
 app.route({
@@ -58,6 +70,4 @@ app.route({
 });
 
 app.build();
-listenAndAnnounce(http.createServer(app.handler), () => {
-  app.close();
-});
+listenAndAnnounce(http.createServer(app.handler), close);

@@ -1,0 +1,45 @@
+// What the two full-pipeline contenders (throughline default, fastify +
+// plugins) are configured with alike, so neither gets an easier setting:
+// one allowed CORS origin, a rate limit no benchmark run can reach, the
+// token issuer and audience, and where the access log goes.
+//
+// The access log is a file under the OS temp dir that the server opens
+// itself and removes when it stops: real writes (the default pino stream,
+// asynchronous, as on stdout in production) without filling a disk and
+// without a terminal or pipe on the other end that could slow one of them.
+
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino, type DestinationStream } from 'pino';
+
+export const ALLOWED_ORIGIN = 'https://app.example.com';
+
+/**
+ * A million requests a second per client: far above what one core serves,
+ * so the limiter counts every request and never refuses one.
+ */
+export const RATE_LIMIT = { limit: 1_000_000, windowMs: 1000 } as const;
+
+/** The service's defaults (JWT_ISSUER, JWT_AUDIENCE). */
+export const TOKEN_ISSUER = 'throughline';
+export const TOKEN_AUDIENCE = 'throughline-api';
+
+export interface AccessLogFile {
+  readonly path: string;
+  readonly destination: DestinationStream;
+  /** Deletes the file; pino still flushes into the open descriptor on exit. */
+  remove(): void;
+}
+
+export function openAccessLogFile(contender: string): AccessLogFile {
+  const path = join(tmpdir(), `throughline-bench-${contender}-${process.pid}.log`);
+  const destination = pino.destination({ dest: path, sync: false, minLength: 0 });
+  return {
+    path,
+    destination,
+    remove: () => {
+      rmSync(path, { force: true });
+    },
+  };
+}

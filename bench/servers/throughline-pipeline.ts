@@ -1,0 +1,104 @@
+// Throughline's production pipeline, built the way createService
+// (src/wiring/app.ts) builds it, from a Config loaded like the service's:
+// createHttpApp, then access log, security headers, compression,
+// authentication, CORS and the global rate limits, in that order.
+//
+// What it leaves out, and why it does not change the work on the benchmark
+// routes:
+// - Authentication checks access tokens against an in-memory key ring; the
+//   service's API-key and session authenticators need a database. On a
+//   public route the middleware ignores every credential, so none of the
+//   three is consulted there in the service either.
+// - The database, queue, mail and the modules' routes: nothing on these
+//   routes touches them.
+//
+// Rate limits are in process (no REDIS_URL), at RATE_LIMIT: the `ip` policy
+// counts every request, the `user` policy skips anonymous ones, as in the
+// service.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { App } from '../../src/http/app.ts';
+import { accessLog } from '../../src/http/middleware/access-log/access-log.ts';
+import { compression } from '../../src/http/middleware/compression/compression.ts';
+import { cors } from '../../src/http/middleware/cors/cors.ts';
+import { securityHeaders } from '../../src/http/middleware/security-headers/security-headers.ts';
+import { authentication } from '../../src/modules/auth/authenticate.ts';
+import { createKeyRing, generateSigningKey } from '../../src/modules/auth/tokens/signing-keys.ts';
+import { createAccessTokenService } from '../../src/modules/auth/tokens/token-service.ts';
+import { ReadinessChecks } from '../../src/modules/health/readiness.ts';
+import { loadConfig } from '../../src/platform/config.ts';
+import { Lifecycle } from '../../src/platform/lifecycle.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { createHttpApp, serviceSecurityHeaders } from '../../src/wiring/http-setup.ts';
+import { createRateLimits } from '../../src/wiring/rate-limits.ts';
+import {
+  ALLOWED_ORIGIN,
+  openAccessLogFile,
+  RATE_LIMIT,
+  TOKEN_AUDIENCE,
+  TOKEN_ISSUER,
+} from './matched-settings.ts';
+
+export interface ProductionApp {
+  readonly app: App;
+  /** Stops the app's timers and removes the access log file. */
+  readonly close: () => void;
+}
+
+export async function productionApp(): Promise<ProductionApp> {
+  // The config wants a data directory; nothing on the benchmark routes writes to it.
+  const dataDir = mkdtempSync(join(tmpdir(), 'throughline-bench-data-'));
+  // NODE_ENV=test for the config only: production would demand the signing
+  // and data keys as secrets. No setting read below differs by environment.
+  const config = loadConfig({
+    argv: [],
+    env: {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      DATA_DIR: dataDir,
+      CORS_ORIGINS: ALLOWED_ORIGIN,
+      RATE_LIMIT_IP_LIMIT: String(RATE_LIMIT.limit),
+      RATE_LIMIT_IP_WINDOW_MS: String(RATE_LIMIT.windowMs),
+      RATE_LIMIT_USER_LIMIT: String(RATE_LIMIT.limit),
+      RATE_LIMIT_USER_WINDOW_MS: String(RATE_LIMIT.windowMs),
+      JWT_ISSUER: TOKEN_ISSUER,
+      JWT_AUDIENCE: TOKEN_AUDIENCE,
+    },
+  });
+  const log = openAccessLogFile('throughline');
+  const logger = createLogger({ level: config.log.level, destination: log.destination });
+  const lifecycle = new Lifecycle(logger);
+  const readiness = new ReadinessChecks(() => 'ready');
+
+  const now = new Date();
+  const ring = await createKeyRing({
+    keys: [{ jwk: await generateSigningKey(now), state: 'current', createdAt: now }],
+    now,
+  });
+  const tokens = createAccessTokenService({
+    ring,
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+    ttlSeconds: config.auth.accessTokenTtlSeconds,
+  });
+
+  const app = createHttpApp(config, logger);
+  app.use(
+    accessLog(),
+    securityHeaders(serviceSecurityHeaders(config)),
+    compression(),
+    authentication({ tokens }),
+  );
+  app.use(cors({ origins: config.cors.origins, credentials: config.cors.credentials }));
+  app.use(...createRateLimits(config, { logger, lifecycle, readiness }).global);
+  return {
+    app,
+    close: () => {
+      app.close();
+      log.remove();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

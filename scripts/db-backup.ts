@@ -18,7 +18,7 @@ import { createPgliteDatabase, pgliteLockPath } from '../src/adapters/sql/pglite
 import { holdsDatabase } from '../src/adapters/sql/pglite-open-errors.ts';
 import { inspectPgliteArchive } from '../src/adapters/sql/pglite-restore.ts';
 import { dumpPostgres } from '../src/adapters/sql/postgres-backup.ts';
-import { pgliteDataDir } from '../src/wiring/engines.ts';
+import { pgliteDataDir } from '../src/wiring/sql-engine.ts';
 import { backupDir } from '../src/platform/scheduled-backups.ts';
 import { backupFileName, writeFileDurably } from '../src/platform/backup-files.ts';
 import { loadConfig, type Config } from '../src/platform/config.ts';

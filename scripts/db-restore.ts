@@ -16,7 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { restorePgliteDataDir } from '../src/adapters/sql/pglite-restore.ts';
 import { restorePostgres, serviceSessions } from '../src/adapters/sql/postgres-backup.ts';
-import { pgliteDataDir } from '../src/wiring/engines.ts';
+import { pgliteDataDir } from '../src/wiring/sql-engine.ts';
 import { loadConfig } from '../src/platform/config.ts';
 import { redactDatabaseUrl } from '../src/platform/sql/database-url.ts';
 import { formatCounts } from '../src/platform/sql/table-counts.ts';

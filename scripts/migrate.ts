@@ -7,7 +7,7 @@
 // DATABASE_URL when set, else the embedded PGlite database in $DATA_DIR/pglite.
 // Exits 1 when an applied migration was changed, or when anything fails.
 import { MIGRATIONS_DIR } from '../src/wiring/database.ts';
-import { openDatabase } from '../src/wiring/engines.ts';
+import { openDatabase } from '../src/wiring/sql-engine.ts';
 import { loadConfig } from '../src/platform/config.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { migrate, migrationStatus } from '../src/platform/sql/migrator.ts';

@@ -7,7 +7,7 @@
 // service (DATABASE_URL, or the embedded PGlite database in DATA_DIR). A
 // database that already has users is left alone (exit 0).
 
-import { openDatabase } from '../src/wiring/engines.ts';
+import { openDatabase } from '../src/wiring/sql-engine.ts';
 import { MIGRATIONS_DIR } from '../src/wiring/database.ts';
 import { DEMO_ACCOUNTS, isDatabaseEmpty, seedDemoData } from '../src/wiring/seed.ts';
 import { configuredPasswordHasher } from '../src/modules/users/passwords.ts';

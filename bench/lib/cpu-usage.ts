@@ -21,6 +21,12 @@ function processTicks(pid: number): number | undefined {
   }
 }
 
+/** CPU time a process has used so far (all its threads, user + system), in ms; undefined without /proc. */
+export function processCpuMs(pid: number): number | undefined {
+  const ticks = processTicks(pid);
+  return ticks === undefined ? undefined : (ticks * 1000) / TICKS_PER_SECOND;
+}
+
 /**
  * Busy ticks over all CPUs: user + nice + system + irq + softirq. Interrupt
  * time must be counted: loopback traffic is processed in softirq context,

@@ -11,7 +11,7 @@ import {
   socketLimits,
   type ServiceDeps,
 } from '../../src/wiring/app.ts';
-import { openDatabase } from '../../src/wiring/engines.ts';
+import { openDatabase } from '../../src/wiring/sql-engine.ts';
 import { startServer } from '../../src/http/server/server.ts';
 import type { Config } from '../../src/platform/config.ts';
 import { Lifecycle } from '../../src/platform/lifecycle.ts';

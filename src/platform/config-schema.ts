@@ -239,6 +239,14 @@ const configShape = {
     migrateOnStart: setting('MIGRATE_ON_START', boolean().optional()),
     // No static default: seed an empty database in development only.
     seedOnStart: setting('SEED_ON_START', boolean().optional()),
+    // New embedded databases copied from a template (adapters/sql/pglite-template.ts).
+    pgliteTemplates: setting('PGLITE_TEMPLATES', boolean().default(true)),
+    // No static default: under the user's cache directory (platform/cache-dir.ts).
+    pgliteTemplateDir: setting('PGLITE_TEMPLATE_DIR', z.string().min(1).optional(), {
+      fsPath: true,
+    }),
+    // The embedded engine's shared_buffers: zeroed at every open, so it costs start-up time.
+    pgliteSharedBuffersMb: setting('PGLITE_SHARED_BUFFERS_MB', integer(1, 16 * 1024).default(32)),
   }),
   redis: group({
     url: setting('REDIS_URL', url(['redis:', 'rediss:']).optional(), { secret: true }),

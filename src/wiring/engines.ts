@@ -1,9 +1,11 @@
-// Which engine backs each port, decided once from config. This is the one
-// file that imports src/adapters/: everything else is handed the ports
-// (src/ports/) built here, so changing an engine is a change of config, and
-// adding one is a new adapter plus a branch in this file.
+// Which engine backs each port, decided once from config. This file and
+// sql-engine.ts (the database, kept apart so that it can start opening before
+// the rest of the service has loaded) are the ones that import src/adapters/:
+// everything else is handed the ports (src/ports/) built here, so changing an
+// engine is a change of config, and adding one is a new adapter plus a branch
+// in this file.
 //
-//   sql             PostgreSQL with DATABASE_URL, else embedded PGlite under DATA_DIR
+//   sql             PostgreSQL with DATABASE_URL, else embedded PGlite under DATA_DIR (sql-engine.ts)
 //   kv, pub/sub     Redis with REDIS_URL, else in process (the shared state)
 //   sessions        Redis beside the shared state with REDIS_URL, else the database
 //   locks           Redis with REDIS_URL, else the database's `locks` table
@@ -28,8 +30,6 @@ import { createMemoryRateLimiter } from '../adapters/rate-limiter/memory.ts';
 import { createRedisRateLimiter } from '../adapters/rate-limiter/redis.ts';
 import { createRedisConnection, type RedisConnection } from '../adapters/redis/client.ts';
 import { createPostgresSearch } from '../adapters/search/postgres.ts';
-import { createPgliteDatabase } from '../adapters/sql/pglite.ts';
-import { createPostgresDatabase } from '../adapters/sql/postgres.ts';
 import type { Database } from './tables.ts';
 import { createKvSessionStore } from '../modules/auth/kv-session-store.ts';
 import { createSqlSessionStore } from '../modules/auth/session-repo.ts';
@@ -39,7 +39,6 @@ import { findUserById } from '../modules/users/repo.ts';
 import type { Config } from '../platform/config.ts';
 import type { Lifecycle } from '../platform/lifecycle.ts';
 import type { Logger } from '../platform/logger.ts';
-import { redactDatabaseUrl } from '../platform/sql/database-url.ts';
 import type { KeyValueStore } from '../ports/kv.ts';
 import type { LockManager } from '../ports/lock.ts';
 import type { Mailer, MailOutbox } from '../ports/mailer.ts';
@@ -48,57 +47,6 @@ import type { EnqueuedFlow, EnqueueOptions, Flow, JobQueue, JsonValue } from '..
 import type { RateLimiter } from '../ports/rate-limiter.ts';
 import type { SearchEngine } from '../ports/search.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
-
-// PostgreSQL when DATABASE_URL is set, otherwise embedded PGlite under DATA_DIR.
-
-export interface OpenedDatabase {
-  readonly sql: SqlDatabase<Database>;
-  /** Where the data lives, safe to log (no credentials). */
-  readonly target: string;
-  /** The embedded engine's consistent copy of itself (backups); absent on PostgreSQL. */
-  readonly snapshot?: () => Promise<Uint8Array>;
-}
-
-/** The embedded database's directory under DATA_DIR. */
-export function pgliteDataDir(config: Config): string {
-  return join(config.dataDir, 'pglite');
-}
-
-/**
- * PostgreSQL's own log lines from the embedded engine. A failed statement's
- * ERROR line is debug: its caller gets the error and decides what it means
- * (a unique violation is a 409, not a problem).
- */
-function engineLogger(logger: Logger): (line: string) => void {
-  return (line) => {
-    if (/\b(FATAL|PANIC):/.test(line)) logger.error({ engine: 'pglite' }, line);
-    else if (/\bWARNING:/.test(line)) logger.warn({ engine: 'pglite' }, line);
-    else logger.debug({ engine: 'pglite' }, line);
-  };
-}
-
-export async function openDatabase(config: Config, logger: Logger): Promise<OpenedDatabase> {
-  const database = config.database;
-  if (database.url !== undefined) {
-    const sql = createPostgresDatabase<Database>({
-      url: database.url,
-      poolSize: database.poolSize,
-      acquireTimeoutMs: database.acquireTimeoutMs,
-      idleTimeoutMs: database.idleTimeoutMs,
-      maxLifetimeSeconds: database.maxLifetimeSeconds,
-      statementTimeoutMs: database.statementTimeoutMs,
-      replicaUrls: database.replicaUrls,
-      logger,
-    });
-    return { sql, target: redactDatabaseUrl(database.url) };
-  }
-  const dataDir = pgliteDataDir(config);
-  const sql = await createPgliteDatabase<Database>({
-    dataDir,
-    onEngineLog: engineLogger(logger),
-  });
-  return { sql, target: `pglite ${dataDir}`, snapshot: () => sql.snapshot() };
-}
 
 // Shared state for the modules that need more than the database: a
 // key-value store (cache entries, locks, counters) and pub/sub (hints between

@@ -1,118 +1,13 @@
-// Process entry: config → logger → service → listen → signals.
-// Everything that can fail at start-up fails here, loudly, before the port
-// opens: a bad config lists every problem and exits 1.
+// Process entry for `npm start`: switches Node's compile cache on, then loads
+// the service (web-process.ts). It stays this small because static imports
+// are loaded before any statement of the importing module runs: the cache has
+// to be on before the service's few hundred modules are compiled, so they are
+// imported afterwards, dynamically. With it, a restart reads their compiled
+// code (TypeScript already stripped) instead of compiling them all again.
+// The cache lives in the user's cache directory (platform/cache-dir.ts);
+// NODE_COMPILE_CACHE picks another one, NODE_DISABLE_COMPILE_CACHE=1 turns it off.
 
-// First: the schemas built by everything below are compiled (see the file).
-import '../platform/compiled-validation.ts';
-import { join, resolve } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import { readFile } from 'node:fs/promises';
-import type { Logger } from 'pino';
-import { createService, loadServiceKeys, socketLimits } from './app.ts';
-import { prepareDatabase } from './database.ts';
-import { startServer } from '../http/server/server.ts';
-import {
-  ConfigError,
-  isPrintConfigRequested,
-  loadConfig,
-  printConfig,
-} from '../platform/config.ts';
-import type { Config } from '../platform/config.ts';
-import { ensureDevCertificate } from '../platform/dev-cert.ts';
-import { exitWhenIdle, Lifecycle, shutdownBudget } from '../platform/lifecycle.ts';
-import { createLogger, logStartupFailure } from '../platform/logger.ts';
+import { enableCompileCache } from './compile-cache.ts';
 
-/** How long cutting the connections still open after the grace may take. */
-const HTTP_CUT_MS = 1000;
-
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  let config: Config;
-  try {
-    config = loadConfig({ argv, env: process.env });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-  if (isPrintConfigRequested(argv)) {
-    printConfig(config);
-    return;
-  }
-
-  const logger = createLogger({ level: config.log.level });
-  const lifecycle = new Lifecycle(logger, shutdownBudget(config.shutdown));
-  lifecycle.handleSignals();
-  try {
-    await serve(config, logger, lifecycle);
-  } catch (error) {
-    // A port in use, an unreadable certificate…: close whatever did open, say
-    // why in the log (not as an unhandled rejection) and exit non-zero.
-    logStartupFailure(logger, error);
-    await lifecycle.stop('start-up failed');
-    exitWhenIdle(1);
-  }
-}
-
-async function serve(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<void> {
-  const { sql, snapshot } = await prepareDatabase(config, logger, lifecycle);
-  const keys = await loadServiceKeys(config, logger);
-  const { app, shared } = createService(config, { logger, lifecycle, sql, snapshot, ...keys });
-  // Redis down at start-up is not fatal (calls fail fast, readiness says so):
-  // this only spares the first requests a connection still being made.
-  await shared.connected();
-  lifecycle.add({
-    name: 'http-app',
-    close: () => {
-      app.close();
-    },
-  });
-
-  const tls = config.tls.enabled ? await loadTls(config, logger) : undefined;
-  const server = await startServer(app.handler, {
-    host: config.http.host,
-    port: config.http.port,
-    tls,
-    redirectPort: config.tls.redirectPort,
-    ...socketLimits(config),
-    logger,
-  });
-  lifecycle.add({
-    name: 'http-server',
-    // The drain delay and the grace, and a moment for the connections cut after it.
-    closeTimeoutMs: config.shutdown.drainDelayMs + config.shutdown.graceMs + HTTP_CUT_MS,
-    close: async () => {
-      // Readiness is already 503 (the lifecycle is stopping); give the load
-      // balancer time to notice before refusing connections.
-      if (config.shutdown.drainDelayMs > 0) await delay(config.shutdown.drainDelayMs);
-      // New responses say `Connection: close`, so kept-alive clients leave.
-      app.startDraining();
-      await server.close(config.shutdown.graceMs);
-    },
-  });
-  lifecycle.markReady();
-  logger.info(
-    { url: server.url, redirectUrl: server.redirectUrl, env: config.nodeEnv },
-    `Throughline listening on ${server.url} (API reference: ${server.url}/docs)`,
-  );
-}
-
-async function loadTls(config: Config, logger: Logger) {
-  if (config.tls.certFile !== undefined && config.tls.keyFile !== undefined) {
-    return {
-      cert: await readFile(config.tls.certFile, 'utf8'),
-      key: await readFile(config.tls.keyFile, 'utf8'),
-    };
-  }
-  const dir = join(resolve(config.dataDir), 'tls');
-  const generated = await ensureDevCertificate(dir);
-  logger.warn(
-    { dir, created: generated.created },
-    'TLS enabled without TLS_CERT_FILE/TLS_KEY_FILE: using a self-signed development certificate',
-  );
-  return { cert: generated.cert, key: generated.key };
-}
-
-await main();
+enableCompileCache();
+await import('./web-process.ts');

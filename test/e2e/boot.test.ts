@@ -48,6 +48,9 @@ test(
     const main = run(t, baseEnv(await dataDir(t)));
     const url = await listeningUrl(main);
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    // The ready line says how long start-up took, from the process's start.
+    const readyMs = main.logs.find((record) => record.url === url)?.readyMs;
+    assert.ok(typeof readyMs === 'number' && readyMs > 0, `readyMs: ${String(readyMs)}`);
 
     const live = await httpRequest(url, { path: '/livez' });
     assert.equal(live.status, 200);
@@ -173,27 +176,66 @@ test(
   },
 );
 
+/** What a start on a new data directory did about the template, from its log. */
+function templateUse(main: MainProcess): 'saved' | 'copied' | undefined {
+  const messages = main.logs.map((record) => record.msg);
+  if (messages.includes('database template saved')) return 'saved';
+  if (messages.includes('new database copied from template')) return 'copied';
+  return undefined;
+}
+
 test(
-  'a fresh data directory gets the embedded database, the schema and the demo data',
+  'a fresh data directory gets the embedded database, the schema and the demo data; the next one is copied from the template the first saved',
+  { timeout: 240_000 },
+  async (t) => {
+    // A template directory of the test's own, so the first start finds none.
+    const templates = await mkdtemp(join(tmpdir(), 'throughline-boot-templates-'));
+    t.after(() => rm(templates, { recursive: true, force: true }));
+    const env = (dir: string) => ({
+      ...baseEnv(dir),
+      NODE_ENV: 'development',
+      PGLITE_TEMPLATE_DIR: templates,
+    });
+
+    for (const expected of ['saved', 'copied'] as const) {
+      const main = run(t, env(await dataDir(t, true)));
+      const url = await listeningUrl(main);
+      assert.equal(templateUse(main), expected, main.stdout());
+      const messages = main.logs.map((record) => record.msg);
+      assert.ok(messages.includes('demo data loaded'), messages.join(' | '));
+      assert.ok(
+        messages.some((m) => m.startsWith('demo admin account (development only): admin@')),
+        'the demo admin credentials are printed in development',
+      );
+      const product = await httpRequest(url, { path: '/api/v1/products/1' });
+      assert.equal(product.status, 200, product.body);
+      const body = JSON.parse(product.body) as { id: string; price: { amount: number } };
+      assert.equal(body.id, '1');
+      assert.equal(typeof body.price.amount, 'number');
+      const ready = JSON.parse((await httpRequest(url, { path: '/readyz' })).body) as {
+        checks: Record<string, { status: string }>;
+      };
+      assert.equal(ready.checks.database?.status, 'ok');
+      main.child.kill('SIGTERM');
+      assert.deepEqual(await main.exited, { code: 0, signal: null });
+    }
+  },
+);
+
+test(
+  'with templates turned off, a fresh data directory is created in place',
   { timeout: 120_000 },
   async (t) => {
-    const main = run(t, { ...baseEnv(await dataDir(t, true)), NODE_ENV: 'development' });
+    const main = run(t, {
+      ...baseEnv(await dataDir(t, true)),
+      NODE_ENV: 'test',
+      PGLITE_TEMPLATES: 'false',
+    });
     const url = await listeningUrl(main);
-    const messages = main.logs.map((record) => record.msg);
-    assert.ok(messages.includes('demo data loaded'), messages.join(' | '));
-    assert.ok(
-      messages.some((m) => m.startsWith('demo admin account (development only): admin@')),
-      'the demo admin credentials are printed in development',
-    );
-    const product = await httpRequest(url, { path: '/api/v1/products/1' });
-    assert.equal(product.status, 200, product.body);
-    const body = JSON.parse(product.body) as { id: string; price: { amount: number } };
-    assert.equal(body.id, '1');
-    assert.equal(typeof body.price.amount, 'number');
-    const ready = JSON.parse((await httpRequest(url, { path: '/readyz' })).body) as {
-      checks: Record<string, { status: string }>;
-    };
-    assert.equal(ready.checks.database?.status, 'ok');
+    assert.equal(templateUse(main), undefined);
+    assert.equal((await httpRequest(url, { path: '/readyz' })).status, 200);
+    // Migrated: the product list reads a migrated table.
+    assert.equal((await httpRequest(url, { path: '/api/v1/products?limit=1' })).status, 200);
     main.child.kill('SIGTERM');
     assert.deepEqual(await main.exited, { code: 0, signal: null });
   },

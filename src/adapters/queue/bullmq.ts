@@ -42,16 +42,8 @@
 
 import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import {
-  FlowProducer,
-  Queue,
-  WaitingError,
-  Worker,
-  type Job as BullJob,
-  type JobsOptions,
-  type Processor,
-} from 'bullmq';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { FlowProducer, Queue, Worker, Job as BullJob, JobsOptions, Processor } from 'bullmq';
 import type { Logger } from '../../platform/logger.ts';
 import {
   backoffDelay,
@@ -70,6 +62,11 @@ import {
 } from '../../ports/queue.ts';
 import { checkKeyPrefix } from '../kv/redis.ts';
 import { REDIS_KEEPALIVE_IDLE_MS } from '../redis/client.ts';
+
+// BullMQ (and ioredis) are loaded when a BullMQ queue is created, not with
+// this module (Node's synchronous require): with the default queue backend
+// they are never loaded, which spares start-up a quarter of a second or more.
+const require = createRequire(import.meta.url);
 
 export interface BullmqQueueOptions {
   /** redis:// or rediss:// */
@@ -138,6 +135,9 @@ interface Running {
 }
 
 export function createBullmqQueue(options: BullmqQueueOptions): BullmqJobQueue {
+  const { FlowProducer, Queue, WaitingError, Worker } =
+    require('bullmq') as typeof import('bullmq');
+  const { Redis } = require('ioredis') as typeof import('ioredis');
   const { logger } = options;
   const prefix = checkKeyPrefix(options.prefix);
   const leaseMs = options.leaseMs ?? 30_000;

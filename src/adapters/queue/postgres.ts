@@ -32,7 +32,8 @@
 // child is replayed and completes. Adding (enqueueOn, enqueueFlowOn) lives in
 // postgres-enqueue.ts, callable on a caller's transaction.
 
-import { Client } from 'pg';
+import { createRequire } from 'node:module';
+import type { Client } from 'pg';
 import { endWithin, KEEPALIVE_IDLE_MS } from '../sql/pg-socket.ts';
 import { sql as raw, type Kysely } from 'kysely';
 import type { QueueTables } from './tables.ts';
@@ -54,6 +55,11 @@ import {
 import { isBigintId } from '../../platform/sql/pg-values.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { enqueueFlowOn, enqueueOn, millis, NOTIFY_CHANNEL } from './postgres-enqueue.ts';
+
+// pg is loaded when the LISTEN connection opens (PostgreSQL only), not with
+// this module (Node's synchronous require): on the embedded engine it is
+// never loaded.
+const require = createRequire(import.meta.url);
 
 export { enqueueFlowOn, enqueueOn, NOTIFY_CHANNEL };
 
@@ -501,7 +507,8 @@ function listen(url: string, logger: Logger, wake: (queue: string) => void): Lis
   let retry: NodeJS.Timeout | undefined;
   let failures = 0;
   const connect = async () => {
-    const current = new Client({
+    const { Client: PgClient } = require('pg') as typeof import('pg');
+    const current = new PgClient({
       connectionString: url,
       application_name: 'throughline:jobs',
       // An idle LISTEN connection whose peer vanished is found by keep-alive;

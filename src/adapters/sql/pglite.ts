@@ -7,8 +7,8 @@
 // (platform/directory-lock.ts) before PGlite touches a byte, and a directory
 // PostgreSQL cannot recover is reported as such (pglite-open-errors.ts)
 // instead of as WebAssembly's bare "Aborted()".
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { cp, mkdir } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { ParserOptions } from '@electric-sql/pglite';
 import { types } from '@electric-sql/pglite';
@@ -34,6 +34,18 @@ export interface PgliteDatabaseOptions {
    * into a directory its own lock covers); the caller releases it.
    */
   readonly heldLock?: DirectoryLock;
+  /**
+   * Runs once the directory's lock is held and before the engine opens it:
+   * fills a new (empty) directory from a template (pglite-template.ts).
+   */
+  readonly prepareDirectory?: (dataDir: string) => Promise<unknown>;
+  /**
+   * PostgreSQL's shared_buffers, in MiB, overriding the data directory's
+   * postgresql.conf (where initdb wrote 128 MB). PostgreSQL zeroes all of it
+   * at every open, and in WebAssembly that is a loop on this thread: each
+   * 32 MB costs roughly a tenth of a second of start-up on a slow core.
+   */
+  readonly sharedBuffersMb?: number;
 }
 
 export interface PgliteDatabase<DB> extends SqlDatabase<DB> {
@@ -43,6 +55,13 @@ export interface PgliteDatabase<DB> extends SqlDatabase<DB> {
    * loadable with `archive`.
    */
   snapshot(): Promise<Uint8Array>;
+  /**
+   * Copies the data directory's files into the (empty) directory `target`,
+   * after a checkpoint and while no other query or transaction runs: the
+   * copy opens as the database did at that moment (as a backup does, after a
+   * crash recovery with nothing to replay). Only for a database on disk.
+   */
+  copyFiles(target: string): Promise<void>;
 }
 
 /** The port's type mapping (type-parsers.ts) in PGlite's terms. */
@@ -72,6 +91,12 @@ export async function createPgliteDatabase<DB>(
     } catch (error) {
       throw lockRefusal(dataDir, error);
     }
+    try {
+      await options.prepareDirectory?.(dataDir);
+    } catch (error) {
+      await lock?.release();
+      throw error;
+    }
   }
   const log = new EngineLog(options.onEngineLog);
   let pglite: PGlite;
@@ -81,6 +106,15 @@ export async function createPgliteDatabase<DB>(
       extensions: { pg_trgm, unaccent },
       parsers: parsers(),
       ...(options.archive === undefined ? {} : { loadDataDir: new Blob([options.archive]) }),
+      ...(options.sharedBuffersMb === undefined
+        ? {}
+        : {
+            startParams: [
+              ...PGlite.defaultStartParams,
+              '-c',
+              `shared_buffers=${options.sharedBuffersMb}MB`,
+            ],
+          }),
       onStderr: (line) => log.write(line),
     });
   } catch (error) {
@@ -107,5 +141,16 @@ export async function createPgliteDatabase<DB>(
         const archive = await pglite.dumpDataDir('gzip');
         return new Uint8Array(await archive.arrayBuffer());
       }),
+    copyFiles: async (target) => {
+      if (dataDir === undefined) throw new Error('an in-memory database has no files to copy');
+      await primary.connection().execute(async (connection) => {
+        await sql`checkpoint`.execute(connection);
+        // The server's lock file, where the engine writes one, belongs to this process alone.
+        await cp(dataDir, target, {
+          recursive: true,
+          filter: (source) => basename(source) !== 'postmaster.pid',
+        });
+      });
+    },
   };
 }

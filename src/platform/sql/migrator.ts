@@ -148,6 +148,14 @@ export async function migrate<DB>(
   const table = options.table ?? 'schema_migrations';
   const files = await readMigrations(options.dir);
   const db = database.db as Kysely<unknown>;
+  // What nearly every start finds: every file applied, unchanged, nothing
+  // else recorded. One read says so, without the lock or a connection of its
+  // own; anything else (pending, changed, missing) takes the full path, which
+  // decides again under the lock. Applied rows are only ever added, in the
+  // transaction that applies their migration, so what this read saw applied stays applied.
+  if (statusOf(files, await appliedRows(db, table)).every((s) => s.state === 'applied')) {
+    return { applied: [] };
+  }
   return db.connection().execute(async (conn) => {
     // The lock may be held for as long as another instance migrates, and a
     // migration may legitimately run long: no statement_timeout here. RESET

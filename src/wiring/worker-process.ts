@@ -1,0 +1,78 @@
+// The worker process (`npm run worker`, entered through worker.ts): the job
+// workers and the outbox relay (workers.ts) without the HTTP service, for
+// deployments that run them apart from the web instances (those then set
+// WORKERS=off). Same config as the web process, same database and queue;
+// SIGTERM stops taking jobs, lets the running ones finish (or gives them
+// back after the grace period), closes the database and exits 0.
+
+// First: the schemas built by everything below are compiled (see the file).
+import '../platform/compiled-validation.ts';
+import type { Logger } from 'pino';
+import { saveCompileCache } from './compile-cache.ts';
+import { prepareDatabase } from './database.ts';
+import { ConfigError, loadConfig, type Config } from '../platform/config.ts';
+import { exitWhenIdle, Lifecycle, shutdownBudget } from '../platform/lifecycle.ts';
+import { createLogger, logStartupFailure } from '../platform/logger.ts';
+import { loadDataKey } from '../platform/data-key.ts';
+import { createMailer } from './mail.ts';
+import { ReadinessChecks } from '../modules/health/readiness.ts';
+import { createJobQueue } from './engines.ts';
+import { createSharedState } from './engines.ts';
+import { createSessionStore } from './engines.ts';
+import { startWorkers } from './workers.ts';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig({ argv: process.argv.slice(2), env: process.env });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.log.level });
+  const lifecycle = new Lifecycle(logger, shutdownBudget(config.shutdown));
+  lifecycle.handleSignals();
+  try {
+    await run(config, logger, lifecycle);
+  } catch (error) {
+    logStartupFailure(logger, error);
+    await lifecycle.stop('start-up failed');
+    exitWhenIdle(1);
+  }
+}
+
+async function run(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<void> {
+  const { sql, snapshot } = await prepareDatabase(config, logger, lifecycle);
+  const mailer = createMailer(config, logger, sql);
+  lifecycle.add({ name: 'mail', close: async () => mailer.close?.() });
+  // Sessions live in the database, or in Redis beside the shared state.
+  const shared = createSharedState(config, {
+    logger,
+    lifecycle,
+    readiness: new ReadinessChecks(() => 'ready'),
+  });
+  const sessions = createSessionStore(config, { sql, shared });
+  // The same data key as the web instances: the webhook secrets are sealed with it.
+  const { key: dataKey } = await loadDataKey(config.security.dataKey, config.dataDir);
+  await shared.connected();
+  const queue = createJobQueue(config, { logger, lifecycle, sql });
+  startWorkers(config, {
+    logger,
+    lifecycle,
+    sql,
+    queue,
+    shared,
+    mailer,
+    sessions,
+    dataKey,
+    snapshot,
+  });
+  lifecycle.markReady();
+  logger.info({ queue: config.queue.backend }, 'workers running');
+  saveCompileCache();
+}
+
+await main();

@@ -106,6 +106,14 @@ describe('createLogger', () => {
     assert.equal(at(line, 'auth.session.userId'), 'u-1');
   });
 
+  test('an error beside a credential keeps its message and stack', () => {
+    const { logger, lines } = capture();
+    logger.error({ err: new Error('boom'), token: 't-1' }, 'failed');
+    assert.equal(at(lines[0], 'token'), '[redacted]');
+    assert.equal(at(lines[0], 'err.message'), 'boom');
+    assert.match(String(at(lines[0], 'err.stack')), /boom/);
+  });
+
   test('child loggers keep the redaction', () => {
     const { logger, lines } = capture();
     logger.child({ requestId: 'r-1' }).info({ user: { password: 'x' } }, 'login');

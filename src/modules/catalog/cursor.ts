@@ -17,8 +17,9 @@
 // PostgreSQL keeps microseconds, a JavaScript Date only milliseconds, and a
 // cursor that rounded would skip or repeat rows created in the same millisecond.
 
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { signedJson } from '../../platform/signed-json.ts';
 import { bigintId, pgText } from '../../platform/sql/pg-values.ts';
 import { catalogError } from './errors.ts';
 import { INT4_MAX, MAX_CURSOR_LENGTH, TITLE_MAX } from './schemas.ts';
@@ -27,10 +28,6 @@ import type { SortField, SortKey } from './sort.ts';
 export type CursorValue = string | number;
 
 export { MAX_CURSOR_LENGTH };
-
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
-/** HMAC-SHA256: the first bytes of the decoded token. */
-const MAC_BYTES = 32;
 
 // Microseconds from 0001-01-01 to 9999-12-31T23:59:59.999999Z: every time a
 // row can hold and PostgreSQL can turn back into a timestamp.
@@ -80,27 +77,20 @@ export interface CursorCodec {
 
 /** Cursors signed with `key` (a dedicated key: see deriveKey in platform/data-key.ts). */
 export function createCursorCodec(key: Buffer): CursorCodec {
-  const mac = (payload: Buffer) => createHmac('sha256', key).update(payload).digest();
+  const sealed = signedJson(key);
   return {
     encode(values, print) {
-      const payload = Buffer.from(JSON.stringify({ k: values, f: print }), 'utf8');
-      return Buffer.concat([mac(payload), payload]).toString('base64url');
+      return sealed.seal({ k: values, f: print });
     },
 
     decode(text, sort, print) {
-      if (text.length > MAX_CURSOR_LENGTH || !BASE64URL.test(text)) throw malformed();
-      const bytes = Buffer.from(text, 'base64url');
-      if (bytes.length <= MAC_BYTES) throw malformed();
-      const payload = bytes.subarray(MAC_BYTES);
-      if (!timingSafeEqual(bytes.subarray(0, MAC_BYTES), mac(payload))) {
-        throw invalidCursor('the cursor was not issued by this service; start again without it');
+      const opened = sealed.open(text, MAX_CURSOR_LENGTH);
+      if (!opened.ok) {
+        throw opened.reason === 'forged'
+          ? invalidCursor('the cursor was not issued by this service; start again without it')
+          : malformed();
       }
-      let decoded: unknown;
-      try {
-        decoded = JSON.parse(payload.toString('utf8'));
-      } catch {
-        throw malformed();
-      }
+      const decoded = opened.value;
       if (typeof decoded !== 'object' || decoded === null) throw malformed();
       const { k, f } = decoded as { k?: unknown; f?: unknown };
       if (typeof f !== 'string' || !Array.isArray(k)) throw malformed();

@@ -7,16 +7,13 @@
 // nobody reads the thousandth hit of a search, and deep offsets cost the
 // database every row before them.
 
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { signedJson } from '../../platform/signed-json.ts';
 import { searchError } from './errors.ts';
 
 /** No page starts at or beyond this many hits. */
 export const MAX_SEARCH_DEPTH = 1000;
 /** Longer than any cursor this codec writes. */
 export const MAX_SEARCH_CURSOR_LENGTH = 200;
-
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
-const MAC_BYTES = 32;
 
 export interface SearchCursorCodec {
   encode(offset: number, print: string): string;
@@ -32,28 +29,21 @@ function invalidCursor(message: string) {
 }
 
 export function createSearchCursorCodec(key: Buffer): SearchCursorCodec {
-  const mac = (payload: Buffer) => createHmac('sha256', key).update(payload).digest();
+  const sealed = signedJson(key);
   const malformed = () =>
     invalidCursor('the cursor is malformed; use links.next of a previous page');
   return {
     encode(offset, print) {
-      const payload = Buffer.from(JSON.stringify({ o: offset, f: print }), 'utf8');
-      return Buffer.concat([mac(payload), payload]).toString('base64url');
+      return sealed.seal({ o: offset, f: print });
     },
     decode(text, print) {
-      if (text.length > MAX_SEARCH_CURSOR_LENGTH || !BASE64URL.test(text)) throw malformed();
-      const bytes = Buffer.from(text, 'base64url');
-      if (bytes.length <= MAC_BYTES) throw malformed();
-      const payload = bytes.subarray(MAC_BYTES);
-      if (!timingSafeEqual(bytes.subarray(0, MAC_BYTES), mac(payload))) {
-        throw invalidCursor('the cursor was not issued by this service; start again without it');
+      const opened = sealed.open(text, MAX_SEARCH_CURSOR_LENGTH);
+      if (!opened.ok) {
+        throw opened.reason === 'forged'
+          ? invalidCursor('the cursor was not issued by this service; start again without it')
+          : malformed();
       }
-      let decoded: unknown;
-      try {
-        decoded = JSON.parse(payload.toString('utf8'));
-      } catch {
-        throw malformed();
-      }
+      const decoded = opened.value;
       const { o, f } = (decoded ?? {}) as { o?: unknown; f?: unknown };
       if (typeof o !== 'number' || !Number.isInteger(o) || o < 0 || o >= MAX_SEARCH_DEPTH) {
         throw malformed();

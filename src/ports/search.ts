@@ -90,6 +90,56 @@ export interface SearchEngine {
   search(query: SearchQuery): Promise<SearchResult>;
   /** Up to `limit` (≤ 10) completions of `prefix`, best first, each leading to at least one product. */
   suggest(prefix: string, limit?: number): Promise<readonly string[]>;
+  /**
+   * Present on engines that hold their own copy of the catalog (OpenSearch),
+   * which the outbox keeps in step; absent where the engine reads the
+   * catalog's tables and a committed write is already searchable.
+   */
+  readonly index?: SearchIndex;
+  /** Throws when the engine cannot answer (for /readyz and the fallback). */
+  ping?(signal?: AbortSignal): Promise<void>;
+}
+
+/** What an engine with its own copy keeps of one product. */
+export interface SearchDocument {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  readonly brand: { readonly slug: string; readonly name: string };
+  readonly category: { readonly slug: string; readonly name: string };
+  readonly tags: readonly string[];
+  readonly price: { readonly amount: number; readonly currency: string };
+  readonly stock: number;
+  /** ISO 8601; `newest` sorts by it. */
+  readonly createdAt: string;
+  /**
+   * The product row's version. A write carrying an older version than the
+   * one held is ignored, so events applied late or twice never roll a
+   * document back.
+   */
+  readonly version: number;
+}
+
+export interface RebuildProgress {
+  readonly indexed: number;
+  /** The last product id written, where a resumed rebuild carries on. */
+  readonly lastId: string;
+}
+
+export interface SearchIndex {
+  /** Adds or replaces documents (older versions than those held are ignored). */
+  upsert(documents: readonly SearchDocument[]): Promise<void>;
+  /** Removes documents; ids not held are ignored. */
+  remove(ids: readonly string[]): Promise<void>;
+  /**
+   * Fills a fresh copy from `batches` while searches keep reading the current
+   * one, then swaps it in at once. `resume` continues an interrupted rebuild
+   * into the copy it left, instead of starting a new one.
+   */
+  rebuild(
+    batches: AsyncIterable<readonly SearchDocument[]>,
+    options?: { readonly resume?: boolean; readonly onProgress?: (p: RebuildProgress) => void },
+  ): Promise<{ readonly indexed: number }>;
 }
 
 /** The price facet's bucket edges, minor units: under 50, 50–100, 100–250, 250 and up. */

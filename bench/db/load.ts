@@ -23,6 +23,7 @@ const SERVER_SETTINGS: ReadonlySet<string> = new Set([
   'CACHE_ENABLED',
   'REDIS_URL',
   'REDIS_KEY_PREFIX',
+  'FASTIFY_PIPELINE',
 ]);
 
 export function startDbServer(

@@ -19,6 +19,16 @@
 // Before each measured run of a cached contender every product is read once,
 // and its counters are read before and after the run, so the report says how
 // many of the measured requests were hits and how many went to the database.
+//
+// Every Throughline contender runs the production pipeline (access log at
+// info, rate limits on, servers/throughline.ts). The Fastify contenders are
+// bare (no plugins, no log), except `fastify + plugins, cached`: the cached
+// read behind the plugins that match that pipeline (bench/servers/fastify-plugins.ts).
+//
+// At the end, the embedded database's start-up (bench/startup/startups.ts):
+// the first start on an empty directory and a restart, each to /readyz 200.
+// Every target (summary.ts DB_TARGETS, and the two start-up ones) is printed
+// with PASS or MISS, or NOT MEASURED when a side could not run.
 
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -40,6 +50,7 @@ import {
 import { SEED_CATEGORIES } from '../../src/wiring/seed.ts';
 import { PRODUCT_COUNT, preparePglite, preparePostgres, type BenchPostgres } from './databases.ts';
 import { startDbServer, startRoundRobinWrk, type DbServer, type LoadTarget } from './load.ts';
+import { DEFAULT_ENTRY, formatTable, measureStartups, ROWS } from '../startup/startups.ts';
 import {
   compareDb,
   counterDelta,
@@ -47,9 +58,9 @@ import {
   formatComparisons,
   formatDbTable,
   summariseCache,
+  checkDbTargets,
+  formatTargets,
   summariseDb,
-  targetVerdict,
-  TARGET,
   type CacheCounters,
   type CacheRow,
   type DbCaseId,
@@ -115,6 +126,8 @@ export interface DbBenchOptions {
   readonly redisUrl: string | undefined;
   readonly out: string;
   readonly cases: readonly DbCaseId[];
+  /** Rounds of the start-up rows; 0 leaves them out. */
+  readonly startupRounds: number;
 }
 
 export function parseDbOptions(argv: readonly string[]): DbBenchOptions {
@@ -136,6 +149,7 @@ export function parseDbOptions(argv: readonly string[]): DbBenchOptions {
       'redis-url': { type: 'string', default: process.env['REDIS_URL'] ?? '' },
       out: { type: 'string', default: 'bench/results/db-latest.json' },
       cases: { type: 'string', default: CASES.map((c) => c.id).join(',') },
+      'startup-rounds': { type: 'string', default: '5' },
     },
   });
   const cases = values.cases.split(',').map((name) => {
@@ -160,6 +174,7 @@ export function parseDbOptions(argv: readonly string[]): DbBenchOptions {
     redisUrl: values['redis-url'] === '' ? undefined : values['redis-url'],
     out: values.out,
     cases,
+    startupRounds: positive('startup-rounds', values['startup-rounds']),
   };
 }
 
@@ -357,7 +372,7 @@ export async function runDbBenchmark(options: DbBenchOptions): Promise<void> {
         id: 'fastify-pg',
         label: 'fastify + pg',
         script: `${SERVERS}fastify-pg.ts`,
-        env: { DATABASE_URL: postgres.url },
+        env: { DATABASE_URL: postgres.url, DATA_DIR: pglite.dataDir },
       },
       {
         id: 'throughline-postgres-cached',
@@ -392,14 +407,24 @@ export async function runDbBenchmark(options: DbBenchOptions): Promise<void> {
         console.log(`  ! ${note}`);
       }
     }
-    contenders.push({
-      id: 'fastify-pg-cached',
-      label: 'fastify + pg, cached',
-      script: `${SERVERS}fastify-cached.ts`,
-      env: { DATABASE_URL: postgres.url },
-      cases: readOnly,
-      counters: 'open',
-    });
+    contenders.push(
+      {
+        id: 'fastify-pg-cached',
+        label: 'fastify + pg, cached',
+        script: `${SERVERS}fastify-cached.ts`,
+        env: { DATABASE_URL: postgres.url },
+        cases: readOnly,
+        counters: 'open',
+      },
+      {
+        id: 'fastify-matched-cached',
+        label: 'fastify + plugins, cached',
+        script: `${SERVERS}fastify-cached.ts`,
+        env: { DATABASE_URL: postgres.url, FASTIFY_PIPELINE: 'matched' },
+        cases: readOnly,
+        counters: 'open',
+      },
+    );
   } catch (error) {
     const note = `PostgreSQL unreachable (${String(error)}): PostgreSQL legs skipped`;
     notes.push(note);
@@ -465,13 +490,11 @@ export async function runDbBenchmark(options: DbBenchOptions): Promise<void> {
     for (const warning of warnings) console.log(warning);
     notes.push(...warnings);
   }
-  const verdict = targetVerdict(rows) ?? 'NOT MEASURED';
-  console.log('');
-  for (const c of cases) {
-    console.log(
-      `target ${c.id}: throughline+postgres ≥ ${TARGET.minimum.toFixed(1)}× fastify+pg — ${targetVerdict(rows, c.id) ?? 'NOT MEASURED'}`,
-    );
-  }
+  const checks = checkDbTargets(runs);
+  console.log('\nTargets: req/s as the median of same-round ratios; p99 no higher than theirs.\n');
+  console.log(formatTargets(checks, new Map(contenders.map((c) => [c.id, c.label] as const))));
+  const startup = await measureStartupRows(options.startupRounds);
+  if (startup !== undefined) console.log(`\nStart-up on the embedded database\n\n${startup}`);
   mkdirSync(dirname(options.out), { recursive: true });
   const report = {
     generatedAt: new Date().toISOString(),
@@ -490,7 +513,8 @@ export async function runDbBenchmark(options: DbBenchOptions): Promise<void> {
         'service defaults (CACHE_* unset); before each measured run of a cached contender, ' +
         `every product read once and the refreshes waited for; Redis leg: ${redis === undefined ? 'not run' : 'run'}`,
     },
-    target: { ...TARGET, verdict },
+    targets: checks,
+    startup: startup ?? null,
     summary: rows,
     cache: { comparisons, counters: cacheRows },
     runs,
@@ -498,6 +522,22 @@ export async function runDbBenchmark(options: DbBenchOptions): Promise<void> {
   };
   writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`Results written to ${options.out}`);
+}
+
+/** The first-start and restart rows, as `npm run bench:startup` prints them. */
+async function measureStartupRows(rounds: number): Promise<string | undefined> {
+  if (rounds === 0) return undefined;
+  const rows = ROWS.filter((row) => row.id === 'first' || row.id === 'restart');
+  console.log(`\nStart-up: ${rounds} round(s) of ${rows.map((r) => r.label).join(', ')}`);
+  const [samples] = await measureStartups({
+    entries: [DEFAULT_ENTRY],
+    rows,
+    rounds,
+    log: (line) => {
+      console.log(`  ${line}`);
+    },
+  });
+  return formatTable(rows, samples!, undefined);
 }
 
 if (import.meta.main) await runDbBenchmark(parseDbOptions(process.argv.slice(2)));

@@ -10,7 +10,8 @@ import {
   formatDbTable,
   summariseCache,
   summariseDb,
-  targetVerdict,
+  checkDbTargets,
+  formatTargets,
   type CacheCounters,
   type DbCaseId,
   type DbContenderId,
@@ -45,6 +46,10 @@ function run(
   };
 }
 
+const READ_TARGET = [
+  { caseId: 'product-read', subject: 'throughline-postgres', against: 'fastify-pg', minimum: 1.0 },
+] as const;
+
 const CONTENDERS = [
   { id: 'throughline-postgres', label: 'throughline + PostgreSQL' },
   { id: 'fastify-pg', label: 'fastify + pg' },
@@ -65,43 +70,49 @@ describe('database benchmark summary', () => {
     assert.equal(subject?.p99Ms, 2);
     assert.equal(subject?.vsFastifyPg, 1); // ratios 2, 1, 0.8
     assert.equal(baseline?.vsFastifyPg, 1);
-    assert.equal(targetVerdict([subject, baseline]), 'PASS');
+    const [check] = checkDbTargets(runs, READ_TARGET);
+    assert.equal(check?.ratio, 1);
+    assert.equal(check?.throughput, 'PASS');
+    // p99s 1, 3, 2 against 0.5, 3, 2.5: medians 2 and 2.5.
+    assert.deepEqual([check?.subjectP99Ms, check?.againstP99Ms, check?.latency], [2, 2.5, 'PASS']);
   });
 
   test('failed runs are counted and a missing baseline gives no verdict', () => {
-    const rows = summariseDb(
-      [run(1, 'throughline-postgres', 900), run(1, 'fastify-pg', undefined)],
-      CONTENDERS,
-    );
+    const runs = [run(1, 'throughline-postgres', 900), run(1, 'fastify-pg', undefined)];
+    const rows = summariseDb(runs, CONTENDERS);
     assert.equal(rows[1]?.failedRuns, 1);
     assert.equal(rows[0]?.vsFastifyPg, undefined);
-    assert.equal(targetVerdict(rows), undefined);
+    const [check] = checkDbTargets(runs, READ_TARGET);
+    assert.deepEqual([check?.throughput, check?.latency], ['NOT MEASURED', 'NOT MEASURED']);
     assert.match(
       formatDbTable(rows),
       /product-read +\| fastify \+ pg \(1 failed\) +\| +— \| +— \| +—/,
     );
   });
 
-  test('a slower subject misses the target', () => {
-    const rows = summariseDb(
+  test('a slower subject misses the throughput target, a higher p99 the latency one', () => {
+    const [slower] = checkDbTargets(
       [run(1, 'throughline-postgres', 900), run(1, 'fastify-pg', 1000)],
-      CONTENDERS,
+      READ_TARGET,
     );
-    assert.equal(targetVerdict(rows), 'MISS');
+    assert.deepEqual([slower?.throughput, slower?.latency], ['MISS', 'PASS']);
+    const [faster] = checkDbTargets(
+      [run(1, 'throughline-postgres', 1100), run(1, 'fastify-pg', 1000)],
+      READ_TARGET,
+    );
+    assert.deepEqual([faster?.throughput, faster?.latency], ['PASS', 'MISS']);
   });
 });
 
 describe('database benchmark cases', () => {
-  test('each case is summarised on its own, and the verdict needs every case', () => {
-    const rows = summariseDb(
-      [
-        run(1, 'throughline-postgres', 1200, 'product-read'),
-        run(1, 'fastify-pg', 1000, 'product-read'),
-        run(1, 'throughline-postgres', 450, 'product-list'),
-        run(1, 'fastify-pg', 500, 'product-list'),
-      ],
-      CONTENDERS,
-    );
+  test('each case is summarised and judged on its own; unmeasured targets say so', () => {
+    const runs = [
+      run(1, 'throughline-postgres', 1200, 'product-read'),
+      run(1, 'fastify-pg', 1000, 'product-read'),
+      run(1, 'throughline-postgres', 450, 'product-list'),
+      run(1, 'fastify-pg', 500, 'product-list'),
+    ];
+    const rows = summariseDb(runs, CONTENDERS);
     assert.deepEqual(
       rows.map((r) => [r.caseId, r.contenderId, r.rps, r.vsFastifyPg]),
       [
@@ -111,9 +122,21 @@ describe('database benchmark cases', () => {
         ['product-list', 'fastify-pg', 500, 1],
       ],
     );
-    assert.equal(targetVerdict(rows, 'product-read'), 'PASS');
-    assert.equal(targetVerdict(rows, 'product-list'), 'MISS');
-    assert.equal(targetVerdict(rows), 'MISS');
+    const checks = checkDbTargets(runs);
+    assert.deepEqual(
+      checks.map((c) => [c.target.caseId, c.target.subject, c.target.against, c.throughput]),
+      [
+        ['product-read', 'throughline-postgres', 'fastify-pg', 'PASS'],
+        ['product-list', 'throughline-postgres', 'fastify-pg', 'MISS'],
+        ['product-read', 'throughline-postgres-cached', 'fastify-pg-cached', 'NOT MEASURED'],
+        ['product-read', 'throughline-postgres-cached', 'fastify-matched-cached', 'NOT MEASURED'],
+      ],
+    );
+    const labels = new Map(CONTENDERS.map((c) => [c.id, c.label] as const));
+    assert.match(
+      formatTargets(checks, labels),
+      /product-read \| throughline \+ PostgreSQL ≥ 1\.20× fastify \+ pg +\| +1\.20× \| +PASS \| +1\.20 \/ 1\.00 \| +MISS/,
+    );
     assert.match(formatDbTable(rows), /^case +\| contender/);
   });
 });

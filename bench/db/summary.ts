@@ -17,7 +17,9 @@ export type DbContenderId =
   | 'throughline-postgres-cached'
   | 'throughline-postgres-redis'
   /** Fastify serving the read through the same cache code, in process. */
-  | 'fastify-pg-cached';
+  | 'fastify-pg-cached'
+  /** The same, behind the plugins that match the production pipeline. */
+  | 'fastify-matched-cached';
 
 /**
  * A cache's counters (GET /api/v1/admin/cache) over one measured run: the
@@ -62,7 +64,34 @@ export interface DbRow {
 }
 
 export const BASELINE: DbContenderId = 'fastify-pg';
-export const TARGET = { subject: 'throughline-postgres', minimum: 1.0 } as const;
+
+/**
+ * One promise: in `caseId`, `subject` serves at least `minimum` × `against`'s
+ * req/s (median of same-round ratios) at a p99 no higher than its median p99.
+ */
+export interface DbTarget {
+  readonly caseId: DbCaseId;
+  readonly subject: DbContenderId;
+  readonly against: DbContenderId;
+  readonly minimum: number;
+}
+
+export const DB_TARGETS: readonly DbTarget[] = [
+  { caseId: 'product-read', subject: 'throughline-postgres', against: 'fastify-pg', minimum: 1.2 },
+  { caseId: 'product-list', subject: 'throughline-postgres', against: 'fastify-pg', minimum: 1.0 },
+  {
+    caseId: 'product-read',
+    subject: 'throughline-postgres-cached',
+    against: 'fastify-pg-cached',
+    minimum: 1.0,
+  },
+  {
+    caseId: 'product-read',
+    subject: 'throughline-postgres-cached',
+    against: 'fastify-matched-cached',
+    minimum: 1.3,
+  },
+];
 
 function medianOrUndefined(values: readonly number[]): number | undefined {
   return values.length === 0 ? undefined : median(values);
@@ -170,6 +199,11 @@ export const CACHE_COMPARISONS: readonly Comparison[] = [
     label: 'throughline cached (Redis) ÷ fastify cached',
     subject: 'throughline-postgres-redis',
     baseline: 'fastify-pg-cached',
+  },
+  {
+    label: 'throughline cached ÷ fastify + plugins cached',
+    subject: 'throughline-postgres-cached',
+    baseline: 'fastify-matched-cached',
   },
   { label: 'fastify cached ÷ uncached', subject: 'fastify-pg-cached', baseline: 'fastify-pg' },
 ];
@@ -353,22 +387,67 @@ export function formatCacheTable(rows: readonly CacheRow[]): string {
   );
 }
 
-/**
- * "PASS"/"MISS" for the target in `caseId` (every case when omitted: MISS if
- * any misses), or undefined when a side has no result.
- */
-export function targetVerdict(
-  rows: readonly DbRow[],
-  caseId?: DbCaseId,
-): 'PASS' | 'MISS' | undefined {
-  const subjects = rows.filter(
-    (r) => r.contenderId === TARGET.subject && (caseId === undefined || r.caseId === caseId),
+export type Verdict = 'PASS' | 'MISS' | 'NOT MEASURED';
+
+export interface DbTargetCheck {
+  readonly target: DbTarget;
+  readonly ratio: number | undefined;
+  readonly subjectP99Ms: number | undefined;
+  readonly againstP99Ms: number | undefined;
+  readonly throughput: Verdict;
+  readonly latency: Verdict;
+}
+
+function verdict(measured: boolean, pass: boolean): Verdict {
+  return !measured ? 'NOT MEASURED' : pass ? 'PASS' : 'MISS';
+}
+
+/** Every target, measured or not: a target whose sides did not both run says so. */
+export function checkDbTargets(
+  runs: readonly DbRun[],
+  targets: readonly DbTarget[] = DB_TARGETS,
+): DbTargetCheck[] {
+  return targets.map((target) => {
+    const ofCase = runs.filter((r) => r.caseId === target.caseId);
+    const p99 = (id: DbContenderId): number | undefined =>
+      medianOrUndefined(
+        ofCase.flatMap((r) =>
+          r.contenderId === id && r.result !== undefined ? [r.result.latencyMs.p99] : [],
+        ),
+      );
+    const ratio = pairedRatio(ofCase, target.subject, target.against);
+    const subjectP99Ms = p99(target.subject);
+    const againstP99Ms = p99(target.against);
+    return {
+      target,
+      ratio,
+      subjectP99Ms,
+      againstP99Ms,
+      throughput: verdict(ratio !== undefined, (ratio ?? 0) >= target.minimum),
+      latency: verdict(
+        subjectP99Ms !== undefined && againstP99Ms !== undefined,
+        (subjectP99Ms ?? Infinity) <= (againstP99Ms ?? 0),
+      ),
+    };
+  });
+}
+
+export function formatTargets(
+  checks: readonly DbTargetCheck[],
+  labels: ReadonlyMap<DbContenderId, string>,
+): string {
+  const label = (id: DbContenderId): string => labels.get(id) ?? id;
+  const ms = (v: number | undefined): string => (v === undefined ? '—' : v.toFixed(2));
+  return table(
+    ['case', 'target', 'req/s ratio', '', 'p99 ms (subject / against)', ''],
+    checks.map((c) => [
+      c.target.caseId,
+      `${label(c.target.subject)} ≥ ${c.target.minimum.toFixed(2)}× ${label(c.target.against)}`,
+      ratioText(c.ratio),
+      c.throughput,
+      `${ms(c.subjectP99Ms)} / ${ms(c.againstP99Ms)}`,
+      c.latency,
+    ]),
+    2,
   );
-  if (subjects.length === 0) return undefined;
-  let verdict: 'PASS' | 'MISS' = 'PASS';
-  for (const row of subjects) {
-    if (row.vsFastifyPg === undefined) return undefined;
-    if (row.vsFastifyPg < TARGET.minimum) verdict = 'MISS';
-  }
-  return verdict;
 }

@@ -4,7 +4,7 @@
 // and a clean stop on SIGTERM/SIGINT. Each bench's server script builds its
 // config and calls this.
 
-import { pino } from 'pino';
+import { pino, type DestinationStream } from 'pino';
 import {
   createService,
   loadServiceKeys,
@@ -17,11 +17,14 @@ import type { Config } from '../../src/platform/config.ts';
 import { Lifecycle } from '../../src/platform/lifecycle.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 
-export async function serveService(
-  config: Config,
-  extra: Pick<ServiceDeps, 'recordOrderEvent'> = {},
-): Promise<void> {
-  const logger = createLogger({ level: config.log.level, destination: pino.destination(2) });
+export interface ServeOptions extends Pick<ServiceDeps, 'recordOrderEvent'> {
+  /** Where the log goes; stderr by default (stdout carries the announcement). */
+  readonly logDestination?: DestinationStream;
+}
+
+export async function serveService(config: Config, options: ServeOptions = {}): Promise<void> {
+  const { logDestination = pino.destination(2), ...extra } = options;
+  const logger = createLogger({ level: config.log.level, destination: logDestination });
   const lifecycle = new Lifecycle(logger);
   const { sql } = await openDatabase(config, logger);
   lifecycle.add({ name: 'database', close: () => sql.close() });

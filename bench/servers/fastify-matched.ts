@@ -1,157 +1,18 @@
-// Fastify with the official plugins that give it the behaviour of
-// Throughline's production pipeline (throughline-pipeline.ts), configured to
-// match it as closely as each plugin allows:
-//
-//   @fastify/helmet      the same security headers (no HSTS on plain HTTP,
-//                        as ours sends it only over TLS)
-//   @fastify/cors        the one allowed origin, our methods and header lists
-//   @fastify/rate-limit  in memory, per client IP, the same limit and window
-//   bearer check         onRequest hook: no Authorization passes, a bearer
-//                        token is verified with jose (EdDSA, issuer, audience)
-//   @fastify/compress    the same 1 KiB threshold (its default)
-//   @fastify/etag        SHA-1 (its default), on the GET routes only, as ours
-//   access log           one pino line per request at info, written when the
-//                        response is done, with the fields ours has, in place
-//                        of Fastify's own two lines (its LogController)
-//
-// The logger is Fastify's (pino with Fastify's defaults) writing to a file
-// opened the same way as Throughline's (matched-settings.ts).
+// The HTTP benchmark's feature-matched Fastify: the official plugins that
+// give it the behaviour of Throughline's production pipeline
+// (fastify-plugins.ts), then the benchmark routes, with ETags on the GET
+// routes only, as ours.
 
-import compress from '@fastify/compress';
-import cors from '@fastify/cors';
 import etag from '@fastify/etag';
-import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
-import { fastify, LogController, type FastifyReply, type FastifyRequest } from 'fastify';
-import { generateKeyPair, jwtVerify } from 'jose';
-import {
-  DEFAULT_CORS_ALLOW_HEADERS,
-  DEFAULT_CORS_EXPOSE_HEADERS,
-  DEFAULT_CORS_METHODS,
-} from '../../src/http/middleware/cors/policy.ts';
+import { createMatchedFastify } from './fastify-plugins.ts';
 import {
   listenAndAnnounceFastify,
   registerGetRoutes,
   registerPostRoute,
 } from './fastify-routes.ts';
 import { exitOnSignal } from './listen.ts';
-import {
-  ALLOWED_ORIGIN,
-  openAccessLogFile,
-  RATE_LIMIT,
-  TOKEN_AUDIENCE,
-  TOKEN_ISSUER,
-} from './matched-settings.ts';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The verified token's subject; undefined for anonymous requests. */
-    subject: string | undefined;
-  }
-}
-
-/**
- * One access-log line per request, with the fields of Throughline's, instead
- * of Fastify's two (`incoming request`, `request completed`). Fastify calls
- * this once the response is done, from its own onResponse step.
- */
-class AccessLog extends LogController {
-  override incomingRequest(): void {}
-
-  override requestCompleted(
-    error: Error | null | undefined,
-    request: FastifyRequest,
-    reply: FastifyReply,
-  ): void {
-    const status = reply.statusCode;
-    request.log[error || status >= 500 ? 'error' : 'info'](
-      {
-        method: request.method,
-        route: request.routeOptions.url,
-        path: request.url,
-        status,
-        durationMs: Math.round(reply.elapsedTime * 10) / 10,
-        remote: request.ip,
-        userAgent: request.headers['user-agent'],
-        subject: request.subject,
-        err: error ?? undefined,
-      },
-      'request',
-    );
-  }
-}
-
-const log = openAccessLogFile('fastify');
-const app = fastify({
-  logger: { level: 'info', stream: log.destination },
-  logController: new AccessLog(),
-});
-
-await app.register(helmet, {
-  contentSecurityPolicy: {
-    useDefaults: false,
-    directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-  },
-  crossOriginEmbedderPolicy: false,
-  crossOriginOpenerPolicy: { policy: 'same-origin' },
-  crossOriginResourcePolicy: { policy: 'same-origin' },
-  originAgentCluster: false,
-  referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
-  strictTransportSecurity: false,
-  xContentTypeOptions: true,
-  xDnsPrefetchControl: false,
-  xDownloadOptions: false,
-  xFrameOptions: { action: 'deny' },
-  xPermittedCrossDomainPolicies: false,
-  // Fastify sends no X-Powered-By, so there is nothing to remove.
-  xPoweredBy: false,
-  xXssProtection: false,
-});
-// A list, not a string: with a string the plugin sends that origin to every
-// caller; with a list it answers only the listed one and adds Vary: Origin, as ours.
-await app.register(cors, {
-  origin: [ALLOWED_ORIGIN],
-  methods: [...DEFAULT_CORS_METHODS],
-  allowedHeaders: [...DEFAULT_CORS_ALLOW_HEADERS],
-  exposedHeaders: [...DEFAULT_CORS_EXPOSE_HEADERS],
-  maxAge: 86400,
-});
-await app.register(rateLimit, { max: RATE_LIMIT.limit, timeWindow: RATE_LIMIT.windowMs });
-
-// The token check, as an application adds one: a key it trusts, and a hook.
-const { publicKey } = await generateKeyPair('Ed25519');
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
-app.decorateRequest('subject', undefined);
-app.addHook('onRequest', (request, reply, done) => {
-  const header = request.headers.authorization;
-  if (header === undefined) {
-    done();
-    return;
-  }
-  const token = BEARER.exec(header)?.[1];
-  if (token === undefined) {
-    void reply
-      .code(401)
-      .header('www-authenticate', 'Bearer error="invalid_request"')
-      .send({ error: 'expected Authorization: Bearer <token>' });
-    return;
-  }
-  jwtVerify(token, publicKey, {
-    issuer: TOKEN_ISSUER,
-    audience: TOKEN_AUDIENCE,
-    algorithms: ['EdDSA'],
-  }).then(
-    ({ payload }) => {
-      request.subject = payload.sub;
-      done();
-    },
-    () => {
-      void reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'invalid token' });
-    },
-  );
-});
-
-await app.register(compress);
+const { app, log } = await createMatchedFastify('fastify');
 
 // ETags on the GET routes only: the plugin's hook applies to the context it
 // is registered in, and Throughline hashes GET responses only.

@@ -7,12 +7,20 @@
 // HTTP stack around them.
 //
 // Like the uncached baseline it answers the version ETag and the cache
-// headers, and validates the id with Fastify's own params schema. Its cache
+// headers, and validates the id with Fastify's own params schema.
+//
+// FASTIFY_PIPELINE=matched makes it the feature-matched contender: the same
+// route behind the official plugins that match Throughline's production
+// pipeline (../../servers/fastify-plugins.ts: security headers, CORS, rate
+// limit, bearer check, compression, an access-log line per request), with
+// @fastify/etag on the route (it keeps the version ETag the route sets, as
+// ours keeps a route's own). Without it, bare Fastify: no plugins, no log. Its cache
 // counters are at GET /api/v1/admin/cache (no authentication: a benchmark
 // server on loopback), in the service's shape, so the runner reads both the
 // same way.
 
-import { fastify } from 'fastify';
+import etag from '@fastify/etag';
+import { fastify, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { createMemoryKeyValueStore } from '../../../src/adapters/kv/memory.ts';
 import { createMemoryPubSub } from '../../../src/adapters/pubsub/memory.ts';
@@ -24,6 +32,7 @@ import { productEtag } from '../../../src/modules/catalog/service.ts';
 import { CacheAside } from '../../../src/platform/cache/cache-aside.ts';
 import { loadConfig } from '../../../src/platform/config.ts';
 import { createLogger } from '../../../src/platform/logger.ts';
+import { createMatchedFastify } from '../../servers/fastify-plugins.ts';
 import { exitOnSignal } from '../../servers/listen.ts';
 
 const databaseUrl = process.env['DATABASE_URL'];
@@ -54,29 +63,45 @@ const cache = new CacheAside<Product>({
 });
 await cache.start();
 
-const app = fastify({ logger: false });
-
-app.get<{ Params: { id: string } }>(
-  '/api/v1/products/:id',
-  {
-    schema: {
-      params: {
-        type: 'object',
-        required: ['id'],
-        properties: { id: { type: 'string', pattern: '^[1-9][0-9]{0,18}$' } },
+function registerProductRead(app: FastifyInstance): void {
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/products/:id',
+    {
+      schema: {
+        params: {
+          type: 'object',
+          required: ['id'],
+          properties: { id: { type: 'string', pattern: '^[1-9][0-9]{0,18}$' } },
+        },
       },
     },
-  },
-  async (request, reply) => {
-    const { id } = request.params;
-    const product = await cache.get(id, () => findProductById(sql.reader, id));
-    if (product === undefined) {
-      return reply.code(404).send({ error: 'not found' });
-    }
-    void reply.header('etag', productEtag(product)).header('cache-control', 'public, max-age=60');
-    return product;
-  },
-);
+    async (request, reply) => {
+      const { id } = request.params;
+      const product = await cache.get(id, () => findProductById(sql.reader, id));
+      if (product === undefined) {
+        return reply.code(404).send({ error: 'not found' });
+      }
+      void reply.header('etag', productEtag(product)).header('cache-control', 'public, max-age=60');
+      return product;
+    },
+  );
+}
+
+const pipeline = process.env['FASTIFY_PIPELINE'];
+if (pipeline !== undefined && pipeline !== 'matched') {
+  throw new Error('FASTIFY_PIPELINE must be "matched" or unset');
+}
+const matched = pipeline === 'matched' ? await createMatchedFastify('fastify-db') : undefined;
+const app = matched?.app ?? fastify({ logger: false });
+
+if (matched === undefined) {
+  registerProductRead(app);
+} else {
+  await app.register(async (gets) => {
+    await gets.register(etag);
+    registerProductRead(gets);
+  });
+}
 
 app.get('/api/v1/admin/cache', (_request, reply) => {
   void reply.header('cache-control', 'no-store');
@@ -85,6 +110,7 @@ app.get('/api/v1/admin/cache', (_request, reply) => {
 
 exitOnSignal(() => {
   void app.close();
+  matched?.log.remove();
   void cache.stop();
   void sql.close();
 });

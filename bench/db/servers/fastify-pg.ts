@@ -10,13 +10,13 @@
 // HTTP stack and the driver path around it. The query string is checked by
 // Fastify's own JSON-schema validation (with its coercion and defaults).
 
-import { randomBytes } from 'node:crypto';
 import { fastify } from 'fastify';
 import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../../../src/wiring/tables.ts';
 import { isAppError } from '../../../src/errors/index.ts';
 import { createCursorCodec } from '../../../src/modules/catalog/cursor.ts';
+import { deriveKey, loadDataKey } from '../../../src/platform/data-key.ts';
 import { listEnvelope, parseListRequest } from '../../../src/modules/catalog/listing.ts';
 import {
   runProductList,
@@ -29,11 +29,18 @@ import { exitOnSignal } from '../../servers/listen.ts';
 
 const databaseUrl = process.env['DATABASE_URL'];
 if (databaseUrl === undefined) throw new Error('DATABASE_URL is required');
+const dataDir = process.env['DATA_DIR'];
+if (dataDir === undefined) throw new Error('DATA_DIR is required (the data key is read there)');
 
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
 
-/** Signs the list's cursors as the service does; this server's own key. */
-const cursors = createCursorCodec(randomBytes(32));
+/**
+ * Signs the list's cursors as the service does, with the key the service
+ * contenders read from the same DATA_DIR: the pages' `next` links, and so
+ * their ETags, come out byte for byte the same.
+ */
+const { key: dataKey } = await loadDataKey(undefined, dataDir);
+const cursors = createCursorCodec(deriveKey(dataKey, 'catalog-cursor'));
 
 const PRODUCT_BY_ID = `
   select p.id, p.sku, p.title, p.description, p.tags, p.price_amount, p.currency,

@@ -1,8 +1,11 @@
 // The real service for the database benchmark: createService from src/wiring/app.ts
-// with the full default pipeline, on whichever engine the environment names
-// (DATABASE_URL → PostgreSQL, otherwise PGlite under DATA_DIR/pglite; the
-// runner prepares both). LOG_LEVEL=warn, so no per-request access log; logs
-// go to stderr because stdout carries the `{"port":…}` announcement.
+// with the full default pipeline as production runs it, on whichever engine
+// the environment names (DATABASE_URL → PostgreSQL, otherwise PGlite under
+// DATA_DIR/pglite; the runner prepares both). Configured like the HTTP
+// benchmark's production pipeline and its feature-matched Fastify
+// (../../servers/matched-settings.ts): an access-log line per request at info,
+// written to a file; the per-IP and per-user rate limits on, at a limit no run
+// reaches; the same CORS origin and token issuer and audience.
 // NODE_ENV=test for the config only: production would demand JWT_SIGNING_KEYS,
 // and nothing on the measured path depends on it.
 //
@@ -16,6 +19,13 @@
 import '../../../src/platform/compiled-validation.ts';
 import { serveService } from '../../lib/serve-service.ts';
 import { loadConfig } from '../../../src/platform/config.ts';
+import {
+  ALLOWED_ORIGIN,
+  openAccessLogFile,
+  RATE_LIMIT,
+  TOKEN_AUDIENCE,
+  TOKEN_ISSUER,
+} from '../../servers/matched-settings.ts';
 
 const dataDir = process.env['DATA_DIR'];
 if (dataDir === undefined) throw new Error('DATA_DIR is required');
@@ -34,16 +44,24 @@ const config = loadConfig({
   argv: [],
   env: {
     NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
     DATA_DIR: dataDir,
     HOST: '127.0.0.1',
-    // One load generator is one client address: the per-IP limit would
-    // measure 429s. The contenders have no rate limiting either.
-    RATE_LIMIT_ENABLED: 'false',
+    CORS_ORIGINS: ALLOWED_ORIGIN,
+    RATE_LIMIT_IP_LIMIT: String(RATE_LIMIT.limit),
+    RATE_LIMIT_IP_WINDOW_MS: String(RATE_LIMIT.windowMs),
+    RATE_LIMIT_USER_LIMIT: String(RATE_LIMIT.limit),
+    RATE_LIMIT_USER_WINDOW_MS: String(RATE_LIMIT.windowMs),
+    JWT_ISSUER: TOKEN_ISSUER,
+    JWT_AUDIENCE: TOKEN_AUDIENCE,
     CACHE_ENABLED: cacheEnabled,
     ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }),
     ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl }),
     ...(redisKeyPrefix === undefined ? {} : { REDIS_KEY_PREFIX: redisKeyPrefix }),
   },
 });
-await serveService(config);
+const log = openAccessLogFile('throughline-db');
+process.once('exit', () => {
+  log.remove();
+});
+await serveService(config, { logDestination: log.destination });

@@ -235,6 +235,8 @@ const configShape = {
       'DATABASE_STATEMENT_TIMEOUT_MS',
       integer(0, HOUR).default(15 * SECOND),
     ),
+    // Off behind a pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
+    namedStatements: setting('DATABASE_NAMED_STATEMENTS', boolean().default(true)),
     // No static default: on in development and test, opt-in in production.
     migrateOnStart: setting('MIGRATE_ON_START', boolean().optional()),
     // No static default: seed an empty database in development only.

@@ -93,6 +93,7 @@ export async function openDatabase(
       idleTimeoutMs: database.idleTimeoutMs,
       maxLifetimeSeconds: database.maxLifetimeSeconds,
       statementTimeoutMs: database.statementTimeoutMs,
+      namedStatements: database.namedStatements,
       replicaUrls: database.replicaUrls,
       logger,
     });

@@ -25,6 +25,7 @@ import { redactDatabaseUrl } from '../../platform/sql/database-url.ts';
 import { keepText, TEXT_ARRAY_OIDS, TEXT_SCALAR_OIDS } from '../../platform/sql/type-parsers.ts';
 import { destroySocket, END_GRACE_MS, KEEPALIVE_IDLE_MS } from './pg-socket.ts';
 import { WatchedClient, type SilenceWatch } from './postgres-watched-client.ts';
+import { StatementNames } from './statement-names.ts';
 
 export interface PoolSettings {
   readonly url: string;
@@ -35,6 +36,8 @@ export interface PoolSettings {
   readonly maxLifetimeSeconds: number;
   readonly statementTimeoutMs: number;
   readonly applicationName: string;
+  /** Statements with parameters run as named statements (statement-names.ts). */
+  readonly namedStatements: boolean;
   readonly logger: Logger | undefined;
 }
 
@@ -65,9 +68,11 @@ class WatchedPool implements PostgresPool {
   /** Connected clients whose socket has not closed yet: what closing must wait for. */
   readonly #open = new Set<PoolClient>();
   readonly #watch: SilenceWatch;
+  readonly #names: StatementNames | undefined;
 
   constructor(pool: Pool, settings: PoolSettings) {
     this.#pool = pool;
+    this.#names = settings.namedStatements ? new StatementNames() : undefined;
     const context = { role: settings.role, target: redactDatabaseUrl(settings.url) };
     const logger = settings.logger;
     const limitMs = silenceLimitMs(settings.statementTimeoutMs);
@@ -94,7 +99,7 @@ class WatchedPool implements PostgresPool {
     pool.on('connect', (client) => {
       this.#open.add(client);
       client.once('end', () => this.#open.delete(client));
-      this.#clients.set(client, new WatchedClient(client, this.#watch));
+      this.#clients.set(client, new WatchedClient(client, this.#watch, this.#names));
       // The failure also surfaces on the client's next query, which is where it is handled.
       client.on('error', (error) => {
         logger?.debug({ ...context, err: error }, 'sql connection failed');
@@ -113,7 +118,7 @@ class WatchedPool implements PostgresPool {
       const client = await this.#pool.connect();
       let watched = this.#clients.get(client);
       if (watched === undefined) {
-        watched = new WatchedClient(client, this.#watch);
+        watched = new WatchedClient(client, this.#watch, this.#names);
         this.#clients.set(client, watched);
       }
       if (!watched.stale) return watched;

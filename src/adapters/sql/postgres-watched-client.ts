@@ -24,11 +24,37 @@
 // that query, but the client only learns its socket is gone a moment later:
 // any connection-level failure also marks the client broken, so release
 // destroys it instead of handing a dead connection to the next caller.
+//
+// Statements with parameters run as named statements (statement-names.ts):
+// parsed and planned once per connection. A table whose columns change while
+// the service runs (a migration applied by a newer instance) makes such a
+// statement fail with "cached plan must not change result type" if it reads
+// `*`: outside a transaction the statement is dropped on this connection and
+// run again; inside one the transaction has already failed, so the
+// connection is retired (its statements go with it) and the error asks for a
+// retry.
 import type { PoolClient } from 'pg';
 import type { PostgresCursor, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import { toSqlError } from '../../platform/sql/sql-errors.ts';
 import { destroySocket } from './pg-socket.ts';
 import { statementTimeoutChange, type TimeoutChange } from './statement-timeout-setting.ts';
+import type { StatementNames } from './statement-names.ts';
+
+const OPENS_TRANSACTION = /^\s*(?:begin|start\s+transaction)\b/i;
+const ENDS_TRANSACTION =
+  /^\s*(?:commit|end|abort|rollback(?!\s+(?:work\s+|transaction\s+)?to\b))\b/i;
+
+/** SQLSTATE 0A000 with this message: a named statement's plan no longer fits its tables. */
+function isStalePlan(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === '0A000' && typeof message === 'string' && message.includes('cached plan');
+}
+
+interface NamedQuery {
+  readonly name: string;
+  readonly text: string;
+  readonly values: unknown[];
+}
 
 /** What a watched client needs from its pool. */
 export interface SilenceWatch {
@@ -53,10 +79,13 @@ export class WatchedClient implements PostgresPoolClient {
   #timer: NodeJS.Timeout | undefined;
   #sessionLimitMs: number;
   #localLimitMs: number | undefined;
+  readonly #names: StatementNames | undefined;
+  #inTransaction = false;
 
-  constructor(client: PoolClient, watch: SilenceWatch) {
+  constructor(client: PoolClient, watch: SilenceWatch, names?: StatementNames) {
     this.#client = client;
     this.#watch = watch;
+    this.#names = names;
     this.#heardIn = watch.generation;
     this.#sessionLimitMs = watch.defaultLimitMs;
     client.connection.stream.on('data', () => {
@@ -90,11 +119,22 @@ export class WatchedClient implements PostgresPoolClient {
       ) => PostgresCursor<R>;
       return submit(statement);
     }
-    const change = statementTimeoutChange(statement);
+    const values = (parameters ?? []) as unknown[];
+    const name = this.#names?.nameFor(statement, values.length);
+    if (name === undefined) return this.#send<R>(statement, values);
+    const named = { name, text: statement, values };
+    return this.#send<R>(named).catch((error: unknown) => this.#afterNamedFailure<R>(named, error));
+  }
+
+  #send<R>(statement: string | NamedQuery, values?: unknown[]): Promise<PostgresQueryResult<R>> {
+    const text = typeof statement === 'string' ? statement : statement.text;
+    const change = statementTimeoutChange(text);
+    if (OPENS_TRANSACTION.test(text)) this.#inTransaction = true;
+    else if (ENDS_TRANSACTION.test(text)) this.#inTransaction = false;
     this.#startWaiting();
-    const pending = this.#client.query(statement, parameters as unknown[]) as unknown as Promise<
-      PostgresQueryResult<R>
-    >;
+    const pending = (typeof statement === 'string'
+      ? this.#client.query(statement, values)
+      : this.#client.query(statement)) as unknown as Promise<PostgresQueryResult<R>>;
     return pending.then(
       (result) => {
         this.#stopWaiting();
@@ -107,6 +147,21 @@ export class WatchedClient implements PostgresPoolClient {
         throw error;
       },
     );
+  }
+
+  async #afterNamedFailure<R>(named: NamedQuery, error: unknown): Promise<PostgresQueryResult<R>> {
+    if (!isStalePlan(error)) throw error;
+    if (this.#inTransaction) {
+      this.#broken = true;
+      throw error;
+    }
+    // pg remembers which names it prepared on this connection: forget this
+    // one there and on the server, so the retry prepares it afresh.
+    const connection = (this.#client as unknown as { connection: { parsedStatements: object } })
+      .connection;
+    Reflect.deleteProperty(connection.parsedStatements, named.name);
+    await this.#send(`deallocate ${named.name}`);
+    return this.#send<R>(named);
   }
 
   release(destroy?: boolean): void {

@@ -30,6 +30,12 @@ export interface PostgresDatabaseOptions {
   readonly statementTimeoutMs?: number;
   /** Shown in pg_stat_activity. Default 'throughline'. */
   readonly applicationName?: string;
+  /**
+   * Statements with parameters run as named (prepared) statements, planned
+   * once per connection (statement-names.ts). Default true; off behind a
+   * pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+   */
+  readonly namedStatements?: boolean;
   /** Read replicas served round-robin by `reader`. */
   readonly replicaUrls?: readonly string[];
   readonly logger?: Logger;
@@ -46,6 +52,7 @@ export function createPostgresDatabase<DB>(options: PostgresDatabaseOptions): Sq
     maxLifetimeSeconds: options.maxLifetimeSeconds ?? 1800,
     statementTimeoutMs: options.statementTimeoutMs ?? 15_000,
     applicationName: options.applicationName ?? 'throughline',
+    namedStatements: options.namedStatements ?? true,
     logger: options.logger,
   });
   const handle = (url: string, role: string) =>

@@ -182,6 +182,18 @@ export function toSqlError(error: unknown): AppError | undefined {
         detail: 'The data changed concurrently; retry the request.',
         cause,
       });
+    case '0A000':
+      // A named statement planned before a migration changed its table's
+      // columns, inside a transaction (postgres-watched-client.ts retries it
+      // outside one): the connection is retired, and the request can be repeated.
+      if (String((error as { message?: unknown }).message).includes('cached plan')) {
+        return sqlError('SQL_UNAVAILABLE', {
+          detail: 'The database schema changed during the request; retry it.',
+          headers: RETRY_AFTER,
+          cause,
+        });
+      }
+      break;
     case '57014':
       // statement_timeout and cancellation (pg_cancel_backend) share 57014.
       return sqlError('SQL_STATEMENT_TIMEOUT', {

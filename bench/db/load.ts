@@ -24,6 +24,7 @@ const SERVER_SETTINGS: ReadonlySet<string> = new Set([
   'REDIS_URL',
   'REDIS_KEY_PREFIX',
   'FASTIFY_PIPELINE',
+  'PG_NAMED_STATEMENTS',
 ]);
 
 export function startDbServer(

@@ -20,6 +20,12 @@
 // and its counters are read before and after the run, so the report says how
 // many of the measured requests were hits and how many went to the database.
 //
+// `fastify + pg, named statements` is the baseline sending its queries as
+// named statements, as the service does by default (DATABASE_NAMED_STATEMENTS):
+// the targets are against plain `fastify + pg`, as a Fastify user writes it;
+// the comparison with the named one says how much of the difference is the
+// statements.
+//
 // Every Throughline contender runs the production pipeline (access log at
 // info, rate limits on, servers/throughline.ts). The Fastify contenders are
 // bare (no plugins, no log), except `fastify + plugins, cached`: the cached
@@ -375,6 +381,12 @@ export async function runDbBenchmark(options: DbBenchOptions): Promise<void> {
         env: { DATABASE_URL: postgres.url, DATA_DIR: pglite.dataDir },
       },
       {
+        id: 'fastify-pg-named',
+        label: 'fastify + pg, named statements',
+        script: `${SERVERS}fastify-pg.ts`,
+        env: { DATABASE_URL: postgres.url, DATA_DIR: pglite.dataDir, PG_NAMED_STATEMENTS: 'true' },
+      },
+      {
         id: 'throughline-postgres-cached',
         label: 'throughline + PostgreSQL, cached',
         script: `${SERVERS}throughline.ts`,
@@ -478,7 +490,7 @@ export async function runDbBenchmark(options: DbBenchOptions): Promise<void> {
   const comparisons = compareDb(runs);
   const cacheRows = summariseCache(runs, contenders);
   if (comparisons.length > 0) {
-    console.log('\nProduct cache: median of same-round req/s ratios, median p99 of each side.\n');
+    console.log('\nComparisons: median of same-round req/s ratios, median p99 of each side.\n');
     console.log(formatComparisons(comparisons));
   }
   if (cacheRows.length > 0) {

@@ -13,6 +13,8 @@ export type DbContenderId =
   | 'throughline-pglite'
   | 'throughline-postgres'
   | 'fastify-pg'
+  /** The same with every query a named statement, as the service sends them. */
+  | 'fastify-pg-named'
   /** The service with its product cache on, in process / on Redis. */
   | 'throughline-postgres-cached'
   | 'throughline-postgres-redis'
@@ -206,6 +208,11 @@ export const CACHE_COMPARISONS: readonly Comparison[] = [
     baseline: 'fastify-matched-cached',
   },
   { label: 'fastify cached ÷ uncached', subject: 'fastify-pg-cached', baseline: 'fastify-pg' },
+  {
+    label: 'throughline (uncached) ÷ fastify + pg, named statements',
+    subject: 'throughline-postgres',
+    baseline: 'fastify-pg-named',
+  },
 ];
 
 export interface ComparisonRow {

@@ -4,7 +4,12 @@
 // with SEARCH_ENGINE_UNAVAILABLE (client.ts), which the fallback
 // (../fallback.ts) answers from PostgreSQL.
 
-import { MAX_SUGGESTIONS, type SearchEngine, type SearchResult } from '../../../ports/search.ts';
+import {
+  MAX_SUGGESTIONS,
+  type SearchEngine,
+  type SearchIndex,
+  type SearchResult,
+} from '../../../ports/search.ts';
 import { parseQueryText } from '../query-text.ts';
 import { searchEngineUnavailable } from '../unavailable.ts';
 import { createOpenSearchConnection, ENGINE_NAME, type OpenSearchConnection } from './client.ts';
@@ -29,6 +34,8 @@ export interface OpenSearchOptions {
 }
 
 export interface OpenSearchEngine extends SearchEngine {
+  readonly index: SearchIndex;
+  ping(signal?: AbortSignal): Promise<void>;
   /** Closes the client's connections. */
   close(): Promise<void>;
 }

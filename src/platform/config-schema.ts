@@ -265,6 +265,34 @@ const configShape = {
     connectTimeoutMs: setting('REDIS_CONNECT_TIMEOUT_MS', integer(1, HOUR).default(2 * SECOND)),
     commandTimeoutMs: setting('REDIS_COMMAND_TIMEOUT_MS', integer(1, HOUR).default(SECOND)),
   }),
+  // Product search (src/wiring/engines.ts): PostgreSQL full text over the
+  // catalog's tables by default; OpenSearch with OPENSEARCH_URL, PostgreSQL
+  // answering whenever OpenSearch cannot (src/adapters/search/fallback.ts).
+  search: group({
+    opensearchUrl: setting('OPENSEARCH_URL', url(['http:', 'https:']).optional(), {
+      secret: true,
+    }),
+    // The alias searches read; each rebuild fills `<alias>-<timestamp>` and moves it.
+    opensearchIndex: setting(
+      'OPENSEARCH_INDEX',
+      z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, {
+          error: 'expected a lower-case index name: letters, digits, _ . or -',
+        })
+        .default('products'),
+    ),
+    opensearchTimeoutMs: setting('OPENSEARCH_TIMEOUT_MS', integer(1, HOUR).default(SECOND)),
+    opensearchWriteTimeoutMs: setting(
+      'OPENSEARCH_WRITE_TIMEOUT_MS',
+      integer(1, HOUR).default(30 * SECOND),
+    ),
+    breakerFailures: setting('OPENSEARCH_BREAKER_FAILURES', integer(1, 1000).default(5)),
+    breakerCooldownMs: setting(
+      'OPENSEARCH_BREAKER_COOLDOWN_MS',
+      integer(0, HOUR).default(30 * SECOND),
+    ),
+  }),
   // The in-process key-value store used without REDIS_URL (src/adapters/kv/memory.ts).
   kv: group({
     memoryMaxEntries: setting('KV_MEMORY_MAX_ENTRIES', integer(1, 100_000_000).default(10_000)),

@@ -1,8 +1,10 @@
 // The search port: full-text product search as shoppers type it — half
 // words, typos, accents left out — with facet counts beside the hits, and
-// completions while the query is still being typed. One adapter today,
+// completions while the query is still being typed. Two adapters:
 // PostgreSQL (on PGlite and on a server: the catalog's own tables are the
-// index); every adapter passes the same contract suite (search.contract.ts).
+// index), and OpenSearch, which keeps its own copy (`SearchIndex`) and falls
+// back to PostgreSQL when it cannot answer; every adapter passes the same
+// contract suite (search.contract.ts).
 //
 // Rules for code that uses the port:
 // - `text` is what the user typed, limited by the caller (length, number of
@@ -83,13 +85,30 @@ export interface SearchResult {
   /** Every product matching the text and filters. */
   readonly total: number;
   readonly facets: SearchFacets;
+  /** Set when a stand-in engine answered: why, as a token (see `Degraded`). */
+  readonly degraded?: Degraded;
+}
+
+/**
+ * Why an answer came from a stand-in engine rather than the configured one,
+ * e.g. `opensearch-unavailable`: a short token, fit for a response header.
+ * The answer is still a whole one, from the stand-in's own ranking.
+ */
+export type Degraded = string;
+
+/**
+ * Completions, best first. An array, so that adapters return plain arrays;
+ * `degraded` is set as on SearchResult when a stand-in engine answered.
+ */
+export interface Suggestions extends ReadonlyArray<string> {
+  readonly degraded?: Degraded;
 }
 
 export interface SearchEngine {
   readonly name: string;
   search(query: SearchQuery): Promise<SearchResult>;
   /** Up to `limit` (≤ 10) completions of `prefix`, best first, each leading to at least one product. */
-  suggest(prefix: string, limit?: number): Promise<readonly string[]>;
+  suggest(prefix: string, limit?: number): Promise<Suggestions>;
   /**
    * Present on engines that hold their own copy of the catalog (OpenSearch),
    * which the outbox keeps in step; absent where the engine reads the

@@ -154,7 +154,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     signOut: createSignOutEverywhere({ sql, sessions: credentials.sessionStore, logger }),
     signInLimits: rateLimits.signIn,
     productCache,
-    search: openSearchEngine({ sql }),
+    search: openSearchEngine(config, { sql, logger, lifecycle, readiness }),
     recordOrderEvent: deps.recordOrderEvent,
   });
   const openapi = registerServiceDocs(app, config, security);

@@ -12,7 +12,8 @@
 //   job queue       QUEUE_BACKEND: the database's `jobs` table, or BullMQ on Redis
 //   mail transport  SMTP with SMTP_URL, else the disk outbox under DATA_DIR/mail
 //   rate limiter    Redis with REDIS_URL (a connection of its own), else in process
-//   search          PostgreSQL full text over the catalog's tables (PGlite or a server)
+//   search          OpenSearch with OPENSEARCH_URL (PostgreSQL answering when it cannot), else
+//                   PostgreSQL full text over the catalog's tables (PGlite or a server)
 
 import { join, resolve } from 'node:path';
 import type { Transaction } from 'kysely';
@@ -29,6 +30,8 @@ import { createPostgresQueue, enqueueFlowOn, enqueueOn } from '../adapters/queue
 import { createMemoryRateLimiter } from '../adapters/rate-limiter/memory.ts';
 import { createRedisRateLimiter } from '../adapters/rate-limiter/redis.ts';
 import { createRedisConnection, type RedisConnection } from '../adapters/redis/client.ts';
+import { createFallbackSearch } from '../adapters/search/fallback.ts';
+import { createOpenSearchSearch } from '../adapters/search/opensearch/engine.ts';
 import { createPostgresSearch } from '../adapters/search/postgres.ts';
 import type { Database } from './tables.ts';
 import { createKvSessionStore } from '../modules/auth/kv-session-store.ts';
@@ -343,7 +346,55 @@ export function openRateLimiter(config: Config, deps: RateLimiterDeps): RateLimi
 // the catalog's tables are the index (migrations/0018_search.sql), so there
 // is nothing to keep in step and nothing else to run. Reads go to a replica
 // when DATABASE_REPLICA_URLS names one.
+//
+// With OPENSEARCH_URL, searches go to OpenSearch (the alias OPENSEARCH_INDEX,
+// kept by the outbox and rebuilt by the reindex), and PostgreSQL answers
+// whenever OpenSearch cannot — down, slow past OPENSEARCH_TIMEOUT_MS,
+// overloaded, or not yet built — marking the answer degraded; a circuit
+// breaker skips OpenSearch for a while after repeated failures. /readyz
+// reports OpenSearch without gating readiness: searches are still answered.
 
-export function openSearchEngine(deps: { readonly sql: SqlDatabase<Database> }): SearchEngine {
-  return createPostgresSearch(deps.sql);
+export interface SearchEngineDeps {
+  readonly sql: SqlDatabase<Database>;
+  readonly logger: Logger;
+  readonly lifecycle: Lifecycle;
+  readonly readiness: ReadinessChecks;
+}
+
+export function openSearchEngine(config: Config, deps: SearchEngineDeps): SearchEngine {
+  const postgres = createPostgresSearch(deps.sql);
+  const url = config.search.opensearchUrl;
+  if (url === undefined) return postgres;
+  const opensearch = createOpenSearchSearch({
+    url,
+    alias: config.search.opensearchIndex,
+    timeoutMs: config.search.opensearchTimeoutMs,
+    writeTimeoutMs: config.search.opensearchWriteTimeoutMs,
+  });
+  deps.lifecycle.add({ name: 'search (opensearch)', close: () => opensearch.close() });
+  const search = createFallbackSearch({
+    primary: opensearch,
+    standIn: postgres,
+    breaker: {
+      failures: config.search.breakerFailures,
+      cooldownMs: config.search.breakerCooldownMs,
+    },
+    logger: deps.logger,
+  });
+  deps.readiness.add(
+    'search',
+    async (signal) => {
+      try {
+        await opensearch.ping(signal);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : 'no answer';
+        throw new Error(
+          `${reason}; searches are answered by PostgreSQL (breaker ${search.breaker.state()})`,
+          { cause: error },
+        );
+      }
+    },
+    { gating: false },
+  );
+  return search;
 }

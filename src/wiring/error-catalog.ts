@@ -4,6 +4,7 @@
 // with these statuses; the OpenAPI document lists each under its status.
 
 import { redisErrors } from '../adapters/redis/errors.ts';
+import { searchEngineErrors } from '../adapters/search/unavailable.ts';
 import type { ErrorRegistry } from '../errors/index.ts';
 import { httpErrors } from '../http/errors.ts';
 import { idempotencyErrors } from '../platform/sql/idempotency.ts';
@@ -18,6 +19,7 @@ export const errorCatalog: readonly {
   { module: 'http', registry: httpErrors },
   { module: 'sql', registry: sqlErrors },
   { module: 'redis', registry: redisErrors },
+  { module: 'search-engine', registry: searchEngineErrors },
   { module: 'idempotency', registry: idempotencyErrors },
   ...MODULES.flatMap((module) =>
     module.errors === undefined ? [] : [{ module: module.name, registry: module.errors }],

@@ -45,7 +45,7 @@ export function registerHealthRoutes(app: App, readiness: ReadinessChecks): void
     operationId: 'getReadiness',
     summary: 'Readiness probe',
     description:
-      '200 when this instance should receive traffic; 503 with Retry-After while it starts, while it shuts down (so the load balancer drains it first) and while a dependency it needs fails. The body reports each check either way; checks that do not gate readiness (Redis) are reported without failing it.',
+      '200 when this instance should receive traffic; 503 with Retry-After while it starts, while it shuts down (so the load balancer drains it first) and while a dependency it needs fails. The body reports each check either way; checks that do not gate readiness (Redis, OpenSearch) are reported without failing it.',
     schema: { responses: { 200: readyBody, 503: readyBody } },
     handler: async (c) => {
       const report = await readiness.run(c.signal);

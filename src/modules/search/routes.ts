@@ -19,6 +19,28 @@ import {
 // Results change with any product write: fresh for a few seconds, like the product list.
 const RESULTS_CACHE = cacheControl({ visibility: 'public', maxAge: 10 });
 
+/**
+ * Set when the configured engine (OpenSearch) could not answer and PostgreSQL
+ * did: still a 200 with whole results, ranked by the stand-in. Such answers
+ * are not stored by caches, so the engine's own answers return as soon as it does.
+ */
+export const DEGRADED_HEADER = 'search-degraded';
+
+const DEGRADED_DESCRIPTION =
+  'Present when the search engine (OpenSearch) could not answer and PostgreSQL did: why, e.g. `opensearch-unavailable`. The results are whole, ranked by PostgreSQL; such responses are `Cache-Control: no-store`.';
+
+const degradedHeaders = { [DEGRADED_HEADER]: { description: DEGRADED_DESCRIPTION } };
+
+/** Marks a stand-in's answer, or lets the normal cache policy apply. */
+function cachePolicy(c: { set(name: string, value: string): void }, degraded: string | undefined) {
+  if (degraded === undefined) {
+    c.set('cache-control', RESULTS_CACHE);
+    return;
+  }
+  c.set(DEGRADED_HEADER, degraded);
+  c.set('cache-control', cacheControl.noStore);
+}
+
 function link(params: readonly [string, string][], after?: string): string {
   const pairs: [string, string][] = [...params];
   if (after !== undefined) pairs.push(['after', after]);
@@ -38,12 +60,18 @@ export function registerSearchRoutes(
       auth: 'public',
       operationId: 'searchProducts',
       summary: 'Search products',
-      description: `Full-text product search, typo-tolerant, with facet counts over every hit (not only the page). Filters combine with AND. Pages follow links.next, up to the first ${MAX_SEARCH_DEPTH} hits. Queries over ${QUERY_MAX_WORDS} words or ${QUERY_MAX_OPERATORS} operators are 400 SEARCH_QUERY_TOO_COMPLEX.`,
+      description: `Full-text product search, typo-tolerant, with facet counts over every hit (not only the page). Filters combine with AND. Pages follow links.next, up to the first ${MAX_SEARCH_DEPTH} hits. Queries over ${QUERY_MAX_WORDS} words or ${QUERY_MAX_OPERATORS} operators are 400 SEARCH_QUERY_TOO_COMPLEX. When the search engine cannot answer, PostgreSQL does: still a 200, with a Search-Degraded header.`,
       errors: ['SEARCH_QUERY_TOO_COMPLEX', 'SEARCH_INVALID_RANGE', 'SEARCH_INVALID_CURSOR'],
       etag: false,
       schema: {
         query: searchQuery,
-        responses: { 200: { description: 'A page of hits and the facets', schema: searchResults } },
+        responses: {
+          200: {
+            description: 'A page of hits and the facets',
+            schema: searchResults,
+            headers: degradedHeaders,
+          },
+        },
       },
       handler: async (c) => {
         const request = c.input.query;
@@ -52,7 +80,7 @@ export function registerSearchRoutes(
         const result = await engine.search(parsed.query);
         const nextOffset = offset + result.hits.length;
         const hasMore = nextOffset < result.total && nextOffset < MAX_SEARCH_DEPTH;
-        c.set('cache-control', RESULTS_CACHE);
+        cachePolicy(c, result.degraded);
         return {
           data: result.hits.map((hit) => ({
             ...hit,
@@ -81,15 +109,22 @@ export function registerSearchRoutes(
       operationId: 'suggestSearches',
       summary: 'Complete a search as it is typed',
       description:
-        'Up to 10 completions of the query typed so far: the last word completed (or, misspelt, corrected), the words before it kept. Each completion finds at least one product.',
+        'Up to 10 completions of the query typed so far: the last word completed (or, misspelt, corrected), the words before it kept. Each completion finds at least one product. When the search engine cannot answer, PostgreSQL does: still a 200, with a Search-Degraded header.',
       etag: false,
       schema: {
         query: suggestQuery,
-        responses: { 200: { description: 'Completions, best first', schema: suggestions } },
+        responses: {
+          200: {
+            description: 'Completions, best first',
+            schema: suggestions,
+            headers: degradedHeaders,
+          },
+        },
       },
       handler: async (c) => {
-        c.set('cache-control', RESULTS_CACHE);
-        return { data: [...(await engine.suggest(c.input.query.q))] };
+        const completions = await engine.suggest(c.input.query.q);
+        cachePolicy(c, completions.degraded);
+        return { data: [...completions] };
       },
     });
   });

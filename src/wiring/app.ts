@@ -40,6 +40,7 @@ import { createJobQueue, openSearchEngine } from './engines.ts';
 import { createSharedState, type SharedState } from './engines.ts';
 import { startMail } from './mail.ts';
 import { registerModuleRoutes } from './modules.ts';
+import type { SearchEngine } from '../ports/search.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 import { createRateLimits } from './rate-limits.ts';
 import { createCredentials } from './trust.ts';
@@ -62,6 +63,8 @@ export interface ServiceDeps {
   readonly snapshot?: () => Promise<Uint8Array>;
   /** How orders record `order.placed`; the outbox when absent (bench/orders replaces it). */
   readonly recordOrderEvent?: typeof recordEvent | undefined;
+  /** The search engine; the configured one when absent (tests hand in one that records). */
+  readonly search?: SearchEngine | undefined;
 }
 
 export interface Service {
@@ -121,6 +124,8 @@ export function createService(config: Config, deps: ServiceDeps): Service {
   // After 'mail', so the queue and the workers stop before the mailer they use closes.
   // The web process needs the queue even without workers: replays, the jobs dashboard.
   const queue = createJobQueue(config, { logger, lifecycle, sql });
+  // One engine for the routes and the workers that keep its index in step.
+  const search = deps.search ?? openSearchEngine({ sql });
   if (config.workers.mode === 'inline') {
     startWorkers(config, {
       logger,
@@ -132,6 +137,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
       sessions: credentials.sessionStore,
       dataKey: deps.dataKey,
       snapshot: deps.snapshot,
+      search,
     });
   }
 
@@ -154,7 +160,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     signOut: createSignOutEverywhere({ sql, sessions: credentials.sessionStore, logger }),
     signInLimits: rateLimits.signIn,
     productCache,
-    search: openSearchEngine({ sql }),
+    search,
     recordOrderEvent: deps.recordOrderEvent,
   });
   const openapi = registerServiceDocs(app, config, security);

@@ -100,6 +100,8 @@ export interface WorkerContext {
   readonly sessions: SessionRevoker;
   readonly handlers: EventHandlers;
   readonly scheduler: Scheduler;
+  /** The same engine the routes search; its `index`, if any, is kept in step by events. */
+  readonly search: SearchEngine;
 }
 
 export function registerModuleRoutes(app: App, context: ServiceContext): void {

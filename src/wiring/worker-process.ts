@@ -16,7 +16,7 @@ import { createLogger, logStartupFailure } from '../platform/logger.ts';
 import { loadDataKey } from '../platform/data-key.ts';
 import { createMailer } from './mail.ts';
 import { ReadinessChecks } from '../modules/health/readiness.ts';
-import { createJobQueue } from './engines.ts';
+import { createJobQueue, openSearchEngine } from './engines.ts';
 import { createSharedState } from './engines.ts';
 import { createSessionStore } from './engines.ts';
 import { startWorkers } from './workers.ts';
@@ -69,6 +69,7 @@ async function run(config: Config, logger: Logger, lifecycle: Lifecycle): Promis
     sessions,
     dataKey,
     snapshot,
+    search: openSearchEngine({ sql }),
   });
   lifecycle.markReady();
   logger.info({ queue: config.queue.backend }, 'workers running');

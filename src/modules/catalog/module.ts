@@ -9,10 +9,10 @@ import { catalogErrors } from './errors.ts';
 import type { ProductCache } from './product-cache.ts';
 import { registerCatalogRoutes } from './routes.ts';
 import { createCatalogService } from './service.ts';
-import type { CatalogTables } from './tables.ts';
+import type { CatalogDatabase } from './tables.ts';
 
 export interface CatalogContext {
-  readonly sql: SqlDatabase<CatalogTables>;
+  readonly sql: SqlDatabase<CatalogDatabase>;
   /** Absent when the cache is switched off (CACHE_ENABLED=false). */
   readonly productCache: ProductCache | undefined;
   /** The cursors' signing key is derived from it, so every instance takes any cursor. */
@@ -22,6 +22,7 @@ export interface CatalogContext {
 export const catalogModule = defineModule({
   name: 'catalog',
   errors: catalogErrors,
+  events: ['product.created', 'product.updated', 'product.deleted'],
   routes(app, context: CatalogContext) {
     registerCatalogRoutes(
       app,

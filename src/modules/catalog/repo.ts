@@ -2,13 +2,15 @@
 // a replica or a transaction) and return domain shapes, never rows.
 
 import { sql, type CompiledQuery, type Expression, type Kysely, type SqlBool } from 'kysely';
-import type { CatalogTables } from './tables.ts';
+import type { CatalogDatabase, CatalogTables } from './tables.ts';
 import type { CursorValue } from './cursor.ts';
 import type { ListFilters, ListPage, ListSpec } from './listing.ts';
 import type { Product } from './schemas.ts';
 import type { SortField, SortKey } from './sort.ts';
 
 type Db = Kysely<CatalogTables>;
+/** The writes run in a transaction that records their event (service.ts). */
+type WriteDb = Kysely<CatalogDatabase>;
 
 function fromProducts(db: Db) {
   return db.selectFrom('products as p');
@@ -428,7 +430,7 @@ function written(row: Pick<ProductRow, (typeof WRITTEN)[number]>, values: Produc
   });
 }
 
-export async function insertProduct(db: Db, values: ProductValues): Promise<Product> {
+export async function insertProduct(db: WriteDb, values: ProductValues): Promise<Product> {
   const row = await db
     .insertInto('products')
     .values(columns(values))
@@ -443,7 +445,7 @@ export async function insertProduct(db: Db, values: ProductValues): Promise<Prod
  * leaves nothing to match, and undefined comes back.
  */
 export async function updateProductIfVersion(
-  db: Db,
+  db: WriteDb,
   id: string,
   version: number,
   values: ProductValues,
@@ -464,7 +466,7 @@ export async function updateProductIfVersion(
 
 /** Deletes the product if it is still at `version`; false when no row matched. */
 export async function deleteProductIfVersion(
-  db: Db,
+  db: WriteDb,
   id: string,
   version: number,
 ): Promise<boolean> {

@@ -5,12 +5,17 @@
 // the row at that version. Between the check and the write another writer
 // can still land; the guarded statement then matches nothing, and the caller
 // gets CATALOG_VERSION_CONFLICT (412) instead of silently overwriting it.
+//
+// Each write records its event (`product.created`, `.updated`, `.deleted`,
+// with the version it left) in the same transaction (events/outbox.ts): the
+// search index and webhooks hear of every committed write, and of no other.
 
-import type { CatalogTables } from './tables.ts';
+import type { CatalogDatabase } from './tables.ts';
 import type { FieldError } from '../../errors/index.ts';
 import { toSqlError } from '../../platform/sql/sql-errors.ts';
 import type { CacheAside } from '../../platform/cache/cache-aside.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
+import { recordEvent } from '../events/outbox.ts';
 import { catalogError } from './errors.ts';
 import type { ListPage, ListSpec } from './listing.ts';
 import {
@@ -42,7 +47,7 @@ const notFound = (id: string) =>
   catalogError('CATALOG_PRODUCT_NOT_FOUND', { detail: `no product with id ${id}` });
 
 export function createCatalogService(deps: {
-  sql: SqlDatabase<CatalogTables>;
+  sql: SqlDatabase<CatalogDatabase>;
   /** Product reads go through it; writes invalidate it after they commit. */
   cache?: CacheAside<Product> | undefined;
 }): CatalogService {
@@ -122,7 +127,15 @@ export function createCatalogService(deps: {
       const values = await valuesOf(input);
       let created: Product;
       try {
-        created = await insertProduct(sql.db, values);
+        created = await sql.withTransaction(async (trx) => {
+          const product = await insertProduct(trx, values);
+          await recordEvent(trx, {
+            type: 'product.created',
+            aggregateId: product.id,
+            data: { productId: product.id, version: product.version },
+          });
+          return product;
+        });
       } catch (error) {
         throw skuTaken(error);
       }
@@ -135,7 +148,17 @@ export function createCatalogService(deps: {
       const values = await valuesOf(input);
       let updated: Product | undefined;
       try {
-        updated = await updateProductIfVersion(sql.db, id, version, values);
+        updated = await sql.withTransaction(async (trx) => {
+          const product = await updateProductIfVersion(trx, id, version, values);
+          if (product !== undefined) {
+            await recordEvent(trx, {
+              type: 'product.updated',
+              aggregateId: id,
+              data: { productId: id, version: product.version },
+            });
+          }
+          return product;
+        });
       } catch (error) {
         throw skuTaken(error);
       }
@@ -147,7 +170,17 @@ export function createCatalogService(deps: {
     async deleteProduct(id, version) {
       let deleted: boolean;
       try {
-        deleted = await deleteProductIfVersion(sql.db, id, version);
+        deleted = await sql.withTransaction(async (trx) => {
+          const gone = await deleteProductIfVersion(trx, id, version);
+          if (gone) {
+            await recordEvent(trx, {
+              type: 'product.deleted',
+              aggregateId: id,
+              data: { productId: id, version },
+            });
+          }
+          return gone;
+        });
       } catch (error) {
         if (toSqlError(error)?.code === 'SQL_FOREIGN_KEY_VIOLATION') {
           throw catalogError('CATALOG_PRODUCT_IN_USE', {

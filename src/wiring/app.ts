@@ -32,6 +32,7 @@ import type { KeyRing } from '../modules/auth/tokens/signing-keys.ts';
 import { createProductCache } from '../modules/catalog/product-cache.ts';
 import type { recordEvent } from '../modules/events/outbox.ts';
 import { ReadinessChecks } from '../modules/health/readiness.ts';
+import { createProductTextSearch } from '../modules/search/product-search.ts';
 import type { BackgroundTasks } from '../platform/background.ts';
 import type { Config } from '../platform/config.ts';
 import { loadDataKey } from '../platform/data-key.ts';
@@ -161,6 +162,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     signInLimits: rateLimits.signIn,
     productCache,
     search,
+    productSearch: createProductTextSearch(search),
     recordOrderEvent: deps.recordOrderEvent,
   });
   const openapi = registerServiceDocs(app, config, security);

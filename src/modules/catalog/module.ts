@@ -1,5 +1,6 @@
 // Catalog: products (v1 and v2 representations), their listing with signed
-// keyset cursors, conditional writes, and the read cache in front of them.
+// keyset cursors, full-text `q` through the search engine, conditional
+// writes (each recording its event), and the read cache in front of them.
 
 import { deriveKey } from '../../platform/data-key.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
@@ -10,6 +11,7 @@ import type { ProductCache } from './product-cache.ts';
 import { registerCatalogRoutes } from './routes.ts';
 import { createCatalogService } from './service.ts';
 import type { CatalogDatabase } from './tables.ts';
+import type { ProductTextSearch } from './text-search.ts';
 
 export interface CatalogContext {
   readonly sql: SqlDatabase<CatalogDatabase>;
@@ -17,6 +19,8 @@ export interface CatalogContext {
   readonly productCache: ProductCache | undefined;
   /** The cursors' signing key is derived from it, so every instance takes any cursor. */
   readonly dataKey: Buffer;
+  /** Answers the list's `q` (the search module's, handed in by the root). */
+  readonly productSearch: ProductTextSearch;
 }
 
 export const catalogModule = defineModule({
@@ -26,7 +30,11 @@ export const catalogModule = defineModule({
   routes(app, context: CatalogContext) {
     registerCatalogRoutes(
       app,
-      createCatalogService({ sql: context.sql, cache: context.productCache }),
+      createCatalogService({
+        sql: context.sql,
+        cache: context.productCache,
+        search: context.productSearch,
+      }),
       createCursorCodec(deriveKey(context.dataKey, 'catalog-cursor')),
     );
   },

@@ -86,6 +86,16 @@ export async function findProductById(db: Db, id: string): Promise<Product | und
   return row === undefined ? undefined : toProduct(row);
 }
 
+/** The products of `ids` that exist, in the order of `ids` (a text search's order). */
+export async function findProductsByIds(db: Db, ids: readonly string[]): Promise<Product[]> {
+  if (ids.length === 0) return [];
+  const rows = await selectProducts(fromProducts(db))
+    .where('p.id', 'in', [...ids])
+    .execute();
+  const byId = new Map(rows.map((row) => [row.id, toProduct(row)]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
 // ---- the list ---------------------------------------------------------------
 //
 // A list request has a *shape* — which filters are present, the sort, and

@@ -21,6 +21,7 @@ import type { ListPage, ListSpec } from './listing.ts';
 import {
   deleteProductIfVersion,
   findProductById,
+  findProductsByIds,
   findReferences,
   insertProduct,
   listProducts,
@@ -30,6 +31,7 @@ import {
 } from './repo.ts';
 import { sanitizeDescription } from './sanitize.ts';
 import type { Product, ProductInput } from './schemas.ts';
+import type { ProductTextSearch } from './text-search.ts';
 
 export interface CatalogService {
   /** From a replica when one is configured: for public reads. */
@@ -50,8 +52,10 @@ export function createCatalogService(deps: {
   sql: SqlDatabase<CatalogDatabase>;
   /** Product reads go through it; writes invalidate it after they commit. */
   cache?: CacheAside<Product> | undefined;
+  /** Answers the list's `q`; without it, `q` lists nothing. */
+  search?: ProductTextSearch | undefined;
 }): CatalogService {
-  const { sql, cache } = deps;
+  const { sql, cache, search } = deps;
   const load = (id: string) => () => findProductById(sql.reader, id);
 
   /** The brand and category by slug, the description sanitised; 422 for unknown slugs. */
@@ -119,8 +123,27 @@ export function createCatalogService(deps: {
       return product;
     },
 
-    listProducts(spec) {
-      return listProducts(sql.reader, spec);
+    async listProducts(spec) {
+      if (spec.text === undefined) return listProducts(sql.reader, spec);
+      const { query, sort, offset } = spec.text;
+      const found = (await search?.find({
+        text: query,
+        filters: spec.filters,
+        sort,
+        offset,
+        limit: spec.limit,
+      })) ?? { ids: [], total: 0, hasMore: false };
+      // The engine's hits, read as the list shows them. With an engine of
+      // its own copy, a product deleted moments ago can still be a hit; it
+      // is simply not on the page.
+      const items = await findProductsByIds(sql.reader, found.ids);
+      return {
+        items,
+        hasMore: found.hasMore,
+        last: undefined,
+        total: found.total,
+        nextOffset: offset + found.ids.length,
+      };
     },
 
     async createProduct(input) {

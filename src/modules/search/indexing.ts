@@ -24,7 +24,7 @@
 //   delete committed before its removal, so a check after an upsert that
 //   came later sees it, and removes the document again.
 //
-// How far behind the index runs (docs/operations.md, "Search"): the relay's
+// How far behind the index runs (docs/operations.md, "The search index"): the relay's
 // poll interval plus the events queue's pickup and this handler's two reads
 // and its writes to the engine.
 

@@ -62,7 +62,7 @@ export interface ServiceDeps {
   readonly dataKey: Buffer;
   /** The embedded database's snapshot, for scheduled backups; absent on PostgreSQL. */
   readonly snapshot?: () => Promise<Uint8Array>;
-  /** How orders record `order.placed`; the outbox when absent (bench/orders replaces it). */
+  /** How placing an order records its events; the outbox when absent (bench/orders replaces it). */
   readonly recordOrderEvent?: typeof recordEvent | undefined;
   /** The search engine; the configured one when absent (tests hand in one that records). */
   readonly search?: SearchEngine | undefined;

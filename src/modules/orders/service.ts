@@ -78,7 +78,10 @@ export function createOrdersService(deps: {
   audit: AuditSink;
   /** Told, after commit, which products' stock (and version) an order changed. */
   productsChanged?: (changes: readonly ProductChange[]) => Promise<void>;
-  /** Records a placed order's event in its transaction: the outbox, unless a benchmark measures without it. */
+  /**
+   * Records a placed order's events (`order.placed`, `product.stock_changed`) in its
+   * transaction: the outbox, unless a benchmark measures without it.
+   */
   recordEvent?: typeof recordEvent;
 }): OrdersService {
   const { sql, payments, audit } = deps;

@@ -32,6 +32,7 @@ import type { KeyRing } from '../modules/auth/tokens/signing-keys.ts';
 import { createProductCache } from '../modules/catalog/product-cache.ts';
 import type { recordEvent } from '../modules/events/outbox.ts';
 import { ReadinessChecks } from '../modules/health/readiness.ts';
+import { createProductTextSearch } from '../modules/search/product-search.ts';
 import type { BackgroundTasks } from '../platform/background.ts';
 import type { Config } from '../platform/config.ts';
 import { loadDataKey } from '../platform/data-key.ts';
@@ -40,6 +41,7 @@ import { createJobQueue, openSearchEngine } from './engines.ts';
 import { createSharedState, type SharedState } from './engines.ts';
 import { startMail } from './mail.ts';
 import { registerModuleRoutes } from './modules.ts';
+import type { SearchEngine } from '../ports/search.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 import { createRateLimits } from './rate-limits.ts';
 import { createCredentials } from './trust.ts';
@@ -60,8 +62,10 @@ export interface ServiceDeps {
   readonly dataKey: Buffer;
   /** The embedded database's snapshot, for scheduled backups; absent on PostgreSQL. */
   readonly snapshot?: () => Promise<Uint8Array>;
-  /** How orders record `order.placed`; the outbox when absent (bench/orders replaces it). */
+  /** How placing an order records its events; the outbox when absent (bench/orders replaces it). */
   readonly recordOrderEvent?: typeof recordEvent | undefined;
+  /** The search engine; the configured one when absent (tests hand in one that records). */
+  readonly search?: SearchEngine | undefined;
 }
 
 export interface Service {
@@ -121,6 +125,8 @@ export function createService(config: Config, deps: ServiceDeps): Service {
   // After 'mail', so the queue and the workers stop before the mailer they use closes.
   // The web process needs the queue even without workers: replays, the jobs dashboard.
   const queue = createJobQueue(config, { logger, lifecycle, sql });
+  // One engine for the routes and the workers that keep its index in step.
+  const search = deps.search ?? openSearchEngine(config, { sql, logger, lifecycle, readiness });
   if (config.workers.mode === 'inline') {
     startWorkers(config, {
       logger,
@@ -132,6 +138,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
       sessions: credentials.sessionStore,
       dataKey: deps.dataKey,
       snapshot: deps.snapshot,
+      search,
     });
   }
 
@@ -154,7 +161,8 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     signOut: createSignOutEverywhere({ sql, sessions: credentials.sessionStore, logger }),
     signInLimits: rateLimits.signIn,
     productCache,
-    search: openSearchEngine(config, { sql, logger, lifecycle, readiness }),
+    search,
+    productSearch: createProductTextSearch(search),
     recordOrderEvent: deps.recordOrderEvent,
   });
   const openapi = registerServiceDocs(app, config, security);

@@ -19,6 +19,7 @@ import type { SessionRevoker } from '../modules/auth/session-store.ts';
 import type { KeyRing } from '../modules/auth/tokens/signing-keys.ts';
 import { catalogModule } from '../modules/catalog/module.ts';
 import type { ProductCache } from '../modules/catalog/product-cache.ts';
+import type { ProductTextSearch } from '../modules/catalog/text-search.ts';
 import { eventsModule } from '../modules/events/module.ts';
 import type { recordEvent } from '../modules/events/outbox.ts';
 import type { EventHandlers } from '../modules/events/registry.ts';
@@ -84,6 +85,8 @@ export interface ServiceContext {
   readonly signInLimits: readonly RateLimitMiddleware[];
   readonly productCache: ProductCache | undefined;
   readonly search: SearchEngine;
+  /** The product list's `q`, answered by `search` (modules/search/product-search.ts). */
+  readonly productSearch: ProductTextSearch;
   readonly recordOrderEvent?: typeof recordEvent | undefined;
 }
 
@@ -100,6 +103,8 @@ export interface WorkerContext {
   readonly sessions: SessionRevoker;
   readonly handlers: EventHandlers;
   readonly scheduler: Scheduler;
+  /** The same engine the routes search; its `index`, if any, is kept in step by events. */
+  readonly search: SearchEngine;
 }
 
 export function registerModuleRoutes(app: App, context: ServiceContext): void {

@@ -16,7 +16,7 @@ import { createLogger, logStartupFailure } from '../platform/logger.ts';
 import { loadDataKey } from '../platform/data-key.ts';
 import { createMailer } from './mail.ts';
 import { ReadinessChecks } from '../modules/health/readiness.ts';
-import { createJobQueue } from './engines.ts';
+import { createJobQueue, openSearchEngine } from './engines.ts';
 import { createSharedState } from './engines.ts';
 import { createSessionStore } from './engines.ts';
 import { startWorkers } from './workers.ts';
@@ -49,11 +49,9 @@ async function run(config: Config, logger: Logger, lifecycle: Lifecycle): Promis
   const mailer = createMailer(config, logger, sql);
   lifecycle.add({ name: 'mail', close: async () => mailer.close?.() });
   // Sessions live in the database, or in Redis beside the shared state.
-  const shared = createSharedState(config, {
-    logger,
-    lifecycle,
-    readiness: new ReadinessChecks(() => 'ready'),
-  });
+  // The worker serves no probes: its readiness checks are never asked.
+  const readiness = new ReadinessChecks(() => 'ready');
+  const shared = createSharedState(config, { logger, lifecycle, readiness });
   const sessions = createSessionStore(config, { sql, shared });
   // The same data key as the web instances: the webhook secrets are sealed with it.
   const { key: dataKey } = await loadDataKey(config.security.dataKey, config.dataDir);
@@ -69,6 +67,7 @@ async function run(config: Config, logger: Logger, lifecycle: Lifecycle): Promis
     sessions,
     dataKey,
     snapshot,
+    search: openSearchEngine(config, { sql, logger, lifecycle, readiness }),
   });
   lifecycle.markReady();
   logger.info({ queue: config.queue.backend }, 'workers running');

@@ -28,6 +28,7 @@ import type { SharedState } from './engines.ts';
 import { EXPIRE_QUEUE, PRUNE_QUEUE, SIGN_OUTS_QUEUE, startMaintenance } from './maintenance.ts';
 import type { ServiceMailer } from './mail.ts';
 import { MODULE_QUEUES, startModuleWorkers } from './modules.ts';
+import type { SearchEngine } from '../ports/search.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 
 export interface WorkerDeps {
@@ -46,6 +47,8 @@ export interface WorkerDeps {
   readonly dataKey: Buffer;
   /** The embedded database's snapshot, for scheduled backups; absent on PostgreSQL. */
   readonly snapshot?: () => Promise<Uint8Array>;
+  /** The search engine; one with its own index is kept in step by the product events. */
+  readonly search: SearchEngine;
 }
 
 export interface Workers {
@@ -88,6 +91,7 @@ export function startWorkers(config: Config, deps: WorkerDeps): Workers {
     sessions: deps.sessions,
     handlers,
     scheduler,
+    search: deps.search,
   });
   startMaintenance({
     queue,

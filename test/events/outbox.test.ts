@@ -258,7 +258,13 @@ for (const engine of ENGINES) {
           async () => (await eventsAbout(order.id)).map((row) => row.type).sort(),
           { until: (types) => types.includes('order.settled') },
         );
-        assert.deepEqual(settled, ['order.paid', 'order.placed', 'order.settled']);
+        // Placing reserved stock: the order is the aggregate of that event too.
+        assert.deepEqual(settled, [
+          'order.paid',
+          'order.placed',
+          'order.settled',
+          'product.stock_changed',
+        ]);
 
         const cancelled = await api.call(`/api/v1/orders/${order.id}/cancel`, {
           method: 'POST',
@@ -270,6 +276,8 @@ for (const engine of ENGINES) {
           'order.paid',
           'order.placed',
           'order.settled',
+          'product.stock_changed',
+          'product.stock_changed',
         ]);
       } finally {
         await service.close();

@@ -61,6 +61,8 @@ async function outboxTypes(db: Db, orderId: string): Promise<string[]> {
     .selectFrom('outbox')
     .select('type')
     .where('aggregate_id', '=', orderId)
+    // The order's own events; its stock changes (product.stock_changed) commit beside them.
+    .where('type', 'like', 'order.%')
     .orderBy('occurred_at')
     .orderBy('id')
     .execute();

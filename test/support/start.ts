@@ -25,6 +25,7 @@ import { contractRecorder, type ContractRecorder } from './contract/recorder.ts'
 import { openTestDatabase } from './database.ts';
 import { TEST_PASSWORD_HASH_ENV } from './passwords.ts';
 import type { Database } from '../../src/wiring/tables.ts';
+import type { SearchEngine } from '../../src/ports/search.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
 import type { BackgroundTasks } from '../../src/platform/background.ts';
 
@@ -149,6 +150,8 @@ export interface ServiceOptions {
   readonly logger?: Logger;
   /** The database to serve from; default: a private seeded PGlite copy, closed with the service. */
   readonly sql?: SqlDatabase<Database>;
+  /** The search engine, built on the service's database; default: the configured one. */
+  readonly search?: (sql: SqlDatabase<Database>) => SearchEngine;
   /** Registers extra (test-only) routes before the app starts serving. */
   readonly setup?: (app: App) => void;
   /**
@@ -186,7 +189,13 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
   const database = options.sql === undefined ? await openTestDatabase() : undefined;
   const sql = options.sql ?? database!.sql;
   const keys = await loadServiceKeys(config, logger);
-  const { app, background, shared } = createService(config, { logger, lifecycle, sql, ...keys });
+  const { app, background, shared } = createService(config, {
+    logger,
+    lifecycle,
+    sql,
+    ...keys,
+    search: options.search?.(sql),
+  });
   let contract: ContractRecorder | undefined;
   let tls: { cert: string; key: string } | undefined;
   let server: RunningServer;

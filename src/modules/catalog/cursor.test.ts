@@ -149,3 +149,31 @@ describe('cursor codec', () => {
     );
   });
 });
+
+describe('offset cursors (the list with q)', () => {
+  const print = fingerprint('["q","audio","relevance"]');
+
+  test('round trip, bound to the query they were issued for', () => {
+    assert.equal(codec.decodeOffset(codec.encodeOffset(40, print), print), 40);
+    invalid(
+      () => codec.decodeOffset(codec.encodeOffset(40, print), fingerprint('["q","video"]')),
+      /other q, sort or filter parameters/,
+    );
+  });
+
+  test('a keyset cursor is not an offset cursor, nor the other way round', () => {
+    invalid(() => codec.decodeOffset(codec.encode(VALUES, PRINT), print), /other q/);
+    invalid(() => codec.decode(codec.encodeOffset(40, PRINT), SORT, PRINT), /malformed/);
+  });
+
+  test('forged, or signed with an offset out of bounds: 400', () => {
+    const forged = createCursorCodec(randomBytes(32)).encodeOffset(40, print);
+    invalid(() => codec.decodeOffset(forged, print), /not issued by this service/);
+    for (const o of [-1, 1.5, 1_000_001, '40', null]) {
+      invalid(
+        () => codec.decodeOffset(signed(JSON.stringify({ o, f: print })), print),
+        /malformed/,
+      );
+    }
+  });
+});

@@ -73,7 +73,14 @@ export interface CursorCodec {
    * this service, or belongs to another sort or set of filters.
    */
   decode(text: string, sort: readonly SortKey[], print: string): readonly CursorValue[];
+  /** A list with `q` pages by offset in the engine's order: the cursor carries the next one. */
+  encodeOffset(offset: number, print: string): string;
+  /** The offset of a cursor issued by encodeOffset for `print`; CATALOG_INVALID_CURSOR otherwise. */
+  decodeOffset(text: string, print: string): number;
 }
+
+/** Past any offset numbered pages reach (10,000 pages of 100). */
+const MAX_OFFSET = 1_000_000;
 
 /** Cursors signed with `key` (a dedicated key: see deriveKey in platform/data-key.ts). */
 export function createCursorCodec(key: Buffer): CursorCodec {
@@ -106,6 +113,30 @@ export function createCursorCodec(key: Buffer): CursorCodec {
         if (!VALUE_SCHEMAS[key.field].safeParse(k[index]).success) throw malformed();
       });
       return k as CursorValue[];
+    },
+
+    encodeOffset(offset, print) {
+      return sealed.seal({ o: offset, f: print });
+    },
+
+    decodeOffset(text, print) {
+      const opened = sealed.open(text, MAX_CURSOR_LENGTH);
+      if (!opened.ok) {
+        throw opened.reason === 'forged'
+          ? invalidCursor('the cursor was not issued by this service; start again without it')
+          : malformed();
+      }
+      const { o, f } = (opened.value ?? {}) as { o?: unknown; f?: unknown };
+      if (typeof f !== 'string') throw malformed();
+      if (f !== print) {
+        throw invalidCursor(
+          'the cursor was issued for other q, sort or filter parameters; start again without it',
+        );
+      }
+      if (typeof o !== 'number' || !Number.isInteger(o) || o < 0 || o > MAX_OFFSET) {
+        throw malformed();
+      }
+      return o;
     },
   };
 }

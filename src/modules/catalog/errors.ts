@@ -11,6 +11,12 @@ export const catalogErrors = defineErrors({
     title: 'Page and cursor cannot be combined',
     level: 'info',
   },
+  // `q` is answered by the search engine, which filters by category, brand and price only.
+  CATALOG_PARAMETER_CONFLICT: {
+    status: 400,
+    title: 'Parameters cannot be combined',
+    level: 'info',
+  },
   CATALOG_SKU_TAKEN: { status: 409, title: 'SKU already in use', level: 'info' },
   CATALOG_UNKNOWN_REFERENCE: { status: 422, title: 'Unknown brand or category', level: 'info' },
   // The If-Match check passed, but another write landed before this one's update.

@@ -19,7 +19,15 @@
 import { fingerprint, type CursorCodec, type CursorValue } from './cursor.ts';
 import { catalogError } from './errors.ts';
 import type { ProductListQuery } from './schemas.ts';
-import { DEFAULT_SORT, formatSort, parseSort, type SortKey } from './sort.ts';
+import {
+  DEFAULT_SORT,
+  formatSort,
+  formatTextSort,
+  parseSort,
+  parseTextSort,
+  type SortKey,
+} from './sort.ts';
+import type { TextSort } from './text-search.ts';
 
 export interface ListFilters {
   readonly category?: string | undefined;
@@ -40,8 +48,10 @@ export interface ListSpec {
   readonly after: readonly CursorValue[] | undefined;
   /** The cursor as received, for `links.self`. */
   readonly cursor: string | undefined;
-  /** Binds cursors to this sort and these filters. */
+  /** Binds cursors to this sort and these filters (and the text). */
   readonly fingerprint: string;
+  /** With `q`: the text, the engine's order, and where the page starts in its results. */
+  readonly text?: { readonly query: string; readonly sort: TextSort; readonly offset: number };
 }
 
 export interface ListPage<T> {
@@ -51,6 +61,8 @@ export interface ListPage<T> {
   /** The sort-key values of the last item (for the next cursor). */
   readonly last: readonly CursorValue[] | undefined;
   readonly total: number;
+  /** With `q`: the offset the next page starts at. */
+  readonly nextOffset?: number;
 }
 
 export interface ListEnvelope<T> {
@@ -95,7 +107,6 @@ export function parseListRequest(query: ProductListQuery, cursors: CursorCodec):
       ],
     });
   }
-  const sort = parseSort(query.sort);
   const filters: ListFilters = {
     category: query.category,
     brand: query.brand,
@@ -103,6 +114,9 @@ export function parseListRequest(query: ProductListQuery, cursors: CursorCodec):
     maxPrice: query.maxPrice,
     tag: query.tag,
   };
+  const text = query.q?.trim() ?? '';
+  if (text !== '') return parseTextRequest(query, text, filters, cursors);
+  const sort = parseSort(query.sort);
   const print = fingerprint(
     JSON.stringify([formatSort(sort), ...canonicalFilters(filters).flat()]),
   );
@@ -117,6 +131,44 @@ export function parseListRequest(query: ProductListQuery, cursors: CursorCodec):
   };
 }
 
+function parseTextRequest(
+  query: ProductListQuery,
+  text: string,
+  filters: ListFilters,
+  cursors: CursorCodec,
+): ListSpec {
+  if (filters.tag !== undefined) {
+    const message = 'tag cannot be combined with q: search filters by category, brand and price';
+    throw catalogError('CATALOG_PARAMETER_CONFLICT', {
+      detail: message,
+      errors: [
+        { field: 'tag', in: 'query', code: 'conflict', message },
+        { field: 'q', in: 'query', code: 'conflict', message },
+      ],
+    });
+  }
+  const textSort = parseTextSort(query.sort);
+  const print = fingerprint(
+    JSON.stringify(['q', text, textSort, ...canonicalFilters(filters).flat()]),
+  );
+  const offset =
+    query.page !== undefined
+      ? (query.page - 1) * query.limit
+      : query.after === undefined
+        ? 0
+        : cursors.decodeOffset(query.after, print);
+  return {
+    filters,
+    sort: parseSort(undefined),
+    limit: query.limit,
+    page: query.page,
+    after: undefined,
+    cursor: query.after,
+    fingerprint: print,
+    text: { query: text, sort: textSort, offset },
+  };
+}
+
 /** `,` stays readable in `sort=-price,title`; everything else is percent-encoded. */
 function encodeValue(value: string): string {
   return encodeURIComponent(value).replaceAll('%2C', ',');
@@ -124,8 +176,14 @@ function encodeValue(value: string): string {
 
 function link(basePath: string, spec: ListSpec, position: [string, string] | undefined): string {
   const pairs = canonicalFilters(spec.filters);
-  const sort = formatSort(spec.sort);
-  if (sort !== DEFAULT_SORT) pairs.push(['sort', sort]);
+  if (spec.text !== undefined) {
+    pairs.unshift(['q', spec.text.query]);
+    const sort = formatTextSort(spec.text.sort);
+    if (sort !== undefined) pairs.push(['sort', sort]);
+  } else {
+    const sort = formatSort(spec.sort);
+    if (sort !== DEFAULT_SORT) pairs.push(['sort', sort]);
+  }
   pairs.push(['limit', String(spec.limit)]);
   if (position !== undefined) pairs.push(position);
   return `${basePath}?${pairs.map(([name, value]) => `${name}=${encodeValue(value)}`).join('&')}`;
@@ -151,10 +209,15 @@ export function listEnvelope<T>(
       },
     };
   }
-  const next =
-    hasMore && page.last !== undefined
-      ? link(basePath, spec, ['after', cursors.encode(page.last, spec.fingerprint)])
-      : null;
+  const after =
+    spec.text !== undefined
+      ? page.nextOffset === undefined
+        ? undefined
+        : cursors.encodeOffset(page.nextOffset, spec.fingerprint)
+      : page.last === undefined
+        ? undefined
+        : cursors.encode(page.last, spec.fingerprint);
+  const next = hasMore && after !== undefined ? link(basePath, spec, ['after', after]) : null;
   return {
     data: page.items,
     meta,

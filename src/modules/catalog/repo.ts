@@ -2,13 +2,15 @@
 // a replica or a transaction) and return domain shapes, never rows.
 
 import { sql, type CompiledQuery, type Expression, type Kysely, type SqlBool } from 'kysely';
-import type { CatalogTables } from './tables.ts';
+import type { CatalogDatabase, CatalogTables } from './tables.ts';
 import type { CursorValue } from './cursor.ts';
 import type { ListFilters, ListPage, ListSpec } from './listing.ts';
 import type { Product } from './schemas.ts';
 import type { SortField, SortKey } from './sort.ts';
 
 type Db = Kysely<CatalogTables>;
+/** The writes run in a transaction that records their event (service.ts). */
+type WriteDb = Kysely<CatalogDatabase>;
 
 function fromProducts(db: Db) {
   return db.selectFrom('products as p');
@@ -82,6 +84,16 @@ export async function findProductById(db: Db, id: string): Promise<Product | und
   const { rows } = await db.executeQuery<ProductRow>({ ...compiled, parameters: [id] });
   const row = rows[0];
   return row === undefined ? undefined : toProduct(row);
+}
+
+/** The products of `ids` that exist, in the order of `ids` (a text search's order). */
+export async function findProductsByIds(db: Db, ids: readonly string[]): Promise<Product[]> {
+  if (ids.length === 0) return [];
+  const rows = await selectProducts(fromProducts(db))
+    .where('p.id', 'in', [...ids])
+    .execute();
+  const byId = new Map(rows.map((row) => [row.id, toProduct(row)]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 // ---- the list ---------------------------------------------------------------
@@ -428,7 +440,7 @@ function written(row: Pick<ProductRow, (typeof WRITTEN)[number]>, values: Produc
   });
 }
 
-export async function insertProduct(db: Db, values: ProductValues): Promise<Product> {
+export async function insertProduct(db: WriteDb, values: ProductValues): Promise<Product> {
   const row = await db
     .insertInto('products')
     .values(columns(values))
@@ -443,7 +455,7 @@ export async function insertProduct(db: Db, values: ProductValues): Promise<Prod
  * leaves nothing to match, and undefined comes back.
  */
 export async function updateProductIfVersion(
-  db: Db,
+  db: WriteDb,
   id: string,
   version: number,
   values: ProductValues,
@@ -464,7 +476,7 @@ export async function updateProductIfVersion(
 
 /** Deletes the product if it is still at `version`; false when no row matched. */
 export async function deleteProductIfVersion(
-  db: Db,
+  db: WriteDb,
   id: string,
   version: number,
 ): Promise<boolean> {

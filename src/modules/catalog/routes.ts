@@ -50,6 +50,16 @@ function v1Read(successor: string): Deprecation {
 
 const idParams = z.strictObject({ id: bigintId });
 
+/** The list's own 400s, and the search module's for a `q` it will not run. */
+const LIST_ERRORS = [
+  'CATALOG_INVALID_SORT',
+  'CATALOG_INVALID_RANGE',
+  'CATALOG_INVALID_CURSOR',
+  'CATALOG_PAGINATION_CONFLICT',
+  'CATALOG_PARAMETER_CONFLICT',
+  'SEARCH_QUERY_TOO_COMPLEX',
+];
+
 // Required, so the document says so; a request without it still gets 428
 // rather than the 422 (see validation.ts: a missing precondition header alone).
 const ifMatchHeader = z.looseObject({
@@ -160,13 +170,8 @@ export function registerCatalogRoutes(
       operationId: 'listProducts',
       summary: 'List products',
       description:
-        'Deprecated: use listProductsV2. Cursor paging by default: follow links.next (meta.page and links.prev are null); `page` switches to numbered pages. Filters combine with AND; `sort` takes comma-separated keys, `-` for descending. A cursor only works with the sort and filters it was issued for (400 CATALOG_INVALID_CURSOR).',
-      errors: [
-        'CATALOG_INVALID_SORT',
-        'CATALOG_INVALID_RANGE',
-        'CATALOG_INVALID_CURSOR',
-        'CATALOG_PAGINATION_CONFLICT',
-      ],
+        'Deprecated: use listProductsV2. Cursor paging by default: follow links.next (meta.page and links.prev are null); `page` switches to numbered pages. Filters combine with AND; `sort` takes comma-separated keys, `-` for descending. `q` searches the text with the same engine and rules as searchProducts: most relevant first (or sort = price, -price, -createdAt), up to the first 1,000 hits. A cursor only works with the q, sort and filters it was issued for (400 CATALOG_INVALID_CURSOR).',
+      errors: LIST_ERRORS,
       deprecated: v1Read('/api/v2/products'),
       // The body changes with any product on the page; hashing it would
       // only save bytes, never the query.
@@ -317,13 +322,8 @@ export function registerCatalogRoutes(
       operationId: 'listProductsV2',
       summary: 'List products (v2)',
       description:
-        'As listProducts, with each product in the v2 representation (see getProductV2). Cursor paging by default: follow links.next; `page` switches to numbered pages. A cursor only works with the sort and filters it was issued for (400 CATALOG_INVALID_CURSOR).',
-      errors: [
-        'CATALOG_INVALID_SORT',
-        'CATALOG_INVALID_RANGE',
-        'CATALOG_INVALID_CURSOR',
-        'CATALOG_PAGINATION_CONFLICT',
-      ],
+        'As listProducts, with each product in the v2 representation (see getProductV2). Cursor paging by default: follow links.next; `page` switches to numbered pages. `q` searches as on listProducts. A cursor only works with the q, sort and filters it was issued for (400 CATALOG_INVALID_CURSOR).',
+      errors: LIST_ERRORS,
       etag: false,
       schema: {
         query: productListQuery,

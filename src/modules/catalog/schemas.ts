@@ -129,7 +129,17 @@ export const productPatch = atLeastOneMember(
 
 const int4 = z.coerce.number().int().min(0).max(INT4_MAX);
 
+/** The longest `q` taken (422 beyond): the same as GET /api/v1/search's. */
+export const TEXT_QUERY_MAX_LENGTH = 200;
+
 export const productListQuery = z.strictObject({
+  q: pgText()
+    .max(TEXT_QUERY_MAX_LENGTH)
+    .optional()
+    .meta({
+      description: `Full-text search, as GET /api/v1/search reads it (web-search syntax, typos corrected, up to ${TEXT_QUERY_MAX_LENGTH} characters; too many words or operators is 400 SEARCH_QUERY_TOO_COMPLEX). With q, products come most relevant first, or by sort = price, -price or -createdAt; tag cannot be combined with it (400 CATALOG_PARAMETER_CONFLICT); pages stop at the first 1,000 hits. Empty: no search`,
+      example: 'wireles headphones',
+    }),
   page: z.coerce
     .number()
     .int()

@@ -5,17 +5,23 @@
 // the row at that version. Between the check and the write another writer
 // can still land; the guarded statement then matches nothing, and the caller
 // gets CATALOG_VERSION_CONFLICT (412) instead of silently overwriting it.
+//
+// Each write records its event (`product.created`, `.updated`, `.deleted`,
+// with the version it left) in the same transaction (events/outbox.ts): the
+// search index and webhooks hear of every committed write, and of no other.
 
-import type { CatalogTables } from './tables.ts';
+import type { CatalogDatabase } from './tables.ts';
 import type { FieldError } from '../../errors/index.ts';
 import { toSqlError } from '../../platform/sql/sql-errors.ts';
 import type { CacheAside } from '../../platform/cache/cache-aside.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
+import { recordEvent } from '../events/outbox.ts';
 import { catalogError } from './errors.ts';
 import type { ListPage, ListSpec } from './listing.ts';
 import {
   deleteProductIfVersion,
   findProductById,
+  findProductsByIds,
   findReferences,
   insertProduct,
   listProducts,
@@ -25,6 +31,7 @@ import {
 } from './repo.ts';
 import { sanitizeDescription } from './sanitize.ts';
 import type { Product, ProductInput } from './schemas.ts';
+import type { ProductTextSearch } from './text-search.ts';
 
 export interface CatalogService {
   /** From a replica when one is configured: for public reads. */
@@ -42,11 +49,13 @@ const notFound = (id: string) =>
   catalogError('CATALOG_PRODUCT_NOT_FOUND', { detail: `no product with id ${id}` });
 
 export function createCatalogService(deps: {
-  sql: SqlDatabase<CatalogTables>;
+  sql: SqlDatabase<CatalogDatabase>;
   /** Product reads go through it; writes invalidate it after they commit. */
   cache?: CacheAside<Product> | undefined;
+  /** Answers the list's `q`; without it, `q` lists nothing. */
+  search?: ProductTextSearch | undefined;
 }): CatalogService {
-  const { sql, cache } = deps;
+  const { sql, cache, search } = deps;
   const load = (id: string) => () => findProductById(sql.reader, id);
 
   /** The brand and category by slug, the description sanitised; 422 for unknown slugs. */
@@ -114,15 +123,42 @@ export function createCatalogService(deps: {
       return product;
     },
 
-    listProducts(spec) {
-      return listProducts(sql.reader, spec);
+    async listProducts(spec) {
+      if (spec.text === undefined) return listProducts(sql.reader, spec);
+      const { query, sort, offset } = spec.text;
+      const found = (await search?.find({
+        text: query,
+        filters: spec.filters,
+        sort,
+        offset,
+        limit: spec.limit,
+      })) ?? { ids: [], total: 0, hasMore: false };
+      // The engine's hits, read as the list shows them. With an engine of
+      // its own copy, a product deleted moments ago can still be a hit; it
+      // is simply not on the page.
+      const items = await findProductsByIds(sql.reader, found.ids);
+      return {
+        items,
+        hasMore: found.hasMore,
+        last: undefined,
+        total: found.total,
+        nextOffset: offset + found.ids.length,
+      };
     },
 
     async createProduct(input) {
       const values = await valuesOf(input);
       let created: Product;
       try {
-        created = await insertProduct(sql.db, values);
+        created = await sql.withTransaction(async (trx) => {
+          const product = await insertProduct(trx, values);
+          await recordEvent(trx, {
+            type: 'product.created',
+            aggregateId: product.id,
+            data: { productId: product.id, version: product.version },
+          });
+          return product;
+        });
       } catch (error) {
         throw skuTaken(error);
       }
@@ -135,7 +171,17 @@ export function createCatalogService(deps: {
       const values = await valuesOf(input);
       let updated: Product | undefined;
       try {
-        updated = await updateProductIfVersion(sql.db, id, version, values);
+        updated = await sql.withTransaction(async (trx) => {
+          const product = await updateProductIfVersion(trx, id, version, values);
+          if (product !== undefined) {
+            await recordEvent(trx, {
+              type: 'product.updated',
+              aggregateId: id,
+              data: { productId: id, version: product.version },
+            });
+          }
+          return product;
+        });
       } catch (error) {
         throw skuTaken(error);
       }
@@ -147,7 +193,17 @@ export function createCatalogService(deps: {
     async deleteProduct(id, version) {
       let deleted: boolean;
       try {
-        deleted = await deleteProductIfVersion(sql.db, id, version);
+        deleted = await sql.withTransaction(async (trx) => {
+          const gone = await deleteProductIfVersion(trx, id, version);
+          if (gone) {
+            await recordEvent(trx, {
+              type: 'product.deleted',
+              aggregateId: id,
+              data: { productId: id, version },
+            });
+          }
+          return gone;
+        });
       } catch (error) {
         if (toSqlError(error)?.code === 'SQL_FOREIGN_KEY_VIOLATION') {
           throw catalogError('CATALOG_PRODUCT_IN_USE', {

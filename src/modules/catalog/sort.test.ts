@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isAppError } from '../../errors/index.ts';
-import { formatSort, parseSort, type SortKey } from './sort.ts';
+import { formatSort, formatTextSort, parseSort, parseTextSort, type SortKey } from './sort.ts';
 
 const keys = (text: string | undefined) =>
   parseSort(text).map((key) => `${key.direction === 'desc' ? '-' : '+'}${key.field}`);
@@ -80,6 +80,29 @@ describe('formatSort', () => {
     for (const text of ['title,-stock', 'createdAt', '-price,-title', 'stock,id', 'price,-id']) {
       const parsed: readonly SortKey[] = parseSort(text);
       assert.deepEqual(parseSort(formatSort(parsed)), parsed, text);
+    }
+  });
+});
+
+describe('the order of a list with q', () => {
+  test('relevance by default, the engine sorts by their list names, and back', () => {
+    assert.equal(parseTextSort(undefined), 'relevance');
+    assert.equal(parseTextSort('price'), 'price');
+    assert.equal(parseTextSort('-price'), '-price');
+    assert.equal(parseTextSort('-createdAt'), 'newest');
+    for (const sort of ['relevance', 'price', '-price', 'newest'] as const) {
+      const text = formatTextSort(sort);
+      assert.equal(parseTextSort(text), sort);
+    }
+  });
+
+  test('any other sort is CATALOG_INVALID_SORT', () => {
+    for (const text of ['title', 'price,id', 'createdAt', '', 'toString', '__proto__']) {
+      assert.throws(
+        () => parseTextSort(text),
+        (error: unknown) => isAppError(error) && error.code === 'CATALOG_INVALID_SORT',
+        text,
+      );
     }
   });
 });

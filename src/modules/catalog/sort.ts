@@ -8,6 +8,7 @@
 // `(price_amount, id)` index backwards instead of sorting.
 
 import { catalogError } from './errors.ts';
+import type { TextSort } from './text-search.ts';
 
 export const SORT_FIELDS = ['price', 'title', 'createdAt', 'stock', 'id'] as const;
 
@@ -74,4 +75,32 @@ export function formatSort(keys: readonly SortKey[]): string {
   return (implied ? keys.slice(0, -1) : keys)
     .map((key) => (key.direction === 'desc' ? `-${key.field}` : key.field))
     .join(',');
+}
+
+/** With `q`, the orders the search engine offers, by the list's names for them. */
+const TEXT_SORTS: Readonly<Record<string, TextSort>> = {
+  price: 'price',
+  '-price': '-price',
+  '-createdAt': 'newest',
+};
+
+/**
+ * The order of a list with `q`: relevance when `sort` is absent, else one of
+ * TEXT_SORTS — a text query has no keyset to page by, and the engine sorts
+ * by these only. Throws CATALOG_INVALID_SORT (400) for anything else.
+ */
+export function parseTextSort(text: string | undefined): TextSort {
+  if (text === undefined) return 'relevance';
+  const sort = Object.hasOwn(TEXT_SORTS, text) ? TEXT_SORTS[text] : undefined;
+  if (sort === undefined) {
+    throw invalidSort(
+      `with q, results are ordered by relevance, or by one of ${Object.keys(TEXT_SORTS).join(', ')}`,
+    );
+  }
+  return sort;
+}
+
+/** The `sort` parameter that parseTextSort reads as `sort`; undefined for relevance. */
+export function formatTextSort(sort: TextSort): string | undefined {
+  return Object.entries(TEXT_SORTS).find(([, value]) => value === sort)?.[0];
 }

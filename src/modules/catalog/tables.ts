@@ -4,6 +4,7 @@
 
 import type { ColumnType, Generated } from 'kysely';
 import type { CreatedAt, Id, Ref, UpdatedAt } from '../../platform/sql/columns.ts';
+import type { EventsTables } from '../events/tables.ts';
 
 export interface CategoriesTable {
   id: Id;
@@ -40,3 +41,6 @@ export type CatalogTables = {
   brands: BrandsTable;
   products: ProductsTable;
 };
+
+/** What the catalog's writes run on: its tables and the outbox their events go to. */
+export interface CatalogDatabase extends CatalogTables, EventsTables {}

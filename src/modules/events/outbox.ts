@@ -25,6 +25,21 @@ export interface EventData {
   'order.shipped': { readonly orderId: string; readonly userId: string };
   /** The order-complete flow finished: captured, receipt mailed, pick list written. */
   'order.settled': { readonly orderId: string; readonly userId: string };
+  /** `version`: the row's version the write left (catalog/service.ts). */
+  'product.created': { readonly productId: string; readonly version: number };
+  'product.updated': { readonly productId: string; readonly version: number };
+  /** `version`: the last version the product had. */
+  'product.deleted': { readonly productId: string; readonly version: number };
+  /**
+   * Internal: an order's placing or cancelling moved the stock of these
+   * products (one event per transaction, whatever the number of lines);
+   * the aggregate is the order. Stock set through the catalog's writes is a
+   * `product.updated`.
+   */
+  'product.stock_changed': {
+    readonly orderId: string;
+    readonly products: readonly { readonly productId: string; readonly version: number }[];
+  };
 }
 
 export type EventType = keyof EventData;
@@ -42,6 +57,15 @@ const EVENT_AUDIENCE = {
   'order.cancelled': 'public',
   'order.shipped': 'public',
   'order.settled': 'public',
+  // The catalog is public data: integrations (feeds, marketplaces) follow it.
+  'product.created': 'public',
+  'product.updated': 'public',
+  'product.deleted': 'public',
+  // Exact stock is operational data (the v2 representation hides it), and
+  // one event per order placed or cancelled would tell every webhook
+  // endpoint the shop's sales volume; it exists to keep derived copies (the
+  // search index) in step.
+  'product.stock_changed': 'internal',
 } as const satisfies Record<EventType, 'public' | 'internal'>;
 
 export const EVENT_TYPES = Object.keys(EVENT_AUDIENCE) as readonly EventType[];

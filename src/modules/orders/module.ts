@@ -30,7 +30,10 @@ export interface OrdersContext {
   readonly sql: SqlDatabase<OrdersDatabase>;
   readonly audit: AuditSink;
   readonly productCache: ProductCache | undefined;
-  /** How orders record `order.placed`; the outbox when absent (bench/orders replaces it). */
+  /**
+   * How placing an order records its events (`order.placed`, `product.stock_changed`);
+   * the outbox when absent (bench/orders replaces it).
+   */
   readonly recordOrderEvent?: typeof recordEvent | undefined;
 }
 
@@ -51,7 +54,15 @@ const ORDER_STEP_CONCURRENCY = 2;
 export const ordersModule = defineModule({
   name: 'orders',
   errors: ordersErrors,
-  events: ['order.placed', 'order.paid', 'order.shipped', 'order.cancelled', 'order.settled'],
+  events: [
+    'order.placed',
+    'order.paid',
+    'order.shipped',
+    'order.cancelled',
+    'order.settled',
+    // Placing reserves stock, cancelling puts it back (service.ts).
+    'product.stock_changed',
+  ],
   queues: [CAPTURE_QUEUE, RECEIPT_QUEUE, ALLOCATE_QUEUE, ORDER_COMPLETE_QUEUE],
   routes(app, context: OrdersContext) {
     const { productCache } = context;

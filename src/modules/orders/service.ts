@@ -2,7 +2,8 @@
 // one transaction, under the client's idempotency key; status changes go
 // through the state machine with the order row locked, and their side
 // effects (charging the wallet, restocking, refunding) commit with them or
-// not at all. Visibility: customers see their own orders, `orders:read:any`
+// not at all. Every change of stock records `product.stock_changed` beside
+// the order's own event. Visibility: customers see their own orders, `orders:read:any`
 // sees all; someone else's order answers 404 like a missing one (IDOR).
 
 import type { Transaction } from 'kysely';
@@ -77,7 +78,10 @@ export function createOrdersService(deps: {
   audit: AuditSink;
   /** Told, after commit, which products' stock (and version) an order changed. */
   productsChanged?: (changes: readonly ProductChange[]) => Promise<void>;
-  /** Records a placed order's event in its transaction: the outbox, unless a benchmark measures without it. */
+  /**
+   * Records a placed order's events (`order.placed`, `product.stock_changed`) in its
+   * transaction: the outbox, unless a benchmark measures without it.
+   */
   recordEvent?: typeof recordEvent;
 }): OrdersService {
   const { sql, payments, audit } = deps;
@@ -115,6 +119,7 @@ export function createOrdersService(deps: {
             aggregateId: record.id,
             data: { orderId: record.id, userId: actor.id },
           });
+          await recordPlaced(trx, stockChanged(record.id, reserved.changed));
           const location = `/api/v1/orders/${record.id}`;
           return { status: 201, headers: { location }, body: await view(trx, record) };
         },
@@ -174,6 +179,7 @@ export function createOrdersService(deps: {
         }
         if (action === 'cancel') {
           changed = await restock(trx, record.id);
+          if (changed.length > 0) await recordEvent(trx, stockChanged(record.id, changed));
           if (record.status === 'paid')
             await payments.refundOrder(trx, { orderId: record.id, initiatedBy: actor.id });
         }
@@ -208,6 +214,21 @@ export function createOrdersService(deps: {
         });
       }
       return view(sql.db, outcome.updated);
+    },
+  };
+}
+
+/**
+ * One `product.stock_changed` per transaction, naming every product whose
+ * stock (and version) it moved: what keeps the search index's stock in step.
+ */
+function stockChanged(orderId: string, changed: readonly ProductChange[]) {
+  return {
+    type: 'product.stock_changed' as const,
+    aggregateId: orderId,
+    data: {
+      orderId,
+      products: changed.map((change) => ({ productId: change.id, version: change.version })),
     },
   };
 }

@@ -26,6 +26,7 @@ import { healthModule } from '../modules/health/module.ts';
 import type { ReadinessChecks } from '../modules/health/readiness.ts';
 import { inventoryModule } from '../modules/inventory/module.ts';
 import { mailModule } from '../modules/mail/module.ts';
+import { metricsModule } from '../modules/metrics/module.ts';
 import { opsModule } from '../modules/ops/module.ts';
 import { ordersModule } from '../modules/orders/module.ts';
 import { paymentsModule } from '../modules/payments/module.ts';
@@ -36,6 +37,7 @@ import { webhooksModule } from '../modules/webhooks/module.ts';
 import type { BackgroundTasks } from '../platform/background.ts';
 import type { Config } from '../platform/config.ts';
 import type { Lifecycle } from '../platform/lifecycle.ts';
+import type { ServiceMetrics } from '../platform/metrics/metrics.ts';
 import type { Scheduler } from '../platform/scheduler.ts';
 import type { AuditSink } from '../ports/audit.ts';
 import type { SearchEngine } from '../ports/search.ts';
@@ -47,6 +49,7 @@ import type { Credentials } from './trust.ts';
 
 export const MODULES = [
   healthModule,
+  metricsModule,
   authModule,
   usersModule,
   apiKeysModule,
@@ -84,6 +87,8 @@ export interface ServiceContext {
   readonly signInLimits: readonly RateLimitMiddleware[];
   readonly productCache: ProductCache | undefined;
   readonly search: SearchEngine;
+  /** Undefined when METRICS_ENABLED=false. */
+  readonly metrics: ServiceMetrics | undefined;
   readonly recordOrderEvent?: typeof recordEvent | undefined;
 }
 

@@ -431,6 +431,14 @@ const configShape = {
       { secret: true },
     ),
   }),
+  metrics: group({
+    // GET /metrics and the request metrics behind it (src/modules/metrics).
+    enabled: setting('METRICS_ENABLED', boolean().default(true)),
+    // The scrape's bearer token. Production serves /metrics only with one.
+    token: setting('METRICS_TOKEN', z.string().min(16, { error: MIN_16 }).optional(), {
+      secret: true,
+    }),
+  }),
   auth: group({
     issuer: setting('JWT_ISSUER', z.string().min(1).default('throughline')),
     audience: setting('JWT_AUDIENCE', z.string().min(1).default('throughline-api')),

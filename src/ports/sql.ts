@@ -66,4 +66,20 @@ export interface SqlDatabase<DB> {
   ping(signal?: AbortSignal): Promise<void>;
   /** Closes every connection; the database must not be used afterwards. */
   close(): Promise<void>;
+  /**
+   * The connection pools' state now, one entry per pool (primary, replicas),
+   * for metrics; engines without a pool (PGlite) report none.
+   */
+  pools(): readonly PoolState[];
+}
+
+export interface PoolState {
+  /** `primary`, `replica-0`, … */
+  readonly role: string;
+  /** Open connections, busy or idle. */
+  readonly open: number;
+  readonly idle: number;
+  /** Callers waiting for a connection. */
+  readonly waiting: number;
+  readonly max: number;
 }

@@ -46,6 +46,9 @@ import type { SqlDatabase } from '../ports/sql.ts';
 import { createRateLimits } from './rate-limits.ts';
 import { createCredentials } from './trust.ts';
 import { startWorkers, WORKED_QUEUES } from './workers.ts';
+import { reportServiceParts } from './metrics.ts';
+import { ServiceMetrics } from '../platform/metrics/metrics.ts';
+import { requestMetrics } from '../http/middleware/request-metrics/request-metrics.ts';
 
 export { SERVICE_VERSION, socketLimits } from './http-setup.ts';
 
@@ -108,6 +111,9 @@ export function createService(config: Config, deps: ServiceDeps): Service {
   readiness.add('database', (signal) => sql.ping(signal));
   const shared = createSharedState(config, { logger, lifecycle, readiness });
   const credentials = createCredentials(config, { keys: deps.keys, sql, shared });
+  // Request metrics first: the same phase as the access log, and outside it.
+  const metrics = config.metrics.enabled ? new ServiceMetrics() : undefined;
+  if (metrics !== undefined) app.use(requestMetrics(metrics));
   app.use(accessLog(), securityHeaders(security), compression(), credentials.authenticate);
   if (config.cors.origins.length > 0) {
     app.use(cors({ origins: config.cors.origins, credentials: config.cors.credentials }));
@@ -142,6 +148,15 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     });
   }
 
+  if (metrics !== undefined) {
+    reportServiceParts(metrics, {
+      database: sql,
+      caches: { products: productCache },
+      queue,
+      queues: WORKED_QUEUES,
+    });
+  }
+
   registerModuleRoutes(app, {
     config,
     logger,
@@ -163,6 +178,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     productCache,
     search,
     productSearch: createProductTextSearch(search),
+    metrics,
     recordOrderEvent: deps.recordOrderEvent,
   });
   const openapi = registerServiceDocs(app, config, security);

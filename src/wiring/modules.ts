@@ -27,6 +27,7 @@ import { healthModule } from '../modules/health/module.ts';
 import type { ReadinessChecks } from '../modules/health/readiness.ts';
 import { inventoryModule } from '../modules/inventory/module.ts';
 import { mailModule } from '../modules/mail/module.ts';
+import { metricsModule } from '../modules/metrics/module.ts';
 import { opsModule } from '../modules/ops/module.ts';
 import { ordersModule } from '../modules/orders/module.ts';
 import { paymentsModule } from '../modules/payments/module.ts';
@@ -37,6 +38,7 @@ import { webhooksModule } from '../modules/webhooks/module.ts';
 import type { BackgroundTasks } from '../platform/background.ts';
 import type { Config } from '../platform/config.ts';
 import type { Lifecycle } from '../platform/lifecycle.ts';
+import type { ServiceMetrics } from '../platform/metrics/metrics.ts';
 import type { Scheduler } from '../platform/scheduler.ts';
 import type { AuditSink } from '../ports/audit.ts';
 import type { SearchEngine } from '../ports/search.ts';
@@ -48,6 +50,7 @@ import type { Credentials } from './trust.ts';
 
 export const MODULES = [
   healthModule,
+  metricsModule,
   authModule,
   usersModule,
   apiKeysModule,
@@ -87,6 +90,8 @@ export interface ServiceContext {
   readonly search: SearchEngine;
   /** The product list's `q`, answered by `search` (modules/search/product-search.ts). */
   readonly productSearch: ProductTextSearch;
+  /** Undefined when METRICS_ENABLED=false. */
+  readonly metrics: ServiceMetrics | undefined;
   readonly recordOrderEvent?: typeof recordEvent | undefined;
 }
 

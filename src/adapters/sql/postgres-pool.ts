@@ -21,6 +21,7 @@ import { Pool, types } from 'pg';
 import type { PoolClient } from 'pg';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type { Logger } from '../../platform/logger.ts';
+import type { PoolState } from '../../ports/sql.ts';
 import { redactDatabaseUrl } from '../../platform/sql/database-url.ts';
 import { keepText, TEXT_ARRAY_OIDS, TEXT_SCALAR_OIDS } from '../../platform/sql/type-parsers.ts';
 import { destroySocket, END_GRACE_MS, KEEPALIVE_IDLE_MS } from './pg-socket.ts';
@@ -111,6 +112,16 @@ class WatchedPool implements PostgresPool {
     return this.#pool.options;
   }
 
+  get state(): Omit<PoolState, 'role'> {
+    const pool = this.#pool;
+    return {
+      open: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: pool.options.max ?? 10,
+    };
+  }
+
   async connect(): Promise<PostgresPoolClient> {
     // Bounded: each pass takes a stale idle client out for good, and a new
     // connection is never stale.
@@ -149,7 +160,9 @@ class WatchedPool implements PostgresPool {
   }
 }
 
-export function createPool(settings: PoolSettings): PostgresPool {
+export type StatefulPool = PostgresPool & { readonly state: Omit<PoolState, 'role'> };
+
+export function createPool(settings: PoolSettings): StatefulPool {
   const pool = new Pool({
     connectionString: settings.url,
     max: settings.poolSize,

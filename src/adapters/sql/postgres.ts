@@ -6,7 +6,7 @@ import type { Logger } from '../../platform/logger.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { assembleSqlDatabase } from '../../platform/sql/sql-database.ts';
 import { guardDialect } from '../../platform/sql/transaction-scope.ts';
-import { createPool, type PoolSettings } from './postgres-pool.ts';
+import { createPool, type PoolSettings, type StatefulPool } from './postgres-pool.ts';
 
 export interface PostgresDatabaseOptions {
   /** postgres://user:password@host:port/database?sslmode=… */
@@ -55,11 +55,19 @@ export function createPostgresDatabase<DB>(options: PostgresDatabaseOptions): Sq
     namedStatements: options.namedStatements ?? true,
     logger: options.logger,
   });
-  const handle = (url: string, role: string) =>
-    new Kysely<DB>({
-      dialect: guardDialect(new PostgresDialect({ pool: createPool(settings(url, role)) }), owner),
-    });
+  const pools: { role: string; pool: StatefulPool }[] = [];
+  const handle = (url: string, role: string) => {
+    const pool = createPool(settings(url, role));
+    pools.push({ role, pool });
+    return new Kysely<DB>({ dialect: guardDialect(new PostgresDialect({ pool }), owner) });
+  };
   const primary = handle(options.url, 'primary');
   const replicas = (options.replicaUrls ?? []).map((url, index) => handle(url, `replica-${index}`));
-  return assembleSqlDatabase({ engine: 'postgres', owner, primary, replicas });
+  return assembleSqlDatabase({
+    engine: 'postgres',
+    owner,
+    primary,
+    replicas,
+    pools: () => pools.map(({ role, pool }) => ({ role, ...pool.state })),
+  });
 }

@@ -242,11 +242,11 @@ function responses(record: RouteRecord, context: OperationContext): JsonObject {
       ...(response.schema === undefined
         ? {}
         : {
-            content: {
-              [response.contentType ?? 'application/json']: {
-                schema: context.schemas.toSchema(response.schema, 'output'),
-              },
-            },
+            content: Object.fromEntries(
+              [response.contentType ?? 'application/json', ...(response.alsoAs ?? [])].map(
+                (type) => [type, { schema: context.schemas.toSchema(response.schema!, 'output') }],
+              ),
+            ),
           }),
     };
   }

@@ -61,8 +61,12 @@ export function declaredMediaTypes(route: RouteOptions): readonly string[] {
   const types = new Set<string>();
   for (const [status, spec] of Object.entries(responses)) {
     if (Number(status) >= 300) continue;
-    const contentType = spec instanceof z.ZodType ? undefined : spec.contentType;
-    types.add(contentType ?? 'application/json');
+    if (spec instanceof z.ZodType) {
+      types.add('application/json');
+      continue;
+    }
+    types.add(spec.contentType ?? 'application/json');
+    for (const type of spec.alsoAs ?? []) types.add(type);
   }
   return [...types];
 }

@@ -14,6 +14,8 @@ export interface ResponseSpec {
   readonly schema?: z.ZodType;
   /** Defaults to `application/json`. */
   readonly contentType?: string;
+  /** Further media types the same response is sent as, chosen by negotiation. */
+  readonly alsoAs?: readonly string[];
   readonly headers?: Readonly<Record<string, { description: string; schema?: z.ZodType }>>;
 }
 

@@ -2,7 +2,7 @@
 // how they build those handles.
 import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
-import type { SqlDatabase, SqlEngine, TransactionOptions } from '../../ports/sql.ts';
+import type { PoolState, SqlDatabase, SqlEngine, TransactionOptions } from '../../ports/sql.ts';
 import { runTransaction } from './transaction.ts';
 
 export interface SqlDatabaseParts<DB> {
@@ -11,6 +11,8 @@ export interface SqlDatabaseParts<DB> {
   readonly owner: object;
   readonly primary: Kysely<DB>;
   readonly replicas?: readonly Kysely<DB>[];
+  /** The pools' state, for engines that pool connections. */
+  readonly pools?: () => readonly PoolState[];
 }
 
 export function assembleSqlDatabase<DB>(parts: SqlDatabaseParts<DB>): SqlDatabase<DB> {
@@ -54,6 +56,9 @@ export function assembleSqlDatabase<DB>(parts: SqlDatabaseParts<DB>): SqlDatabas
       } finally {
         signal.removeEventListener('abort', onAbort);
       }
+    },
+    pools(): readonly PoolState[] {
+      return parts.pools?.() ?? [];
     },
     close(): Promise<void> {
       // Idempotent: lifecycle shutdown and tests may both close.

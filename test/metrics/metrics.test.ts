@@ -1,0 +1,211 @@
+// GET /metrics on the real service: requests counted by route pattern (never
+// the raw path), series bounded whatever URLs clients send, both exposition
+// formats, the scrape token, production's default of not serving it, and —
+// where Prometheus' promtool is installed — a scrape promtool accepts.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, it, test } from 'node:test';
+import { promisify } from 'node:util';
+import { ENGINES, type EngineDatabase } from '../support/engines.ts';
+import { startService, type StartedService } from '../support/start.ts';
+
+const run = promisify(execFile);
+
+async function scrape(service: StartedService, headers: Record<string, string> = {}) {
+  const response = await fetch(`${service.url}/metrics`, { headers });
+  return {
+    status: response.status,
+    type: response.headers.get('content-type'),
+    body: await response.text(),
+  };
+}
+
+/** The lines of one metric family's samples (name followed by labels or a space). */
+function samples(body: string, name: string): string[] {
+  return body
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `));
+}
+
+async function promtool(): Promise<string | undefined> {
+  try {
+    await run('promtool', ['--version']);
+    return 'promtool';
+  } catch {
+    return undefined;
+  }
+}
+
+describe('GET /metrics', () => {
+  let service: StartedService;
+  before(async () => {
+    service = await startService();
+  });
+  after(async () => {
+    await service.close();
+  });
+
+  it('counts requests by route pattern and status class, and times them', async () => {
+    for (const id of ['1', '2', '999999'])
+      await (await fetch(`${service.url}/api/v1/products/${id}`)).text();
+    const { status, type, body } = await scrape(service);
+    assert.equal(status, 200);
+    assert.match(type ?? '', /^text\/plain; version=0\.0\.4/);
+    const reads = samples(body, 'http_requests_total').filter((l) =>
+      l.includes('route="/api/v1/products/:id"'),
+    );
+    assert.ok(
+      reads.some((l) => /method="GET".*status="2xx"} 2$/.test(l)),
+      reads.join('\n'),
+    );
+    assert.ok(
+      reads.some((l) => /status="4xx"} 1$/.test(l)),
+      reads.join('\n'),
+    );
+    assert.ok(!body.includes('/api/v1/products/999999'));
+    assert.match(
+      body,
+      /http_request_duration_seconds_bucket{le="0\.025",method="GET",route="\/api\/v1\/products\/:id"} \d+/,
+    );
+    assert.match(body, /^http_requests_in_flight \d+$/m);
+    assert.match(body, /^nodejs_eventloop_lag_p99_seconds /m);
+    assert.match(body, /^queue_jobs{queue="[^"]+",state="pending"} \d+$/m);
+    // PGlite has no pool to report.
+    assert.doesNotMatch(body, /^db_pool_connections{/m);
+  });
+
+  it('keeps the number of series bounded whatever URLs and methods clients send', async () => {
+    const countSeries = (body: string) =>
+      samples(body, 'http_requests_total').length +
+      samples(body, 'http_request_duration_seconds_count').length;
+    const before = countSeries((await scrape(service)).body);
+    const urls = Array.from({ length: 10_000 }, (_, i) =>
+      i % 2 === 0 ? `/api/v1/products/${1_000_000 + i}` : `/no/such/${i}/path-${i * 7919}`,
+    );
+    for (let i = 0; i < urls.length; i += 100) {
+      await Promise.all(
+        urls.slice(i, i + 100).map(async (url, j) => {
+          const response = await fetch(`${service.url}${url}`, {
+            method: j % 10 === 0 ? 'PURGE' : 'GET',
+          });
+          await response.arrayBuffer();
+        }),
+      );
+    }
+    const { body } = await scrape(service);
+    const added = countSeries(body) - before;
+    // At most: the read route's 4xx, the unmatched pattern for GET and OTHER, each in two families.
+    assert.ok(added <= 8, `${added} new series`);
+    assert.match(body, /http_requests_total{method="OTHER",route="\*",status="4xx"} 1000$/m);
+  });
+
+  it('answers OpenMetrics when the scraper asks for it', async () => {
+    const { status, type, body } = await scrape(service, {
+      accept: 'application/openmetrics-text; version=1.0.0',
+    });
+    assert.equal(status, 200);
+    assert.match(type ?? '', /^application\/openmetrics-text; version=1\.0\.0/);
+    assert.ok(body.endsWith('# EOF\n'));
+  });
+
+  test('is a scrape promtool accepts', async (t) => {
+    const tool = await promtool();
+    if (tool === undefined) {
+      t.skip('promtool is not installed (Debian: apt-get install prometheus)');
+      return;
+    }
+    // After an OpenMetrics scrape too: the two formats share their metrics.
+    await scrape(service, { accept: 'application/openmetrics-text; version=1.0.0' });
+    const { body } = await scrape(service);
+    const child = execFile(tool, ['check', 'metrics']);
+    const output = new Promise<{ code: number | null; text: string }>((resolve) => {
+      let text = '';
+      child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      child.on('close', (code) => {
+        resolve({ code, text });
+      });
+    });
+    child.stdin?.end(body);
+    const { code, text } = await output;
+    // prom-client's default process gauges end in _total, which promtool's
+    // lint flags; they are the library's names, and nothing else may be flagged.
+    const problems = text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .filter(
+        (line) => !/^nodejs_active_(handles|requests|resources)_total non-counter/.test(line),
+      );
+    assert.deepEqual(problems, [], `exit ${String(code)}: ${text}`);
+  });
+});
+
+describe('GET /metrics with a token', () => {
+  let service: StartedService;
+  const token = 'scrape-token-0123456789';
+  before(async () => {
+    service = await startService({ env: { METRICS_TOKEN: token } });
+  });
+  after(async () => {
+    await service.close();
+  });
+
+  it('refuses a scrape without the token or with another one', async () => {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer not-the-token-at-all' },
+      { authorization: token },
+    ]) {
+      const response = await fetch(`${service.url}/metrics`, { headers });
+      assert.equal(response.status, 401);
+      assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      const problem = (await response.json()) as { code: string };
+      assert.equal(problem.code, 'METRICS_UNAUTHORIZED');
+    }
+    assert.equal((await scrape(service, { authorization: `Bearer ${token}` })).status, 200);
+  });
+});
+
+describe('GET /metrics switched off', () => {
+  let service: StartedService;
+  before(async () => {
+    service = await startService({ env: { METRICS_ENABLED: 'false' } });
+  });
+  after(async () => {
+    await service.close();
+  });
+
+  it('is not served, and nothing is counted', async () => {
+    assert.equal((await scrape(service)).status, 404);
+  });
+});
+
+const postgres = ENGINES.find((engine) => engine.name === 'postgres')!;
+
+describe('GET /metrics on PostgreSQL', { skip: postgres.skip }, () => {
+  let database: EngineDatabase;
+  let service: StartedService;
+  before(async () => {
+    database = await postgres.open();
+    service = await startService({ sql: database.sql });
+  });
+  after(async () => {
+    await service.close();
+    await database.close();
+  });
+
+  it("reports the pool's connections, waiters and size", async () => {
+    await Promise.all(
+      ['1', '2', '3'].map(async (id) =>
+        (await fetch(`${service.url}/api/v1/products/${id}`)).text(),
+      ),
+    );
+    const { body } = await scrape(service);
+    const value = (pattern: RegExp) => Number(pattern.exec(body)?.[1]);
+    const busy = value(/^db_pool_connections{pool="primary",state="busy"} (\d+)$/m);
+    const idle = value(/^db_pool_connections{pool="primary",state="idle"} (\d+)$/m);
+    assert.ok(busy + idle >= 1, body);
+    assert.equal(value(/^db_pool_waiting{pool="primary"} (\d+)$/m), 0);
+    assert.equal(value(/^db_pool_max_connections{pool="primary"} (\d+)$/m), 5);
+  });
+});

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { bigintId, pgText } from '../../platform/sql/pg-values.ts';
 import type { JsonObject } from './chain.ts';
+import { queryInteger } from '../../http/request/query-integer.ts';
 
 export const auditOutcome = z.enum(['success', 'failure', 'denied']);
 export type AuditOutcome = z.infer<typeof auditOutcome>;
@@ -65,14 +66,25 @@ export interface AuditEntry {
   readonly hash: string;
 }
 
-export const auditListQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+const listFilters = {
   /** Keyset cursor: only entries with a smaller id (the previous page's `nextBefore`). */
   before: bigintId.optional(),
   action: label.optional(),
+};
+
+/** What the audit service lists by (AuditService.list). */
+export const auditListOptions = z.strictObject({
+  limit: z.number().int().min(1).max(200).default(50),
+  ...listFilters,
 });
 
-export type AuditListQuery = z.input<typeof auditListQuery>;
+/** The same, as a query string carries it (GET /api/v1/admin/audit). */
+export const auditListQuery = z.strictObject({
+  limit: queryInteger(1, 200).default(50),
+  ...listFilters,
+});
+
+export type AuditListQuery = z.input<typeof auditListOptions>;
 
 export interface AuditPage {
   /** Newest first. */

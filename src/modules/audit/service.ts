@@ -8,7 +8,7 @@ import type { SqlDatabase } from '../../ports/sql.ts';
 import { ChainVerifier } from './chain.ts';
 import type { ChainBreak } from './chain.ts';
 import { appendAudit, auditHeadId, listAuditEntries, readAuditBatch } from './repo.ts';
-import { auditEntryInput, auditListQuery } from './schemas.ts';
+import { auditEntryInput, auditListOptions } from './schemas.ts';
 import type { AuditEntry, AuditEntryInput, AuditListQuery, AuditPage } from './schemas.ts';
 
 /** A known-good head kept outside the database (see chain.ts). */
@@ -57,7 +57,7 @@ export function createAuditService(deps: { sql: SqlDatabase<AuditTables> }): Aud
     },
 
     async list(input = {}) {
-      const query = auditListQuery.parse(input);
+      const query = auditListOptions.parse(input);
       // One extra row says whether another page exists without a count(*).
       const rows = await listAuditEntries(sql.reader, { ...query, limit: query.limit + 1 });
       const entries = rows.slice(0, query.limit);

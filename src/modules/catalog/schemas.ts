@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { atLeastOneMember, notClearable } from '../../http/request/input-rules.ts';
 import { pgText } from '../../platform/sql/pg-values.ts';
+import { queryInteger } from '../../http/request/query-integer.ts';
 
 export const money = z
   .strictObject({
@@ -127,7 +128,7 @@ export const productPatch = atLeastOneMember(
 
 // ---- the list -----------------------------------------------------------------
 
-const int4 = z.coerce.number().int().min(0).max(INT4_MAX);
+const int4 = queryInteger(0, INT4_MAX);
 
 /** The longest `q` taken (422 beyond): the same as GET /api/v1/search's. */
 export const TEXT_QUERY_MAX_LENGTH = 200;
@@ -140,20 +141,10 @@ export const productListQuery = z.strictObject({
       description: `Full-text search, as GET /api/v1/search reads it (web-search syntax, typos corrected, up to ${TEXT_QUERY_MAX_LENGTH} characters; too many words or operators is 400 SEARCH_QUERY_TOO_COMPLEX). With q, products come most relevant first, or by sort = price, -price or -createdAt; tag cannot be combined with it (400 CATALOG_PARAMETER_CONFLICT); pages stop at the first 1,000 hits. Empty: no search`,
       example: 'wireles headphones',
     }),
-  page: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(10_000)
+  page: queryInteger(1, 10_000)
     .optional()
     .meta({ description: 'Offset pagination: the 1-based page. Cannot be combined with after' }),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(100)
-    .default(20)
-    .meta({ description: 'Page size, 1 to 100' }),
+  limit: queryInteger(1, 100).default(20).meta({ description: 'Page size, 1 to 100' }),
   after: pgText().min(1).optional().meta({
     description:
       'Cursor pagination: the opaque cursor of links.next. Only valid with the same sort and filters; any other value is 400 CATALOG_INVALID_CURSOR',

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { bigintId, pgText } from '../../platform/sql/pg-values.ts';
 import { email } from '../users/schemas.ts';
 import { SUPPRESSION_REASONS, type Suppression } from './suppressions.ts';
+import { queryInteger } from '../../http/request/query-integer.ts';
 
 export const suppression = z
   .strictObject({
@@ -28,7 +29,7 @@ export const suppressionList = z.strictObject({
 });
 
 export const suppressionListQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: queryInteger(1, 100).default(20),
   before: bigintId.optional(),
 });
 
@@ -52,5 +53,5 @@ export const outboxMail = z
 export const outboxList = z.strictObject({ data: z.array(outboxMail) });
 
 export const outboxListQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: queryInteger(1, 100).default(20),
 });

@@ -43,7 +43,7 @@ export function registerMetricsRoute(
     rateLimit: false,
     etag: false,
     tags: ['health'],
-    operationId: 'getMetrics',
+    operationId: 'scrapeMetrics',
     summary: 'Metrics for Prometheus',
     description:
       'Request rate, errors and duration per route pattern, the state of the database pool, caches and queues, and the process (event loop, GC, memory). Prometheus text format, or OpenMetrics when `Accept: application/openmetrics-text`. Needs `Authorization: Bearer <METRICS_TOKEN>` when a token is configured; production serves it only then.',

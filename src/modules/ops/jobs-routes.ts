@@ -13,6 +13,7 @@ import { AUDIT_LABEL_MAX } from '../audit/schemas.ts';
 import type { AuditSink } from '../../ports/audit.ts';
 import { actorOf } from '../../http/pipeline/actor.ts';
 import { opsError } from './errors.ts';
+import { queryInteger } from '../../http/request/query-integer.ts';
 
 const QUEUE_NAME = /^[a-z][a-z0-9._-]*$/;
 
@@ -87,7 +88,7 @@ export function registerJobsRoutes(app: App, deps: JobsDashboardDeps): void {
         // Queue names are dotted lower-case words (`events.deliver`); saying so
         // in the document keeps clients from sending what the path check refuses.
         params: z.strictObject({ queue: z.string().regex(QUEUE_NAME).max(100) }),
-        query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(50) }),
+        query: z.strictObject({ limit: queryInteger(1, 100).default(50) }),
         responses: { 200: z.strictObject({ data: z.array(deadJob) }) },
       },
       handler: async (c) => {

@@ -18,6 +18,7 @@ import { order, orderList, placeOrderBody } from './schemas.ts';
 import type { OrdersService } from './service.ts';
 import type { OrderAction } from './state-machine.ts';
 import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
+import { queryInteger } from '../../http/request/query-integer.ts';
 
 const byId = z.strictObject({ id: bigintId });
 
@@ -123,7 +124,7 @@ export function registerOrdersRoutes(app: App, orders: OrdersService): void {
         "Your own orders, or everyone's with orders:read:any; newest first, paged with `before` (follow links.next).",
       schema: {
         query: z.strictObject({
-          limit: z.coerce.number().int().min(1).max(100).default(20),
+          limit: queryInteger(1, 100).default(20),
           before: bigintId.optional(),
         }),
         responses: { 200: orderList },

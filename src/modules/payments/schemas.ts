@@ -10,6 +10,7 @@ import type { TransferKind, WalletKind } from './tables.ts';
 import { bigintId } from '../../platform/sql/pg-values.ts';
 import { money } from '../catalog/schemas.ts';
 import { DEFAULT_CURRENCY, HELD_CURRENCIES, MAX_MINOR_UNITS } from './money.ts';
+import { queryInteger } from '../../http/request/query-integer.ts';
 
 export const TRANSFER_KINDS = [
   'transfer',
@@ -180,7 +181,7 @@ export const walletQuery = z.strictObject({
 });
 
 export const entriesQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: queryInteger(1, 100).default(20),
   before: bigintId.optional().meta({ description: 'Keyset cursor: entries older than this id' }),
   currency: heldCurrency.default(DEFAULT_CURRENCY),
 });

@@ -5,6 +5,7 @@ import { pgText } from '../../platform/sql/pg-values.ts';
 import { MAX_SUGGESTIONS } from '../../ports/search.ts';
 import { INT4_MAX, money, slug } from '../catalog/schemas.ts';
 import { MAX_SEARCH_CURSOR_LENGTH } from './cursor.ts';
+import { queryInteger } from '../../http/request/query-integer.ts';
 
 /** The longest query text taken (422 beyond). */
 export const QUERY_MAX_LENGTH = 200;
@@ -12,7 +13,7 @@ export const QUERY_MAX_LENGTH = 200;
 export const QUERY_MAX_WORDS = 10;
 export const QUERY_MAX_OPERATORS = 10;
 
-const price = z.coerce.number().int().min(0).max(INT4_MAX);
+const price = queryInteger(0, INT4_MAX);
 
 export const searchQuery = z.strictObject({
   q: pgText()
@@ -34,13 +35,7 @@ export const searchQuery = z.strictObject({
     .enum(['relevance', 'price', '-price', 'newest'])
     .default('relevance')
     .meta({ description: 'relevance (the default), price, -price (descending) or newest' }),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(50)
-    .default(20)
-    .meta({ description: 'Hits per page, 1 to 50' }),
+  limit: queryInteger(1, 50).default(20).meta({ description: 'Hits per page, 1 to 50' }),
   after: pgText().min(1).optional().meta({
     description:
       'The opaque cursor of links.next; only valid with the query, filters and sort it was issued for (400 SEARCH_INVALID_CURSOR otherwise)',

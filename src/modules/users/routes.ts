@@ -10,6 +10,7 @@ import { bigintId } from '../../platform/sql/pg-values.ts';
 import { profilePatch, user } from './schemas.ts';
 import type { UsersService } from './service.ts';
 import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
+import { queryInteger } from '../../http/request/query-integer.ts';
 
 const userList = z.strictObject({
   data: z.array(user),
@@ -74,7 +75,7 @@ export function registerUsersRoutes(app: App, users: UsersService): void {
           'Newest first, paged with `before` (follow links.next). Deleted users are left out.',
         schema: {
           query: z.strictObject({
-            limit: z.coerce.number().int().min(1).max(100).default(20),
+            limit: queryInteger(1, 100).default(20),
             before: bigintId.optional(),
           }),
           responses: { 200: userList },

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { atLeastOneMember, uniqueItems } from '../../http/request/input-rules.ts';
 import { PUBLIC_EVENT_TYPES, type EventType } from '../events/outbox.ts';
 import { bigintId, pgText } from '../../platform/sql/pg-values.ts';
+import { queryInteger } from '../../http/request/query-integer.ts';
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'dead'] as const;
 
@@ -134,7 +135,7 @@ export const deliveriesQuery = z.strictObject({
   endpointId: bigintId.optional(),
   status: z.enum(DELIVERY_STATUSES).optional(),
   eventType: eventType.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: queryInteger(1, 100).default(20),
   before: bigintId.optional().meta({ description: 'Keyset cursor: deliveries older than this id' }),
 });
 

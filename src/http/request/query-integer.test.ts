@@ -19,7 +19,7 @@ test('takes decimal digits only, then checks the bounds', () => {
 });
 
 test('is documented as an integer with its bounds', () => {
-  const schema = z.toJSONSchema(z.object({ limit }), { io: 'input' }) as {
+  const schema = z.toJSONSchema(z.object({ limit }), { io: 'input' }) as unknown as {
     properties: { limit: Record<string, unknown> };
   };
   assert.deepEqual(schema.properties.limit, { type: 'integer', minimum: 0, maximum: 100 });

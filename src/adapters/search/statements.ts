@@ -134,32 +134,32 @@ function orderSql(query: SearchQuery, hasText: boolean): RawBuilder<unknown> {
 
 /**
  * The counts over `matched` (rows with category_id, brand_id and
- * price_amount) in one pass: a grouping set per facet, told apart by
- * grouping()'s bits — 3 category, 5 brand, 6 price bucket, 7 the total —
- * with only the few groups found then named. Brand and category are never
- * null (0002), so counting by id loses no product.
+ * price_amount) in one pass: one count per combination of category, brand
+ * and price bucket — a few hundred at most, whatever the number of rows —
+ * which the facets then add up, naming only the categories and brands
+ * found. One hash lookup per row; grouping sets would make three. Brand and
+ * category are never null (0002), so counting by id loses no product.
  */
-function countedSql(matched: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`counted as (
-      select category_id, brand_id, bucket,
-             grouping(category_id, brand_id, bucket) as level, count(*)::int as n
-      from (
-        select m.category_id, m.brand_id,
-               width_bucket(m.price_amount, ${[...PRICE_BUCKET_EDGES]}::int[]) as bucket
-        from ${matched} m
-      ) bucketed
-      group by grouping sets ((category_id), (brand_id), (bucket), ())
+function cellsSql(matched: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`cells as (
+      select m.category_id, m.brand_id,
+             width_bucket(m.price_amount, ${[...PRICE_BUCKET_EDGES]}::int[]) as bucket,
+             count(*)::int as n
+      from ${matched} m
+      group by 1, 2, 3
     )`;
 }
 
 const FACET_COLUMNS = sql`
-      coalesce((select n from counted where level = 7), 0) as total,
-      (select json_agg(json_build_object('slug', c.slug, 'name', c.name, 'count', n) order by n desc, c.slug)
-         from counted join categories c on c.id = counted.category_id where level = 3) as categories,
-      (select json_agg(json_build_object('slug', b.slug, 'name', b.name, 'count', n) order by n desc, b.slug)
-         from counted join brands b on b.id = counted.brand_id where level = 5) as brands,
+      coalesce((select sum(n)::int from cells), 0) as total,
+      (select json_agg(json_build_object('slug', c.slug, 'name', c.name, 'count', f.n) order by f.n desc, c.slug)
+         from (select category_id, sum(n)::int as n from cells group by 1) f
+         join categories c on c.id = f.category_id) as categories,
+      (select json_agg(json_build_object('slug', b.slug, 'name', b.name, 'count', f.n) order by f.n desc, b.slug)
+         from (select brand_id, sum(n)::int as n from cells group by 1) f
+         join brands b on b.id = f.brand_id) as brands,
       (select json_agg(json_build_object('bucket', bucket, 'count', n))
-         from counted where level = 6) as prices`;
+         from (select bucket, sum(n)::int as n from cells group by 1) f) as prices`;
 
 /**
  * The statements for `query`, its text already parsed into `clauses` and
@@ -186,7 +186,7 @@ export function searchStatements(
       ${window}`;
     const facets = sql<FacetRow>`
       with filtered as (select p.category_id, p.brand_id, p.price_amount from products p where ${filters}),
-      ${countedSql(sql`filtered`)}
+      ${cellsSql(sql`filtered`)}
       select ${FACET_COLUMNS}`;
     return { kind: 'listing', page, facets };
   }
@@ -211,7 +211,7 @@ export function searchStatements(
       order by ${orderSql(query, true)}
       ${window}
     ),
-    ${countedSql(sql`matched`)}
+    ${cellsSql(sql`matched`)}
     select
       (select json_agg(json_build_object(
                 'id', p.id::text, 'title', d.title, 'brand_slug', b.slug, 'brand_name', b.name,

@@ -13,7 +13,7 @@ import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
 import { createPostgresDatabase } from '../../src/adapters/sql/postgres.ts';
 import { MIGRATIONS_DIR } from '../../src/wiring/database.ts';
 import type { Database } from '../../src/wiring/tables.ts';
-import { DEFAULT_SEED_SIZE, seedDemoData } from '../../src/wiring/seed.ts';
+import { DEFAULT_SEED_SIZE, seedDemoData, type SeedSize } from '../../src/wiring/seed.ts';
 import { migrate } from '../../src/platform/sql/migrator.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
 
@@ -22,6 +22,10 @@ export const PRODUCT_COUNT = DEFAULT_SEED_SIZE.products;
 export interface PrepareOptions {
   /** Loads the demo data (the default); without it, the schema only. */
   readonly seed?: boolean;
+  /** How much demo data; the default size (10,000 products) when absent. */
+  readonly size?: SeedSize;
+  /** The PostgreSQL database's name; `throughline_bench_<hex>` when absent. */
+  readonly name?: string;
   /** Runs after the seed, on the same connection (e.g. stock for the order benchmark). */
   readonly afterSeed?: (sql: SqlDatabase<Database>) => Promise<void>;
 }
@@ -33,7 +37,7 @@ async function migrateAndSeed(
   try {
     await migrate(sql, { dir: MIGRATIONS_DIR });
     if (options.seed === false) return;
-    await seedDemoData(sql, { size: DEFAULT_SEED_SIZE });
+    await seedDemoData(sql, { size: options.size ?? DEFAULT_SEED_SIZE });
     await options.afterSeed?.(sql);
     // What autovacuum does to a table of fresh rows within its first minute:
     // statistics for the planner, and the visibility map that lets counts
@@ -74,14 +78,14 @@ async function onServer(adminUrl: string, statement: string): Promise<void> {
 }
 
 /**
- * Creates `throughline_bench_<hex>` next to the admin URL's database, migrated
+ * Creates `throughline_bench_<hex>` (or `options.name`) next to the admin URL's database, migrated
  * and (unless told otherwise) seeded; throws (with the driver's reason) when the server is unreachable.
  */
 export async function preparePostgres(
   adminUrl: string,
   options: PrepareOptions = {},
 ): Promise<BenchPostgres> {
-  const name = `throughline_bench_${randomBytes(4).toString('hex')}`;
+  const name = options.name ?? `throughline_bench_${randomBytes(4).toString('hex')}`;
   await onServer(adminUrl, `create database ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;

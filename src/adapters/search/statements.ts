@@ -9,7 +9,6 @@ import {
   MATCH_END,
   MATCH_START,
   MAX_SUGGESTIONS,
-  PRICE_BUCKET_EDGES,
   type FacetCount,
   type SearchFilters,
   type SearchQuery,
@@ -143,7 +142,7 @@ function orderSql(query: SearchQuery, hasText: boolean): RawBuilder<unknown> {
 function cellsSql(matched: RawBuilder<unknown>): RawBuilder<unknown> {
   return sql`cells as (
       select m.category_id, m.brand_id,
-             width_bucket(m.price_amount, ${[...PRICE_BUCKET_EDGES]}::int[]) as bucket,
+             search_price_bucket(m.price_amount) as bucket,
              count(*)::int as n
       from ${matched} m
       group by 1, 2, 3
@@ -160,6 +159,36 @@ const FACET_COLUMNS = sql`
          join brands b on b.id = f.brand_id) as brands,
       (select json_agg(json_build_object('bucket', bucket, 'count', n))
          from (select bucket, sum(n)::int as n from cells group by 1) f) as prices`;
+
+/**
+ * A listing's facets. Without a price range they add up the kept counts per
+ * cell (search_facet_cells, migrations/0020: category × brand × price bucket
+ * × in stock), a few hundred rows whatever the catalog's size; a price range
+ * can split a bucket, so with one the filtered products are counted.
+ */
+function listingFacets(filters: SearchFilters, where: RawBuilder<unknown>): RawBuilder<FacetRow> {
+  if (filters.minPrice === undefined && filters.maxPrice === undefined) {
+    const parts: RawBuilder<unknown>[] = [sql`p.n > 0`];
+    if (filters.category !== undefined) {
+      parts.push(sql`p.category_id = (select id from categories where slug = ${filters.category})`);
+    }
+    if (filters.brand !== undefined) {
+      parts.push(sql`p.brand_id = (select id from brands where slug = ${filters.brand})`);
+    }
+    if (filters.inStock === true) parts.push(sql`p.in_stock`);
+    return sql<FacetRow>`
+      with cells as (
+        select p.category_id, p.brand_id, p.bucket, p.n
+        from search_facet_cells p
+        where ${sql.join(parts, sql` and `)}
+      )
+      select ${FACET_COLUMNS}`;
+  }
+  return sql<FacetRow>`
+      with filtered as (select p.category_id, p.brand_id, p.price_amount from products p where ${where}),
+      ${cellsSql(sql`filtered`)}
+      select ${FACET_COLUMNS}`;
+}
 
 /**
  * The statements for `query`, its text already parsed into `clauses` and
@@ -184,11 +213,7 @@ export function searchStatements(
       where ${filters}
       order by ${orderSql(query, false)}
       ${window}`;
-    const facets = sql<FacetRow>`
-      with filtered as (select p.category_id, p.brand_id, p.price_amount from products p where ${filters}),
-      ${cellsSql(sql`filtered`)}
-      select ${FACET_COLUMNS}`;
-    return { kind: 'listing', page, facets };
+    return { kind: 'listing', page, facets: listingFacets(query.filters ?? {}, filters) };
   }
 
   const text = query.text?.trim() ?? '';

@@ -3,9 +3,14 @@
 // like wrk. Being JavaScript it needs far more CPU per request than wrk, so
 // the bottleneck warnings fire much sooner with it.
 
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { pinnedCommand, type LoadResult, type LoadRun, type LoadSpec } from './load-result.ts';
+import {
+  pinnedCommand,
+  runLoadProcess,
+  type LoadResult,
+  type LoadRun,
+  type LoadSpec,
+} from './load-result.ts';
 
 const CLI = fileURLToPath(new URL('../../node_modules/autocannon/autocannon.js', import.meta.url));
 
@@ -50,25 +55,5 @@ export function startAutocannon(spec: LoadSpec): LoadRun {
   if (spec.body !== undefined) args.push('--body', spec.body);
   args.push(spec.url);
   const [command, argv] = pinnedCommand(spec.cpu, process.execPath, args);
-  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const result = new Promise<LoadResult>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code !== 0) {
-        reject(new Error(`autocannon exited with ${code}: ${stderr}`));
-        return;
-      }
-      try {
-        resolve(parseAutocannonOutput(stdout));
-      } catch (error) {
-        reject(error instanceof Error ? error : new Error(String(error)));
-      }
-    });
-  });
-  if (child.pid === undefined) throw new Error('autocannon did not start');
-  return { pid: child.pid, result };
+  return runLoadProcess({ tool: 'autocannon', command, args: argv, parse: parseAutocannonOutput });
 }

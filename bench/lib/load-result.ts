@@ -1,4 +1,7 @@
-// What one load-generator run measured, whichever tool produced it.
+// What one load-generator run measured, whichever tool produced it, and how
+// a generator's process is run.
+
+import { spawn } from 'node:child_process';
 
 export interface LoadResult {
   readonly requests: number;
@@ -43,4 +46,44 @@ export function pinnedCommand(
   return cpu === undefined
     ? [command, [...args]]
     : ['taskset', ['-c', String(cpu), command, ...args]];
+}
+
+export interface LoadProcess {
+  /** The tool's name, for messages. */
+  readonly tool: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Reads the result from the tool's stdout; throws when it cannot. */
+  readonly parse: (stdout: string) => LoadResult;
+  /** Whether the run failed although it exited 0 (wrk reports a broken script on stderr and runs on). */
+  readonly failed?: (code: number | null, stderr: string) => boolean;
+  /** Runs when the process has closed, whatever the outcome (temporary files). */
+  readonly cleanup?: () => void;
+}
+
+/** Starts a load generator as a child process; its result once it exits. */
+export function runLoadProcess(load: LoadProcess): LoadRun {
+  const child = spawn(load.command, [...load.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const failed = load.failed ?? ((code: number | null) => code !== 0);
+  const result = new Promise<LoadResult>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => {
+      load.cleanup?.();
+      if (failed(code, stderr)) {
+        reject(new Error(`${load.tool} failed (exit ${code}): ${stderr || stdout}`));
+        return;
+      }
+      try {
+        resolve(load.parse(stdout));
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  });
+  if (child.pid === undefined) throw new Error(`${load.tool} did not start`);
+  return { pid: child.pid, result };
 }

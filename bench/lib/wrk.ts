@@ -3,11 +3,16 @@
 // prints the summary as one JSON line with exact microsecond percentiles —
 // more precise than parsing the rounded `--latency` table.
 
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pinnedCommand, type LoadResult, type LoadRun, type LoadSpec } from './load-result.ts';
+import {
+  pinnedCommand,
+  runLoadProcess,
+  type LoadResult,
+  type LoadRun,
+  type LoadSpec,
+} from './load-result.ts';
 
 const RESULT_MARK = 'BENCH_RESULT ';
 
@@ -98,27 +103,15 @@ export function runWrkScript(options: {
     options.origin,
   ];
   const [command, argv] = pinnedCommand(options.cpu, 'wrk', args);
-  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const result = new Promise<LoadResult>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => {
+  return runLoadProcess({
+    tool: 'wrk',
+    command,
+    args: argv,
+    parse: parseWrkOutput,
+    // wrk reports a broken script on stderr and then runs anyway, without it.
+    failed: (code, stderr) => code !== 0 || stderr.trim() !== '',
+    cleanup: () => {
       rmSync(dir, { recursive: true, force: true });
-      // wrk reports a broken script on stderr and then runs anyway, without it.
-      if (code !== 0 || stderr.trim() !== '') {
-        reject(new Error(`wrk failed (exit ${code}): ${stderr || stdout}`));
-        return;
-      }
-      try {
-        resolve(parseWrkOutput(stdout));
-      } catch (error) {
-        reject(error instanceof Error ? error : new Error(String(error)));
-      }
-    });
+    },
   });
-  if (child.pid === undefined) throw new Error('wrk did not start');
-  return { pid: child.pid, result };
 }

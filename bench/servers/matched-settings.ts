@@ -25,6 +25,17 @@ export const RATE_LIMIT = { limit: 1_000_000, windowMs: 1000 } as const;
 export const TOKEN_ISSUER = 'throughline';
 export const TOKEN_AUDIENCE = 'throughline-api';
 
+/** The same settings as the service's configuration (environment names). */
+export const MATCHED_SERVICE_ENV: Readonly<Record<string, string>> = {
+  CORS_ORIGINS: ALLOWED_ORIGIN,
+  RATE_LIMIT_IP_LIMIT: String(RATE_LIMIT.limit),
+  RATE_LIMIT_IP_WINDOW_MS: String(RATE_LIMIT.windowMs),
+  RATE_LIMIT_USER_LIMIT: String(RATE_LIMIT.limit),
+  RATE_LIMIT_USER_WINDOW_MS: String(RATE_LIMIT.windowMs),
+  JWT_ISSUER: TOKEN_ISSUER,
+  JWT_AUDIENCE: TOKEN_AUDIENCE,
+};
+
 export interface AccessLogFile {
   readonly path: string;
   readonly destination: DestinationStream;

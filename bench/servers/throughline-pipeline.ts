@@ -33,13 +33,7 @@ import { Lifecycle } from '../../src/platform/lifecycle.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { createHttpApp, serviceSecurityHeaders } from '../../src/wiring/http-setup.ts';
 import { createRateLimits } from '../../src/wiring/rate-limits.ts';
-import {
-  ALLOWED_ORIGIN,
-  openAccessLogFile,
-  RATE_LIMIT,
-  TOKEN_AUDIENCE,
-  TOKEN_ISSUER,
-} from './matched-settings.ts';
+import { MATCHED_SERVICE_ENV, openAccessLogFile } from './matched-settings.ts';
 
 export interface ProductionApp {
   readonly app: App;
@@ -58,13 +52,7 @@ export async function productionApp(): Promise<ProductionApp> {
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
       DATA_DIR: dataDir,
-      CORS_ORIGINS: ALLOWED_ORIGIN,
-      RATE_LIMIT_IP_LIMIT: String(RATE_LIMIT.limit),
-      RATE_LIMIT_IP_WINDOW_MS: String(RATE_LIMIT.windowMs),
-      RATE_LIMIT_USER_LIMIT: String(RATE_LIMIT.limit),
-      RATE_LIMIT_USER_WINDOW_MS: String(RATE_LIMIT.windowMs),
-      JWT_ISSUER: TOKEN_ISSUER,
-      JWT_AUDIENCE: TOKEN_AUDIENCE,
+      ...MATCHED_SERVICE_ENV,
     },
   });
   const log = openAccessLogFile('throughline');

@@ -4,16 +4,34 @@
 // Runs when DATABASE_URL is set, in a fresh database; skipped otherwise.
 import assert from 'node:assert/strict';
 import { after, before, describe, it, test } from 'node:test';
-import { sql, type Kysely } from 'kysely';
+import {
+  DummyDriver,
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  sql,
+} from 'kysely';
 import pg from 'pg';
 import { createPostgresDatabase } from '../../src/adapters/sql/postgres.ts';
 import { StatementNames } from '../../src/adapters/sql/statement-names.ts';
+import { PLAN_PER_CALL_MARK, planPerCall } from '../../src/platform/sql/plan-per-call.ts';
 import { mapSqlErrors } from '../../src/platform/sql/sql-errors.ts';
 import { rejectsWithAppError } from '../../src/ports/sql-contract-helpers.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
 import { createFreshDatabase, type FreshDatabase } from '../support/fresh-database.ts';
 
 const serverUrl = process.env.DATABASE_URL;
+
+/** Compiles without a database, as the PostgreSQL dialect would. */
+const compiler = new Kysely<object>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+});
 
 describe('statement names', () => {
   it('names each distinct text once, never parameterless text, and stops at the limit', () => {
@@ -27,6 +45,14 @@ describe('statement names', () => {
     assert.equal(names.nameFor('select $1, $2, $3', 3), undefined);
     assert.equal(names.nameFor('select $1', 1), a);
     assert.equal(names.size, 2);
+  });
+
+  it('leaves statements marked to be planned per call unnamed', () => {
+    const names = new StatementNames();
+    const marked = planPerCall(sql`select ${1}`).compile(compiler).sql;
+    assert.ok(marked.startsWith(PLAN_PER_CALL_MARK), marked);
+    assert.equal(names.nameFor(marked, 1), undefined);
+    assert.equal(names.size, 0);
   });
 });
 

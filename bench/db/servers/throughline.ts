@@ -19,13 +19,7 @@
 import '../../../src/platform/compiled-validation.ts';
 import { serveService } from '../../lib/serve-service.ts';
 import { loadConfig } from '../../../src/platform/config.ts';
-import {
-  ALLOWED_ORIGIN,
-  openAccessLogFile,
-  RATE_LIMIT,
-  TOKEN_AUDIENCE,
-  TOKEN_ISSUER,
-} from '../../servers/matched-settings.ts';
+import { MATCHED_SERVICE_ENV, openAccessLogFile } from '../../servers/matched-settings.ts';
 
 const dataDir = process.env['DATA_DIR'];
 if (dataDir === undefined) throw new Error('DATA_DIR is required');
@@ -47,13 +41,7 @@ const config = loadConfig({
     LOG_LEVEL: 'info',
     DATA_DIR: dataDir,
     HOST: '127.0.0.1',
-    CORS_ORIGINS: ALLOWED_ORIGIN,
-    RATE_LIMIT_IP_LIMIT: String(RATE_LIMIT.limit),
-    RATE_LIMIT_IP_WINDOW_MS: String(RATE_LIMIT.windowMs),
-    RATE_LIMIT_USER_LIMIT: String(RATE_LIMIT.limit),
-    RATE_LIMIT_USER_WINDOW_MS: String(RATE_LIMIT.windowMs),
-    JWT_ISSUER: TOKEN_ISSUER,
-    JWT_AUDIENCE: TOKEN_AUDIENCE,
+    ...MATCHED_SERVICE_ENV,
     CACHE_ENABLED: cacheEnabled,
     ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }),
     ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl }),

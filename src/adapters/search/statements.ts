@@ -2,9 +2,11 @@
 // per statement and every value bound as a parameter. Kept apart from the
 // engine so that what is measured and explained (`npm run bench:search`,
 // bench/search/explain.test.ts) is the very statement the engine runs, not
-// a copy of it.
+// a copy of it. Every statement is planned for its own values on each call
+// (planPerCall): how many products a query matches decides its best plan.
 
 import { sql, type RawBuilder } from 'kysely';
+import { planPerCall } from '../../platform/sql/plan-per-call.ts';
 import {
   MATCH_END,
   MATCH_START,
@@ -69,7 +71,7 @@ export function correctionsStatement(
 ): RawBuilder<{ word: string; term: string }> | undefined {
   const candidates = words.filter((word) => word.length >= MIN_PREFIX_LENGTH + 1);
   if (candidates.length === 0) return undefined;
-  return sql<{ word: string; term: string }>`
+  return planPerCall(sql<{ word: string; term: string }>`
     select w.word, c.term
     from unnest(${candidates}::text[]) as w(word)
     cross join lateral (
@@ -78,7 +80,7 @@ export function correctionsStatement(
       order by t.term <-> w.word, t.term
       limit ${CORRECTIONS_PER_WORD}
     ) as c
-    where similarity(c.term, w.word) >= ${MIN_SIMILARITY}`;
+    where similarity(c.term, w.word) >= ${MIN_SIMILARITY}`);
 }
 
 /** A text search's one row: the page of hits (null when empty) beside the counts. */
@@ -176,18 +178,18 @@ function listingFacets(filters: SearchFilters, where: RawBuilder<unknown>): RawB
       parts.push(sql`p.brand_id = (select id from brands where slug = ${filters.brand})`);
     }
     if (filters.inStock === true) parts.push(sql`p.in_stock`);
-    return sql<FacetRow>`
+    return planPerCall(sql<FacetRow>`
       with cells as (
         select p.category_id, p.brand_id, p.bucket, p.n
         from search_facet_cells p
         where ${sql.join(parts, sql` and `)}
       )
-      select ${FACET_COLUMNS}`;
+      select ${FACET_COLUMNS}`);
   }
-  return sql<FacetRow>`
+  return planPerCall(sql<FacetRow>`
       with filtered as (select p.category_id, p.brand_id, p.price_amount from products p where ${where}),
       ${cellsSql(sql`filtered`)}
-      select ${FACET_COLUMNS}`;
+      select ${FACET_COLUMNS}`);
 }
 
 /**
@@ -202,7 +204,7 @@ export function searchStatements(
   const filters = filterSql(query.filters ?? {});
   const window = sql`limit ${query.limit} offset ${query.offset ?? 0}`;
   if (clauses.length === 0) {
-    const page = sql<HitRow>`
+    const page = planPerCall(sql<HitRow>`
       select p.id::text as id, p.title, b.slug as brand_slug, b.name as brand_name,
              c.slug as category_slug, c.name as category_name,
              p.price_amount, p.currency, p.stock, 0::float8 as score,
@@ -212,7 +214,7 @@ export function searchStatements(
       from products p join brands b on b.id = p.brand_id join categories c on c.id = p.category_id
       where ${filters}
       order by ${orderSql(query, false)}
-      ${window}`;
+      ${window}`);
     return { kind: 'listing', page, facets: listingFacets(query.filters ?? {}, filters) };
   }
 
@@ -221,7 +223,7 @@ export function searchStatements(
   const tsquery = sql`to_tsquery('product_search', ${toTsquery(clauses, corrections)})`;
   const typed = sql`websearch_to_tsquery('product_search', ${text})`;
   const highlightQuery = sql`to_tsquery('product_search', ${toTsquery(clauses, corrections, 'any')})`;
-  const search = sql<CombinedRow>`
+  const search = planPerCall(sql<CombinedRow>`
     with matched as materialized (
       select p.id, p.category_id, p.brand_id, p.price_amount, p.created_at,
              ((ts_rank(${FIELD_WEIGHTS}::float4[], p.search, ${tsquery})
@@ -251,7 +253,7 @@ export function searchStatements(
          join products d on d.id = p.id
          join brands b on b.id = d.brand_id
          join categories c on c.id = d.category_id) as hits,
-      ${FACET_COLUMNS}`;
+      ${FACET_COLUMNS}`);
   return { kind: 'text', search };
 }
 
@@ -274,7 +276,7 @@ export function suggestStatement(
   // the typo in the middle of typing. Each is kept only if the whole
   // completed query still finds a product, which also drops terms left
   // behind by deleted products.
-  return sql<{ term: string }>`
+  return planPerCall(sql<{ term: string }>`
     select term from (
       (select t.term, 0 as tier, 0::float4 as distance
        from search_terms t
@@ -295,5 +297,5 @@ export function suggestStatement(
         array_to_string(${lead}::text[] || array[term], ' & ')))
     group by term
     order by min(tier), min(distance), char_length(term), term
-    limit ${wanted}`;
+    limit ${wanted}`);
 }

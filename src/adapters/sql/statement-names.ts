@@ -15,7 +15,10 @@
 // migrations, `begin`, `set` — may hold several commands, which a prepared
 // statement cannot. The names are bounded: statements past the limit run
 // unnamed, so generated SQL with many shapes cannot make every connection
-// hold an unbounded set of plans on the server.
+// hold an unbounded set of plans on the server. Statements marked to be
+// planned per call (platform/sql/plan-per-call.ts) stay unnamed too.
+
+import { PLAN_PER_CALL_MARK } from '../../platform/sql/plan-per-call.ts';
 
 /** Distinct statement texts named per process; the service runs a few hundred shapes. */
 export const DEFAULT_NAMED_STATEMENTS = 1000;
@@ -30,7 +33,7 @@ export class StatementNames {
 
   /** The name `text` runs under, or undefined to run it unnamed. */
   nameFor(text: string, parameterCount: number): string | undefined {
-    if (parameterCount === 0) return undefined;
+    if (parameterCount === 0 || text.startsWith(PLAN_PER_CALL_MARK)) return undefined;
     let name = this.#names.get(text);
     if (name === undefined && this.#names.size < this.#limit) {
       name = `tl_${this.#names.size.toString(36)}`;

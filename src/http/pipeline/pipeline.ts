@@ -110,3 +110,37 @@ export function isPromise(value: unknown): value is Promise<unknown> {
     typeof (value as { then?: unknown }).then === 'function'
   );
 }
+
+/**
+ * Runs the inner layers, then `settle(c, failed, error)` once they are done —
+ * synchronously when they were, so a synchronous chain still allocates no
+ * promise. `failed` says whether they threw or rejected, with `error`; what
+ * `settle` returns or throws is what this layer does (return to absorb the
+ * error, rethrow to pass it on). For layers that act on the finished
+ * response: the access log, the request metrics.
+ */
+export function afterInner<C>(
+  c: C,
+  next: Next,
+  settle: (c: C, failed: boolean, error: unknown) => void,
+): Promise<void> | void {
+  let inner: Promise<void> | void;
+  try {
+    inner = next();
+  } catch (error) {
+    settle(c, true, error);
+    return;
+  }
+  if (!isPromise(inner)) {
+    settle(c, false, undefined);
+    return;
+  }
+  return inner.then(
+    () => {
+      settle(c, false, undefined);
+    },
+    (error: unknown) => {
+      settle(c, true, error);
+    },
+  );
+}

@@ -5,7 +5,7 @@
 // client actually gets; outer layers still see a finished response.
 
 import type { Context } from '../../pipeline/context.ts';
-import { isPromise, middleware, type Middleware } from '../../pipeline/pipeline.ts';
+import { afterInner, middleware, type Middleware } from '../../pipeline/pipeline.ts';
 import { recover } from '../../response/problem.ts';
 
 export interface AccessLogOptions {
@@ -38,27 +38,9 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
       'request',
     );
   };
-  return middleware('access-log', 'accessLog', (c, next) => {
-    let inner: Promise<void> | void;
-    try {
-      inner = next();
-    } catch (error) {
-      recover(c, error);
-      finish(c);
-      return;
-    }
-    if (!isPromise(inner)) {
-      finish(c);
-      return;
-    }
-    return inner.then(
-      () => {
-        finish(c);
-      },
-      (error: unknown) => {
-        recover(c, error);
-        finish(c);
-      },
-    );
-  });
+  const settle = (c: Context, failed: boolean, error: unknown): void => {
+    if (failed) recover(c, error);
+    finish(c);
+  };
+  return middleware('access-log', 'accessLog', (c, next) => afterInner(c, next, settle));
 }

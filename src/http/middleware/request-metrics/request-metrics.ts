@@ -12,7 +12,7 @@
 // access log turns errors into their problem responses inside it).
 
 import type { Context } from '../../pipeline/context.ts';
-import { isPromise, middleware, type Middleware } from '../../pipeline/pipeline.ts';
+import { afterInner, middleware, type Middleware } from '../../pipeline/pipeline.ts';
 
 export interface RequestObserver {
   /** A request entered the pipeline. */
@@ -36,27 +36,12 @@ export function requestMetrics(observer: RequestObserver): Middleware {
     const method = STANDARD_METHODS.has(c.method) ? c.method : 'OTHER';
     observer.finished(method, c.route.pattern, c.status, (performance.now() - c.startTime) / 1000);
   };
+  const settle = (c: Context, failed: boolean, error: unknown): void => {
+    finish(c);
+    if (failed) throw error;
+  };
   return middleware('request-metrics', 'accessLog', (c, next) => {
     observer.started();
-    let inner: Promise<void> | void;
-    try {
-      inner = next();
-    } catch (error) {
-      finish(c);
-      throw error;
-    }
-    if (!isPromise(inner)) {
-      finish(c);
-      return;
-    }
-    return inner.then(
-      () => {
-        finish(c);
-      },
-      (error: unknown) => {
-        finish(c);
-        throw error;
-      },
-    );
+    return afterInner(c, next, settle);
   });
 }

@@ -2,8 +2,9 @@
 // per statement and every value bound as a parameter. Kept apart from the
 // engine so that what is measured and explained (`npm run bench:search`,
 // bench/search/explain.test.ts) is the very statement the engine runs, not
-// a copy of it. Every statement is planned for its own values on each call
-// (planPerCall): how many products a query matches decides its best plan.
+// a copy of it. The search statements are planned for their own values on
+// each call (planPerCall): how many products a query matches decides their
+// best plan. Suggest's is the same for every prefix, so it is a named one.
 
 import { sql, type RawBuilder } from 'kysely';
 import { planPerCall } from '../../platform/sql/plan-per-call.ts';
@@ -276,7 +277,10 @@ export function suggestStatement(
   // the typo in the middle of typing. Each is kept only if the whole
   // completed query still finds a product, which also drops terms left
   // behind by deleted products.
-  return planPerCall(sql<{ term: string }>`
+  // Named like any statement: the vocabulary is small and each candidate's
+  // check is one GIN probe, so one plan serves every prefix — measured, the
+  // generic plan answered 1.1–2.1× the suggestions a second of planning each call.
+  return sql<{ term: string }>`
     select term from (
       (select t.term, 0 as tier, 0::float4 as distance
        from search_terms t
@@ -297,5 +301,5 @@ export function suggestStatement(
         array_to_string(${lead}::text[] || array[term], ' & ')))
     group by term
     order by min(tier), min(distance), char_length(term), term
-    limit ${wanted}`);
+    limit ${wanted}`;
 }

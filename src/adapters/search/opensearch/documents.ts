@@ -9,19 +9,8 @@
 import type { SearchDocument } from '../../../ports/search.ts';
 import type { JsonObject } from './index-settings.ts';
 
-/** What `_source` holds: the document, its description as plain text. */
-export interface StoredDocument {
-  readonly id: string;
-  readonly title: string;
-  readonly description: string;
-  readonly brand: { readonly slug: string; readonly name: string };
-  readonly category: { readonly slug: string; readonly name: string };
-  readonly tags: readonly string[];
-  readonly price: { readonly amount: number; readonly currency: string };
-  readonly stock: number;
-  readonly createdAt: string;
-  readonly version: number;
-}
+/** What `_source` holds: the port's document, its description as plain text. */
+export type StoredDocument = SearchDocument;
 
 const TAG = /<[^>]*>/g;
 const SPACES = /\s+/g;

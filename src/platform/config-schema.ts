@@ -177,6 +177,10 @@ const configShape = {
   dataDir: setting('DATA_DIR', z.string().min(1).default('./data'), { fsPath: true }),
   log: group({
     level: setting('LOG_LEVEL', oneOf(LOG_LEVELS).default('info')),
+    // A request slower than this is logged at warn (`slow: true`); 0 = never.
+    slowRequestMs: setting('LOG_SLOW_REQUEST_MS', integer(0, HOUR).default(SECOND)),
+    // A database statement slower than this is logged at warn, its text without values; 0 = never.
+    slowQueryMs: setting('LOG_SLOW_QUERY_MS', integer(0, HOUR).default(250)),
   }),
   http: group({
     // No static default: derived from NODE_ENV below.

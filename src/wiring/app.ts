@@ -114,7 +114,12 @@ export function createService(config: Config, deps: ServiceDeps): Service {
   // Request metrics first: the same phase as the access log, and outside it.
   const metrics = config.metrics.enabled ? new ServiceMetrics() : undefined;
   if (metrics !== undefined) app.use(requestMetrics(metrics));
-  app.use(accessLog(), securityHeaders(security), compression(), credentials.authenticate);
+  app.use(
+    accessLog({ slowMs: config.log.slowRequestMs }),
+    securityHeaders(security),
+    compression(),
+    credentials.authenticate,
+  );
   if (config.cors.origins.length > 0) {
     app.use(cors({ origins: config.cors.origins, credentials: config.cors.credentials }));
   }

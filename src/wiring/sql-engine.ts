@@ -94,6 +94,7 @@ export async function openDatabase(
       maxLifetimeSeconds: database.maxLifetimeSeconds,
       statementTimeoutMs: database.statementTimeoutMs,
       namedStatements: database.namedStatements,
+      slowQueryMs: config.log.slowQueryMs,
       replicaUrls: database.replicaUrls,
       logger,
     });
@@ -109,6 +110,7 @@ export async function openDatabase(
     dataDir,
     onEngineLog: engineLogger(logger),
     sharedBuffersMb: database.pgliteSharedBuffersMb,
+    slowQueries: { thresholdMs: config.log.slowQueryMs, logger },
     prepareDirectory:
       template &&
       (async (directory) => {

@@ -17,7 +17,9 @@ import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { Kysely, sql } from 'kysely';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { lockDirectory, type DirectoryLock } from '../../platform/directory-lock.ts';
+import type { Logger } from '../../platform/logger.ts';
 import { assembleSqlDatabase } from '../../platform/sql/sql-database.ts';
+import { slowQueryLog } from '../../platform/sql/slow-queries.ts';
 import { keepText, TEXT_ARRAY_OIDS, TEXT_SCALAR_OIDS } from '../../platform/sql/type-parsers.ts';
 import { pgliteDialect } from './pglite-driver.ts';
 import { EngineLog, lockRefusal, openFailure } from './pglite-open-errors.ts';
@@ -46,6 +48,8 @@ export interface PgliteDatabaseOptions {
    * 32 MB costs roughly a tenth of a second of start-up on a slow core.
    */
   readonly sharedBuffersMb?: number;
+  /** Logs statements this slow or slower at warn (slow-queries.ts). */
+  readonly slowQueries?: { readonly thresholdMs: number; readonly logger: Logger };
 }
 
 export interface PgliteDatabase<DB> extends SqlDatabase<DB> {
@@ -122,7 +126,14 @@ export async function createPgliteDatabase<DB>(
     throw await openFailure(dataDir, error, log.recent());
   }
   const owner = {};
-  const primary = new Kysely<DB>({ dialect: pgliteDialect(pglite, owner) });
+  const slowQueries =
+    options.slowQueries === undefined
+      ? undefined
+      : slowQueryLog({ ...options.slowQueries, database: 'pglite' });
+  const primary = new Kysely<DB>({
+    dialect: pgliteDialect(pglite, owner),
+    ...(slowQueries === undefined ? {} : { log: slowQueries }),
+  });
   const database = assembleSqlDatabase({ engine: 'pglite', owner, primary });
   let closing: Promise<void> | undefined;
   return {

@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import type { Logger } from '../../platform/logger.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { assembleSqlDatabase } from '../../platform/sql/sql-database.ts';
+import { slowQueryLog } from '../../platform/sql/slow-queries.ts';
 import { guardDialect } from '../../platform/sql/transaction-scope.ts';
 import { createPool, type PoolSettings, type StatefulPool } from './postgres-pool.ts';
 
@@ -36,6 +37,8 @@ export interface PostgresDatabaseOptions {
    * pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
    */
   readonly namedStatements?: boolean;
+  /** Statements this slow or slower are logged at warn (with `logger`); 0 or absent = none. */
+  readonly slowQueryMs?: number;
   /** Read replicas served round-robin by `reader`. */
   readonly replicaUrls?: readonly string[];
   readonly logger?: Logger;
@@ -59,7 +62,18 @@ export function createPostgresDatabase<DB>(options: PostgresDatabaseOptions): Sq
   const handle = (url: string, role: string) => {
     const pool = createPool(settings(url, role));
     pools.push({ role, pool });
-    return new Kysely<DB>({ dialect: guardDialect(new PostgresDialect({ pool }), owner) });
+    const log =
+      options.logger === undefined
+        ? undefined
+        : slowQueryLog({
+            thresholdMs: options.slowQueryMs ?? 0,
+            logger: options.logger,
+            database: role,
+          });
+    return new Kysely<DB>({
+      dialect: guardDialect(new PostgresDialect({ pool }), owner),
+      ...(log === undefined ? {} : { log }),
+    });
   };
   const primary = handle(options.url, 'primary');
   const replicas = (options.replicaUrls ?? []).map((url, index) => handle(url, `replica-${index}`));

@@ -202,7 +202,7 @@ export class Context<I extends Input = Input> {
    * on the many requests that log nothing else.
    */
   logLine(
-    level: 'info' | 'error',
+    level: 'info' | 'warn' | 'error',
     fields: { reqId?: string; [name: string]: unknown },
     message: string,
   ): void {

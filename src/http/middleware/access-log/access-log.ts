@@ -11,19 +11,27 @@ import { recover } from '../../response/problem.ts';
 export interface AccessLogOptions {
   /** Add `Server-Timing: app;dur=…` so browsers' dev tools show server time. */
   readonly serverTiming?: boolean;
+  /**
+   * A request that took this long or longer is logged at warn with
+   * `slow: true`, so it shows at a level an operator watches; 0 = never.
+   */
+  readonly slowMs?: number;
 }
 
 export function accessLog(options: AccessLogOptions = {}): Middleware {
   const serverTiming = options.serverTiming ?? true;
+  const slowMs = options.slowMs ?? 0;
   const finish = (c: Context): void => {
     const durationMs = performance.now() - c.startTime;
     if (serverTiming) c.append('server-timing', `app;dur=${durationMs.toFixed(1)}`);
-    // Nothing to build when info is off.
-    if (!c.logs('info')) return;
     const status = c.status;
+    const slow = slowMs > 0 && durationMs >= slowMs;
+    const level = status >= 500 ? 'error' : slow ? 'warn' : 'info';
+    // Nothing to build when the level is off.
+    if (!c.logs(level)) return;
     // reqId first, as a child logger would put it; the line is built in one literal.
     c.logLine(
-      status >= 500 ? 'error' : 'info',
+      level,
       {
         reqId: c.requestId,
         method: c.method,
@@ -34,6 +42,7 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
         remote: c.remoteAddress,
         userAgent: c.header('user-agent'),
         subject: c.identity?.subject,
+        slow: slow || undefined,
       },
       'request',
     );

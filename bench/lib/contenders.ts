@@ -8,7 +8,12 @@
 // plugins. docs/performance.md says what still differs within each pair.
 
 export type ContenderId =
-  'raw-node' | 'fastify' | 'fastify-matched' | 'throughline-bare' | 'throughline-default';
+  | 'raw-node'
+  | 'fastify'
+  | 'fastify-matched'
+  | 'throughline-bare'
+  | 'throughline-default'
+  | 'throughline-no-metrics';
 
 export interface Contender {
   readonly id: ContenderId;
@@ -42,6 +47,15 @@ export const CONTENDERS: readonly Contender[] = [
     label: 'throughline (default pipeline)',
     script: 'throughline.ts',
     args: ['default'],
+    role: 'subject',
+  },
+  {
+    // The default pipeline with METRICS_ENABLED=false: beside it, what the
+    // request metrics cost. No target of its own.
+    id: 'throughline-no-metrics',
+    label: 'throughline (pipeline, metrics off)',
+    script: 'throughline.ts',
+    args: ['default-no-metrics'],
     role: 'subject',
   },
 ];

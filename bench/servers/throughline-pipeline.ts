@@ -1,7 +1,10 @@
 // Throughline's production pipeline, built the way createService
 // (src/wiring/app.ts) builds it, from a Config loaded like the service's:
-// createHttpApp, then access log, security headers, compression,
-// authentication, CORS and the global rate limits, in that order.
+// createHttpApp, then the request metrics, access log, security headers,
+// compression, authentication, CORS and the global rate limits, in that
+// order. `{ metrics: false }` leaves the request metrics out, as
+// METRICS_ENABLED=false does: the pair says what counting and timing every
+// request costs.
 //
 // What it leaves out, and why it does not change the work on the benchmark
 // routes:
@@ -21,6 +24,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { App } from '../../src/http/app.ts';
 import { accessLog } from '../../src/http/middleware/access-log/access-log.ts';
+import { requestMetrics } from '../../src/http/middleware/request-metrics/request-metrics.ts';
+import { ServiceMetrics } from '../../src/platform/metrics/metrics.ts';
 import { compression } from '../../src/http/middleware/compression/compression.ts';
 import { cors } from '../../src/http/middleware/cors/cors.ts';
 import { securityHeaders } from '../../src/http/middleware/security-headers/security-headers.ts';
@@ -41,7 +46,9 @@ export interface ProductionApp {
   readonly close: () => void;
 }
 
-export async function productionApp(): Promise<ProductionApp> {
+export async function productionApp(
+  options: { readonly metrics?: boolean } = {},
+): Promise<ProductionApp> {
   // The config wants a data directory; nothing on the benchmark routes writes to it.
   const dataDir = mkdtempSync(join(tmpdir(), 'throughline-bench-data-'));
   // NODE_ENV=test for the config only: production would demand the signing
@@ -73,8 +80,9 @@ export async function productionApp(): Promise<ProductionApp> {
   });
 
   const app = createHttpApp(config, logger);
+  if (options.metrics ?? true) app.use(requestMetrics(new ServiceMetrics()));
   app.use(
-    accessLog(),
+    accessLog({ slowMs: config.log.slowRequestMs }),
     securityHeaders(serviceSecurityHeaders(config)),
     compression(),
     authentication({ tokens }),

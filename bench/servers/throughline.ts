@@ -2,9 +2,10 @@
 //   bare     createApp with no global middleware, ETags off, logging at
 //            `warn` to stderr (no access log)
 //   default  the production pipeline as the service installs it
-//            (throughline-pipeline.ts): access log at info to a file, security
-//            headers, compression, authentication, CORS, rate limits, and the
-//            GET routes' automatic ETags
+//            (throughline-pipeline.ts): request metrics, access log at info
+//            to a file, security headers, compression, authentication, CORS,
+//            rate limits, and the GET routes' automatic ETags
+//   default-no-metrics  the same without the request metrics
 // The bodies here are below the compression threshold and the load generator
 // sends no Accept-Encoding, so compression only costs its checks.
 
@@ -18,15 +19,16 @@ import { GENERATED_ROUTES } from '../lib/route-table.ts';
 import { listenAndAnnounce } from './listen.ts';
 import { productionApp } from './throughline-pipeline.ts';
 
+const VARIANTS = ['bare', 'default', 'default-no-metrics'] as const;
 const variant = process.argv[2] ?? 'bare';
-if (variant !== 'bare' && variant !== 'default') {
-  throw new Error(`unknown variant "${variant}" (expected bare or default)`);
+if (!(VARIANTS as readonly string[]).includes(variant)) {
+  throw new Error(`unknown variant "${variant}" (expected ${VARIANTS.join(', ')})`);
 }
 
 let app: App;
 let close: () => void;
-if (variant === 'default') {
-  ({ app, close } = await productionApp());
+if (variant !== 'bare') {
+  ({ app, close } = await productionApp({ metrics: variant === 'default' }));
 } else {
   app = createApp({ logger: pino({ level: 'warn' }, pino.destination(2)) });
   close = () => {

@@ -167,6 +167,7 @@ export class WatchedClient implements PostgresPoolClient {
   release(destroy?: boolean): void {
     // SET LOCAL ends with the transaction, which ends before the release.
     this.#localLimitMs = undefined;
+    this.#inTransaction = false;
     this.#client.release(destroy === true || this.#broken);
     // A broken connection's peer may never answer pg's goodbye: do not wait for it.
     if (this.#broken) destroySocket(this.#client);

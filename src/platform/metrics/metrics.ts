@@ -12,11 +12,11 @@
 // The parts report by callback at scrape time (`gauge`, `counter`):
 // nothing is counted twice, and a part that is never scraped costs nothing.
 
+import { RequestStats } from './request-stats.ts';
 import {
   collectDefaultMetrics,
   Counter,
   Gauge,
-  Histogram,
   Registry,
   type CounterConfiguration,
   type GaugeConfiguration,
@@ -42,12 +42,6 @@ type Labels<L extends string> = Partial<Record<L, string | number>>;
 /** What a part reports at scrape time: one value per label set. */
 export type Readings<L extends string> = readonly (readonly [Labels<L>, number])[];
 
-interface RequestSeries {
-  readonly duration: ReturnType<Histogram<'method' | 'route'>['labels']>;
-  /** By status class (index 1..5). */
-  readonly byClass: (ReturnType<Counter<'method' | 'route' | 'status'>['labels']> | undefined)[];
-}
-
 function openMetricsRegistry(): Registry<OpenMetricsContentType> {
   const registry = new Registry<OpenMetricsContentType>();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
@@ -61,32 +55,34 @@ function openMetricsRegistry(): Registry<OpenMetricsContentType> {
 export class ServiceMetrics {
   readonly #text = new Registry();
   readonly #open = openMetricsRegistry();
-  readonly #requests: Counter<'method' | 'route' | 'status'>;
-  readonly #duration: Histogram<'method' | 'route'>;
-  readonly #inFlight: Gauge;
+  /** Counted in plain numbers, exposed when scraped (request-stats.ts). */
+  readonly #requests = new RequestStats(REQUEST_BUCKETS);
+  #inFlight = 0;
   #rendering: Promise<void> = Promise.resolve();
-  /** Labelled children by `method route`: the label hash is computed once per route. */
-  readonly #series = new Map<string, RequestSeries>();
 
   constructor(options: { readonly processMetrics?: boolean } = {}) {
     const registers = [this.#text, this.#open];
-    this.#requests = new Counter({
-      name: 'http_requests_total',
-      help: 'Requests answered, by method, route pattern and status class (2xx…5xx).',
-      labelNames: ['method', 'route', 'status'],
-      registers,
-    });
-    this.#duration = new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'Time from the request entering the pipeline to its response being complete, by method and route pattern.',
-      labelNames: ['method', 'route'],
-      buckets: [...REQUEST_BUCKETS],
-      registers,
-    });
-    this.#inFlight = new Gauge({
+    const families = [
+      this.#requests.counter(
+        'http_requests_total',
+        'Requests answered, by method, route pattern and status class (2xx…5xx).',
+      ),
+      this.#requests.histogram(
+        'http_request_duration_seconds',
+        'Time from the request entering the pipeline to its response being complete, by method and route pattern.',
+      ),
+    ];
+    for (const register of registers) {
+      for (const family of families) register.registerMetric(family as never);
+    }
+    const inFlight = (): number => this.#inFlight;
+    new Gauge({
       name: 'http_requests_in_flight',
       help: 'Requests inside the pipeline now.',
       registers,
+      collect() {
+        this.set(inFlight());
+      },
     });
     if (options.processMetrics ?? true) {
       for (const register of registers) collectDefaultMetrics({ register });
@@ -94,25 +90,12 @@ export class ServiceMetrics {
   }
 
   started(): void {
-    this.#inFlight.inc();
+    this.#inFlight += 1;
   }
 
   finished(method: string, route: string, status: number, seconds: number): void {
-    this.#inFlight.dec();
-    const key = `${method} ${route}`;
-    let series = this.#series.get(key);
-    if (series === undefined) {
-      series = { duration: this.#duration.labels(method, route), byClass: [] };
-      this.#series.set(key, series);
-    }
-    series.duration.observe(seconds);
-    const statusClass = Math.min(5, Math.max(1, Math.trunc(status / 100)));
-    let counter = series.byClass[statusClass];
-    if (counter === undefined) {
-      counter = this.#requests.labels(method, route, `${statusClass}xx`);
-      series.byClass[statusClass] = counter;
-    }
-    counter.inc();
+    this.#inFlight -= 1;
+    this.#requests.record(method, route, status, seconds);
   }
 
   /** A gauge whose values a part reports when scraped. */

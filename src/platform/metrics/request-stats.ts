@@ -12,6 +12,9 @@
 
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 
+/** A sample as the registry prints it: a histogram's samples name their series (`_bucket`, `_sum`, `_count`). */
+export type ScrapedValue = MetricValue<string> & { readonly metricName?: string };
+
 interface RouteStats {
   readonly method: string;
   readonly route: string;
@@ -56,7 +59,7 @@ export class RequestStats {
   /** The counter family, as prom-client's registry reads a metric. */
   counter(name: string, help: string): ScrapedMetric {
     return new ScrapedMetric(name, help, 'counter', () => {
-      const values: MetricValue<string>[] = [];
+      const values: ScrapedValue[] = [];
       for (const stats of this.#routes.values()) {
         for (let statusClass = 1; statusClass <= 5; statusClass++) {
           const value = stats.classes[statusClass]!;
@@ -74,7 +77,7 @@ export class RequestStats {
   /** The histogram family: cumulative buckets, sum and count per method and route. */
   histogram(name: string, help: string): ScrapedMetric {
     return new ScrapedMetric(name, help, 'histogram', () => {
-      const values: MetricValue<string>[] = [];
+      const values: ScrapedValue[] = [];
       for (const stats of this.#routes.values()) {
         const labels = { method: stats.method, route: stats.route };
         let cumulative = 0;
@@ -85,14 +88,14 @@ export class RequestStats {
             labels: { le, ...labels },
             value: cumulative,
             metricName: `${name}_bucket`,
-          } as MetricValue<string>);
+          });
         }
-        values.push({ labels, value: stats.sum, metricName: `${name}_sum` } as MetricValue<string>);
+        values.push({ labels, value: stats.sum, metricName: `${name}_sum` });
         values.push({
           labels,
           value: stats.count,
           metricName: `${name}_count`,
-        } as MetricValue<string>);
+        });
       }
       return values;
     });
@@ -105,13 +108,13 @@ export class ScrapedMetric {
   readonly help: string;
   readonly type: 'counter' | 'histogram';
   readonly aggregator = 'sum' as const;
-  readonly #read: () => MetricValue<string>[];
+  readonly #read: () => ScrapedValue[];
 
   constructor(
     name: string,
     help: string,
     type: 'counter' | 'histogram',
-    read: () => MetricValue<string>[],
+    read: () => ScrapedValue[],
   ) {
     this.name = name;
     this.help = help;
@@ -119,7 +122,7 @@ export class ScrapedMetric {
     this.#read = read;
   }
 
-  get(): Omit<MetricObjectWithValues<MetricValue<string>>, 'collect'> {
+  get(): Omit<MetricObjectWithValues<ScrapedValue>, 'collect'> {
     return {
       name: this.name,
       help: this.help,

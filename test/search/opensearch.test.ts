@@ -10,56 +10,27 @@
 // `index.upsert`, as the outbox writes them, made searchable at once.
 
 import { test } from 'node:test';
-import { sql } from 'kysely';
 import {
   createOpenSearchSearch,
   type OpenSearchEngine,
 } from '../../src/adapters/search/opensearch/engine.ts';
 import { runSearchContract, type FixtureProduct } from '../../src/ports/search.contract.ts';
 import type { SearchDocument } from '../../src/ports/search.ts';
+import { documentsAfter } from '../../src/modules/search/documents.ts';
 import { openTestDatabase } from '../support/database.ts';
 
 const url = process.env.OPENSEARCH_URL;
 
-interface ProductRow {
-  id: string;
-  title: string;
-  description: string;
-  brand_slug: string;
-  brand_name: string;
-  category_slug: string;
-  category_name: string;
-  tags: string[];
-  price_amount: number;
-  currency: string;
-  stock: number;
-  created_at: string;
-  version: number;
-}
-
-/** The seeded test catalog as search documents, in id order, in batches. */
+/** The seeded test catalog as search documents, read as the reindex reads them, in id batches. */
 async function* seededCatalog(): AsyncIterable<SearchDocument[]> {
   const database = await openTestDatabase();
   try {
-    const { rows } = await sql<ProductRow>`
-      select p.id::text as id, p.title, p.description, b.slug as brand_slug, b.name as brand_name,
-             c.slug as category_slug, c.name as category_name, p.tags, p.price_amount,
-             p.currency, p.stock, p.created_at::text as created_at, p.version
-      from products p join brands b on b.id = p.brand_id join categories c on c.id = p.category_id
-      order by p.id`.execute(database.sql.db);
-    for (let start = 0; start < rows.length; start += 500) {
-      yield rows.slice(start, start + 500).map((row) => ({
-        id: row.id,
-        title: row.title,
-        description: row.description,
-        brand: { slug: row.brand_slug, name: row.brand_name },
-        category: { slug: row.category_slug, name: row.category_name },
-        tags: row.tags,
-        price: { amount: row.price_amount, currency: row.currency },
-        stock: row.stock,
-        createdAt: new Date(row.created_at).toISOString(),
-        version: row.version,
-      }));
+    let after: string | undefined;
+    for (;;) {
+      const batch = await documentsAfter(database.sql.db, after, 500);
+      if (batch.length === 0) return;
+      yield batch;
+      after = batch.at(-1)!.id;
     }
   } finally {
     await database.close();

@@ -19,7 +19,7 @@
 //   checkpoint, so a new trigger function — a changed analyzer or weighting —
 //   reaches every row while locking only one batch of rows at a time.
 
-import { sql as raw } from 'kysely';
+import { sql as raw, type Kysely } from 'kysely';
 import type { SearchEngine, SearchIndex } from '../../ports/search.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import type { EventData } from '../events/outbox.ts';
@@ -171,6 +171,20 @@ export async function reindexSearch(
   };
 }
 
+/** Records how far `run` got: where a resumed run carries on. */
+async function saveCheckpoint(
+  db: Kysely<SearchDatabase>,
+  run: Run,
+  indexed: number,
+  lastId: string,
+): Promise<void> {
+  await db
+    .updateTable('search_rebuilds')
+    .set({ indexed, last_id: lastId, checkpoint_at: raw<Date>`now()` })
+    .where('id', '=', run.id)
+    .execute();
+}
+
 /** The PostgreSQL engine: re-runs the search trigger over each batch, checkpointing in the same transaction. */
 async function refreshInPlace(
   sql: Sql,
@@ -194,17 +208,7 @@ async function refreshInPlace(
         returning p.id::text as id`.execute(trx);
       const done = rows.map((row) => row.id).sort(compareIds);
       const last = done.at(-1);
-      if (last !== undefined) {
-        await trx
-          .updateTable('search_rebuilds')
-          .set({
-            indexed: indexedSoFar() + done.length,
-            last_id: last,
-            checkpoint_at: raw<Date>`now()`,
-          })
-          .where('id', '=', run.id)
-          .execute();
-      }
+      if (last !== undefined) await saveCheckpoint(trx, run, indexedSoFar() + done.length, last);
       return done;
     });
     const first = ids[0];
@@ -230,15 +234,7 @@ async function rebuildCopy(
   let checkpoints: Promise<void> = Promise.resolve();
 
   const checkpoint = async (batch: ReindexProgress['batch']) => {
-    await sql.db
-      .updateTable('search_rebuilds')
-      .set({
-        indexed: indexedSoFar() + batch.count,
-        last_id: batch.lastId,
-        checkpoint_at: raw<Date>`now()`,
-      })
-      .where('id', '=', run.id)
-      .execute();
+    await saveCheckpoint(sql.db, run, indexedSoFar() + batch.count, batch.lastId);
     report(batch);
   };
 

@@ -34,6 +34,7 @@ import { loadConfig } from '../../../src/platform/config.ts';
 import { createLogger } from '../../../src/platform/logger.ts';
 import { createMatchedFastify } from '../../servers/fastify-plugins.ts';
 import { exitOnSignal } from '../../servers/listen.ts';
+import { PRODUCT_ID_PARAMS } from './product-id-params.ts';
 
 const databaseUrl = process.env['DATABASE_URL'];
 if (databaseUrl === undefined) throw new Error('DATABASE_URL is required');
@@ -67,13 +68,7 @@ function registerProductRead(app: FastifyInstance): void {
   app.get<{ Params: { id: string } }>(
     '/api/v1/products/:id',
     {
-      schema: {
-        params: {
-          type: 'object',
-          required: ['id'],
-          properties: { id: { type: 'string', pattern: '^[1-9][0-9]{0,18}$' } },
-        },
-      },
+      schema: { params: PRODUCT_ID_PARAMS },
     },
     async (request, reply) => {
       const { id } = request.params;

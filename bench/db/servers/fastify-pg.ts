@@ -30,6 +30,7 @@ import {
 } from '../../../src/modules/catalog/repo.ts';
 import type { ProductListQuery } from '../../../src/modules/catalog/schemas.ts';
 import { exitOnSignal } from '../../servers/listen.ts';
+import { PRODUCT_ID_PARAMS } from './product-id-params.ts';
 
 const databaseUrl = process.env['DATABASE_URL'];
 if (databaseUrl === undefined) throw new Error('DATABASE_URL is required');
@@ -120,13 +121,7 @@ app.get<{ Querystring: ProductListQuery }>(
 app.get<{ Params: { id: string } }>(
   '/api/v1/products/:id',
   {
-    schema: {
-      params: {
-        type: 'object',
-        required: ['id'],
-        properties: { id: { type: 'string', pattern: '^[1-9][0-9]{0,18}$' } },
-      },
-    },
+    schema: { params: PRODUCT_ID_PARAMS },
   },
   async (request, reply) => {
     const { rows } = await pool.query<ProductRow>(statement(PRODUCT_BY_ID, [request.params.id]));

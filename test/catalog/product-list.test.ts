@@ -7,10 +7,10 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { ENGINES, type EngineDatabase } from '../support/engines.ts';
-import { startService, type StartedService } from '../support/start.ts';
+import { ENGINES } from '../support/engines.ts';
+import { serviceOnEngine } from '../support/engine-service.ts';
 import { PRODUCT_V1_FIELDS } from '../support/catalog.ts';
 
 interface Envelope {
@@ -35,30 +35,10 @@ const COLUMNS: Record<string, string> = {
 
 for (const engine of ENGINES) {
   describe(`GET /api/v1/products on ${engine.name}`, { skip: engine.skip }, () => {
-    let database: EngineDatabase;
-    let service: StartedService;
-
-    before(async () => {
-      database = await engine.open();
-      service = await startService({ sql: database.sql });
-    });
-
-    after(async () => {
-      await service.close();
-      await database.close();
-    });
-
-    const get = (path: string) => fetch(`${service.url}${path}`);
-    const list = async (path: string) => {
-      const res = await get(path);
-      assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
-      return (await res.json()) as Envelope;
-    };
-    const problem = async (path: string, status: number) => {
-      const res = await get(path);
-      assert.equal(res.status, status, `${path}: ${await res.clone().text()}`);
-      return (await res.json()) as Problem;
-    };
+    const running = serviceOnEngine(engine);
+    const get = (path: string) => fetch(`${running.service.url}${path}`);
+    const list = (path: string) => running.json<Envelope>(path);
+    const problem = (path: string, status: number) => running.problem<Problem>(path, status);
 
     /** Ids in the list's order, straight from SQL: the reference every answer is checked against. */
     const expectedIds = async (where: string, sort: string): Promise<string[]> => {
@@ -74,7 +54,7 @@ for (const engine of ENGINES) {
         join categories c on c.id = p.category_id
         join brands b on b.id = p.brand_id
         where ${sql.raw(where)}
-        order by ${sql.raw(order)}`.execute(database.sql.db);
+        order by ${sql.raw(order)}`.execute(running.database.sql.db);
       return rows.map((row) => row.id);
     };
 
@@ -211,7 +191,7 @@ for (const engine of ENGINES) {
 
     test('a cursor walk sees rows created within the same millisecond, each once', async () => {
       const slug = `micro-${randomUUID().slice(0, 8)}`;
-      const db = database.sql.db;
+      const db = running.database.sql.db;
       const category = await db
         .insertInto('categories')
         .values({ slug, name: 'Micro' })
@@ -263,7 +243,7 @@ for (const engine of ENGINES) {
         );
       }
       const first = await list('/api/v1/products?sort=-price&category=audio&limit=3');
-      const cursor = new URL(first.links.next!, service.url).searchParams.get('after')!;
+      const cursor = new URL(first.links.next!, running.service.url).searchParams.get('after')!;
       for (const other of [
         'sort=price&category=audio',
         'sort=-price&category=tools',
@@ -370,7 +350,7 @@ for (const engine of ENGINES) {
       const read = await get(`/api/v2/products/${item.id}`);
       assert.equal(read.headers.get('etag'), `"p${item.id}.v${String(item.version)}"`);
       assert.deepEqual(await read.json(), item);
-      const notModified = await fetch(`${service.url}/api/v2/products/${item.id}`, {
+      const notModified = await fetch(`${running.service.url}/api/v2/products/${item.id}`, {
         headers: { 'if-none-match': read.headers.get('etag')! },
       });
       assert.equal(notModified.status, 304);

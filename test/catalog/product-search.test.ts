@@ -6,9 +6,9 @@
 // /search. Responses are checked against the OpenAPI document by startService.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { ENGINES, type EngineDatabase } from '../support/engines.ts';
-import { startService, type StartedService } from '../support/start.ts';
+import { describe, test } from 'node:test';
+import { ENGINES } from '../support/engines.ts';
+import { serviceOnEngine } from '../support/engine-service.ts';
 
 interface ListBody {
   data: { id: string; price: { amount: number }; title: string }[];
@@ -24,29 +24,10 @@ interface SearchBody {
 
 for (const engine of ENGINES) {
   describe(`product list with q on ${engine.name}`, { skip: engine.skip }, () => {
-    let database: EngineDatabase;
-    let service: StartedService;
-
-    before(async () => {
-      database = await engine.open();
-      service = await startService({ sql: database.sql });
-    });
-
-    after(async () => {
-      await service.close();
-      await database.close();
-    });
-
-    const get = async <T>(path: string): Promise<T> => {
-      const res = await fetch(`${service.url}${path}`);
-      assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
-      return (await res.json()) as T;
-    };
-    const problem = async (path: string, status: number) => {
-      const res = await fetch(`${service.url}${path}`);
-      assert.equal(res.status, status, `${path}: ${await res.clone().text()}`);
-      return ((await res.json()) as { code: string }).code;
-    };
+    const running = serviceOnEngine(engine);
+    const get = <T>(path: string): Promise<T> => running.json<T>(path);
+    const problem = async (path: string, status: number) =>
+      (await running.problem(path, status)).code;
 
     /** Every hit of a search, following links.next. */
     async function searchIds(query: string): Promise<string[]> {
@@ -140,7 +121,7 @@ for (const engine of ENGINES) {
       );
 
       const first = await get<ListBody>('/api/v1/products?q=audio&limit=3');
-      const cursor = new URL(first.links.next!, service.url).searchParams.get('after')!;
+      const cursor = new URL(first.links.next!, running.service.url).searchParams.get('after')!;
       for (const path of [
         `/api/v1/products?q=cameras&limit=3&after=${cursor}`,
         `/api/v1/products?limit=3&after=${cursor}`,
@@ -149,7 +130,7 @@ for (const engine of ENGINES) {
         assert.equal(await problem(path, 400), 'CATALOG_INVALID_CURSOR', path);
       }
       const plain = await get<ListBody>('/api/v1/products?limit=3');
-      const keyset = new URL(plain.links.next!, service.url).searchParams.get('after')!;
+      const keyset = new URL(plain.links.next!, running.service.url).searchParams.get('after')!;
       assert.equal(
         await problem(`/api/v1/products?q=audio&limit=3&after=${keyset}`, 400),
         'CATALOG_INVALID_CURSOR',

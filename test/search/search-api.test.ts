@@ -6,10 +6,10 @@
 // 400 or 422 — never a 500.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { ENGINES, type EngineDatabase } from '../support/engines.ts';
-import { startService, type StartedService } from '../support/start.ts';
+import { ENGINES } from '../support/engines.ts';
+import { serviceOnEngine } from '../support/engine-service.ts';
 
 interface Hit {
   id: string;
@@ -33,35 +33,14 @@ interface Results {
 
 for (const engine of ENGINES) {
   describe(`search API on ${engine.name}`, { skip: engine.skip }, () => {
-    let database: EngineDatabase;
-    let service: StartedService;
-
-    before(async () => {
-      database = await engine.open();
-      service = await startService({ sql: database.sql });
-    });
-
-    after(async () => {
-      await service.close();
-      await database.close();
-    });
-
-    const get = (path: string) => fetch(`${service.url}${path}`);
-    const search = async (path: string) => {
-      const res = await get(path);
-      assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
-      return (await res.json()) as Results;
-    };
-    const problem = async (path: string, status: number) => {
-      const res = await get(path);
-      assert.equal(res.status, status, `${path}: ${await res.clone().text()}`);
-      assert.match(res.headers.get('content-type') ?? '', /application\/problem\+json/);
-      return (await res.json()) as { code: string };
-    };
+    const running = serviceOnEngine(engine);
+    const get = (path: string) => fetch(`${running.service.url}${path}`);
+    const search = (path: string) => running.json<Results>(path);
+    const problem = (path: string, status: number) => running.problem(path, status);
     const countInCategory = async (slug: string) => {
       const { rows } = await sql<{ n: number }>`
         select count(*)::int as n from products p join categories c on c.id = p.category_id
-        where c.slug = ${slug}`.execute(database.sql.db);
+        where c.slug = ${slug}`.execute(running.database.sql.db);
       return rows[0]!.n;
     };
     const addProduct = async (title: string) => {
@@ -69,7 +48,7 @@ for (const engine of ENGINES) {
         insert into products (sku, title, description, brand_id, category_id, price_amount, currency, stock)
         select 'SEARCH-API-' || md5(${title}), ${title}, 'Added by the search test.',
                (select min(id) from brands), (select min(id) from categories), 1999, 'EUR', 3
-        returning id::text`.execute(database.sql.db);
+        returning id::text`.execute(running.database.sql.db);
       return rows[0]!.id;
     };
 
@@ -130,7 +109,7 @@ for (const engine of ENGINES) {
 
     test('refuses a cursor of another query, and a forged one', async () => {
       const first = await search('/api/v1/search?q=audio&limit=4');
-      const cursor = new URL(first.links.next!, service.url).searchParams.get('after')!;
+      const cursor = new URL(first.links.next!, running.service.url).searchParams.get('after')!;
       const foreign = await problem(`/api/v1/search?q=cameras&limit=4&after=${cursor}`, 400);
       assert.equal(foreign.code, 'SEARCH_INVALID_CURSOR');
       const forged = Buffer.concat([Buffer.alloc(32), Buffer.from('{"o":4,"f":"x"}')]).toString(
@@ -151,7 +130,7 @@ for (const engine of ENGINES) {
     test('a deleted product disappears from results and suggestions', async () => {
       const id = await addProduct('Quokka Lantern');
       assert.equal((await search('/api/v1/search?q=quokka')).meta.total, 1);
-      await database.sql.db.deleteFrom('products').where('id', '=', id).execute();
+      await running.database.sql.db.deleteFrom('products').where('id', '=', id).execute();
       assert.equal((await search('/api/v1/search?q=quokka')).meta.total, 0);
       const res = await get('/api/v1/search/suggest?q=quok');
       assert.ok(!((await res.json()) as { data: string[] }).data.includes('quokka'));

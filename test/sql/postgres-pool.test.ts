@@ -3,44 +3,22 @@
 // unreachable, and that a dying idle connection is logged, not fatal.
 // Runs when DATABASE_URL is set, in a fresh database; skipped otherwise.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
-import { after, before, describe, it, test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { sql } from 'kysely';
 import { createPostgresDatabase } from '../../src/adapters/sql/postgres.ts';
-import { createLogger } from '../../src/platform/logger.ts';
 import { mapSqlErrors } from '../../src/platform/sql/sql-errors.ts';
 import { rejectsWithAppError } from '../../src/ports/sql-contract-helpers.ts';
-import { createFreshDatabase, type FreshDatabase } from '../support/fresh-database.ts';
+import { freshDatabaseForSuite } from '../support/fresh-database.ts';
+import { captureLogger } from '../support/start.ts';
 import { eventually } from '../support/eventually.ts';
 
 const serverUrl = process.env.DATABASE_URL;
-
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger({ level: 'debug', destination }), lines };
-}
 
 if (serverUrl === undefined || serverUrl === '') {
   test('PostgreSQL pool behaviour', { skip: 'DATABASE_URL is not set' }, () => {});
 } else {
   describe('PostgreSQL pool behaviour', () => {
-    // `after` awaits the creation itself: node:test may start it before
-    // `before` has finished when a name filter leaves no test to run.
-    let creating: Promise<FreshDatabase> | undefined;
-    let fresh: FreshDatabase;
-    before(async () => {
-      creating = createFreshDatabase(serverUrl);
-      fresh = await creating;
-    });
-    after(async () => {
-      await (await creating)?.drop();
-    });
+    const fresh = freshDatabaseForSuite(serverUrl);
     const backendsOf = async (applicationName: string, state?: string) =>
       (
         await fresh.admin(
@@ -72,7 +50,7 @@ if (serverUrl === undefined || serverUrl === '') {
     });
 
     it('logs an idle connection that dies, and keeps serving', async () => {
-      const { logger, lines } = capturingLogger();
+      const { logger, records: lines } = captureLogger();
       const database = createPostgresDatabase({
         url: fresh.url,
         applicationName: 'tl_idle',

@@ -5,17 +5,17 @@
 // statement_timeout is not cut by the client, and closing the pool does not
 // wait for silent peers. Runs when DATABASE_URL is set; skipped otherwise.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
-import { after, before, describe, it, test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { createPostgresDatabase } from '../../src/adapters/sql/postgres.ts';
 import { silenceLimitMs } from '../../src/adapters/sql/postgres-pool.ts';
-import { createLogger } from '../../src/platform/logger.ts';
+import type { Logger } from '../../src/platform/logger.ts';
 import { withDatabaseName } from '../../src/platform/sql/database-url.ts';
 import { mapSqlErrors } from '../../src/platform/sql/sql-errors.ts';
 import { rejectsWithAppError } from '../../src/ports/sql-contract-helpers.ts';
-import { createFreshDatabase, type FreshDatabase } from '../support/fresh-database.ts';
+import { freshDatabaseForSuite } from '../support/fresh-database.ts';
+import { captureLogger } from '../support/start.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 
 const serverUrl = process.env.DATABASE_URL;
@@ -23,37 +23,15 @@ const serverUrl = process.env.DATABASE_URL;
 const STATEMENT_TIMEOUT_MS = 300;
 const SILENT_LOG = /^sql connection silent/;
 
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger({ level: 'debug', destination }), lines };
-}
-
 if (serverUrl === undefined || serverUrl === '') {
   test('PostgreSQL on a silent network', { skip: 'DATABASE_URL is not set' }, () => {});
 } else {
   describe('PostgreSQL on a silent network', () => {
-    let creating: Promise<FreshDatabase> | undefined;
-    let fresh: FreshDatabase;
+    const fresh = freshDatabaseForSuite(serverUrl);
     let proxy: TcpProxy;
-    before(async () => {
-      creating = createFreshDatabase(serverUrl);
-      fresh = await creating;
-    });
-    after(async () => {
-      await (await creating)?.drop();
-    });
 
     /** A database whose connections go through a new proxy (kept in `proxy`). */
-    async function viaProxy(options: {
-      poolSize: number;
-      logger?: ReturnType<typeof createLogger>;
-    }) {
+    async function viaProxy(options: { poolSize: number; logger?: Logger }) {
       const target = new URL(fresh.url);
       proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
       return createPostgresDatabase({
@@ -65,7 +43,7 @@ if (serverUrl === undefined || serverUrl === '') {
     }
 
     it('fails a query on a silent connection, then replaces the connections from before', async () => {
-      const { logger, lines } = capturingLogger();
+      const { logger, records: lines } = captureLogger();
       const database = await viaProxy({ poolSize: 3, logger });
       try {
         // Three connections in the pool, all idle once these return.
@@ -82,7 +60,7 @@ if (serverUrl === undefined || serverUrl === '') {
           'SQL_UNAVAILABLE',
         );
         assert.equal(error.status, 503);
-        const silent = lines.filter((line) => SILENT_LOG.test(String(line.msg)));
+        const silent = lines.filter((line) => SILENT_LOG.test(line.msg));
         assert.equal(silent.length, 1);
         assert.equal(silent[0]!.limitMs, silenceLimitMs(STATEMENT_TIMEOUT_MS));
         assert.ok(Number(silent[0]!.silentMs) >= STATEMENT_TIMEOUT_MS);
@@ -94,7 +72,7 @@ if (serverUrl === undefined || serverUrl === '') {
           const { rows } = await sql<{ one: number }>`select 1 as one`.execute(database.db);
           assert.deepEqual(rows, [{ one: 1 }]);
         }
-        assert.equal(lines.filter((line) => SILENT_LOG.test(String(line.msg))).length, 1);
+        assert.equal(lines.filter((line) => SILENT_LOG.test(line.msg)).length, 1);
       } finally {
         await database.close();
         await proxy.close();

@@ -8,8 +8,6 @@
 // lines, and a refusal while another process owns the data directory.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +26,7 @@ import type { SqlDatabase } from '../../src/ports/sql.ts';
 import type { Database } from '../../src/wiring/tables.ts';
 import { pgliteTemplate } from '../support/database.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
-import { COMPILE_CACHE_ENV } from '../support/process.ts';
+import { runScript as runScriptFile } from '../support/process.ts';
 import { recordingSearchEngine } from '../support/recording-search-index.ts';
 
 const BATCH = 50;
@@ -225,18 +223,8 @@ for (const engine of ENGINES) {
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/reindex.ts', import.meta.url));
 
-async function runScript(args: readonly string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [SCRIPT, ...args], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...COMPILE_CACHE_ENV, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderr };
-}
+const runScript = (args: readonly string[], env: Record<string, string>) =>
+  runScriptFile(SCRIPT, args, env);
 
 describe('scripts/reindex.ts on the embedded database', { timeout: 300_000 }, () => {
   let dataDir: string;

@@ -1,8 +1,6 @@
 // scripts/migrate.ts as operators run it: embedded PGlite by default, the
 // PostgreSQL server when DATABASE_URL is set (that leg is skipped without it).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,23 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { Client } from 'pg';
 import { createFreshDatabase } from '../support/fresh-database.ts';
-import { COMPILE_CACHE_ENV } from '../support/process.ts';
+import { runScript as runScriptFile } from '../support/process.ts';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/migrate.ts', import.meta.url));
 const serverUrl = process.env.DATABASE_URL;
 
-async function run(args: readonly string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [SCRIPT, ...args], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...COMPILE_CACHE_ENV, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderr };
-}
+const run = (args: readonly string[], env: Record<string, string>) =>
+  runScriptFile(SCRIPT, args, env);
 
 describe('scripts/migrate.ts', { timeout: 300_000 }, () => {
   it('rejects an unknown command with exit code 2', async () => {

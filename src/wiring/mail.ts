@@ -70,13 +70,29 @@ function breakerMailer(inner: Mailer, breaker: CircuitBreaker): Mailer {
       try {
         await inner.send(message);
       } catch (error) {
-        breaker.failed();
+        if (refusedThisMessage(error)) breaker.succeeded();
+        else breaker.failed();
         throw error;
       }
       breaker.succeeded();
     },
     close: async () => inner.close?.(),
   };
+}
+
+/**
+ * The server answered and refused this message (a 5xx to a recipient or to
+ * the data: nodemailer's EENVELOPE, EMESSAGE): it is up, and the next message
+ * may well pass. Connection failures, timeouts, 4xx (try later) and refused
+ * logins are the server's trouble, and count towards opening the breaker.
+ */
+function refusedThisMessage(error: unknown): boolean {
+  const { code, responseCode } = error as { code?: unknown; responseCode?: unknown };
+  return (
+    (code === 'EENVELOPE' || code === 'EMESSAGE') &&
+    typeof responseCode === 'number' &&
+    responseCode >= 500
+  );
 }
 
 function countingMailer(inner: Mailer, counts: Tally): Mailer {

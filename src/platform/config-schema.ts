@@ -363,6 +363,15 @@ const configShape = {
     concurrency: setting('WEBHOOK_CONCURRENCY', integer(1, 100).default(4)),
     connectTimeoutMs: setting('WEBHOOK_CONNECT_TIMEOUT_MS', integer(100, HOUR).default(5 * SECOND)),
     timeoutMs: setting('WEBHOOK_TIMEOUT_MS', integer(100, HOUR).default(15 * SECOND)),
+    // A circuit breaker per receiving host (src/modules/webhooks/delivery.ts):
+    // failures in a row that open it, how long it stays open, and how many
+    // hosts' breakers are kept (the least recently used are forgotten).
+    breakerFailures: setting('WEBHOOK_BREAKER_FAILURES', integer(1, 1000).default(5)),
+    breakerCooldownMs: setting(
+      'WEBHOOK_BREAKER_COOLDOWN_MS',
+      integer(0, 24 * HOUR).default(60 * SECOND),
+    ),
+    breakerMaxHosts: setting('WEBHOOK_BREAKER_MAX_HOSTS', integer(1, 10_000).default(100)),
   }),
   // Cache-aside for product reads (src/platform/cache/cache-aside.ts).
   cache: group({
@@ -397,6 +406,13 @@ const configShape = {
   mail: group({
     // Unset: messages are written to DATA_DIR/mail instead (wiring/engines.ts, openMailTransport).
     smtpUrl: setting('SMTP_URL', url(['smtp:', 'smtps:']).optional(), { secret: true }),
+    // The SMTP server's circuit breaker (src/wiring/mail.ts): failures in a
+    // row that open it, and how long sends fail fast before one tries again.
+    smtpBreakerFailures: setting('SMTP_BREAKER_FAILURES', integer(1, 1000).default(5)),
+    smtpBreakerCooldownMs: setting(
+      'SMTP_BREAKER_COOLDOWN_MS',
+      integer(0, HOUR).default(30 * SECOND),
+    ),
     from: setting(
       'MAIL_FROM',
       z
@@ -442,6 +458,11 @@ const configShape = {
     token: setting('METRICS_TOKEN', z.string().min(16, { error: MIN_16 }).optional(), {
       secret: true,
     }),
+    // `npm run worker` serves GET /metrics (the same token) on this port (0:
+    // any free one); unset: it serves nothing (src/wiring/worker-metrics.ts).
+    workerPort: setting('WORKER_METRICS_PORT', integer(0, 65535).optional()),
+    // The address the worker's metrics listener binds.
+    workerHost: setting('WORKER_METRICS_HOST', z.string().min(1).default('0.0.0.0')),
   }),
   auth: group({
     issuer: setting('JWT_ISSUER', z.string().min(1).default('throughline')),

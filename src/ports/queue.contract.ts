@@ -125,6 +125,22 @@ export function runQueueContract(name: string, setup: () => Promise<QueueBackend
       }
     });
 
+    void it('reports how long the oldest due job has waited, not counting delayed ones', async () => {
+      const queue = await open();
+      const age = queue.oldestDueAgeMs?.bind(queue);
+      if (age === undefined) return;
+      const name = queueName('age');
+      assert.equal(await age(name), 0);
+      await queue.enqueue(name, { n: 1 });
+      await queue.enqueue(name, { n: 2 }, { delayMs: 60_000 });
+      await eventually('the due job ages', async () => (await age(name)) >= 300, WAIT);
+      const seen = recorder();
+      queue.process(name, seen.handler);
+      await eventually('the due job was handled', () => seen.deliveries.length === 1, WAIT);
+      await eventually('nothing due waits', async () => (await age(name)) === 0, WAIT);
+      await queue.stop();
+    });
+
     void it('a second enqueue with the idempotency key returns the first job and adds nothing', async () => {
       const queue = await open();
       const name = queueName('dedupe');

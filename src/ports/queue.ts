@@ -189,6 +189,12 @@ export interface JobQueue {
   prune(name: string, options: PruneOptions): Promise<number>;
   /** The jobs of queue `name` per state (a dashboard's view). */
   counts(name: string): Promise<QueueCounts>;
+  /**
+   * How long the oldest job of queue `name` that is due and not yet claimed
+   * has been due, ms (0 when none is): the queue's age, which grows when the
+   * workers fall behind, however many jobs are waiting. For metrics.
+   */
+  oldestDueAgeMs?(name: string): Promise<number>;
   /** Dead letters of queue `name`, the most recent first. */
   listDead(name: string, options?: { readonly limit?: number }): Promise<DeadJob[]>;
   /** Sends a dead letter round again with its attempts reset; false when `id` is not a dead letter. */

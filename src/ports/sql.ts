@@ -71,7 +71,24 @@ export interface SqlDatabase<DB> {
    * for metrics; engines without a pool (PGlite) report none.
    */
   pools(): readonly PoolState[];
+  /**
+   * Calls `observer` after every statement (metrics: platform/metrics/query-stats.ts);
+   * returns what stops it. Observers must be cheap: they run on every query.
+   */
+  observeQueries?(observer: QueryObserver): () => void;
 }
+
+/** One finished statement, as the engine's query log saw it. */
+export interface QueryEvent {
+  /** `primary`, `replica-0`, `pglite`: where it ran. */
+  readonly database: string;
+  /** The statement's text (values are parameters, never in it). */
+  readonly sql: string;
+  readonly durationMs: number;
+  readonly failed: boolean;
+}
+
+export type QueryObserver = (event: QueryEvent) => void;
 
 export interface PoolState {
   /** `primary`, `replica-0`, … */

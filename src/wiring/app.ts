@@ -47,6 +47,8 @@ import { createRateLimits } from './rate-limits.ts';
 import { createCredentials } from './trust.ts';
 import { startWorkers, WORKED_QUEUES } from './workers.ts';
 import { reportServiceParts } from './metrics.ts';
+import { createServiceStats } from './service-stats.ts';
+import { reportWork } from './work-metrics.ts';
 import { ServiceMetrics } from '../platform/metrics/metrics.ts';
 import { requestMetrics } from '../http/middleware/request-metrics/request-metrics.ts';
 
@@ -110,6 +112,8 @@ export function createService(config: Config, deps: ServiceDeps): Service {
   );
   readiness.add('database', (signal) => sql.ping(signal));
   const shared = createSharedState(config, { logger, lifecycle, readiness });
+  const stats = createServiceStats(config);
+  readiness.reportBreakers(() => stats.breakers.states());
   const credentials = createCredentials(config, { keys: deps.keys, sql, shared });
   // Request metrics first: the same phase as the access log, and outside it.
   const metrics = config.metrics.enabled ? new ServiceMetrics() : undefined;
@@ -132,12 +136,14 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     ? createProductCache(config, { shared, logger, lifecycle })
     : undefined;
   const audit = createAudit(sql);
-  const { mailer, background } = startMail(config, { logger, lifecycle, sql });
+  const { mailer, background } = startMail(config, { logger, lifecycle, sql, stats });
   // After 'mail', so the queue and the workers stop before the mailer they use closes.
   // The web process needs the queue even without workers: replays, the jobs dashboard.
   const queue = createJobQueue(config, { logger, lifecycle, sql });
   // One engine for the routes and the workers that keep its index in step.
-  const search = deps.search ?? openSearchEngine(config, { sql, logger, lifecycle, readiness });
+  const search =
+    deps.search ??
+    openSearchEngine(config, { sql, logger, lifecycle, readiness, breakers: stats.breakers });
   if (config.workers.mode === 'inline') {
     startWorkers(config, {
       logger,
@@ -150,6 +156,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
       dataKey: deps.dataKey,
       snapshot: deps.snapshot,
       search,
+      stats,
     });
   }
 
@@ -157,9 +164,9 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     reportServiceParts(metrics, {
       database: sql,
       caches: { products: productCache },
-      queue,
-      queues: WORKED_QUEUES,
+      rateLimits: [...rateLimits.global, ...rateLimits.signIn],
     });
+    reportWork(metrics, { sql, queue, queues: WORKED_QUEUES, stats });
   }
 
   registerModuleRoutes(app, {

@@ -31,6 +31,7 @@ import { createMemoryRateLimiter } from '../adapters/rate-limiter/memory.ts';
 import { createRedisRateLimiter } from '../adapters/rate-limiter/redis.ts';
 import { createRedisConnection, type RedisConnection } from '../adapters/redis/client.ts';
 import { createFallbackSearch } from '../adapters/search/fallback.ts';
+import { Breakers } from '../platform/breakers.ts';
 import { createOpenSearchSearch } from '../adapters/search/opensearch/engine.ts';
 import { createPostgresSearch } from '../adapters/search/postgres.ts';
 import type { Database } from './tables.ts';
@@ -359,6 +360,8 @@ export interface SearchEngineDeps {
   readonly logger: Logger;
   readonly lifecycle: Lifecycle;
   readonly readiness: ReadinessChecks;
+  /** Where the OpenSearch breaker is kept (`search`), for the metrics and /readyz. */
+  readonly breakers?: Breakers;
 }
 
 export function openSearchEngine(config: Config, deps: SearchEngineDeps): SearchEngine {
@@ -375,10 +378,10 @@ export function openSearchEngine(config: Config, deps: SearchEngineDeps): Search
   const search = createFallbackSearch({
     primary: opensearch,
     standIn: postgres,
-    breaker: {
+    breaker: (deps.breakers ?? new Breakers()).single('search', {
       failures: config.search.breakerFailures,
       cooldownMs: config.search.breakerCooldownMs,
-    },
+    }),
     logger: deps.logger,
   });
   deps.readiness.add(

@@ -1,20 +1,21 @@
 // What reports to the service's metrics besides the requests (which the
 // pipeline's request-metrics middleware counts): the database pools'
-// connections and waiters, the caches' counters per outcome and the job
-// queues' depth per state. Here, in the root, because
-// only the root knows which parts exist.
+// connections and waiters, the caches' counters per outcome and the rate
+// limits' decisions (the work — queries, jobs, queues, outbox, webhooks,
+// mail, breakers — reports in work-metrics.ts, also from the worker
+// process). Here, in the root, because only the root knows which parts exist.
 
 import type { CacheStats } from '../platform/cache/cache-aside.ts';
 import type { ServiceMetrics } from '../platform/metrics/metrics.ts';
-import type { JobQueue } from '../ports/queue.ts';
+import type { RateLimitMiddleware } from '../http/middleware/rate-limit/rate-limit.ts';
 import type { PoolState } from '../ports/sql.ts';
 
 export interface MetricsParts {
   readonly database: { pools(): readonly PoolState[] };
   /** Each cache by name (its counters), or undefined where it is switched off. */
   readonly caches: Readonly<Record<string, { readonly stats: CacheStats } | undefined>>;
-  readonly queue: JobQueue;
-  readonly queues: readonly string[];
+  /** The rate-limit policies, each with its running counts. */
+  readonly rateLimits: readonly RateLimitMiddleware[];
 }
 
 const CACHE_OUTCOMES = [
@@ -27,8 +28,6 @@ const CACHE_OUTCOMES = [
   ['invalidation', (s) => s.invalidations],
   ['error', (s) => s.errors],
 ] as const satisfies readonly (readonly [string, (stats: CacheStats) => number])[];
-
-const QUEUE_STATES = ['waiting', 'pending', 'running', 'completed', 'dead'] as const;
 
 export function reportServiceParts(metrics: ServiceMetrics, parts: MetricsParts): void {
   metrics.gauge(
@@ -76,19 +75,19 @@ export function reportServiceParts(metrics: ServiceMetrics, parts: MetricsParts)
             ),
       ),
   );
-  metrics.gauge(
+
+  metrics.counter(
     {
-      name: 'queue_jobs',
-      help: 'Jobs per queue and state (pending: due or delayed, not yet claimed; waiting: flow parents held by their children).',
-      labelNames: ['queue', 'state'],
+      name: 'rate_limit_decisions_total',
+      help: 'Requests counted by each rate-limit policy, by decision: allowed, limited (429), failed_open (let through: the limiter failed), failed_closed (503: the limiter failed).',
+      labelNames: ['policy', 'decision'],
     },
-    async () => {
-      const counted = await Promise.all(
-        parts.queues.map(async (queue) => ({ queue, counts: await parts.queue.counts(queue) })),
-      );
-      return counted.flatMap(({ queue, counts }) =>
-        QUEUE_STATES.map((state) => [{ queue, state }, counts[state]] as const),
-      );
-    },
+    () =>
+      parts.rateLimits.flatMap(({ policy, counters }) => [
+        [{ policy: policy.name, decision: 'allowed' }, counters.allowed] as const,
+        [{ policy: policy.name, decision: 'limited' }, counters.limited] as const,
+        [{ policy: policy.name, decision: 'failed_open' }, counters.failedOpen] as const,
+        [{ policy: policy.name, decision: 'failed_closed' }, counters.failedClosed] as const,
+      ]),
   );
 }

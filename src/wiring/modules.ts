@@ -39,6 +39,8 @@ import type { BackgroundTasks } from '../platform/background.ts';
 import type { Config } from '../platform/config.ts';
 import type { Lifecycle } from '../platform/lifecycle.ts';
 import type { ServiceMetrics } from '../platform/metrics/metrics.ts';
+import type { BreakerFamily } from '../platform/breakers.ts';
+import type { DeliveryOutcome } from '../modules/webhooks/delivery.ts';
 import type { Scheduler } from '../platform/scheduler.ts';
 import type { AuditSink } from '../ports/audit.ts';
 import type { SearchEngine } from '../ports/search.ts';
@@ -110,6 +112,10 @@ export interface WorkerContext {
   readonly scheduler: Scheduler;
   /** The same engine the routes search; its `index`, if any, is kept in step by events. */
   readonly search: SearchEngine;
+  /** A circuit breaker per webhook host (service-stats.ts). */
+  readonly webhookHosts: BreakerFamily;
+  /** Counts each webhook delivery attempt's outcome for the metrics. */
+  readonly webhookOutcomes: (outcome: DeliveryOutcome) => void;
 }
 
 export function registerModuleRoutes(app: App, context: ServiceContext): void {

@@ -3,7 +3,8 @@
 // deployments that run them apart from the web instances (those then set
 // WORKERS=off). Same config as the web process, same database and queue;
 // SIGTERM stops taking jobs, lets the running ones finish (or gives them
-// back after the grace period), closes the database and exits 0.
+// back after the grace period), closes the database and exits 0. With
+// WORKER_METRICS_PORT it serves GET /metrics for its work (worker-metrics.ts).
 
 // First: the schemas built by everything below are compiled (see the file).
 import '../platform/compiled-validation.ts';
@@ -20,6 +21,8 @@ import { createJobQueue, openSearchEngine } from './engines.ts';
 import { createSharedState } from './engines.ts';
 import { createSessionStore } from './engines.ts';
 import { startWorkers } from './workers.ts';
+import { createServiceStats } from './service-stats.ts';
+import { startWorkerMetrics } from './worker-metrics.ts';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -46,7 +49,8 @@ async function main(): Promise<void> {
 
 async function run(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<void> {
   const { sql, snapshot } = await prepareDatabase(config, logger, lifecycle);
-  const mailer = createMailer(config, logger, sql);
+  const stats = createServiceStats(config);
+  const mailer = createMailer(config, logger, sql, stats);
   lifecycle.add({ name: 'mail', close: async () => mailer.close?.() });
   // Sessions live in the database, or in Redis beside the shared state.
   // The worker serves no probes: its readiness checks are never asked.
@@ -67,8 +71,17 @@ async function run(config: Config, logger: Logger, lifecycle: Lifecycle): Promis
     sessions,
     dataKey,
     snapshot,
-    search: openSearchEngine(config, { sql, logger, lifecycle, readiness }),
+    search: openSearchEngine(config, {
+      sql,
+      logger,
+      lifecycle,
+      readiness,
+      breakers: stats.breakers,
+    }),
+    stats,
   });
+  // After the workers: the listener closes before them, and the queue is instrumented.
+  await startWorkerMetrics(config, { logger, lifecycle, sql, queue, stats });
   lifecycle.markReady();
   logger.info({ queue: config.queue.backend }, 'workers running');
   saveCompileCache();

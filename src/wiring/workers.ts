@@ -30,6 +30,7 @@ import type { ServiceMailer } from './mail.ts';
 import { MODULE_QUEUES, startModuleWorkers } from './modules.ts';
 import type { SearchEngine } from '../ports/search.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
+import type { ServiceStats } from './service-stats.ts';
 
 export interface WorkerDeps {
   readonly logger: Logger;
@@ -49,6 +50,8 @@ export interface WorkerDeps {
   readonly snapshot?: () => Promise<Uint8Array>;
   /** The search engine; one with its own index is kept in step by the product events. */
   readonly search: SearchEngine;
+  /** What the jobs and deliveries count, and the webhook hosts' breakers (service-stats.ts). */
+  readonly stats: ServiceStats;
 }
 
 export interface Workers {
@@ -68,6 +71,8 @@ export const WORKED_QUEUES: readonly string[] = [
 export function startWorkers(config: Config, deps: WorkerDeps): Workers {
   const { logger, lifecycle, sql, queue } = deps;
   const handlers = new EventHandlers();
+  // Before any handler is registered: every job is timed and counted.
+  deps.stats.jobs.instrument(queue);
   const scheduler = createScheduler({
     queue,
     locks: createLockManager({ sql, shared: deps.shared, lifecycle }),
@@ -92,6 +97,10 @@ export function startWorkers(config: Config, deps: WorkerDeps): Workers {
     handlers,
     scheduler,
     search: deps.search,
+    webhookHosts: deps.stats.webhookHosts,
+    webhookOutcomes: (outcome) => {
+      deps.stats.webhookDeliveries.add([outcome]);
+    },
   });
   startMaintenance({
     queue,

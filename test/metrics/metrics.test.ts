@@ -72,6 +72,13 @@ describe('GET /metrics', () => {
     assert.match(body, /^queue_jobs{queue="[^"]+",state="pending"} \d+$/m);
     // PGlite has no pool to report.
     assert.doesNotMatch(body, /^db_pool_connections{/m);
+    // The statements behind the reads, labelled by what they do and to which table.
+    assert.match(
+      body,
+      /^db_query_duration_seconds_count{database="pglite",statement="select products"} \d+$/m,
+    );
+    assert.match(body, /^outbox_lag_seconds \d/m);
+    assert.match(body, /^queue_oldest_due_age_seconds{queue="[^"]+"} \d/m);
   });
 
   it('keeps the number of series bounded whatever URLs and methods clients send', async () => {

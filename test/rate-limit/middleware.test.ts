@@ -64,10 +64,13 @@ describe('rate-limit middleware', () => {
 
   test('beyond the limit: 429 problem+json with Retry-After, and the handler never runs', async () => {
     let handled = 0;
+    const limit = byHeader({
+      limiter: frozenLimiter(),
+      policy: perMinute('api', 2),
+      onLimiterError: 'open',
+    });
     const harness = await serve((app) => {
-      app.use(
-        byHeader({ limiter: frozenLimiter(), policy: perMinute('api', 2), onLimiterError: 'open' }),
-      );
+      app.use(limit);
       app.get(
         '/thing',
         () => {
@@ -92,6 +95,8 @@ describe('rate-limit middleware', () => {
       assert.equal(problem.status, 429);
       assert.match(String(problem.detail), /"api" exceeded; retry in 30 s/);
       assert.equal(handled, 2);
+      // What rate_limit_decisions_total reports.
+      assert.deepEqual(limit.counters, { allowed: 2, limited: 1, failedOpen: 0, failedClosed: 0 });
 
       // Another key has its own budget.
       const other = await fetch(`${harness.url}/thing`, { headers: { 'x-client': 'b' } });
@@ -167,8 +172,8 @@ describe('rate-limit middleware', () => {
       assert.equal(refused.headers.get('retry-after'), '5');
       assert.equal(((await refused.json()) as { code: string }).code, 'HTTP_SERVICE_UNAVAILABLE');
 
-      assert.deepEqual(open.counters, { limited: 0, failedOpen: 3, failedClosed: 0 });
-      assert.deepEqual(closed.counters, { limited: 0, failedOpen: 0, failedClosed: 1 });
+      assert.deepEqual(open.counters, { allowed: 0, limited: 0, failedOpen: 3, failedClosed: 0 });
+      assert.deepEqual(closed.counters, { allowed: 0, limited: 0, failedOpen: 0, failedClosed: 1 });
       // One outage, one line, however many requests and policies it hit.
       const lines = harness.logs.filter((record) => /rate limiter unavailable/.test(record.msg));
       assert.equal(lines.length, 1, JSON.stringify(lines));

@@ -10,7 +10,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { createCircuitBreaker } from '../../src/adapters/search/fallback.ts';
 import {
   createOpenSearchSearch,
   type OpenSearchEngine,
@@ -273,29 +272,6 @@ describe('the OpenSearch index against a fake server', () => {
     );
     await rejectsUnavailable(engine.index.rebuild(batches([document('5')])), 'bulk 503');
     assert.ok(!calls(start).includes('POST /_aliases'));
-  });
-});
-
-describe('circuit breaker', () => {
-  test('opens after repeated failures, lets one trial through after the cooldown', () => {
-    let now = 0;
-    const breaker = createCircuitBreaker({ failures: 2, cooldownMs: 100 }, () => now);
-    assert.ok(breaker.tryAcquire());
-    breaker.failed();
-    assert.equal(breaker.state(), 'closed');
-    breaker.failed();
-    assert.equal(breaker.state(), 'open');
-    assert.equal(breaker.tryAcquire(), false);
-    now = 100;
-    assert.equal(breaker.state(), 'half-open');
-    assert.equal(breaker.tryAcquire(), true);
-    assert.equal(breaker.tryAcquire(), false, 'one trial at a time');
-    breaker.failed();
-    assert.equal(breaker.state(), 'open', 'a failed trial opens it again');
-    now = 200;
-    assert.ok(breaker.tryAcquire());
-    breaker.succeeded();
-    assert.equal(breaker.state(), 'closed');
   });
 });
 

@@ -264,3 +264,32 @@ export async function headingAnchors(file = OPERATIONS_DOC): Promise<Set<string>
   }
   return anchors;
 }
+
+/**
+ * Feeds a scrape to `promtool check metrics` and throws with what it says
+ * unless it has nothing to say (but for prom-client's own default process
+ * gauges ending in _total, which its lint flags). Nothing to check without promtool.
+ */
+export async function checkScrape(body: string): Promise<void> {
+  const tool = await findPromtool();
+  if (tool === undefined) return;
+  const child = execFile(tool, ['check', 'metrics']);
+  const output = new Promise<{ code: number | null; text: string }>((resolve) => {
+    let text = '';
+    child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    child.on('close', (code) => {
+      resolve({ code, text });
+    });
+  });
+  child.stdin?.end(body);
+  const { code, text } = await output;
+  const problems = text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .filter((line) => !/^nodejs_active_(handles|requests|resources)_total non-counter/.test(line));
+  // promtool exits non-zero for the lint lines filtered out above too.
+  if (problems.length > 0) {
+    throw new Error(`promtool check metrics (exit ${String(code)}):\n${text}`);
+  }
+}

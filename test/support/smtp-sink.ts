@@ -31,6 +31,10 @@ export interface SmtpSinkOptions {
   readonly credentials?: { readonly user: string; readonly password: string };
   /** Recipients the server refuses with 550. */
   readonly refuse?: (address: string) => boolean;
+  /** While true, every connection is turned away with 421 (the server is unavailable). */
+  readonly unavailable?: () => boolean;
+  /** Counts connections, turned away or not. */
+  readonly onConnection?: () => void;
 }
 
 export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
@@ -45,6 +49,16 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     disableReverseLookup: true,
     logger: false,
     closeTimeout: 1000,
+    onConnect(_session, callback) {
+      options.onConnection?.();
+      if (options.unavailable?.() === true) {
+        callback(
+          Object.assign(new Error('Service not available, try later'), { responseCode: 421 }),
+        );
+      } else {
+        callback();
+      }
+    },
     onAuth(auth, _session, callback) {
       if (
         credentials !== undefined &&

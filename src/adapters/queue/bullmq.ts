@@ -372,6 +372,14 @@ export function createBullmqQueue(options: BullmqQueueOptions): BullmqJobQueue {
       };
     },
 
+    async oldestDueAgeMs(name) {
+      // The waiting list holds due jobs (delayed ones move there when due);
+      // its oldest is the first in ascending order.
+      const [oldest] = await queueFor(name).getJobs(['wait', 'prioritized'], 0, 0, true);
+      if (oldest === undefined) return 0;
+      return Math.max(0, Date.now() - (oldest.timestamp + (oldest.delay ?? 0)));
+    },
+
     async listDead(name, listOptions = {}): Promise<DeadJob[]> {
       const limit = listOptions.limit ?? 100;
       const jobs = await queueFor(name).getFailed(0, limit - 1);

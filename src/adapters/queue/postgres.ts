@@ -406,6 +406,18 @@ export function createPostgresQueue(options: PostgresQueueOptions): PostgresJobQ
       return counts;
     },
 
+    async oldestDueAgeMs(name) {
+      // The database's clock, as for every other time of the queue.
+      const row = await db
+        .selectFrom('jobs')
+        .select(raw<string | null>`extract(epoch from now() - min(run_at)) * 1000`.as('age'))
+        .where('queue', '=', checkQueueName(name))
+        .where('state', '=', 'pending')
+        .where('run_at', '<=', raw<Date>`now()`)
+        .executeTakeFirst();
+      return Math.max(0, Number(row?.age ?? 0));
+    },
+
     async listDead(name, listOptions = {}): Promise<DeadJob[]> {
       const rows = await db
         .selectFrom('jobs')

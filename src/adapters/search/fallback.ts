@@ -17,62 +17,16 @@
 // catalog itself and has nothing to keep.
 
 import type { Logger } from 'pino';
+import type { CircuitBreaker } from '../../platform/circuit-breaker.ts';
 import type { SearchEngine, SearchResult, Suggestions } from '../../ports/search.ts';
 import { isSearchEngineUnavailable } from './unavailable.ts';
-
-export interface BreakerOptions {
-  /** Failures in a row that open the breaker. */
-  readonly failures: number;
-  /** How long an open breaker skips the primary, ms. */
-  readonly cooldownMs: number;
-}
 
 export interface FallbackOptions {
   readonly primary: SearchEngine;
   readonly standIn: SearchEngine;
-  readonly breaker: BreakerOptions;
+  /** The primary's breaker (platform/circuit-breaker.ts), shared with the metrics. */
+  readonly breaker: CircuitBreaker;
   readonly logger: Logger;
-  readonly now?: () => number;
-}
-
-export type BreakerState = 'closed' | 'open' | 'half-open';
-
-export interface CircuitBreaker {
-  /** Whether this call may try the primary (in half-open, one call at a time). */
-  tryAcquire(): boolean;
-  succeeded(): void;
-  failed(): void;
-  state(): BreakerState;
-}
-
-export function createCircuitBreaker(options: BreakerOptions, now: () => number): CircuitBreaker {
-  let failures = 0;
-  let openedAt: number | undefined;
-  let trial = false;
-  const state = (): BreakerState => {
-    if (openedAt === undefined) return 'closed';
-    return now() - openedAt >= options.cooldownMs ? 'half-open' : 'open';
-  };
-  return {
-    tryAcquire() {
-      const current = state();
-      if (current === 'closed') return true;
-      if (current === 'open' || trial) return false;
-      trial = true;
-      return true;
-    },
-    succeeded() {
-      failures = 0;
-      openedAt = undefined;
-      trial = false;
-    },
-    failed() {
-      failures += 1;
-      if (trial || failures >= options.failures) openedAt = now();
-      trial = false;
-    },
-    state,
-  };
 }
 
 export interface FallbackSearch extends SearchEngine {
@@ -81,7 +35,7 @@ export interface FallbackSearch extends SearchEngine {
 
 export function createFallbackSearch(options: FallbackOptions): FallbackSearch {
   const { primary, standIn, logger } = options;
-  const breaker = createCircuitBreaker(options.breaker, options.now ?? Date.now);
+  const { breaker } = options;
   const log = logger.child({ component: 'search', engine: primary.name });
 
   /** The reason the stand-in answers this call, or undefined when the primary did. */

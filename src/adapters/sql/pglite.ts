@@ -19,6 +19,7 @@ import type { SqlDatabase } from '../../ports/sql.ts';
 import { lockDirectory, type DirectoryLock } from '../../platform/directory-lock.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { assembleSqlDatabase } from '../../platform/sql/sql-database.ts';
+import { QueryObservers } from '../../platform/sql/query-observers.ts';
 import { slowQueryLog } from '../../platform/sql/slow-queries.ts';
 import { keepText, TEXT_ARRAY_OIDS, TEXT_SCALAR_OIDS } from '../../platform/sql/type-parsers.ts';
 import { pgliteDialect } from './pglite-driver.ts';
@@ -130,11 +131,12 @@ export async function createPgliteDatabase<DB>(
     options.slowQueries === undefined
       ? undefined
       : slowQueryLog({ ...options.slowQueries, database: 'pglite' });
+  const queries = new QueryObservers();
   const primary = new Kysely<DB>({
     dialect: pgliteDialect(pglite, owner),
-    ...(slowQueries === undefined ? {} : { log: slowQueries }),
+    log: queries.logFor('pglite', slowQueries),
   });
-  const database = assembleSqlDatabase({ engine: 'pglite', owner, primary });
+  const database = assembleSqlDatabase({ engine: 'pglite', owner, primary, queries });
   let closing: Promise<void> | undefined;
   return {
     ...database,

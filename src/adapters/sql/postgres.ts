@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import type { Logger } from '../../platform/logger.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { assembleSqlDatabase } from '../../platform/sql/sql-database.ts';
+import { QueryObservers } from '../../platform/sql/query-observers.ts';
 import { slowQueryLog } from '../../platform/sql/slow-queries.ts';
 import { guardDialect } from '../../platform/sql/transaction-scope.ts';
 import { createPool, type PoolSettings, type StatefulPool } from './postgres-pool.ts';
@@ -59,10 +60,11 @@ export function createPostgresDatabase<DB>(options: PostgresDatabaseOptions): Sq
     logger: options.logger,
   });
   const pools: { role: string; pool: StatefulPool }[] = [];
+  const queries = new QueryObservers();
   const handle = (url: string, role: string) => {
     const pool = createPool(settings(url, role));
     pools.push({ role, pool });
-    const log =
+    const slow =
       options.logger === undefined
         ? undefined
         : slowQueryLog({
@@ -72,7 +74,7 @@ export function createPostgresDatabase<DB>(options: PostgresDatabaseOptions): Sq
           });
     return new Kysely<DB>({
       dialect: guardDialect(new PostgresDialect({ pool }), owner),
-      ...(log === undefined ? {} : { log }),
+      log: queries.logFor(role, slow),
     });
   };
   const primary = handle(options.url, 'primary');
@@ -83,5 +85,6 @@ export function createPostgresDatabase<DB>(options: PostgresDatabaseOptions): Sq
     primary,
     replicas,
     pools: () => pools.map(({ role, pool }) => ({ role, ...pool.state })),
+    queries,
   });
 }

@@ -148,3 +148,19 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 export function pruneRelayedEvents(sql: SqlDatabase<EventsTables>, before: Date): Promise<number> {
   return deleteExpired(sql.db, { table: 'outbox', key: 'id', time: 'relayed_at' }, before);
 }
+
+/**
+ * How long the oldest event not yet relayed has waited, seconds (0 when all
+ * are relayed): the outbox's lag, for metrics. Growing lag means the relay
+ * is stopped or cannot keep up, and every consumer (mail, webhooks, search)
+ * falls behind with it. Read from the database clock, over the partial index
+ * of unrelayed rows.
+ */
+export async function outboxLagSeconds(sql: SqlDatabase<EventsTables>): Promise<number> {
+  const row = await sql.db
+    .selectFrom('outbox')
+    .select(raw<string | null>`extract(epoch from now() - min(occurred_at))`.as('lag'))
+    .where('relayed_at', 'is', null)
+    .executeTakeFirst();
+  return Math.max(0, Number(row?.lag ?? 0));
+}

@@ -3,7 +3,8 @@
 // probe gets the process restarted, so it checks nothing external.
 // `/readyz` answers 503 while starting, while shutting down (so the load
 // balancer drains us first) and while any gating dependency check fails;
-// non-gating checks (Redis) are reported without failing the probe.
+// non-gating checks (Redis) are reported without failing the probe, and so
+// are the circuit breakers' states (`breakers`).
 
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
@@ -14,6 +15,7 @@ const checkResult = z.object({ status: z.enum(['ok', 'failing']), error: z.strin
 const readyBody = z.object({
   status: z.enum(['ready', 'not-ready']),
   checks: z.record(z.string(), checkResult),
+  breakers: z.record(z.string(), z.enum(['closed', 'half-open', 'open'])).optional(),
 });
 
 export function registerHealthRoutes(app: App, readiness: ReadinessChecks): void {
@@ -45,7 +47,7 @@ export function registerHealthRoutes(app: App, readiness: ReadinessChecks): void
     operationId: 'getReadiness',
     summary: 'Readiness probe',
     description:
-      '200 when this instance should receive traffic; 503 with Retry-After while it starts, while it shuts down (so the load balancer drains it first) and while a dependency it needs fails. The body reports each check either way; checks that do not gate readiness (Redis, OpenSearch) are reported without failing it.',
+      '200 when this instance should receive traffic; 503 with Retry-After while it starts, while it shuts down (so the load balancer drains it first) and while a dependency it needs fails. The body reports each check either way; checks that do not gate readiness (Redis, OpenSearch) are reported without failing it, and so are the states of the circuit breakers (`breakers`: closed, half-open or open).',
     schema: { responses: { 200: readyBody, 503: readyBody } },
     handler: async (c) => {
       const report = await readiness.run(c.signal);

@@ -25,10 +25,12 @@ export function suppressingMailer(
   inner: Mailer,
   store: Pick<SuppressionStore, 'isSuppressed'>,
   logger: Logger,
+  onSuppressed?: () => void,
 ): Mailer & { close(): Promise<void> } {
   return {
     async send(message: MailMessage) {
       if (await store.isSuppressed(message.to)) {
+        onSuppressed?.();
         logger.info(
           { recipientHash: recipientHash(message.to) },
           'mail to a suppressed address not sent',

@@ -13,12 +13,22 @@
 // delivery log promises in next_attempt_at). The last attempt marks the
 // delivery `dead` before throwing, and the job becomes a dead letter too.
 //
+// Each receiving host has a circuit breaker (platform/circuit-breaker.ts):
+// after repeated failures of a host — 5xx, 408, 429, timeouts, refused
+// connections — its deliveries are not sent until the breaker's cool-down
+// has passed. Such an attempt does not reach the host; it is recorded on the
+// delivery (last_error says the circuit was open) and thrown, so the queue
+// reschedules it on the same schedule as a failure. Once the cool-down is
+// over, one delivery at a time tries the host again. A 4xx other than 408
+// and 429 is the receiver answering: it counts as the host being up.
+//
 // At least once: the job may run twice (a worker that only looked dead).
 // Attempt numbers come from the database, so the log stays consistent, and a
 // succeeded delivery is never sent again by a late job. A job enqueued for an
 // earlier round (before a replay) does nothing.
 
 import type { WebhooksDatabase } from './tables.ts';
+import type { BreakerFamily } from '../../platform/breakers.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { SecretBox } from '../../platform/secret-box.ts';
 import type { EnqueueOptions, Job, JobHandler } from '../../ports/queue.ts';
@@ -86,6 +96,9 @@ export function deliveryBody(event: {
   });
 }
 
+/** Delivery outcomes as counted for the metrics. */
+export type DeliveryOutcome = 'succeeded' | 'failed' | 'refused' | 'error' | 'circuit_open';
+
 export interface DeliveryHandlerDeps {
   readonly sql: SqlDatabase<WebhooksDatabase>;
   readonly box: SecretBox;
@@ -94,10 +107,39 @@ export interface DeliveryHandlerDeps {
   readonly clock?: () => Date;
   /** Name resolution for the guard; tests may inject answers. */
   readonly resolve?: Resolver;
+  /** One breaker per receiving host (`host:port`), bounded in number. */
+  readonly hosts?: BreakerFamily;
+  /** Told each attempt's outcome (the metrics count them). */
+  readonly outcomes?: (outcome: DeliveryOutcome) => void;
 }
 
 class DeliveryFailed extends Error {
   override name = 'DeliveryFailed';
+}
+
+/** The host answered as a working host does (2xx, or a 4xx that is about the request). */
+function hostAnswered(result: OutboundResult): boolean {
+  return (
+    result.outcome === 'response' &&
+    result.status < 500 &&
+    result.status !== 408 &&
+    result.status !== 429
+  );
+}
+
+function outcomeOf(result: OutboundResult, ok: boolean): DeliveryOutcome {
+  if (ok) return 'succeeded';
+  if (result.outcome === 'response') return 'failed';
+  return result.outcome === 'refused' ? 'refused' : 'error';
+}
+
+/** The breaker key of an endpoint: its host and port, as the URL says them. */
+export function hostKey(url: string): string {
+  try {
+    return new URL(url).host.toLowerCase();
+  } catch {
+    return 'invalid';
+  }
 }
 
 function describe(result: OutboundResult): string {
@@ -145,6 +187,29 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps): JobHandler {
       data: delivery.payload,
     });
 
+    const host = hostKey(endpoint.url);
+    const breaker = deps.hosts?.get(host);
+    if (breaker !== undefined && !breaker.tryAcquire()) {
+      const last = job.attempt >= job.maxAttempts;
+      const error = `not sent: the circuit for ${host} is open after repeated failures`;
+      const pause =
+        settings.retrySchedule[Math.min(job.attempt, settings.retrySchedule.length) - 1];
+      const at = now();
+      await setDeliveryState(
+        sql.db,
+        deliveryId,
+        {
+          status: last ? 'dead' : 'failed',
+          lastError: error,
+          nextAttemptAt: last || pause === undefined ? null : new Date(at.getTime() + pause),
+        },
+        at,
+      );
+      deps.outcomes?.('circuit_open');
+      log.info({ endpointId: endpoint.id, host }, 'webhook delivery deferred: circuit open');
+      throw new DeliveryFailed(error);
+    }
+
     const startedAt = now();
     const attempt = await beginAttempt(sql.db, deliveryId, startedAt);
     if (attempt === undefined) return;
@@ -164,6 +229,9 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps): JobHandler {
     });
 
     const ok = result.outcome === 'response' && result.status >= 200 && result.status < 300;
+    if (hostAnswered(result)) breaker?.succeeded();
+    else breaker?.failed();
+    deps.outcomes?.(outcomeOf(result, ok));
     const last = job.attempt >= job.maxAttempts;
     const error = ok ? null : describe(result).slice(0, MAX_ERROR);
     const statusCode = result.outcome === 'response' ? result.status : null;

@@ -1,6 +1,7 @@
 // Webhooks: endpoints that receive the shop's public events, signed, with a
 // delivery log, retries on a schedule and dead letters.
 
+import type { BreakerFamily } from '../../platform/breakers.ts';
 import type { Config } from '../../platform/config.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { createSecretBox } from '../../platform/secret-box.ts';
@@ -9,7 +10,7 @@ import type { JobQueue } from '../../ports/queue.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import type { EventHandlers } from '../events/registry.ts';
 import { defineModule } from '../contract.ts';
-import { WEBHOOKS_QUEUE } from './delivery.ts';
+import { WEBHOOKS_QUEUE, type DeliveryOutcome } from './delivery.ts';
 import { webhooksErrors } from './errors.ts';
 import { deliveryQueue, type DeliveryQueue } from './jobs.ts';
 import { registerWebhooksRoutes } from './routes.ts';
@@ -56,6 +57,8 @@ export const webhooksModule = defineModule({
     readonly queue: TransactionalQueue & Pick<JobQueue, 'process'>;
     readonly handlers: EventHandlers;
     readonly dataKey: Buffer;
+    readonly webhookHosts?: BreakerFamily;
+    readonly webhookOutcomes?: (outcome: DeliveryOutcome) => void;
   }) {
     startWebhookWorkers({
       handlers: context.handlers,
@@ -65,6 +68,8 @@ export const webhooksModule = defineModule({
       box: createSecretBox(context.dataKey),
       logger: context.logger,
       settings: context.config.webhooks,
+      ...(context.webhookHosts === undefined ? {} : { hosts: context.webhookHosts }),
+      ...(context.webhookOutcomes === undefined ? {} : { outcomes: context.webhookOutcomes }),
     });
   },
 });

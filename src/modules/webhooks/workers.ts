@@ -7,7 +7,13 @@ import type { SecretBox } from '../../platform/secret-box.ts';
 import type { JobQueue } from '../../ports/queue.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import type { EventHandlers } from '../events/registry.ts';
-import { createDeliveryHandler, WEBHOOKS_QUEUE, type DeliverySettings } from './delivery.ts';
+import type { BreakerFamily } from '../../platform/breakers.ts';
+import {
+  createDeliveryHandler,
+  WEBHOOKS_QUEUE,
+  type DeliveryOutcome,
+  type DeliverySettings,
+} from './delivery.ts';
 import { registerWebhookFanOut } from './fan-out.ts';
 import type { DeliveryQueue } from './jobs.ts';
 
@@ -21,6 +27,8 @@ export interface WebhookWorkerDeps {
   readonly box: SecretBox;
   readonly logger: Logger;
   readonly settings: DeliverySettings & { readonly concurrency: number };
+  readonly hosts?: BreakerFamily;
+  readonly outcomes?: (outcome: DeliveryOutcome) => void;
 }
 
 export function startWebhookWorkers(deps: WebhookWorkerDeps): void {
@@ -31,6 +39,8 @@ export function startWebhookWorkers(deps: WebhookWorkerDeps): void {
     box: deps.box,
     logger: deps.logger.child({ component: 'webhooks' }),
     settings,
+    ...(deps.hosts === undefined ? {} : { hosts: deps.hosts }),
+    ...(deps.outcomes === undefined ? {} : { outcomes: deps.outcomes }),
   });
   deps.queue.process(WEBHOOKS_QUEUE, handler, { concurrency: settings.concurrency });
 }

@@ -12,6 +12,7 @@
 // The parts report by callback at scrape time (`gauge`, `counter`):
 // nothing is counted twice, and a part that is never scraped costs nothing.
 
+import type { HistogramStats } from './labelled-stats.ts';
 import { RequestStats } from './request-stats.ts';
 import {
   collectDefaultMetrics,
@@ -126,6 +127,12 @@ export class ServiceMetrics {
         for (const [labels, value] of read()) this.inc(labels, value);
       },
     });
+  }
+
+  /** A histogram a part keeps in plain numbers (labelled-stats.ts), exposed when scraped. */
+  histogram(name: string, help: string, stats: HistogramStats): void {
+    const family = stats.metric(name, help);
+    for (const register of [this.#text, this.#open]) register.registerMetric(family as never);
   }
 
   /** The scrape, in OpenMetrics when asked for, else the Prometheus text format. */

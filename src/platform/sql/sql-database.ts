@@ -3,6 +3,7 @@
 import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
 import type { PoolState, SqlDatabase, SqlEngine, TransactionOptions } from '../../ports/sql.ts';
+import type { QueryObservers } from './query-observers.ts';
 import { runTransaction } from './transaction.ts';
 
 export interface SqlDatabaseParts<DB> {
@@ -13,6 +14,8 @@ export interface SqlDatabaseParts<DB> {
   readonly replicas?: readonly Kysely<DB>[];
   /** The pools' state, for engines that pool connections. */
   readonly pools?: () => readonly PoolState[];
+  /** Fed by every handle's query log (query-observers.ts). */
+  readonly queries?: QueryObservers;
 }
 
 export function assembleSqlDatabase<DB>(parts: SqlDatabaseParts<DB>): SqlDatabase<DB> {
@@ -60,6 +63,9 @@ export function assembleSqlDatabase<DB>(parts: SqlDatabaseParts<DB>): SqlDatabas
     pools(): readonly PoolState[] {
       return parts.pools?.() ?? [];
     },
+    ...(parts.queries === undefined
+      ? {}
+      : { observeQueries: parts.queries.add.bind(parts.queries) }),
     close(): Promise<void> {
       // Idempotent: lifecycle shutdown and tests may both close.
       closing ??= Promise.all([primary, ...replicas].map((handle) => handle.destroy())).then(

@@ -69,6 +69,8 @@ export interface RateLimitOptions<P extends LimitPolicy = LimitPolicy> {
 }
 
 export interface RateLimitCounters {
+  /** Requests the policy let through. */
+  allowed: number;
   /** Requests answered 429. */
   limited: number;
   /** Requests let through unchecked because the limiter failed. */
@@ -98,7 +100,7 @@ export function rateLimit<P extends LimitPolicy>(
   const retryAfter = String(options.unavailableRetryAfterS ?? 5);
   const name = policy.name;
   const policyMember = `"${name}";q=${policy.limit};w=${Math.ceil(policy.windowMs / 1000)}`;
-  const counters: RateLimitCounters = { limited: 0, failedOpen: 0, failedClosed: 0 };
+  const counters: RateLimitCounters = { allowed: 0, limited: 0, failedOpen: 0, failedClosed: 0 };
 
   const decided = (c: Context, decision: LimitDecision): void => {
     const outage = outages.get(limiter);
@@ -115,14 +117,16 @@ export function rateLimit<P extends LimitPolicy>(
       'ratelimit',
       `"${name}";r=${decision.remaining};t=${Math.ceil(decision.resetMs / 1000)}`,
     );
-    if (!decision.allowed) {
-      counters.limited += 1;
-      const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-      throw httpError('HTTP_RATE_LIMITED', {
-        detail: `rate limit "${name}" exceeded; retry in ${seconds} s`,
-        headers: { 'retry-after': String(seconds) },
-      });
+    if (decision.allowed) {
+      counters.allowed += 1;
+      return;
     }
+    counters.limited += 1;
+    const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+    throw httpError('HTTP_RATE_LIMITED', {
+      detail: `rate limit "${name}" exceeded; retry in ${seconds} s`,
+      headers: { 'retry-after': String(seconds) },
+    });
   };
 
   const failed = (c: Context, error: unknown): void => {

@@ -18,6 +18,7 @@ import { Kysely, sql } from 'kysely';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { lockDirectory, type DirectoryLock } from '../../platform/directory-lock.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { workAwareDialect } from '../../platform/sql/work-aware-dialect.ts';
 import { assembleSqlDatabase } from '../../platform/sql/sql-database.ts';
 import { slowQueryLog } from '../../platform/sql/slow-queries.ts';
 import { keepText, TEXT_ARRAY_OIDS, TEXT_SCALAR_OIDS } from '../../platform/sql/type-parsers.ts';
@@ -131,7 +132,7 @@ export async function createPgliteDatabase<DB>(
       ? undefined
       : slowQueryLog({ ...options.slowQueries, database: 'pglite' });
   const primary = new Kysely<DB>({
-    dialect: pgliteDialect(pglite, owner),
+    dialect: workAwareDialect(pgliteDialect(pglite, owner)),
     ...(slowQueries === undefined ? {} : { log: slowQueries }),
   });
   const database = assembleSqlDatabase({ engine: 'pglite', owner, primary });

@@ -65,9 +65,13 @@ export class WorkAbortedError extends Error {
 
 const units = new AsyncLocalStorage<UnitOfWork>();
 
-/** Runs `fn(arg)` inside `unit`; everything it starts, sync or async, sees the unit. */
-export function runInUnitOfWork<A, R>(unit: UnitOfWork, fn: (arg: A) => R, arg: A): R {
-  return units.run(unit, fn, arg);
+/** Runs `fn(...args)` inside `unit`; everything it starts, sync or async, sees the unit. */
+export function runInUnitOfWork<A extends unknown[], R>(
+  unit: UnitOfWork,
+  fn: (...args: A) => R,
+  ...args: A
+): R {
+  return units.run(unit, fn, ...args);
 }
 
 /** The unit of work the caller runs in, or undefined outside one. */

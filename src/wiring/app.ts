@@ -49,6 +49,9 @@ import { startWorkers, WORKED_QUEUES } from './workers.ts';
 import { reportServiceParts } from './metrics.ts';
 import { ServiceMetrics } from '../platform/metrics/metrics.ts';
 import { requestMetrics } from '../http/middleware/request-metrics/request-metrics.ts';
+import { CancellationStats } from '../platform/unit-of-work.ts';
+import { reportCancellations } from './cancellation-metrics.ts';
+import { unitOfWork } from './unit-of-work.ts';
 
 export { SERVICE_VERSION, socketLimits } from './http-setup.ts';
 
@@ -114,6 +117,9 @@ export function createService(config: Config, deps: ServiceDeps): Service {
   // Request metrics first: the same phase as the access log, and outside it.
   const metrics = config.metrics.enabled ? new ServiceMetrics() : undefined;
   if (metrics !== undefined) app.use(requestMetrics(metrics));
+  // Then the unit of work, around the access log (unit-of-work.ts).
+  const cancellations = new CancellationStats();
+  app.use(unitOfWork(cancellations));
   app.use(
     accessLog({ slowMs: config.log.slowRequestMs }),
     securityHeaders(security),
@@ -153,6 +159,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     });
   }
 
+  if (metrics !== undefined) reportCancellations(metrics, cancellations);
   if (metrics !== undefined) {
     reportServiceParts(metrics, {
       database: sql,

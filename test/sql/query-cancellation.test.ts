@@ -35,7 +35,7 @@ function newUnit(): Unit {
     controller,
     unit,
     stats,
-    run: (fn) => runInUnitOfWork(unit, fn, undefined),
+    run: (fn) => runInUnitOfWork(unit, fn),
   };
 }
 

@@ -2,7 +2,8 @@
 // the response is known (status, duration, route pattern — not the raw path
 // with ids, so logs aggregate by route). Errors thrown by inner layers are
 // turned into their problem response here, so the line carries the status the
-// client actually gets; outer layers still see a finished response.
+// client actually gets (499 when it left first); outer layers still see a
+// finished response.
 
 import type { Context } from '../../pipeline/context.ts';
 import { afterInner, middleware, type Middleware } from '../../pipeline/pipeline.ts';
@@ -22,6 +23,9 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
   const serverTiming = options.serverTiming ?? true;
   const slowMs = options.slowMs ?? 0;
   const finish = (c: Context): void => {
+    // The client left before its answer: nobody receives one, whatever the
+    // handler made (nginx's 499), and the metrics outside see the same status.
+    if (c.clientGone) c.status = 499;
     const durationMs = performance.now() - c.startTime;
     if (serverTiming) c.append('server-timing', `app;dur=${durationMs.toFixed(1)}`);
     const status = c.status;

@@ -46,6 +46,18 @@ export class UnitOfWork {
     return this.#source.signal;
   }
 
+  /** A database round trip of `ms` (a query, or the driver's begin or commit). */
+  queried(ms: number): void {
+    this.dbMs += ms;
+    this.dbQueries += 1;
+  }
+
+  /** A cache lookup of `ms`, without the load a miss led to (that is database time). */
+  lookedUp(ms: number): void {
+    this.cacheMs += ms;
+    this.cacheLookups += 1;
+  }
+
   /** A query of this unit was cancelled while it ran, or was never started. */
   queryAbandoned(running: boolean): void {
     if (this.#stats === undefined) return;

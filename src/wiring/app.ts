@@ -51,7 +51,7 @@ import { ServiceMetrics } from '../platform/metrics/metrics.ts';
 import { requestMetrics } from '../http/middleware/request-metrics/request-metrics.ts';
 import { CancellationStats } from '../platform/unit-of-work.ts';
 import { reportCancellations } from './cancellation-metrics.ts';
-import { unitOfWork } from './unit-of-work.ts';
+import { unitOfWork, workTimingPhases } from './unit-of-work.ts';
 
 export { SERVICE_VERSION, socketLimits } from './http-setup.ts';
 
@@ -121,7 +121,11 @@ export function createService(config: Config, deps: ServiceDeps): Service {
   const cancellations = new CancellationStats();
   app.use(unitOfWork(cancellations));
   app.use(
-    accessLog({ slowMs: config.log.slowRequestMs }),
+    accessLog({
+      slowMs: config.log.slowRequestMs,
+      serverTiming: config.http.serverTiming,
+      timingPhases: workTimingPhases,
+    }),
     securityHeaders(security),
     compression(),
     credentials.authenticate,

@@ -82,8 +82,7 @@ class WorkAwareConnection implements DatabaseConnection {
         cause: error,
       });
     } finally {
-      unit.dbMs += performance.now() - started;
-      unit.dbQueries += 1;
+      unit.queried(performance.now() - started);
       if (cancellable) signal.removeEventListener('abort', cancel);
       // Hold the connection until the cancellation is done, so it cannot hit
       // the next query the pool gives this connection to.
@@ -114,8 +113,7 @@ async function timed(work: () => Promise<void>): Promise<void> {
   try {
     await work();
   } finally {
-    unit.dbMs += performance.now() - started;
-    unit.dbQueries += 1;
+    unit.queried(performance.now() - started);
   }
 }
 

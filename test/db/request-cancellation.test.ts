@@ -3,7 +3,8 @@
 // pg_stat_activity's active list long before its pg_sleep would end); on
 // PGlite, which cannot interrupt a statement, the request's next query is
 // not started. Either way the access log says 499 at info, nothing is logged
-// as a server error, and the metrics count the request and the query.
+// as a server error, and the metrics count the request and the query. A
+// request past its deadline has its statement cancelled the same way.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -84,6 +85,54 @@ describe('a client leaving mid-query on PostgreSQL', { skip: postgres.skip }, ()
       assertNoServerFault(records);
       assert.equal(await metric(service.url, 'db_queries_cancelled_total{stage="running"}'), 1);
       assert.equal(await metric(service.url, 'http_requests_aborted_total'), 1);
+    } finally {
+      await service.close();
+    }
+  });
+});
+
+describe('a request past its deadline on PostgreSQL', { skip: postgres.skip }, () => {
+  let database: EngineDatabase;
+  before(async () => {
+    database = await postgres.open();
+  });
+  after(() => database.close());
+
+  test('503 at the deadline, and its running statement is cancelled on the server', async () => {
+    const { logger, records } = captureLogger('info');
+    const service = await startService({
+      sql: database.sql,
+      logger,
+      env: { HTTP_REQUEST_DEADLINE_MS: '500' },
+      setup(app) {
+        app.get(
+          '/test/slow-query',
+          async () => {
+            await sql`select pg_sleep(30)`.execute(database.sql.db);
+            return { finished: true };
+          },
+          { auth: 'public', hidden: true },
+        );
+      },
+    });
+    try {
+      const res = await fetch(`${service.url}/test/slow-query`);
+      assert.equal(res.status, 503);
+      assert.equal(((await res.json()) as { code: string }).code, 'HTTP_DEADLINE_EXCEEDED');
+      await eventually('the statement is cancelled', async () =>
+        (await metric(service.url, 'db_queries_cancelled_total{stage="running"}')) === 1
+          ? true
+          : undefined,
+      );
+      const active = await database.fresh!.admin(
+        `select pid from pg_stat_activity
+         where datname = $1 and state = 'active' and query like '%pg_sleep(30)%'`,
+        [database.fresh!.name],
+      );
+      assert.deepEqual(active, []);
+      assert.equal(await metric(service.url, 'http_requests_aborted_total'), 0);
+      // The deadline's 503 is logged as such (at error, like every 5xx line), never as a 500.
+      assert.ok(records.every((r) => r.status !== 500 && r.code !== 'HTTP_INTERNAL'));
     } finally {
       await service.close();
     }

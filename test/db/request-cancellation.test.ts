@@ -131,6 +131,8 @@ describe('a request past its deadline on PostgreSQL', { skip: postgres.skip }, (
       );
       assert.deepEqual(active, []);
       assert.equal(await metric(service.url, 'http_requests_aborted_total'), 0);
+      // Said once, by the deadline sweeper, not again when the cancelled query fails.
+      assert.equal(records.filter((r) => /deadline exceeded/i.test(r.msg)).length, 1);
       // The deadline's 503 is logged as such (at error, like every 5xx line), never as a 500.
       assert.ok(records.every((r) => r.status !== 500 && r.code !== 'HTTP_INTERNAL'));
     } finally {

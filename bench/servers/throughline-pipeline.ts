@@ -1,6 +1,7 @@
 // Throughline's production pipeline, built the way createService
 // (src/wiring/app.ts) builds it, from a Config loaded like the service's:
-// createHttpApp, then the request metrics, access log, security headers,
+// createHttpApp, then the request metrics, the unit of work, access log
+// (with Server-Timing's phases), security headers,
 // compression, authentication, CORS and the global rate limits, in that
 // order. `{ metrics: false }` leaves the request metrics out, as
 // METRICS_ENABLED=false does: the pair says what counting and timing every
@@ -38,6 +39,8 @@ import { Lifecycle } from '../../src/platform/lifecycle.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { createHttpApp, serviceSecurityHeaders } from '../../src/wiring/http-setup.ts';
 import { createRateLimits } from '../../src/wiring/rate-limits.ts';
+import { unitOfWork, workTimingPhases } from '../../src/wiring/unit-of-work.ts';
+import { CancellationStats } from '../../src/platform/unit-of-work.ts';
 import { MATCHED_SERVICE_ENV, openAccessLogFile } from './matched-settings.ts';
 
 export interface ProductionApp {
@@ -81,8 +84,13 @@ export async function productionApp(
 
   const app = createHttpApp(config, logger);
   if (options.metrics ?? true) app.use(requestMetrics(new ServiceMetrics()));
+  app.use(unitOfWork(new CancellationStats()));
   app.use(
-    accessLog({ slowMs: config.log.slowRequestMs }),
+    accessLog({
+      slowMs: config.log.slowRequestMs,
+      serverTiming: config.http.serverTiming,
+      timingPhases: workTimingPhases,
+    }),
     securityHeaders(serviceSecurityHeaders(config)),
     compression(),
     authentication({ tokens }),

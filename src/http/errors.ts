@@ -28,6 +28,9 @@ export const httpErrors = defineErrors({
     title: 'Request header fields too large',
     level: 'info',
   },
+  // nginx's non-standard 499: the client left before the answer; nobody reads
+  // this response, it exists for the access log and the metrics.
+  HTTP_CLIENT_CLOSED_REQUEST: { status: 499, title: 'Client closed request', level: 'debug' },
   HTTP_INTERNAL: { status: 500, title: 'Internal server error', level: 'error' },
   HTTP_SERVICE_UNAVAILABLE: { status: 503, title: 'Service unavailable', level: 'warn' },
   HTTP_DEADLINE_EXCEEDED: { status: 503, title: 'Request deadline exceeded', level: 'warn' },

@@ -193,6 +193,9 @@ const configShape = {
     maxHeaderSize: setting('HTTP_MAX_HEADER_SIZE', integer(1024, MIB).default(16 * 1024)),
     requestDeadlineMs: setting('HTTP_REQUEST_DEADLINE_MS', integer(1, HOUR).default(15 * SECOND)),
     trustProxy: setting('TRUST_PROXY', trustProxy.default(false)),
+    // No static default: on outside production (it tells anyone how long the
+    // database and caches took), opt-in there.
+    serverTiming: setting('SERVER_TIMING', boolean().optional()),
   }),
   body: group({
     jsonLimitBytes: setting('HTTP_BODY_LIMIT_JSON', integer(1, GIB).default(MIB)),
@@ -696,9 +699,10 @@ function applyDerivedDefaults(settings: ParsedSettings) {
   // effect of every instance starting; development just wants a working schema.
   const migrateOnStart = settings.database.migrateOnStart ?? !production;
   const seedOnStart = settings.database.seedOnStart ?? settings.nodeEnv === 'development';
+  const serverTiming = settings.http.serverTiming ?? !production;
   return {
     ...settings,
-    http: { ...settings.http, host },
+    http: { ...settings.http, host, serverTiming },
     database: { ...settings.database, migrateOnStart, seedOnStart },
   };
 }

@@ -83,6 +83,13 @@ describe('loadConfig', () => {
     const development = load({ env: { NODE_ENV: 'development' } });
     assert.equal(development.database.migrateOnStart, true);
     assert.equal(development.database.seedOnStart, true);
+    // Server-Timing reveals how long the database took: opt-in in production.
+    assert.equal(config.http.serverTiming, false);
+    assert.equal(development.http.serverTiming, true);
+    assert.equal(
+      load({ env: { ...PRODUCTION_SECRETS, SERVER_TIMING: 'true' } }).http.serverTiming,
+      true,
+    );
   });
 
   test('password hashing defaults to argon2id m=64 MiB, t=3; production refuses less than OWASP allows', () => {

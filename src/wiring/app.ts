@@ -51,6 +51,9 @@ import { createServiceStats } from './service-stats.ts';
 import { reportWork } from './work-metrics.ts';
 import { ServiceMetrics } from '../platform/metrics/metrics.ts';
 import { requestMetrics } from '../http/middleware/request-metrics/request-metrics.ts';
+import { CancellationStats } from '../platform/unit-of-work.ts';
+import { reportCancellations } from './cancellation-metrics.ts';
+import { unitOfWork, workTimingPhases } from './unit-of-work.ts';
 
 export { SERVICE_VERSION, socketLimits } from './http-setup.ts';
 
@@ -118,8 +121,15 @@ export function createService(config: Config, deps: ServiceDeps): Service {
   // Request metrics first: the same phase as the access log, and outside it.
   const metrics = config.metrics.enabled ? new ServiceMetrics() : undefined;
   if (metrics !== undefined) app.use(requestMetrics(metrics));
+  // Then the unit of work, around the access log (unit-of-work.ts).
+  const cancellations = new CancellationStats();
+  app.use(unitOfWork(cancellations));
   app.use(
-    accessLog({ slowMs: config.log.slowRequestMs }),
+    accessLog({
+      slowMs: config.log.slowRequestMs,
+      serverTiming: config.http.serverTiming,
+      timingPhases: workTimingPhases,
+    }),
     securityHeaders(security),
     compression(),
     credentials.authenticate,
@@ -160,6 +170,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     });
   }
 
+  if (metrics !== undefined) reportCancellations(metrics, cancellations);
   if (metrics !== undefined) {
     reportServiceParts(metrics, {
       database: sql,

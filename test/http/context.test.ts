@@ -9,6 +9,7 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { currentContext } from '../../src/http/pipeline/request-storage.ts';
 import { httpError } from '../../src/http/errors.ts';
 import { middleware } from '../../src/http/pipeline/pipeline.ts';
+import { accessLog } from '../../src/http/middleware/access-log/access-log.ts';
 import { rawRequest, serve, type Harness } from './harness.ts';
 
 /** A minted id: 8 characters of base64url, a dash, a base-36 counter. */
@@ -174,6 +175,40 @@ describe('request context', () => {
     assert.equal(problem.code, 'HTTP_DEADLINE_EXCEEDED');
     assert.equal(res.headers.get('retry-after'), '1');
     assert.equal(await aborted, 'TimeoutError');
+  });
+
+  test('work stopped by a client leaving is a 499 at info in the access log, not a 500', async () => {
+    const left = await serve((app) => {
+      app.use(accessLog());
+      app.get(
+        '/stops-on-abort',
+        (c) =>
+          new Promise<void>((_resolve, reject) => {
+            // What a query cancelled for the request rejects with.
+            c.signal.addEventListener('abort', () => {
+              const stopped = new Error('query cancelled', { cause: c.signal.reason });
+              stopped.name = 'AbortError';
+              reject(stopped);
+            });
+          }),
+        { auth: 'public' },
+      );
+    });
+    after(() => left.close());
+    const req = http.get(`${left.url}/stops-on-abort`, { agent: false });
+    req.on('error', () => undefined);
+    while (left.app.inflight === 0) await tick();
+    req.destroy();
+    while (!left.logs.some((r) => r.msg === 'request')) await tick();
+    const line = left.logs.find((r) => r.msg === 'request')!;
+    assert.equal(line.status, 499);
+    assert.equal(line.level, 'info');
+    const recovered = left.logs.find((r) => r.code === 'HTTP_CLIENT_CLOSED_REQUEST');
+    assert.equal(recovered?.level, 'debug');
+    assert.deepEqual(
+      left.logs.filter((r) => r.level === 'error'),
+      [],
+    );
   });
 
   test('routes are authenticated by default: 401 without identity, 200 with', async () => {

@@ -18,6 +18,7 @@ import { Kysely, sql } from 'kysely';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { lockDirectory, type DirectoryLock } from '../../platform/directory-lock.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { workAwareDialect } from '../../platform/sql/work-aware-dialect.ts';
 import { assembleSqlDatabase } from '../../platform/sql/sql-database.ts';
 import { QueryObservers } from '../../platform/sql/query-observers.ts';
 import { slowQueryLog } from '../../platform/sql/slow-queries.ts';
@@ -133,7 +134,7 @@ export async function createPgliteDatabase<DB>(
       : slowQueryLog({ ...options.slowQueries, database: 'pglite' });
   const queries = new QueryObservers();
   const primary = new Kysely<DB>({
-    dialect: pgliteDialect(pglite, owner),
+    dialect: workAwareDialect(pgliteDialect(pglite, owner)),
     log: queries.logFor('pglite', slowQueries),
   });
   const database = assembleSqlDatabase({ engine: 'pglite', owner, primary, queries });

@@ -2,12 +2,14 @@
 // and one per read replica (postgres-pool.ts: keep-alive, a silence limit,
 // bounded closing).
 import { Kysely, PostgresDialect } from 'kysely';
+import { Client } from 'pg';
 import type { Logger } from '../../platform/logger.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { assembleSqlDatabase } from '../../platform/sql/sql-database.ts';
 import { QueryObservers } from '../../platform/sql/query-observers.ts';
 import { slowQueryLog } from '../../platform/sql/slow-queries.ts';
 import { guardDialect } from '../../platform/sql/transaction-scope.ts';
+import { workAwareDialect } from '../../platform/sql/work-aware-dialect.ts';
 import { createPool, type PoolSettings, type StatefulPool } from './postgres-pool.ts';
 
 export interface PostgresDatabaseOptions {
@@ -73,7 +75,11 @@ export function createPostgresDatabase<DB>(options: PostgresDatabaseOptions): Sq
             database: role,
           });
     return new Kysely<DB>({
-      dialect: guardDialect(new PostgresDialect({ pool }), owner),
+      // The control client: a request's query is cancelled over a connection
+      // of its own, not one from a pool that may be full (work-aware-dialect.ts).
+      dialect: workAwareDialect(
+        guardDialect(new PostgresDialect({ pool, controlClient: Client }), owner),
+      ),
       log: queries.logFor(role, slow),
     });
   };

@@ -232,6 +232,13 @@ export class Context<I extends Input = Input> {
     return controller.signal;
   }
 
+  /** True once the client has closed the connection (or HTTP/2 stream) before the response was written. */
+  get clientGone(): boolean {
+    const res = this.res;
+    const closed = 'stream' in res ? res.stream.destroyed : res.destroyed;
+    return closed && !res.writableFinished;
+  }
+
   /** Aborts the signal; the deadline sweeper calls it when time is up. */
   abort(reason: unknown): void {
     (this.#abort ??= new AbortController()).abort(reason);
@@ -243,6 +250,10 @@ export class Context<I extends Input = Input> {
    */
   appErrorFrom(error: unknown): AppError {
     if (isAppError(error)) return error;
+    const abort = this.#abort;
+    if (abort !== undefined && abort.signal.aborted && isAbortError(error)) {
+      return abandonedRequestError(abort.signal.reason);
+    }
     for (const mapper of this.#host.errorMappers) {
       const mapped = mapper(error);
       if (mapped !== undefined) return mapped;
@@ -363,6 +374,30 @@ export class Context<I extends Input = Input> {
 }
 
 const EMPTY_PARAMS: Params = Object.freeze({});
+
+/**
+ * Errors that say "stopped because the signal fired": the DOM's names, which
+ * `AbortSignal` reasons, Kysely and the SQL layer's cancellations all carry.
+ */
+function isAbortError(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'AbortError' || name === 'TimeoutError';
+}
+
+/**
+ * What a request whose signal fired answers, by why it fired: its deadline
+ * (the sweeper has usually answered 503 already) or its client leaving —
+ * no one reads that answer, and it is no server fault, so no 500 and no stack.
+ */
+function abandonedRequestError(reason: unknown): AppError {
+  if ((reason as { name?: unknown } | null)?.name === 'TimeoutError') {
+    return httpError('HTTP_DEADLINE_EXCEEDED', { cause: reason });
+  }
+  return httpError('HTTP_CLIENT_CLOSED_REQUEST', {
+    detail: 'the client closed the connection before the response',
+    cause: reason,
+  });
+}
 
 /** Whether the comma-separated list `list` holds `token`, case-insensitively (no allocation on a miss by length). */
 function hasToken(list: string, token: string): boolean {

@@ -88,6 +88,9 @@ function dropRepresentationHeaders(c: Context): void {
  */
 export function recover(c: Context, error: unknown): void {
   const appError = c.appErrorFrom(error);
+  // The deadline sweeper has answered this request and logged it: what its
+  // handler failed with afterwards (a query cancelled at the deadline) is no news.
+  if (c.committed && appError.code === 'HTTP_DEADLINE_EXCEEDED') return;
   const fields = { code: appError.code, status: appError.status, method: c.method, path: c.path };
   if (appError.status >= 500) {
     c.log[appError.level]({ ...fields, err: appError.cause ?? appError }, appError.title);

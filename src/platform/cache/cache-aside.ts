@@ -26,6 +26,7 @@ import type { KeyValueStore } from '../../ports/kv.ts';
 import type { PubSub } from '../../ports/pubsub.ts';
 import type { Logger } from '../logger.ts';
 import { SingleFlight } from './single-flight.ts';
+import { currentUnitOfWork } from '../unit-of-work.ts';
 
 export interface CacheOptions<T> {
   readonly kv: KeyValueStore;
@@ -116,6 +117,10 @@ export class CacheAside<T> {
 
   /** The cached value for `key`, loading it from the source on a miss (undefined: not found, not cached). */
   async get(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    // The lookup's time goes to the request's unit of work (Server-Timing's
+    // `cache`); a miss's load is counted where it queries.
+    const unit = currentUnitOfWork();
+    const started = unit === undefined ? 0 : performance.now();
     const now = this.#now();
     const local = this.#local.get(key);
     if (local !== undefined && local.expiresAt > now && this.#current(key, local.value)) {
@@ -125,10 +130,12 @@ export class CacheAside<T> {
         // LRU: move to the end.
         this.#local.delete(key);
         this.#local.set(key, local);
+        unit?.lookedUp(performance.now() - started);
         return local.value;
       }
     }
     const shared = await this.#readShared(key);
+    unit?.lookedUp(performance.now() - started);
     if (shared !== undefined && this.#current(key, shared.value)) {
       if (shared.freshUntil > now) {
         this.stats.hits += 1;

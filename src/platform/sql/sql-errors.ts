@@ -9,6 +9,7 @@
 // (email)=(a@b.c) already exists") can hold personal data, so it is logged
 // through `cause` and never sent.
 import { AppError, defineErrors, errorFactory } from '../../errors/index.ts';
+import { WorkAbortedError } from '../unit-of-work.ts';
 
 export const sqlErrors = defineErrors({
   SQL_UNIQUE_VIOLATION: { status: 409, title: 'Duplicate record', level: 'info' },
@@ -137,6 +138,8 @@ const RETRY_AFTER = { 'retry-after': '1' } as const;
  */
 export function toSqlError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
+  // Cancelled for an abandoned request (57014 in its cause): not a database failure.
+  if (error instanceof WorkAbortedError) return undefined;
   const state = sqlStateOf(error);
   const cause = error;
   // Class 22, data exception: a value out of range for its type (22003,

@@ -49,6 +49,9 @@ import { startWorkers, WORKED_QUEUES } from './workers.ts';
 import { reportServiceParts } from './metrics.ts';
 import { ServiceMetrics } from '../platform/metrics/metrics.ts';
 import { requestMetrics } from '../http/middleware/request-metrics/request-metrics.ts';
+import { requestTracing } from '../http/middleware/request-tracing/request-tracing.ts';
+import { activeTracer } from '../platform/tracing/active.ts';
+import { createRequestTracer } from '../platform/tracing/request-spans.ts';
 
 export { SERVICE_VERSION, socketLimits } from './http-setup.ts';
 
@@ -111,7 +114,11 @@ export function createService(config: Config, deps: ServiceDeps): Service {
   readiness.add('database', (signal) => sql.ping(signal));
   const shared = createSharedState(config, { logger, lifecycle, readiness });
   const credentials = createCredentials(config, { keys: deps.keys, sql, shared });
-  // Request metrics first: the same phase as the access log, and outside it.
+  // The request's span first, around everything (request-tracing.ts); only with tracing on.
+  const tracer = activeTracer();
+  const tracing = tracer === undefined ? undefined : requestTracing(createRequestTracer(tracer));
+  if (tracing !== undefined) app.use(tracing.outer);
+  // Request metrics next: the same phase as the access log, and outside it.
   const metrics = config.metrics.enabled ? new ServiceMetrics() : undefined;
   if (metrics !== undefined) app.use(requestMetrics(metrics));
   app.use(
@@ -120,6 +127,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     compression(),
     credentials.authenticate,
   );
+  if (tracing !== undefined) app.use(tracing.errors);
   if (config.cors.origins.length > 0) {
     app.use(cors({ origins: config.cors.origins, credentials: config.cors.credentials }));
   }

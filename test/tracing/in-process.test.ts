@@ -4,6 +4,7 @@
 // trace context carried through a payload and continued from it.
 
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { createSmtpMailer } from '../../src/adapters/mail/smtp.ts';
@@ -103,3 +104,40 @@ test('with an endpoint: client spans, trace headers and carried context', async 
   assert.equal(spans.find((span) => span.name === 'later')?.parentSpanId, rootSpan.spanId);
   assert.equal(rootSpan.resource['service.name'], 'tracing-test');
 });
+
+test(
+  'Redis commands sent inside a span get spans of their own, named by the command',
+  { skip: process.env.REDIS_URL ? false : 'REDIS_URL is not set' },
+  async (t) => {
+    const collector = await startOtlpReceiver();
+    t.after(() => collector.close());
+    const tracing = await startTracing(
+      { endpoint: collector.endpoint, serviceName: 'tracing-test', sampleRatio: 1 },
+      PROCESS,
+    );
+    assert.ok(tracing);
+    t.after(() => tracing.shutdown());
+    const tracer = activeTracer()!;
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(process.env.REDIS_URL!, { lazyConnect: true });
+    t.after(() => {
+      redis.disconnect();
+    });
+    await redis.connect();
+    const key = `tracing-test:${randomUUID()}`;
+    await redis.set(key, 'secret-value', 'PX', 10_000); // outside any span: none
+    const root = tracer.startSpan('root');
+    await context.with(trace.setSpan(context.active(), root), async () => {
+      assert.equal(await redis.get(key), 'secret-value');
+    });
+    root.end();
+    await tracing.shutdown();
+    const spans = collector.spans;
+    const get = spans.find((span) => span.name === 'GET');
+    assert.ok(get, spans.map((span) => span.name).join(', '));
+    assert.equal(get.parentSpanId, root.spanContext().spanId);
+    assert.equal(get.attributes['db.system.name'], 'redis');
+    assert.equal(spans.filter((span) => span.name === 'SET').length, 0);
+    assert.ok(!JSON.stringify(get).includes(key), 'no key on the span');
+  },
+);

@@ -10,6 +10,7 @@ import { context, diag, DiagLogLevel, propagation, trace } from '@opentelemetry/
 import type { Logger } from '../logger.ts';
 import { setActiveTracer } from './active.ts';
 import { traceLogFields } from './log-fields.ts';
+import { startRedisSpans } from './redis-spans.ts';
 
 export interface TracingSettings {
   /** The collector's base URL; unset = no tracing. */
@@ -75,7 +76,9 @@ export async function startTracing(
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
-  setActiveTracer(provider.getTracer('throughline', process.serviceVersion));
+  const tracer = provider.getTracer('throughline', process.serviceVersion);
+  setActiveTracer(tracer);
+  const stopRedisSpans = startRedisSpans(tracer);
 
   let stopped: Promise<void> | undefined;
   return {
@@ -100,6 +103,7 @@ export async function startTracing(
     shutdown() {
       stopped ??= (async () => {
         setActiveTracer(undefined);
+        stopRedisSpans();
         await provider.shutdown();
         trace.disable();
         propagation.disable();

@@ -144,6 +144,8 @@ test(
     const sent = String(delivered.headers.traceparent);
     assert.match(sent, new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     assert.equal(delivered.headers.tracestate, 'caller=yes');
+    // The context travels beside the event's data, never in what integrations receive.
+    assert.ok(!delivered.body.includes('_trace'), delivered.body);
 
     // Stopping flushes what each process still buffers.
     await stop(worker);

@@ -375,6 +375,21 @@ export async function runDbBenchmark(options: DbBenchOptions): Promise<void> {
         env: { ...service, CACHE_ENABLED: 'false' },
       },
       {
+        // Tracing on, as an OTLP endpoint turns it on: what it costs a read.
+        id: 'throughline-postgres-tracing-10',
+        label: 'throughline + PostgreSQL, tracing 10 %',
+        script: `${SERVERS}throughline.ts`,
+        env: { ...service, CACHE_ENABLED: 'false', TRACING_RATIO: '0.1' },
+        cases: readOnly,
+      },
+      {
+        id: 'throughline-postgres-tracing-100',
+        label: 'throughline + PostgreSQL, tracing 100 %',
+        script: `${SERVERS}throughline.ts`,
+        env: { ...service, CACHE_ENABLED: 'false', TRACING_RATIO: '1' },
+        cases: readOnly,
+      },
+      {
         id: 'fastify-pg',
         label: 'fastify + pg',
         script: `${SERVERS}fastify-pg.ts`,

@@ -21,7 +21,10 @@ export type DbContenderId =
   /** Fastify serving the read through the same cache code, in process. */
   | 'fastify-pg-cached'
   /** The same, behind the plugins that match the production pipeline. */
-  | 'fastify-matched-cached';
+  | 'fastify-matched-cached'
+  /** The uncached service with tracing on, sampling 10 % / every request. */
+  | 'throughline-postgres-tracing-10'
+  | 'throughline-postgres-tracing-100';
 
 /**
  * A cache's counters (GET /api/v1/admin/cache) over one measured run: the
@@ -212,6 +215,16 @@ export const CACHE_COMPARISONS: readonly Comparison[] = [
     label: 'throughline (uncached) ÷ fastify + pg, named statements',
     subject: 'throughline-postgres',
     baseline: 'fastify-pg-named',
+  },
+  {
+    label: 'throughline tracing 10 % ÷ untraced',
+    subject: 'throughline-postgres-tracing-10',
+    baseline: 'throughline-postgres',
+  },
+  {
+    label: 'throughline tracing 100 % ÷ untraced',
+    subject: 'throughline-postgres-tracing-100',
+    baseline: 'throughline-postgres',
   },
 ];
 

@@ -13,7 +13,9 @@ export type ContenderId =
   | 'fastify-matched'
   | 'throughline-bare'
   | 'throughline-default'
-  | 'throughline-no-metrics';
+  | 'throughline-no-metrics'
+  | 'throughline-tracing-10'
+  | 'throughline-tracing-100';
 
 export interface Contender {
   readonly id: ContenderId;
@@ -56,6 +58,22 @@ export const CONTENDERS: readonly Contender[] = [
     label: 'throughline (pipeline, metrics off)',
     script: 'throughline.ts',
     args: ['default-no-metrics'],
+    role: 'subject',
+  },
+  {
+    // The default pipeline (metrics on) with tracing sampling 10 % of the
+    // requests: against metrics off, what metrics and tracing cost together.
+    id: 'throughline-tracing-10',
+    label: 'throughline (pipeline, tracing 10 %)',
+    script: 'throughline.ts',
+    args: ['default-tracing-10'],
+    role: 'subject',
+  },
+  {
+    id: 'throughline-tracing-100',
+    label: 'throughline (pipeline, tracing 100 %)',
+    script: 'throughline.ts',
+    args: ['default-tracing-100'],
     role: 'subject',
   },
 ];

@@ -166,6 +166,7 @@ describe('targets of the default pipeline', () => {
     assert.deepEqual(describeTargets(), [
       'throughline (bare): ≥ 0.95× raw node:http on plaintext/json; ≥ 1.00× fastify on every case',
       'throughline (default pipeline): ≥ 1.00× fastify on plaintext/json/route-200; ≥ 1.25× fastify on post-validated; ≥ 1.30× fastify + plugins on every case',
+      'throughline (pipeline, tracing 10 %): ≥ 0.95× metrics off on json/post-validated',
     ]);
   });
 });

@@ -25,7 +25,7 @@ export interface RunRecord {
 }
 
 /** The contenders ratios are taken against. */
-export type BaselineId = 'raw-node' | 'fastify' | 'fastify-matched';
+export type BaselineId = 'raw-node' | 'fastify' | 'fastify-matched' | 'throughline-no-metrics';
 
 /** One promise: `subject` serves at least `minimum` × `against`'s req/s on `cases`. */
 export interface Target {
@@ -36,7 +36,7 @@ export interface Target {
 }
 
 export interface TargetCheck {
-  readonly against: 'raw node:http' | 'fastify' | 'fastify + plugins';
+  readonly against: 'raw node:http' | 'fastify' | 'fastify + plugins' | 'metrics off';
   readonly minimum: number;
   readonly ratio: number;
   readonly pass: boolean;
@@ -75,12 +75,20 @@ export const TARGETS: readonly Target[] = [
   { subject: 'throughline-default', against: 'fastify', minimum: 1.0, cases: GET_CASES },
   { subject: 'throughline-default', against: 'fastify', minimum: 1.25, cases: ['post-validated'] },
   { subject: 'throughline-default', against: 'fastify-matched', minimum: 1.3, cases: EVERY_CASE },
+  // Metrics and tracing at 10 % together cost at most 5 % of the throughput.
+  {
+    subject: 'throughline-tracing-10',
+    against: 'throughline-no-metrics',
+    minimum: 0.95,
+    cases: ['json', 'post-validated'],
+  },
 ];
 
 const BASELINE_LABEL: Readonly<Record<BaselineId, TargetCheck['against']>> = {
   'raw-node': 'raw node:http',
   fastify: 'fastify',
   'fastify-matched': 'fastify + plugins',
+  'throughline-no-metrics': 'metrics off',
 };
 
 /** The targets as the run's header prints them, one line per subject. */
@@ -231,6 +239,7 @@ const SHORT_NAME: Readonly<Record<TargetCheck['against'], string>> = {
   'raw node:http': 'raw',
   fastify: 'fastify',
   'fastify + plugins': 'fastify+plugins',
+  'metrics off': 'metrics-off',
 };
 
 function verdicts(targets: readonly TargetCheck[]): string {

@@ -16,6 +16,8 @@ import { startServer } from '../../src/http/server/server.ts';
 import type { Config } from '../../src/platform/config.ts';
 import { Lifecycle } from '../../src/platform/lifecycle.ts';
 import { createLogger } from '../../src/platform/logger.ts';
+import { startTracing } from '../../src/platform/tracing/tracing.ts';
+import { SERVICE_VERSION } from '../../src/wiring/service-version.ts';
 
 export interface ServeOptions extends Pick<ServiceDeps, 'recordOrderEvent'> {
   /** Where the log goes; stderr by default (stdout carries the announcement). */
@@ -24,8 +26,18 @@ export interface ServeOptions extends Pick<ServiceDeps, 'recordOrderEvent'> {
 
 export async function serveService(config: Config, options: ServeOptions = {}): Promise<void> {
   const { logDestination = pino.destination(2), ...extra } = options;
-  const logger = createLogger({ level: config.log.level, destination: logDestination });
+  // As the web process: tracing (when the config has an endpoint) before the logger and the database.
+  const tracing = await startTracing(config.tracing, {
+    serviceVersion: SERVICE_VERSION,
+    role: 'web',
+  });
+  const logger = createLogger({
+    level: config.log.level,
+    destination: logDestination,
+    mixin: tracing?.logFields,
+  });
   const lifecycle = new Lifecycle(logger);
+  if (tracing !== undefined) lifecycle.add({ name: 'tracing', close: () => tracing.shutdown() });
   const { sql } = await openDatabase(config, logger);
   lifecycle.add({ name: 'database', close: () => sql.close() });
   const keys = await loadServiceKeys(config, logger);

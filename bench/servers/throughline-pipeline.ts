@@ -5,7 +5,10 @@
 // compression, authentication, CORS and the global rate limits, in that
 // order. `{ metrics: false }` leaves the request metrics out, as
 // METRICS_ENABLED=false does: the pair says what counting and timing every
-// request costs.
+// request costs. `{ tracingRatio }` adds tracing as an OTLP endpoint does —
+// the request span around everything, the trace ids on the access log's
+// lines — sampling that share of the requests, exported to a sink in the
+// same process (otlp-sink.ts).
 //
 // What it leaves out, and why it does not change the work on the benchmark
 // routes:
@@ -38,6 +41,12 @@ import { loadConfig } from '../../src/platform/config.ts';
 import { Lifecycle } from '../../src/platform/lifecycle.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { createHttpApp, serviceSecurityHeaders } from '../../src/wiring/http-setup.ts';
+import { SERVICE_VERSION } from '../../src/wiring/service-version.ts';
+import { requestTracing } from '../../src/http/middleware/request-tracing/request-tracing.ts';
+import { activeTracer } from '../../src/platform/tracing/active.ts';
+import { createRequestTracer } from '../../src/platform/tracing/request-spans.ts';
+import { startTracing } from '../../src/platform/tracing/tracing.ts';
+import { startOtlpSink } from './otlp-sink.ts';
 import { createRateLimits } from '../../src/wiring/rate-limits.ts';
 import { unitOfWork, workTimingPhases } from '../../src/wiring/unit-of-work.ts';
 import { CancellationStats } from '../../src/platform/unit-of-work.ts';
@@ -50,7 +59,7 @@ export interface ProductionApp {
 }
 
 export async function productionApp(
-  options: { readonly metrics?: boolean } = {},
+  options: { readonly metrics?: boolean; readonly tracingRatio?: number } = {},
 ): Promise<ProductionApp> {
   // The config wants a data directory; nothing on the benchmark routes writes to it.
   const dataDir = mkdtempSync(join(tmpdir(), 'throughline-bench-data-'));
@@ -65,8 +74,24 @@ export async function productionApp(
       ...MATCHED_SERVICE_ENV,
     },
   });
+  const sink = options.tracingRatio === undefined ? undefined : await startOtlpSink();
+  const tracing =
+    sink === undefined
+      ? undefined
+      : await startTracing(
+          {
+            endpoint: sink.endpoint,
+            serviceName: 'throughline-bench',
+            sampleRatio: options.tracingRatio!,
+          },
+          { serviceVersion: SERVICE_VERSION, role: 'web' },
+        );
   const log = openAccessLogFile('throughline');
-  const logger = createLogger({ level: config.log.level, destination: log.destination });
+  const logger = createLogger({
+    level: config.log.level,
+    destination: log.destination,
+    mixin: tracing?.logFields,
+  });
   const lifecycle = new Lifecycle(logger);
   const readiness = new ReadinessChecks(() => 'ready');
 
@@ -83,6 +108,9 @@ export async function productionApp(
   });
 
   const app = createHttpApp(config, logger);
+  const tracer = activeTracer();
+  const traced = tracer === undefined ? undefined : requestTracing(createRequestTracer(tracer));
+  if (traced !== undefined) app.use(traced.outer);
   if (options.metrics ?? true) app.use(requestMetrics(new ServiceMetrics()));
   app.use(unitOfWork(new CancellationStats()));
   app.use(
@@ -95,12 +123,15 @@ export async function productionApp(
     compression(),
     authentication({ tokens }),
   );
+  if (traced !== undefined) app.use(traced.errors);
   app.use(cors({ origins: config.cors.origins, credentials: config.cors.credentials }));
   app.use(...createRateLimits(config, { logger, lifecycle, readiness }).global);
   return {
     app,
     close: () => {
       app.close();
+      void tracing?.shutdown();
+      sink?.close();
       log.remove();
       rmSync(dataDir, { recursive: true, force: true });
     },

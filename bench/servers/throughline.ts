@@ -6,6 +6,8 @@
 //            to a file, security headers, compression, authentication, CORS,
 //            rate limits, and the GET routes' automatic ETags
 //   default-no-metrics  the same without the request metrics
+//   default-tracing-10, default-tracing-100  the default pipeline with
+//            tracing on, sampling 10 % or every request (throughline-pipeline.ts)
 // The bodies here are below the compression threshold and the load generator
 // sends no Accept-Encoding, so compression only costs its checks.
 
@@ -19,7 +21,17 @@ import { GENERATED_ROUTES } from '../lib/route-table.ts';
 import { listenAndAnnounce } from './listen.ts';
 import { productionApp } from './throughline-pipeline.ts';
 
-const VARIANTS = ['bare', 'default', 'default-no-metrics'] as const;
+const VARIANTS = [
+  'bare',
+  'default',
+  'default-no-metrics',
+  'default-tracing-10',
+  'default-tracing-100',
+] as const;
+const TRACING_RATIO: Readonly<Record<string, number>> = {
+  'default-tracing-10': 0.1,
+  'default-tracing-100': 1,
+};
 const variant = process.argv[2] ?? 'bare';
 if (!(VARIANTS as readonly string[]).includes(variant)) {
   throw new Error(`unknown variant "${variant}" (expected ${VARIANTS.join(', ')})`);
@@ -28,7 +40,10 @@ if (!(VARIANTS as readonly string[]).includes(variant)) {
 let app: App;
 let close: () => void;
 if (variant !== 'bare') {
-  ({ app, close } = await productionApp({ metrics: variant === 'default' }));
+  ({ app, close } = await productionApp({
+    metrics: variant !== 'default-no-metrics',
+    tracingRatio: TRACING_RATIO[variant],
+  }));
 } else {
   app = createApp({ logger: pino({ level: 'warn' }, pino.destination(2)) });
   close = () => {

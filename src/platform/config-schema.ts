@@ -79,6 +79,17 @@ function boolean() {
   );
 }
 
+const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+
+function ratio() {
+  const range = 'must be a number between 0 and 1';
+  return z.preprocess(
+    (value) =>
+      typeof value === 'string' && DECIMAL_TEXT.test(value.trim()) ? Number(value) : value,
+    z.number({ error: 'expected a number' }).min(0, { error: range }).max(1, { error: range }),
+  );
+}
+
 function url(protocols: readonly string[]) {
   return z
     .string({ error: 'expected a URL' })
@@ -466,6 +477,16 @@ const configShape = {
     workerPort: setting('WORKER_METRICS_PORT', integer(0, 65535).optional()),
     // The address the worker's metrics listener binds.
     workerHost: setting('WORKER_METRICS_HOST', z.string().min(1).default('0.0.0.0')),
+  }),
+  // Traces over OTLP/HTTP (src/platform/tracing): on when an endpoint is set,
+  // and then only — without one nothing is installed and nothing costs.
+  tracing: group({
+    // The collector's base URL; spans are posted to `<endpoint>/v1/traces`.
+    endpoint: setting('OTEL_EXPORTER_OTLP_ENDPOINT', url(['http:', 'https:']).optional()),
+    serviceName: setting('OTEL_SERVICE_NAME', z.string().min(1).default('throughline')),
+    // The share of new traces kept; a request that arrives inside a trace
+    // follows its caller's decision (parent-based sampling).
+    sampleRatio: setting('OTEL_TRACES_SAMPLER_ARG', ratio().default(1)),
   }),
   auth: group({
     issuer: setting('JWT_ISSUER', z.string().min(1).default('throughline')),

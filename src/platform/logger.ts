@@ -15,6 +15,8 @@ export interface CreateLoggerOptions {
   readonly destination?: DestinationStream | NodeJS.WritableStream;
   /** Extra fields on every line; may override `service`. */
   readonly base?: Readonly<Record<string, unknown>>;
+  /** Fields computed for every line (the current trace's ids, when tracing). */
+  readonly mixin?: () => Record<string, unknown>;
 }
 
 export const SERVICE_NAME = 'throughline';
@@ -101,6 +103,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     formatters: { level: (label) => ({ level: label }), log: redactFields },
     redact: { paths: [...REDACTED_PATHS], censor: REDACTION_CENSOR },
     serializers: { err: serializeError, error: serializeError },
+    ...(options.mixin === undefined ? {} : { mixin: options.mixin }),
   };
   return options.destination === undefined
     ? pino(loggerOptions)

@@ -54,6 +54,9 @@ import { requestMetrics } from '../http/middleware/request-metrics/request-metri
 import { CancellationStats } from '../platform/unit-of-work.ts';
 import { reportCancellations } from './cancellation-metrics.ts';
 import { unitOfWork, workTimingPhases } from './unit-of-work.ts';
+import { requestTracing } from '../http/middleware/request-tracing/request-tracing.ts';
+import { activeTracer } from '../platform/tracing/active.ts';
+import { createRequestTracer } from '../platform/tracing/request-spans.ts';
 
 export { SERVICE_VERSION, socketLimits } from './http-setup.ts';
 
@@ -118,7 +121,11 @@ export function createService(config: Config, deps: ServiceDeps): Service {
   const stats = createServiceStats(config);
   readiness.reportBreakers(() => stats.breakers.states());
   const credentials = createCredentials(config, { keys: deps.keys, sql, shared });
-  // Request metrics first: the same phase as the access log, and outside it.
+  // The request's span first, around everything (request-tracing.ts); only with tracing on.
+  const tracer = activeTracer();
+  const tracing = tracer === undefined ? undefined : requestTracing(createRequestTracer(tracer));
+  if (tracing !== undefined) app.use(tracing.outer);
+  // Request metrics next: the same phase as the access log, and outside it.
   const metrics = config.metrics.enabled ? new ServiceMetrics() : undefined;
   if (metrics !== undefined) app.use(requestMetrics(metrics));
   // Then the unit of work, around the access log (unit-of-work.ts).
@@ -134,6 +141,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     compression(),
     credentials.authenticate,
   );
+  if (tracing !== undefined) app.use(tracing.errors);
   if (config.cors.origins.length > 0) {
     app.use(cors({ origins: config.cors.origins, credentials: config.cors.credentials }));
   }

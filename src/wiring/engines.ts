@@ -40,6 +40,8 @@ import { createSqlSessionStore } from '../modules/auth/session-repo.ts';
 import type { SessionStore } from '../modules/auth/session-store.ts';
 import type { ReadinessChecks } from '../modules/health/readiness.ts';
 import { findUserById } from '../modules/users/repo.ts';
+import { activeTracer } from '../platform/tracing/active.ts';
+import { traceJobQueue } from '../platform/tracing/job-spans.ts';
 import type { Config } from '../platform/config.ts';
 import type { Lifecycle } from '../platform/lifecycle.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -282,7 +284,9 @@ export function createJobQueue(config: Config, deps: JobQueueDeps): ServiceJobQu
     });
   }
   deps.lifecycle.add({ name: `job queue (${config.queue.backend})`, close: () => queue.stop() });
-  return queue;
+  // Trace context into the payloads and spans around the handlers (job-spans.ts).
+  const tracer = activeTracer();
+  return tracer === undefined ? queue : traceJobQueue(queue, tracer, config.queue.backend);
 }
 
 // Mail goes out over SMTP when SMTP_URL is set; otherwise it is written to the

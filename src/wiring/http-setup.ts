@@ -16,7 +16,9 @@ import {
 import type { Config } from '../platform/config.ts';
 import { toSqlError } from '../platform/sql/sql-errors.ts';
 
-export const SERVICE_VERSION = '0.1.0';
+import { SERVICE_VERSION } from './service-version.ts';
+
+export { SERVICE_VERSION };
 
 export function createHttpApp(config: Config, logger: Logger): App {
   return createApp({

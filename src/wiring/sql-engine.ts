@@ -13,6 +13,7 @@ import type { Config } from '../platform/config.ts';
 import type { Logger } from '../platform/logger.ts';
 import { userCacheDir } from '../platform/cache-dir.ts';
 import { redactDatabaseUrl } from '../platform/sql/database-url.ts';
+import { querySpans } from '../platform/tracing/sql-spans.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 
 export interface OpenedDatabase {
@@ -97,6 +98,7 @@ export async function openDatabase(
       slowQueryMs: config.log.slowQueryMs,
       replicaUrls: database.replicaUrls,
       logger,
+      queryLog: querySpans,
     });
     return { sql, target: redactDatabaseUrl(database.url) };
   }
@@ -111,6 +113,7 @@ export async function openDatabase(
     onEngineLog: engineLogger(logger),
     sharedBuffersMb: database.pgliteSharedBuffersMb,
     slowQueries: { thresholdMs: config.log.slowQueryMs, logger },
+    queryLog: querySpans,
     prepareDirectory:
       template &&
       (async (directory) => {

@@ -27,6 +27,8 @@ import type { Config } from '../platform/config.ts';
 import { ensureDevCertificate } from '../platform/dev-cert.ts';
 import { exitWhenIdle, Lifecycle, shutdownBudget } from '../platform/lifecycle.ts';
 import { createLogger, logStartupFailure } from '../platform/logger.ts';
+import { startTracing } from '../platform/tracing/tracing.ts';
+import { SERVICE_VERSION } from './service-version.ts';
 
 /** How long cutting the connections still open after the grace may take. */
 const HTTP_CUT_MS = 1000;
@@ -48,9 +50,19 @@ async function main(): Promise<void> {
     return;
   }
 
-  const logger = createLogger({ level: config.log.level });
+  // Before the logger (its lines carry the trace ids) and the database (its queries' spans).
+  const tracing = await startTracing(config.tracing, {
+    serviceVersion: SERVICE_VERSION,
+    role: 'web',
+  });
+  const logger = createLogger({ level: config.log.level, mixin: tracing?.logFields });
   const lifecycle = new Lifecycle(logger, shutdownBudget(config.shutdown));
   lifecycle.handleSignals();
+  if (tracing !== undefined) {
+    tracing.reportTo(logger);
+    // Registered first, so it closes last: the spans of the shutdown go out too.
+    lifecycle.add({ name: 'tracing', close: () => tracing.shutdown() });
+  }
   try {
     await serve(config, logger, lifecycle);
   } catch (error) {

@@ -14,6 +14,8 @@ import { prepareDatabase } from './database.ts';
 import { ConfigError, loadConfig, type Config } from '../platform/config.ts';
 import { exitWhenIdle, Lifecycle, shutdownBudget } from '../platform/lifecycle.ts';
 import { createLogger, logStartupFailure } from '../platform/logger.ts';
+import { startTracing } from '../platform/tracing/tracing.ts';
+import { SERVICE_VERSION } from './service-version.ts';
 import { loadDataKey } from '../platform/data-key.ts';
 import { createMailer } from './mail.ts';
 import { ReadinessChecks } from '../modules/health/readiness.ts';
@@ -35,9 +37,19 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger({ level: config.log.level });
+  // Before the logger (its lines carry the trace ids) and the database (its queries' spans).
+  const tracing = await startTracing(config.tracing, {
+    serviceVersion: SERVICE_VERSION,
+    role: 'worker',
+  });
+  const logger = createLogger({ level: config.log.level, mixin: tracing?.logFields });
   const lifecycle = new Lifecycle(logger, shutdownBudget(config.shutdown));
   lifecycle.handleSignals();
+  if (tracing !== undefined) {
+    tracing.reportTo(logger);
+    // Registered first, so it closes last: the spans of the shutdown go out too.
+    lifecycle.add({ name: 'tracing', close: () => tracing.shutdown() });
+  }
   try {
     await run(config, logger, lifecycle);
   } catch (error) {

@@ -14,12 +14,17 @@
 // measured, CACHE_ENABLED=true the cached one, with REDIS_URL (and a
 // REDIS_KEY_PREFIX of the run's own) for the Redis-backed leg. Every other
 // cache setting keeps the service's defaults.
+//
+// TRACING_RATIO, when set, turns tracing on as OTEL_EXPORTER_OTLP_ENDPOINT
+// does, sampling that share of the requests, exported to a sink in this
+// process (../../servers/otlp-sink.ts).
 
 // First: the schemas built by everything below are compiled (see the file).
 import '../../../src/platform/compiled-validation.ts';
 import { serveService } from '../../lib/serve-service.ts';
 import { loadConfig } from '../../../src/platform/config.ts';
 import { MATCHED_SERVICE_ENV, openAccessLogFile } from '../../servers/matched-settings.ts';
+import { startOtlpSink } from '../../servers/otlp-sink.ts';
 
 const dataDir = process.env['DATA_DIR'];
 if (dataDir === undefined) throw new Error('DATA_DIR is required');
@@ -34,6 +39,9 @@ if (redisUrl !== undefined && redisKeyPrefix === undefined) {
   throw new Error('REDIS_URL needs a REDIS_KEY_PREFIX of its own');
 }
 
+const tracingRatio = process.env['TRACING_RATIO'];
+const sink = tracingRatio === undefined ? undefined : await startOtlpSink();
+
 const config = loadConfig({
   argv: [],
   env: {
@@ -46,6 +54,9 @@ const config = loadConfig({
     ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }),
     ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl }),
     ...(redisKeyPrefix === undefined ? {} : { REDIS_KEY_PREFIX: redisKeyPrefix }),
+    ...(sink === undefined
+      ? {}
+      : { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_TRACES_SAMPLER_ARG: tracingRatio! }),
   },
 });
 const log = openAccessLogFile('throughline-db');

@@ -11,6 +11,7 @@
 
 import { createRequire } from 'node:module';
 import type { MailMessage, Mailer } from '../../ports/mailer.ts';
+import { traceOutbound } from '../../platform/tracing/outbound.ts';
 
 // nodemailer is loaded when an SMTP mailer is created, not with this module
 // (Node's synchronous require): without SMTP_URL it is never loaded, which
@@ -35,14 +36,25 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
   // URL settings win over these defaults (nodemailer merges the URL last).
   const { createTransport } = require('nodemailer') as typeof import('nodemailer');
   const transport = createTransport({ ...TIMEOUTS, url: options.url }, { from: options.from });
+  // Where the mail goes, on its span; never who it goes to.
+  const server = URL.parse(options.url);
+  const span = {
+    name: 'smtp send',
+    attributes: {
+      'server.address': server?.hostname ?? '',
+      'server.port': Number(server?.port || (server?.protocol === 'smtps:' ? 465 : 587)),
+    },
+  };
   return {
     async send(message: MailMessage) {
-      await transport.sendMail({
-        to: message.to,
-        subject: message.subject,
-        text: message.text,
-        ...(message.html === undefined ? {} : { html: message.html }),
-      });
+      await traceOutbound(span, () =>
+        transport.sendMail({
+          to: message.to,
+          subject: message.subject,
+          text: message.text,
+          ...(message.html === undefined ? {} : { html: message.html }),
+        }),
+      );
     },
     close() {
       transport.close();

@@ -14,7 +14,7 @@ import type { ParserOptions } from '@electric-sql/pglite';
 import { types } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
-import { Kysely, sql } from 'kysely';
+import { Kysely, sql, type LogEvent } from 'kysely';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { lockDirectory, type DirectoryLock } from '../../platform/directory-lock.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -22,6 +22,7 @@ import { workAwareDialect } from '../../platform/sql/work-aware-dialect.ts';
 import { assembleSqlDatabase } from '../../platform/sql/sql-database.ts';
 import { QueryObservers } from '../../platform/sql/query-observers.ts';
 import { slowQueryLog } from '../../platform/sql/slow-queries.ts';
+import { eachQueryLog } from '../../platform/sql/query-log.ts';
 import { keepText, TEXT_ARRAY_OIDS, TEXT_SCALAR_OIDS } from '../../platform/sql/type-parsers.ts';
 import { pgliteDialect } from './pglite-driver.ts';
 import { EngineLog, lockRefusal, openFailure } from './pglite-open-errors.ts';
@@ -52,6 +53,8 @@ export interface PgliteDatabaseOptions {
   readonly sharedBuffersMb?: number;
   /** Logs statements this slow or slower at warn (slow-queries.ts). */
   readonly slowQueries?: { readonly thresholdMs: number; readonly logger: Logger };
+  /** One more `log` callback (the query spans), beside the slow-query log. */
+  readonly queryLog?: (database: string) => ((event: LogEvent) => void) | undefined;
 }
 
 export interface PgliteDatabase<DB> extends SqlDatabase<DB> {
@@ -128,10 +131,12 @@ export async function createPgliteDatabase<DB>(
     throw await openFailure(dataDir, error, log.recent());
   }
   const owner = {};
-  const slowQueries =
+  const slowQueries = eachQueryLog(
     options.slowQueries === undefined
       ? undefined
-      : slowQueryLog({ ...options.slowQueries, database: 'pglite' });
+      : slowQueryLog({ ...options.slowQueries, database: 'pglite' }),
+    options.queryLog?.('pglite'),
+  );
   const queries = new QueryObservers();
   const primary = new Kysely<DB>({
     dialect: workAwareDialect(pgliteDialect(pglite, owner)),

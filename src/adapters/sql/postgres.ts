@@ -1,13 +1,14 @@
 // The server engine: PostgreSQL over node-postgres, one pool for the primary
 // and one per read replica (postgres-pool.ts: keep-alive, a silence limit,
 // bounded closing).
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
 import { Client } from 'pg';
 import type { Logger } from '../../platform/logger.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { assembleSqlDatabase } from '../../platform/sql/sql-database.ts';
 import { QueryObservers } from '../../platform/sql/query-observers.ts';
 import { slowQueryLog } from '../../platform/sql/slow-queries.ts';
+import { eachQueryLog } from '../../platform/sql/query-log.ts';
 import { guardDialect } from '../../platform/sql/transaction-scope.ts';
 import { workAwareDialect } from '../../platform/sql/work-aware-dialect.ts';
 import { createPool, type PoolSettings, type StatefulPool } from './postgres-pool.ts';
@@ -45,6 +46,8 @@ export interface PostgresDatabaseOptions {
   /** Read replicas served round-robin by `reader`. */
   readonly replicaUrls?: readonly string[];
   readonly logger?: Logger;
+  /** One more `log` callback per database (the query spans), beside the slow-query log. */
+  readonly queryLog?: (database: string) => ((event: LogEvent) => void) | undefined;
 }
 
 export function createPostgresDatabase<DB>(options: PostgresDatabaseOptions): SqlDatabase<DB> {
@@ -66,21 +69,23 @@ export function createPostgresDatabase<DB>(options: PostgresDatabaseOptions): Sq
   const handle = (url: string, role: string) => {
     const pool = createPool(settings(url, role));
     pools.push({ role, pool });
-    const slow =
+    const log = eachQueryLog(
       options.logger === undefined
         ? undefined
         : slowQueryLog({
             thresholdMs: options.slowQueryMs ?? 0,
             logger: options.logger,
             database: role,
-          });
+          }),
+      options.queryLog?.(role),
+    );
     return new Kysely<DB>({
       // The control client: a request's query is cancelled over a connection
       // of its own, not one from a pool that may be full (work-aware-dialect.ts).
       dialect: workAwareDialect(
         guardDialect(new PostgresDialect({ pool, controlClient: Client }), owner),
       ),
-      log: queries.logFor(role, slow),
+      log: queries.logFor(role, log),
     });
   };
   const primary = handle(options.url, 'primary');

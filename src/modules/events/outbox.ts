@@ -13,6 +13,7 @@
 import type { Transaction } from 'kysely';
 import type { EventsTables } from './tables.ts';
 import type { JsonValue } from '../../ports/queue.ts';
+import { attachTraceContext } from '../../platform/tracing/carrier.ts';
 
 /** The events the service emits, and the data each carries. */
 export interface EventData {
@@ -99,7 +100,8 @@ export async function recordEvent<T extends EventType>(
     .values({
       type: event.type,
       aggregate_id: event.aggregateId,
-      payload: JSON.stringify(event.data satisfies JsonValue),
+      // With the trace that caused it, when traced: the relay's job continues it.
+      payload: JSON.stringify(attachTraceContext(event.data satisfies JsonValue)),
     })
     .returning('id')
     .executeTakeFirstOrThrow();

@@ -19,6 +19,7 @@ import { sql as raw, type Transaction } from 'kysely';
 import type { EventsTables } from './tables.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { deleteExpired } from '../../platform/sql/delete-expired.ts';
+import { detachTraceContext, withCarriedContext } from '../../platform/tracing/carrier.ts';
 import type { EnqueueOptions, JsonValue } from '../../ports/queue.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { EVENTS_QUEUE, type DomainEvent, type EventType } from './outbox.ts';
@@ -72,16 +73,21 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         .execute();
       if (rows.length === 0) return 0;
       for (const row of rows) {
+        // The event's trace context (outbox.ts) is current while its job is
+        // enqueued, so the job carries it on (platform/tracing/job-spans.ts).
+        const { payload, carrier } = detachTraceContext(row.payload);
         const event: DomainEvent = {
           id: row.id,
           type: row.type as EventType,
           aggregateId: row.aggregate_id,
-          data: row.payload as DomainEvent['data'],
+          data: payload as DomainEvent['data'],
           occurredAt: row.occurred_at.toISOString(),
         };
-        await enqueue(trx, EVENTS_QUEUE, event as unknown as JsonValue, {
-          idempotencyKey: event.id,
-        });
+        await withCarriedContext(carrier, () =>
+          enqueue(trx, EVENTS_QUEUE, event as unknown as JsonValue, {
+            idempotencyKey: event.id,
+          }),
+        );
       }
       await trx
         .updateTable('outbox')

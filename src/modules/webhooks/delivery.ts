@@ -42,6 +42,7 @@ import {
 } from './repo.ts';
 import { signWebhook, type SigningSecret } from './signing.ts';
 import { safePost, type OutboundResult, type Resolver } from './ssrf-guard.ts';
+import { traceOutbound } from '../../platform/tracing/outbound.ts';
 
 export const WEBHOOKS_QUEUE = 'webhooks.deliver';
 
@@ -214,19 +215,37 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps): JobHandler {
     const attempt = await beginAttempt(sql.db, deliveryId, startedAt);
     if (attempt === undefined) return;
     const headers = signWebhook({ id: delivery.event_id, at: startedAt, body, secrets });
-    const result = await safePost(endpoint.url, body, {
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'Throughline-Webhooks/1',
-        ...headers,
+    const target = URL.parse(endpoint.url);
+    const post = (traceHeaders: Readonly<Record<string, string>>) =>
+      safePost(endpoint.url, body, {
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Throughline-Webhooks/1',
+          ...traceHeaders,
+          ...headers,
+        },
+        allowHttp: settings.allowHttp,
+        allowHosts: settings.allowHosts,
+        connectTimeoutMs: settings.connectTimeoutMs,
+        totalTimeoutMs: settings.timeoutMs,
+        maxResponseBytes: MAX_SNIPPET,
+        ...(deps.resolve === undefined ? {} : { resolve: deps.resolve }),
+      });
+    // A client span, and `traceparent` on the request: the receiver can continue the trace.
+    const result = await traceOutbound(
+      {
+        name: 'POST',
+        attributes: {
+          'http.request.method': 'POST',
+          'server.address': target?.hostname ?? '',
+          'url.scheme': target?.protocol.slice(0, -1) ?? '',
+          'throughline.webhook.endpoint_id': endpoint.id,
+          'throughline.webhook.delivery_id': deliveryId,
+        },
       },
-      allowHttp: settings.allowHttp,
-      allowHosts: settings.allowHosts,
-      connectTimeoutMs: settings.connectTimeoutMs,
-      totalTimeoutMs: settings.timeoutMs,
-      maxResponseBytes: MAX_SNIPPET,
-      ...(deps.resolve === undefined ? {} : { resolve: deps.resolve }),
-    });
+      post,
+      (outcome) => (outcome.outcome === 'response' ? outcome.status : undefined),
+    );
 
     const ok = result.outcome === 'response' && result.status >= 200 && result.status < 300;
     if (hostAnswered(result)) breaker?.succeeded();

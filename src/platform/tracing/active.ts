@@ -1,0 +1,19 @@
+// Whether this process traces, and the tracer it traces with. Set once at
+// start-up by `startTracing` (tracing.ts) when an endpoint is configured;
+// everything that would add spans asks here first, so a process without an
+// endpoint installs no hook and pays nothing per request, query or job —
+// not even a no-op span.
+
+import type { Tracer } from '@opentelemetry/api';
+
+let tracer: Tracer | undefined;
+
+/** The process's tracer, or undefined when tracing is off. */
+export function activeTracer(): Tracer | undefined {
+  return tracer;
+}
+
+/** Called by `startTracing` (and its shutdown, with undefined). */
+export function setActiveTracer(value: Tracer | undefined): void {
+  tracer = value;
+}

@@ -1,0 +1,128 @@
+// The job queue wrapped for tracing (platform/tracing/job-spans.ts) still
+// keeps the JobQueue contract: every enqueue of the suite runs inside a span
+// here, so every payload is stored with trace context, and the suite's checks
+// of what handlers receive, of flows and of dead letters show that the
+// context never reaches them. Then: the consumer span continues the trace of
+// the enqueue, with the messaging attributes.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { SpanKind } from '@opentelemetry/api';
+import {
+  createPostgresQueue,
+  enqueueFlowOn,
+  enqueueOn,
+} from '../../src/adapters/queue/postgres.ts';
+import { LEASE_MS, runQueueContract } from '../../src/ports/queue.contract.ts';
+import type { JobQueue } from '../../src/ports/queue.ts';
+import { activeTracer } from '../../src/platform/tracing/active.ts';
+import { traceJobQueue } from '../../src/platform/tracing/job-spans.ts';
+import { inSpan } from '../../src/platform/tracing/spans.ts';
+import { startTracing, type Tracing } from '../../src/platform/tracing/tracing.ts';
+import { ENGINES } from '../support/engines.ts';
+import { eventually } from '../support/eventually.ts';
+import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.ts';
+import { silentLogger } from '../support/start.ts';
+
+let collector: OtlpReceiver;
+let tracing: Tracing;
+
+before(async () => {
+  collector = await startOtlpReceiver();
+  tracing = (await startTracing(
+    { endpoint: collector.endpoint, serviceName: 'queue-test', sampleRatio: 1 },
+    { serviceVersion: 'test', role: 'worker' },
+  ))!;
+});
+
+after(async () => {
+  await tracing.shutdown();
+  await collector.close();
+});
+
+/** The queue as the service wraps it, and every enqueue made inside a span of its own. */
+function tracedQueue(sql: Parameters<typeof createPostgresQueue>[0]['sql']): JobQueue & {
+  abandon(): void;
+} {
+  const tracer = activeTracer()!;
+  const base = createPostgresQueue({
+    sql,
+    logger: silentLogger(),
+    leaseMs: LEASE_MS,
+    pollIntervalMs: 20,
+  });
+  const queue = traceJobQueue(
+    Object.assign(base, { enqueueWithin: enqueueOn, enqueueFlowWithin: enqueueFlowOn }),
+    tracer,
+    'postgres',
+  );
+  const inCaller = <T>(work: () => Promise<T>) =>
+    inSpan(tracer, 'caller', { kind: SpanKind.INTERNAL }, work);
+  return Object.assign(Object.create(queue) as typeof queue, {
+    enqueue: (...args: Parameters<JobQueue['enqueue']>) => inCaller(() => queue.enqueue(...args)),
+    enqueueFlow: (...args: Parameters<JobQueue['enqueueFlow']>) =>
+      inCaller(() => queue.enqueueFlow(...args)),
+    stop: (...args: Parameters<JobQueue['stop']>) => base.stop(...args),
+    abandon: () => {
+      base.abandon();
+    },
+  });
+}
+
+const pglite = ENGINES.find((engine) => engine.name === 'pglite')!;
+
+runQueueContract('postgres on pglite, traced', async () => {
+  const database = await pglite.open();
+  return {
+    open: () => {
+      const queue = tracedQueue(database.sql);
+      return Promise.resolve({
+        queue,
+        crash: () => {
+          queue.abandon();
+          return Promise.resolve();
+        },
+      });
+    },
+    close: () => database.close(),
+  };
+});
+
+test('a handled job continues the trace of its enqueue', async () => {
+  const database = await pglite.open();
+  const queue = tracedQueue(database.sql);
+  try {
+    const name = `traced-${Math.random().toString(36).slice(2, 10)}.job`;
+    const payloads: unknown[] = [];
+    queue.process(name, (job) => {
+      payloads.push(job.payload);
+      return Promise.resolve();
+    });
+    await queue.enqueue(name, { orderId: '7' });
+    await eventually('the job handled', () => payloads.length === 1 || undefined, {
+      timeoutMs: 10_000,
+      intervalMs: 10,
+    });
+    assert.deepEqual(payloads, [{ orderId: '7' }]);
+    await queue.stop();
+    await tracing.shutdown().catch(() => {});
+  } finally {
+    await database.close();
+  }
+  // Shutdown above flushed the spans of this test (and the suite's).
+  const producer = collector.spans.find(
+    (span) =>
+      span.kind === 4 &&
+      String(span.attributes['messaging.destination.name']).startsWith('traced-'),
+  );
+  assert.ok(producer);
+  const consumer = collector.spans.find(
+    (span) => span.kind === 5 && span.parentSpanId === producer.spanId,
+  );
+  assert.ok(consumer, 'the consumer span is a child of the producer span');
+  assert.equal(consumer.traceId, producer.traceId);
+  assert.equal(consumer.attributes['messaging.system'], 'postgres');
+  assert.equal(consumer.attributes['throughline.job.attempt'], 1);
+  const caller = collector.spans.find((span) => span.spanId === producer.parentSpanId);
+  assert.equal(caller?.name, 'caller');
+});

@@ -198,17 +198,22 @@ describe('a webhook host breaker, through the service', { skip: engine.skip }, (
     const value = (pattern: RegExp) => Number(pattern.exec(scrape)?.[1] ?? 0);
     const held = value(/^webhook_deliveries_total{outcome="circuit_open"} (\d+)$/m);
     const sent = receiver.received('/hook').length;
-    assert.equal(value(/^webhook_deliveries_total{outcome="failed"} (\d+)$/m), 2);
+    // On a slow machine the cool-down can end, and a trial fail, before the
+    // test sees the breaker open and heals the host: then the breaker opened
+    // again. Whatever the count, every attempt that reached the host is a
+    // failure or the one success, and each opening was followed by a trial.
+    const failed = value(/^webhook_deliveries_total{outcome="failed"} (\d+)$/m);
+    assert.ok(failed >= 2, scrape);
     assert.equal(value(/^webhook_deliveries_total{outcome="succeeded"} (\d+)$/m), 1);
-    assert.equal(sent, 3, 'two failures and the trial reached the host');
+    assert.equal(sent, failed + 1, 'the failures and the successful trial reached the host');
     assert.ok(held >= 1, scrape);
-    assert.equal(done.attempts, 3, 'held-back attempts are not logged as sent');
+    assert.equal(done.attempts, sent, 'held-back attempts are not logged as sent');
     const transitions = (to: string) =>
       value(
         new RegExp(`^circuit_breaker_transitions_total{breaker="${key}",to="${to}"} (\\d+)$`, 'm'),
       );
-    assert.equal(transitions('open'), 1);
-    assert.equal(transitions('half-open'), 1);
+    assert.ok(transitions('open') >= 1, scrape);
+    assert.equal(transitions('half-open'), transitions('open'));
     assert.equal(transitions('closed'), 1);
     assert.match(scrape, new RegExp(`^circuit_breaker_state{breaker="${key}"} 0$`, 'm'));
     assert.match(scrape, /^job_attempts_total{queue="webhooks.deliver",outcome="completed"} \d+$/m);

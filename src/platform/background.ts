@@ -10,6 +10,7 @@
 // for mail the user can ask for again, and not for anything else.
 
 import type { Logger } from 'pino';
+import { runDetached } from './unit-of-work.ts';
 
 export class BackgroundTasks {
   readonly #logger: Logger;
@@ -19,10 +20,13 @@ export class BackgroundTasks {
     this.#logger = logger;
   }
 
-  /** Starts `fn` on a later tick; its failure is logged under `name`, never thrown. */
+  /**
+   * Starts `fn` on a later tick; its failure is logged under `name`, never
+   * thrown. Outside the request's unit of work: a client that leaves does not
+   * cancel the mail its request asked for.
+   */
   run(name: string, fn: () => Promise<void>): void {
-    const task = Promise.resolve()
-      .then(fn)
+    const task = runDetached(() => Promise.resolve().then(fn))
       .catch((error: unknown) => {
         this.#logger.error({ err: error, task: name }, 'background task failed');
       })

@@ -35,10 +35,13 @@ export class UnitOfWork {
   cacheLookups = 0;
   readonly #source: WorkSignalSource;
   readonly #stats: CancellationStats | undefined;
+  /** Where a shielded unit's time goes (see `runShielded`). */
+  readonly #timedFor: UnitOfWork | undefined;
 
-  constructor(source: WorkSignalSource, stats?: CancellationStats) {
+  constructor(source: WorkSignalSource, stats?: CancellationStats, timedFor?: UnitOfWork) {
     this.#source = source;
     this.#stats = stats;
+    this.#timedFor = timedFor;
   }
 
   /** Fires when the work's result is no longer wanted: its client left, or its deadline passed. */
@@ -50,12 +53,14 @@ export class UnitOfWork {
   queried(ms: number): void {
     this.dbMs += ms;
     this.dbQueries += 1;
+    this.#timedFor?.queried(ms);
   }
 
   /** A cache lookup of `ms`, without the load a miss led to (that is database time). */
   lookedUp(ms: number): void {
     this.cacheMs += ms;
     this.cacheLookups += 1;
+    this.#timedFor?.lookedUp(ms);
   }
 
   /** A query of this unit was cancelled while it ran, or was never started. */
@@ -84,6 +89,26 @@ export function runInUnitOfWork<A extends unknown[], R>(
   ...args: A
 ): R {
   return units.run(unit, fn, ...args);
+}
+
+/** A signal that never fires: shielded work is never abandoned. */
+const NEVER_ABANDONED: WorkSignalSource = { signal: new AbortController().signal };
+
+/**
+ * Runs `fn` so that abandoning the caller's unit does not stop it, while its
+ * time still counts for the caller: for work other callers share (one load
+ * behind a cache miss that concurrent requests wait for), which must not
+ * fail them all because the first one's client left.
+ */
+export function runShielded<R>(fn: () => R): R {
+  const unit = units.getStore();
+  if (unit === undefined) return fn();
+  return units.run(new UnitOfWork(NEVER_ABANDONED, undefined, unit), fn);
+}
+
+/** Runs `fn` outside any unit of work: for work meant to outlive the request (mail after the response). */
+export function runDetached<R>(fn: () => R): R {
+  return units.exit(fn);
 }
 
 /** The unit of work the caller runs in, or undefined outside one. */

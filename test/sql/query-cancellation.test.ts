@@ -2,12 +2,15 @@
 // engines: a query not yet started (waiting for the connection, or asked for
 // after the abandonment) never starts; on PostgreSQL a running one is
 // cancelled on the server, inside a transaction too, and the pool stays
-// usable. Each is counted, and the unit collects the queries' time.
+// usable. Each is counted, and the unit collects the queries' time. Work
+// shared with other callers, or meant to outlive the request, is not stopped.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { createPostgresDatabase } from '../../src/adapters/sql/postgres.ts';
+import { BackgroundTasks } from '../../src/platform/background.ts';
+import { SingleFlight } from '../../src/platform/cache/single-flight.ts';
 import {
   CancellationStats,
   runInUnitOfWork,
@@ -19,6 +22,7 @@ import type { Database } from '../../src/wiring/tables.ts';
 import { openTestDatabase, type TestDatabase } from '../support/database.ts';
 import { eventually, within } from '../support/eventually.ts';
 import { createFreshDatabase, type FreshDatabase } from '../support/fresh-database.ts';
+import { silentLogger } from '../support/start.ts';
 
 interface Unit {
   readonly controller: AbortController;
@@ -98,6 +102,48 @@ function sharedLegs(open: () => SqlDatabase<Database>): void {
     assert.equal(unit.dbQueries, 1);
     // The skipped work left nothing checked out.
     assert.equal((await sql<{ one: number }>`select 1 as one`.execute(database.db)).rows.length, 1);
+  });
+
+  test('a load shared through single-flight is not stopped by its first caller leaving', async () => {
+    const database = open();
+    const flight = new SingleFlight<number | undefined>();
+    const gate = Promise.withResolvers<void>();
+    const load = async () => {
+      await gate.promise;
+      return (await sql<{ n: number }>`select 7 as n`.execute(database.db)).rows[0]?.n;
+    };
+    const first = newUnit();
+    const second = newUnit();
+    const started = first.run(() => flight.run('key', load));
+    const joined = second.run(() => flight.run('key', load));
+    first.controller.abort(new DOMException('client disconnected', 'AbortError'));
+    gate.resolve();
+    assert.equal(await joined, 7);
+    assert.equal(await started, 7);
+    assert.equal(first.stats.queriesSkipped, 0);
+    // Its time still counts for the request that started it.
+    assert.equal(first.unit.dbQueries, 1);
+  });
+
+  test('background work a request starts is outside its unit of work', async () => {
+    const database = open();
+    const tasks = new BackgroundTasks(silentLogger());
+    const gate = Promise.withResolvers<void>();
+    let ran = false;
+    const { controller, stats, run } = newUnit();
+    await run(() => {
+      tasks.run('mail', async () => {
+        await gate.promise;
+        await sql`select 1`.execute(database.db);
+        ran = true;
+      });
+      return Promise.resolve();
+    });
+    controller.abort(new DOMException('client disconnected', 'AbortError'));
+    gate.resolve();
+    await tasks.idle();
+    assert.equal(ran, true);
+    assert.equal(stats.queriesSkipped, 0);
   });
 }
 

@@ -2,6 +2,11 @@
 // in-flight load instead of each hitting the source (a cache stampede on a
 // cold or just-expired key). In-process only; across instances the loads
 // are at most one per instance, which is what the source can take.
+//
+// The load runs shielded from the starting caller's unit of work: the
+// callers that joined it must not fail because the first one's client left.
+
+import { runShielded } from '../unit-of-work.ts';
 
 export class SingleFlight<T> {
   readonly #inFlight = new Map<string, Promise<T>>();
@@ -14,7 +19,7 @@ export class SingleFlight<T> {
       this.coalesced += 1;
       return running;
     }
-    const started = load().finally(() => {
+    const started = runShielded(load).finally(() => {
       this.#inFlight.delete(key);
     });
     this.#inFlight.set(key, started);

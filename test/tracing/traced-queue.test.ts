@@ -3,7 +3,8 @@
 // here, so every payload is stored with trace context, and the suite's checks
 // of what handlers receive, of flows and of dead letters show that the
 // context never reaches them. Then: the consumer span continues the trace of
-// the enqueue, with the messaging attributes.
+// the enqueue, with the messaging attributes, and the handler's log lines
+// carry its ids.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -91,11 +92,14 @@ runQueueContract('postgres on pglite, traced', async () => {
 test('a handled job continues the trace of its enqueue', async () => {
   const database = await pglite.open();
   const queue = tracedQueue(database.sql);
+  const logIds: Record<string, string>[] = [];
   try {
     const name = `traced-${Math.random().toString(36).slice(2, 10)}.job`;
     const payloads: unknown[] = [];
     queue.process(name, (job) => {
       payloads.push(job.payload);
+      // What a job's log lines carry (the logger's mixin).
+      logIds.push(tracing.logFields());
       return Promise.resolve();
     });
     await queue.enqueue(name, { orderId: '7' });
@@ -123,6 +127,7 @@ test('a handled job continues the trace of its enqueue', async () => {
   assert.equal(consumer.traceId, producer.traceId);
   assert.equal(consumer.attributes['messaging.system'], 'postgres');
   assert.equal(consumer.attributes['throughline.job.attempt'], 1);
+  assert.deepEqual(logIds, [{ trace_id: consumer.traceId, span_id: consumer.spanId }]);
   const caller = collector.spans.find((span) => span.spanId === producer.parentSpanId);
   assert.equal(caller?.name, 'caller');
 });

@@ -1,9 +1,10 @@
 // The job queue wrapped for tracing (platform/tracing/job-spans.ts) still
-// keeps the JobQueue contract: every enqueue of the suite runs inside a span
+// keeps the JobQueue contract, on the postgres queue and (with REDIS_URL) BullMQ: every enqueue of the suite runs inside a span
 // here, so every payload is stored with trace context, and the suite's checks
 // of what handlers receive, of flows and of dead letters show that the
 // context never reaches them. Then: the consumer span continues the trace of
-// the enqueue, with the messaging attributes.
+// the enqueue, with the messaging attributes, and the handler's log lines
+// carry its ids.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -14,14 +15,16 @@ import {
   enqueueOn,
 } from '../../src/adapters/queue/postgres.ts';
 import { LEASE_MS, runQueueContract } from '../../src/ports/queue.contract.ts';
-import type { JobQueue } from '../../src/ports/queue.ts';
+import type { Flow, JobQueue } from '../../src/ports/queue.ts';
+import { createBullmqQueue } from '../../src/adapters/queue/bullmq.ts';
 import { activeTracer } from '../../src/platform/tracing/active.ts';
-import { traceJobQueue } from '../../src/platform/tracing/job-spans.ts';
+import { traceJobQueue, type TransactionalEnqueue } from '../../src/platform/tracing/job-spans.ts';
 import { inSpan } from '../../src/platform/tracing/spans.ts';
 import { startTracing, type Tracing } from '../../src/platform/tracing/tracing.ts';
 import { ENGINES } from '../support/engines.ts';
 import { eventually } from '../support/eventually.ts';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.ts';
+import { REDIS_URL, redisSkip, removeKeys, uniquePrefix } from '../support/redis.ts';
 import { silentLogger } from '../support/start.ts';
 
 let collector: OtlpReceiver;
@@ -40,31 +43,49 @@ after(async () => {
   await collector.close();
 });
 
-/** The queue as the service wraps it, and every enqueue made inside a span of its own. */
-function tracedQueue(sql: Parameters<typeof createPostgresQueue>[0]['sql']): JobQueue & {
-  abandon(): void;
-} {
-  const tracer = activeTracer()!;
+type BaseQueue = JobQueue & { abandon(): void | Promise<void> };
+
+function postgresQueue(sql: Parameters<typeof createPostgresQueue>[0]['sql']) {
   const base = createPostgresQueue({
     sql,
     logger: silentLogger(),
     leaseMs: LEASE_MS,
     pollIntervalMs: 20,
   });
-  const queue = traceJobQueue(
-    Object.assign(base, { enqueueWithin: enqueueOn, enqueueFlowWithin: enqueueFlowOn }),
-    tracer,
-    'postgres',
-  );
-  const inCaller = <T>(work: () => Promise<T>) =>
+  return Object.assign(base, { enqueueWithin: enqueueOn, enqueueFlowWithin: enqueueFlowOn });
+}
+
+function bullmqQueue(prefix: string) {
+  const base = createBullmqQueue({
+    url: REDIS_URL!,
+    prefix,
+    logger: silentLogger(),
+    leaseMs: LEASE_MS,
+    stalledIntervalMs: LEASE_MS / 2,
+  });
+  return Object.assign(base, {
+    enqueueWithin: (_trx: unknown, ...args: Parameters<JobQueue['enqueue']>) =>
+      base.enqueue(...args),
+    enqueueFlowWithin: (_trx: unknown, flow: Flow) => base.enqueueFlow(flow),
+  });
+}
+
+/** The queue as the service wraps it, and every enqueue made inside a span of its own. */
+function traced<T>(
+  base: BaseQueue & TransactionalEnqueue<T>,
+  system: string,
+): JobQueue & { abandon(): Promise<void> } {
+  const tracer = activeTracer()!;
+  const queue = traceJobQueue(base, tracer, system);
+  const inCaller = <R>(work: () => Promise<R>) =>
     inSpan(tracer, 'caller', { kind: SpanKind.INTERNAL }, work);
   return Object.assign(Object.create(queue) as typeof queue, {
     enqueue: (...args: Parameters<JobQueue['enqueue']>) => inCaller(() => queue.enqueue(...args)),
     enqueueFlow: (...args: Parameters<JobQueue['enqueueFlow']>) =>
       inCaller(() => queue.enqueueFlow(...args)),
     stop: (...args: Parameters<JobQueue['stop']>) => base.stop(...args),
-    abandon: () => {
-      base.abandon();
+    abandon: async () => {
+      await base.abandon();
     },
   });
 }
@@ -75,27 +96,39 @@ runQueueContract('postgres on pglite, traced', async () => {
   const database = await pglite.open();
   return {
     open: () => {
-      const queue = tracedQueue(database.sql);
-      return Promise.resolve({
-        queue,
-        crash: () => {
-          queue.abandon();
-          return Promise.resolve();
-        },
-      });
+      const queue = traced(postgresQueue(database.sql), 'postgres');
+      return Promise.resolve({ queue, crash: () => queue.abandon() });
     },
     close: () => database.close(),
   };
 });
 
+if (redisSkip === false) {
+  const prefix = `${uniquePrefix()}jobs`;
+  runQueueContract('bullmq, traced', () =>
+    Promise.resolve({
+      open: () => {
+        const queue = traced(bullmqQueue(prefix), 'bullmq');
+        return Promise.resolve({ queue, crash: () => queue.abandon() });
+      },
+      close: async () => {
+        await removeKeys(prefix);
+      },
+    }),
+  );
+}
+
 test('a handled job continues the trace of its enqueue', async () => {
   const database = await pglite.open();
-  const queue = tracedQueue(database.sql);
+  const queue = traced(postgresQueue(database.sql), 'postgres');
+  const logIds: Record<string, string>[] = [];
   try {
     const name = `traced-${Math.random().toString(36).slice(2, 10)}.job`;
     const payloads: unknown[] = [];
     queue.process(name, (job) => {
       payloads.push(job.payload);
+      // What a job's log lines carry (the logger's mixin).
+      logIds.push(tracing.logFields());
       return Promise.resolve();
     });
     await queue.enqueue(name, { orderId: '7' });
@@ -123,6 +156,7 @@ test('a handled job continues the trace of its enqueue', async () => {
   assert.equal(consumer.traceId, producer.traceId);
   assert.equal(consumer.attributes['messaging.system'], 'postgres');
   assert.equal(consumer.attributes['throughline.job.attempt'], 1);
+  assert.deepEqual(logIds, [{ trace_id: consumer.traceId, span_id: consumer.spanId }]);
   const caller = collector.spans.find((span) => span.spanId === producer.parentSpanId);
   assert.equal(caller?.name, 'caller');
 });

@@ -53,12 +53,13 @@ export function runSocketSession(ws: WebSocket, identity: Identity, deps: Socket
 
   const send = (message: ServerMessage) => {
     if (closed || ws.readyState !== ws.OPEN) return;
-    const text = JSON.stringify(message);
-    if (ws.bufferedAmount + Buffer.byteLength(text) > limits.sendBufferBytes) {
+    // What is still unsent is over the cap: the client is not reading.
+    // (Checked before each send, so memory stays below the cap plus one message.)
+    if (ws.bufferedAmount > limits.sendBufferBytes) {
       cut('send buffer full: the client does not read');
       return;
     }
-    ws.send(text);
+    ws.send(JSON.stringify(message));
   };
 
   const refuse = (code: SocketErrorCode, detail: string, channel?: string) => {

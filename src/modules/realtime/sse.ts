@@ -81,7 +81,8 @@ export function openEventStream(
   };
   const write = (text: string) => {
     if (closed) return;
-    if (body.writableLength + Buffer.byteLength(text) > limits.sendBufferBytes) {
+    // Checked before each write: memory stays below the cap plus one event.
+    if (body.writableLength > limits.sendBufferBytes) {
       c.log.info({ buffered: body.writableLength }, 'event stream dropped: client too slow');
       drop();
       return;

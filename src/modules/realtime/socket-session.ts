@@ -22,6 +22,9 @@ import {
   type SocketErrorCode,
 } from './socket-messages.ts';
 
+/** How long a client has to answer the close frame at shutdown. */
+const CLOSE_HANDSHAKE_MS = 1000;
+
 export interface SocketLimits {
   readonly heartbeatMs: number;
   readonly sendBufferBytes: number;
@@ -74,6 +77,11 @@ export function runSocketSession(ws: WebSocket, identity: Identity, deps: Socket
     close() {
       if (closed) return;
       ws.close(CLOSE.serviceRestart, 'service restarting: reconnect');
+      // A client that does not answer the close frame would hold the
+      // server's close (which waits for every connection) well past the grace.
+      setTimeout(() => {
+        ws.terminate();
+      }, CLOSE_HANDSHAKE_MS).unref();
     },
   };
 

@@ -75,6 +75,8 @@ export function registerSocketRoute(app: App, deps: SocketRouteDeps): void {
         });
       }
       const identity = c.identity!;
+      // What the access log reports; the handshake itself is written by ws.
+      c.status = 101;
       c.committed = true;
       return deps.hub.start().then(
         () => {

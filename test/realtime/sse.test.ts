@@ -11,7 +11,7 @@ import { apiClient, type ApiClient } from '../support/api.ts';
 import { eventually } from '../support/eventually.ts';
 import { openEventStream } from '../support/realtime.ts';
 import { openShop, type Shop } from '../support/shop.ts';
-import { startService, type StartedService } from '../support/start.ts';
+import { captureLogger, startService, type StartedService } from '../support/start.ts';
 
 describe('event streams', () => {
   let service: StartedService;
@@ -163,6 +163,63 @@ describe('event streams', () => {
       (event) => event.event === 'product.stock_changed' && event.data.aggregateId === order.id,
     );
     stream.close();
+  });
+});
+
+describe('an event stream whose client stops reading', () => {
+  test('is dropped once its unsent data passes the cap, and resumes without a gap', async () => {
+    const { logger, records } = captureLogger('info');
+    const service = await startService({ logger, env: { REALTIME_SEND_BUFFER_BYTES: '65536' } });
+    try {
+      const api = apiClient(service.url);
+      const shop = await openShop(api, service.sql.db);
+      const buyer = await shop.customer('slow-stream', 1_000);
+      const order = await shop.place(buyer, [
+        { productId: await shop.product(1, 100), quantity: 1 },
+      ]);
+      const url = `${service.url}/api/v1/orders/${order.id}/events`;
+      const auth = { authorization: `Bearer ${buyer.token}` };
+      const stream = await openEventStream(url, auth);
+      await stream.until('ready', (event) => event.event === 'ready');
+      stream.pause();
+
+      // 24 MB of the order's events: more than the kernel's socket buffers hold.
+      const count = 400;
+      await raw`insert into outbox (type, aggregate_id, payload)
+        select 'order.shipped', ${order.id}, jsonb_build_object('orderId', ${order.id}::text, 'pad', repeat('x', 60000))
+        from generate_series(1, ${count})`.execute(service.sql.db);
+      await eventually(
+        'the server dropped the slow stream',
+        () => records.some((record) => record.msg === 'event stream dropped: client too slow'),
+        { timeoutMs: 60_000, intervalMs: 50 },
+      );
+      stream.resume();
+      await stream.ended;
+      const got = stream.events.filter((event) => event.event === 'order.shipped');
+      assert.ok(got.length < count, `only part arrived before the drop (${got.length})`);
+
+      // The reconnect picks up where the dropped stream stopped.
+      const lastSeen = stream.events.at(-1)!.id!;
+      const again = await openEventStream(url, { ...auth, 'last-event-id': lastSeen });
+      await eventually(
+        'the rest',
+        () =>
+          got.length + again.events.filter((event) => event.event === 'order.shipped').length >=
+          count,
+        { timeoutMs: 60_000 },
+      );
+      const ids = [...got, ...again.events.filter((event) => event.event === 'order.shipped')].map(
+        (event) => BigInt(event.id!),
+      );
+      assert.equal(new Set(ids).size, count, 'each event once');
+      assert.ok(
+        ids.every((id, index) => index === 0 || id > ids[index - 1]!),
+        'in order',
+      );
+      again.close();
+    } finally {
+      await service.close();
+    }
   });
 });
 

@@ -47,6 +47,8 @@ export function openEventStream(
       let raw = '';
       let pending = '';
       res.setEncoding('utf8');
+      // A stream the server cuts (a slow reader) ends with a reset: that is its end, not a failure.
+      res.on('error', () => {});
       const ended = new Promise<void>((done) => {
         res.once('close', done);
       });

@@ -168,14 +168,14 @@ export function createRealtimeHub(options: HubOptions): RealtimeHub {
       const events = await feed.after(state.position.toString(), PAGE, filter);
       if (!clients.has(client)) return;
       for (const event of events) {
+        // Paced by the client: a long backlog must not pile up unsent.
+        await client.room?.();
+        if (!clients.has(client)) return;
         const channel = channelsOf(event).find((name) => client.channels.has(name));
         state.position = BigInt(event.seq);
         if (channel !== undefined) client.send(event, channel);
       }
-      if (events.length === PAGE) {
-        await client.room?.();
-        continue;
-      }
+      if (events.length === PAGE) continue;
       if (watermark === hubAt) {
         if (state.position < hubAt) state.position = hubAt;
         state.live = true;

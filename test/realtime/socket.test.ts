@@ -5,8 +5,10 @@
 // (1008), and a client that stops reading (cut, not buffered for).
 
 import assert from 'node:assert/strict';
+import https from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import { sql as raw } from 'kysely';
+import { WebSocket } from 'ws';
 import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';
 import { eventually } from '../support/eventually.ts';
@@ -198,6 +200,49 @@ describe('the realtime socket', () => {
     assert.equal(closed.code, 1006, 'terminated, no close handshake');
     const delivered = socket.messages.filter((message) => message.type === 'event').length;
     assert.ok(delivered < count, `only what was sent before the cut (${delivered} of ${count})`);
+  });
+});
+
+/** Signs the admin in over HTTPS, trusting the test certificate; the access token. */
+function tlsLogin(port: number, ca: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      { host: '127.0.0.1', port, path: '/api/v1/auth/login', method: 'POST', ca },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => {
+          resolve((JSON.parse(body) as { accessToken: string }).accessToken);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.setHeader('content-type', 'application/json');
+    req.end(JSON.stringify(DEMO_ACCOUNTS.admin));
+  });
+}
+
+describe('the realtime socket over TLS', () => {
+  test('upgrades on the TLS listener too (HTTP/1.1 by ALPN, same port)', async () => {
+    const service = await startService({ tls: true });
+    try {
+      const token = await tlsLogin(service.port, service.cert!);
+      const ws = new WebSocket(`wss://127.0.0.1:${service.port}${SOCKET}`, {
+        headers: { authorization: `Bearer ${token}` },
+        ca: service.cert!,
+      });
+      const first = await new Promise<string>((resolve, reject) => {
+        ws.once('message', (data: Buffer) => {
+          resolve(data.toString('utf8'));
+        });
+        ws.once('error', reject);
+      });
+      assert.equal((JSON.parse(first) as { type: string }).type, 'welcome');
+      ws.close();
+    } finally {
+      await service.close();
+    }
   });
 });
 

@@ -246,7 +246,37 @@ describe('the realtime socket over TLS', () => {
   });
 });
 
-describe('the realtime socket at shutdown', () => {
+describe('the realtime socket: liveness and shutdown', () => {
+  test('a client that answers no ping is cut; one that does stays', async () => {
+    const service = await startService({ env: { REALTIME_HEARTBEAT_MS: '300' } });
+    try {
+      const api = apiClient(service.url);
+      const admin = (await api.login(DEMO_ACCOUNTS.admin.email, DEMO_ACCOUNTS.admin.password))
+        .accessToken;
+      const headers = { authorization: `Bearer ${admin}` };
+      const healthy = await openSocket(`${service.url}${SOCKET}`, headers);
+      let pings = 0;
+      healthy.ws.on('ping', () => (pings += 1));
+
+      const silent = new WebSocket(`${service.url.replace(/^http/, 'ws')}${SOCKET}`, {
+        headers,
+        autoPong: false,
+      });
+      const silentClosed = new Promise<number>((resolve) => {
+        silent.once('close', (code) => {
+          resolve(code);
+        });
+      });
+      silent.on('error', () => {});
+      assert.equal(await silentClosed, 1006, 'cut without a close handshake');
+      await eventually('three pings answered', () => pings >= 3);
+      assert.equal(healthy.ws.readyState, WebSocket.OPEN);
+      healthy.ws.close();
+    } finally {
+      await service.close();
+    }
+  });
+
   test('open sockets are closed with 1012 (restart) within the grace period', async () => {
     const service = await startService();
     const api = apiClient(service.url);

@@ -58,4 +58,6 @@ export const CLOSE = {
   tooBig: 1009,
   /** A binary frame: the protocol is JSON text. */
   unsupportedData: 1003,
+  /** The access token or session the socket was opened with expired: reconnect with a fresh one. */
+  credentialExpired: 4001,
 } as const;

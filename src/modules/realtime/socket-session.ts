@@ -7,12 +7,14 @@
 //   instead of the instance buffering for it without end;
 // - at most `messagesPerSecond` from the client (a token bucket with twice
 //   that as burst): past it, close 1008;
-// - frames over `maxMessageBytes`: the ws library closes with 1009.
+// - frames over `maxMessageBytes`: the ws library closes with 1009;
+// - the credential's expiry (an access token's, a session's): close 4001.
 
 import type { WebSocket } from 'ws';
 import type { Identity } from '../../http/pipeline/context.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { parseChannel, type ChannelAccess, type ChannelName } from './channels.ts';
+import { credentialExpiry } from './credential-expiry.ts';
 import type { HubClient, RealtimeHub } from './hub.ts';
 import { eventBody } from './sse.ts';
 import {
@@ -21,6 +23,9 @@ import {
   type ServerMessage,
   type SocketErrorCode,
 } from './socket-messages.ts';
+
+/** setTimeout's largest delay (about 24.8 days); a later expiry closes then, early. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** How long a client has to answer the close frame at shutdown. */
 const CLOSE_HANDSHAKE_MS = 1000;
@@ -181,12 +186,26 @@ export function runSocketSession(ws: WebSocket, identity: Identity, deps: Socket
     ws.ping();
   }, limits.heartbeatMs);
   heartbeat.unref();
+  // The credential was checked at the upgrade only: close when it runs out,
+  // so the client reconnects with a fresh one (4001, see socket-messages.ts).
+  const expiresAt = credentialExpiry(identity);
+  const expiry =
+    expiresAt === undefined
+      ? undefined
+      : setTimeout(
+          () => {
+            ws.close(CLOSE.credentialExpired, 'credential expired: reconnect with a fresh one');
+          },
+          Math.min(Math.max(0, expiresAt - Date.now()), MAX_TIMER_MS),
+        );
+  expiry?.unref();
   ws.on('error', (error) => {
     logger.debug({ err: error }, 'socket error');
   });
   ws.on('close', () => {
     closed = true;
     clearInterval(heartbeat);
+    clearTimeout(expiry);
     hub.leave(client);
   });
 

@@ -55,9 +55,9 @@ export interface RealtimeHub {
   start(): Promise<void>;
   /** The position a client joining now starts after (an SSE stream's first id). */
   readonly position: string;
-  /** Adds a client; with `resumeAfter`, first sends what it missed (matching `filter`). */
+  /** Adds a client; with `resume`, first sends what it missed after `after` (matching `filter`). */
   join(client: HubClient, resume?: { after: string; filter: FeedFilter }): Promise<void>;
-  /** Re-reads the client's channels after it changed them. */
+  /** The client added `channel` to its channels (or removed it: `unfollow`). */
   follow(client: HubClient, channel: ChannelName): void;
   unfollow(client: HubClient, channel: ChannelName): void;
   leave(client: HubClient): void;

@@ -73,6 +73,7 @@ export class App extends RouteBuilder {
   readonly #deadlines: DeadlineSweeper;
   readonly #respondOptions = { closing: false };
   readonly #requestContext: boolean;
+  readonly #drainListeners: (() => void)[] = [];
   #globalChain: ((terminal: Handler) => (c: Context) => unknown) | undefined;
   #notFoundChain: ((c: Context) => unknown) | undefined;
 
@@ -122,9 +123,19 @@ export class App extends RouteBuilder {
     return this.#respondOptions.closing;
   }
 
+  /**
+   * Called once when draining starts: long-lived responses (event streams,
+   * upgraded sockets) end themselves, which the server's close waits for.
+   */
+  onDraining(listener: () => void): void {
+    this.#drainListeners.push(listener);
+  }
+
   /** From now on HTTP/1.1 responses carry `Connection: close` (shutdown drain). */
   startDraining(): void {
+    if (this.#respondOptions.closing) return;
     this.#respondOptions.closing = true;
+    for (const listener of this.#drainListeners) listener();
   }
 
   /** Stops background timers. */

@@ -356,6 +356,20 @@ const configShape = {
       integer(10, 60 * SECOND).default(SECOND),
     ),
   }),
+  // Server-Sent Events and WebSocket clients (src/modules/realtime/): how
+  // often an idle connection is probed, how much may wait unsent for one
+  // client before it is dropped, and what one socket may send us.
+  realtime: group({
+    heartbeatMs: setting(
+      'REALTIME_HEARTBEAT_MS',
+      integer(100, 5 * 60 * SECOND).default(15 * SECOND),
+    ),
+    retryMs: setting('REALTIME_RETRY_MS', integer(100, 5 * 60 * SECOND).default(2 * SECOND)),
+    sendBufferBytes: setting('REALTIME_SEND_BUFFER_BYTES', integer(1024, GIB).default(MIB)),
+    maxMessageBytes: setting('REALTIME_MAX_MESSAGE_BYTES', integer(64, MIB).default(4096)),
+    messagesPerSecond: setting('REALTIME_MESSAGES_PER_SECOND', integer(1, 10_000).default(10)),
+    maxSubscriptions: setting('REALTIME_MAX_SUBSCRIPTIONS', integer(1, 10_000).default(50)),
+  }),
   // Outbound webhooks (src/modules/webhooks/): the retry schedule (the pauses
   // after each failed attempt; attempts in all = its length + 1), how long a
   // rotated-out secret keeps signing, and the SSRF guard's exceptions.

@@ -32,6 +32,11 @@ export const API_TAGS: readonly OpenApiTag[] = [
       'Product search as shoppers type: typo-tolerant full text with facet counts, and completions.',
   },
   { name: 'orders', description: 'Placing orders and moving them through their lifecycle.' },
+  {
+    name: 'realtime',
+    description:
+      'Events as they happen: Server-Sent Events per order and for staff, and a WebSocket with per-channel subscriptions (docs/realtime.md).',
+  },
   { name: 'payments', description: 'Wallets, their ledgers, and transfers between users.' },
   {
     name: 'webhooks',

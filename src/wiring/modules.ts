@@ -31,6 +31,7 @@ import { metricsModule } from '../modules/metrics/module.ts';
 import { opsModule } from '../modules/ops/module.ts';
 import { ordersModule } from '../modules/orders/module.ts';
 import { paymentsModule } from '../modules/payments/module.ts';
+import { realtimeModule } from '../modules/realtime/module.ts';
 import { searchModule } from '../modules/search/module.ts';
 import { usersModule } from '../modules/users/module.ts';
 import type { SignOutEverywhere } from '../modules/users/ports.ts';
@@ -60,6 +61,7 @@ export const MODULES = [
   searchModule,
   paymentsModule,
   ordersModule,
+  realtimeModule,
   inventoryModule,
   webhooksModule,
   opsModule,

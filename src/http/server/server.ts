@@ -19,6 +19,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { answerClientErrors, requireHost } from './client-errors.ts';
+import { upgradeListener } from './upgrade.ts';
 import type { NodeRequest, NodeResponse } from '../pipeline/context.ts';
 
 export interface ServerOptions {
@@ -61,6 +62,8 @@ export async function startServer(
     options.tls === undefined
       ? createPlain(guarded, options)
       : createSecure(guarded, options, options.tls);
+  // Upgrade requests (WebSocket) run through the same handler (upgrade.ts).
+  main.server.on('upgrade', upgradeListener(guarded));
   const port = await listen(main.server, options.port, options);
   const scheme = options.tls === undefined ? 'http' : 'https';
   const url = `${scheme}://${formatHost(options.host)}:${port}`;

@@ -112,6 +112,11 @@ export function identityFrom(claims: AccessClaims): Identity {
     subject: claims.sub,
     method: 'bearer',
     permissions: new Set(claims.scope.filter((permission) => granted.has(permission))),
-    attributes: { role: claims.role, sessionId: claims.sid },
+    attributes: {
+      role: claims.role,
+      sessionId: claims.sid,
+      // Connections that outlive the request (WebSockets) close when it expires.
+      ...(claims.expiresAt === undefined ? {} : { expiresAt: claims.expiresAt }),
+    },
   };
 }

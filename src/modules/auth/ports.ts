@@ -11,6 +11,8 @@ export interface AccessClaims {
   readonly scope: readonly string[];
   /** The refresh-token family (login session) the token was issued for. */
   readonly sid: string | undefined;
+  /** When a verified token expires, in seconds since the epoch (absent when issuing). */
+  readonly expiresAt?: number;
 }
 
 export interface AccessTokens {

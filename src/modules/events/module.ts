@@ -1,11 +1,15 @@
 // Events: the transactional outbox. A module records its event in the
 // transaction that makes the change (outbox.ts); the relay moves committed
 // events onto the events queue, and one job per event runs every consumer
-// the other modules registered (registry.ts), retried as a whole.
+// the other modules registered (registry.ts), retried as a whole. After each
+// pass the relay announces the highest position it numbered on pub/sub
+// (RELAYED_CHANNEL), so every instance's realtime hub reads the new events
+// at once instead of polling.
 
 import type { Config } from '../../platform/config.ts';
 import type { Lifecycle } from '../../platform/lifecycle.ts';
 import type { Logger } from '../../platform/logger.ts';
+import type { PubSub } from '../../ports/pubsub.ts';
 import type { JobQueue } from '../../ports/queue.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { defineModule } from '../contract.ts';
@@ -13,6 +17,14 @@ import { EVENTS_QUEUE } from './outbox.ts';
 import type { EventHandlers } from './registry.ts';
 import { createOutboxRelay, type EnqueueWithin } from './relay.ts';
 import type { EventsTables } from './tables.ts';
+
+/**
+ * Where the relay announces relayed events: the message is `{"seq":"<n>"}`,
+ * the highest relay_seq a committed pass assigned. A hint (pub/sub is at
+ * most once): readers catch up from the outbox by position, so a lost
+ * message only delays them until the next one.
+ */
+export const RELAYED_CHANNEL = 'events:relayed';
 
 /** Events handled at once per process. */
 const EVENT_CONCURRENCY = 4;
@@ -27,7 +39,9 @@ export const eventsModule = defineModule({
     readonly sql: SqlDatabase<EventsTables>;
     readonly queue: Pick<JobQueue, 'process'> & { readonly enqueueWithin: EnqueueWithin };
     readonly handlers: EventHandlers;
+    readonly shared: { readonly pubsub: Pick<PubSub, 'publish'> };
   }) {
+    const logger = context.logger.child({ component: 'outbox' });
     const { queue } = context;
     queue.process(EVENTS_QUEUE, context.handlers.jobHandler(), {
       concurrency: EVENT_CONCURRENCY,
@@ -35,8 +49,15 @@ export const eventsModule = defineModule({
     const relay = createOutboxRelay({
       sql: context.sql,
       enqueue: (trx, name, payload, options) => queue.enqueueWithin(trx, name, payload, options),
-      logger: context.logger.child({ component: 'outbox' }),
+      logger,
       intervalMs: context.config.workers.outboxPollIntervalMs,
+      onRelayed: (seq) => {
+        context.shared.pubsub
+          .publish(RELAYED_CHANNEL, JSON.stringify({ seq }))
+          .catch((error: unknown) => {
+            logger.warn({ err: error }, 'announcing relayed events failed');
+          });
+      },
     });
     relay.start();
     context.lifecycle.add({ name: 'outbox relay', close: () => relay.stop() });

@@ -12,6 +12,13 @@
 // - Relays in several processes share the work: SKIP LOCKED hands each row
 //   to one of them, and a row relayed meanwhile no longer matches.
 //
+// - Relayed events are numbered in commit order (`relay_seq`): each pass
+//   takes a transaction-level advisory lock first, so passes in several
+//   processes commit one after the other, and a smaller number is never
+//   committed after a larger one (see migrations/0021_outbox_relay_seq.sql).
+//   Realtime clients resume by that number. After the commit `onRelayed`
+//   hears the highest number, to tell the instances' realtime hubs.
+//
 // It runs where the workers run (src/wiring/workers.ts): a loop that drains full
 // batches back to back, then sleeps OUTBOX_POLL_INTERVAL_MS.
 
@@ -40,7 +47,12 @@ export interface OutboxRelayOptions {
   readonly intervalMs?: number;
   /** Events per pass (per transaction). Default 100. */
   readonly batchSize?: number;
+  /** Called after a pass committed, with the highest relay_seq it assigned. */
+  readonly onRelayed?: (lastSeq: string) => void;
 }
+
+/** Any constant shared by every relay: the advisory lock that serialises their passes. */
+const RELAY_LOCK_KEY = 7_342_001;
 
 export interface OutboxRelay {
   /** One pass; resolves with how many events it relayed. */
@@ -59,8 +71,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let stopped = false;
   let interrupt: (() => void) | undefined;
 
-  const relayOnce = () =>
+  const pass = () =>
     sql.withTransaction(async (trx) => {
+      await raw`select pg_advisory_xact_lock(${RELAY_LOCK_KEY})`.execute(trx);
       const rows = await trx
         .selectFrom('outbox')
         .select(['id', 'type', 'aggregate_id', 'payload', 'occurred_at'])
@@ -71,7 +84,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         .forUpdate()
         .skipLocked()
         .execute();
-      if (rows.length === 0) return 0;
+      if (rows.length === 0) return { relayed: 0, lastSeq: undefined as string | undefined };
       for (const row of rows) {
         // The event's trace context (outbox.ts) is current while its job is
         // enqueued, so the job carries it on (platform/tracing/job-spans.ts).
@@ -89,17 +102,28 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           }),
         );
       }
-      await trx
+      const numbered = await trx
         .updateTable('outbox')
-        .set({ relayed_at: raw<Date>`now()` })
+        .set({ relayed_at: raw<Date>`now()`, relay_seq: raw<string>`nextval('outbox_relay_seq')` })
         .where(
           'id',
           'in',
           rows.map((row) => row.id),
         )
+        .returning(raw<string>`relay_seq::text`.as('seq'))
         .execute();
-      return rows.length;
+      const lastSeq = numbered
+        .map((row) => BigInt(row.seq))
+        .reduce((a, b) => (a > b ? a : b))
+        .toString();
+      return { relayed: rows.length, lastSeq };
     });
+
+  const relayOnce = async () => {
+    const { relayed, lastSeq } = await pass();
+    if (lastSeq !== undefined) options.onRelayed?.(lastSeq);
+    return relayed;
+  };
 
   const nap = (ms: number) =>
     new Promise<void>((resolve) => {

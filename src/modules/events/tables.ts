@@ -13,6 +13,12 @@ export interface OutboxTable {
   payload: ColumnType<unknown, string, never>;
   occurred_at: ColumnType<Date, Date | undefined, never>;
   relayed_at: Date | null;
+  /**
+   * The event's position among relayed events, numbered by the relay
+   * (migrations/0021_outbox_relay_seq.sql); null until relayed. Read it as
+   * text: a bigint does not fit a JS number.
+   */
+  relay_seq: ColumnType<string | null, never, string>;
 }
 
 /** The tables this code owns, as Kysely sees them. */

@@ -24,7 +24,10 @@ test('issues and verifies the auth service claims with the bound settings', asyn
   const { token, expiresIn } = await tokens.issue(claims);
   assert.equal(expiresIn, 600);
   assert.equal(decodeJwt(token).exp, Math.floor(NOW.getTime() / 1000) + 600);
-  assert.deepEqual(await tokens.verify(token), claims);
+  assert.deepEqual(await tokens.verify(token), {
+    ...claims,
+    expiresAt: Math.floor(NOW.getTime() / 1000) + 600,
+  });
 
   clock = at(NOW, 600 + 61);
   await assertRejected(tokens.verify(token), 'AUTH_TOKEN_EXPIRED', 'expired');

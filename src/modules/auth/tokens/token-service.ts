@@ -52,7 +52,13 @@ export function createAccessTokenService(options: AccessTokenServiceOptions): Ac
         clockToleranceSeconds,
         maxLifetimeSeconds: ttlSeconds,
       });
-      return { sub: claims.sub, role: claims.role, scope: claims.scope, sid: claims.sid };
+      return {
+        sub: claims.sub,
+        role: claims.role,
+        scope: claims.scope,
+        sid: claims.sid,
+        expiresAt: claims.exp,
+      };
     },
   };
 }

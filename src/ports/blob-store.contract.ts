@@ -21,6 +21,12 @@ export interface BlobStoreUnderTest {
    * that serves the store); absent: the presigned cases are skipped.
    */
   readonly resolveUrl?: (url: string) => string;
+  /**
+   * False where the server under test does not check signatures (s3rver
+   * computes no SigV4): the cases that need a refused signature are skipped,
+   * and the adapter's own test shows what it signs instead.
+   */
+  readonly checksSignatures?: boolean;
   close(): Promise<void>;
 }
 
@@ -193,6 +199,7 @@ export function runBlobStoreContract(name: string, open: () => Promise<BlobStore
 
     void describe('presigned URLs', () => {
       const skip = () => under?.resolveUrl === undefined;
+      const unchecked = () => under?.checksSignatures === false;
       const resolve = (url: string) => under!.resolveUrl!(url);
 
       void it('uploads with a presigned PUT and downloads with a presigned GET', async (t) => {
@@ -227,6 +234,10 @@ export function runBlobStoreContract(name: string, open: () => Promise<BlobStore
           t.skip('no HTTP server for this store');
           return;
         }
+        if (unchecked()) {
+          t.skip('this server does not check signatures');
+          return;
+        }
         const k = key('tampered.png');
         const upload = await store().presignUpload(k, {
           contentType: 'image/png',
@@ -247,6 +258,10 @@ export function runBlobStoreContract(name: string, open: () => Promise<BlobStore
       void it('refuses an upload of another size or content type than was signed', async (t) => {
         if (skip()) {
           t.skip('no HTTP server for this store');
+          return;
+        }
+        if (unchecked()) {
+          t.skip('this server does not check signatures');
           return;
         }
         const k = key('strict.png');

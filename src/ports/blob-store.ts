@@ -18,14 +18,18 @@
 import type { Readable } from 'node:stream';
 import { blobError } from './blob-errors.ts';
 
-export interface BlobInfo {
+/** What a listing tells about an object (S3 lists no content types). */
+export interface BlobEntry {
   readonly key: string;
   /** Bytes. */
   readonly size: number;
-  readonly contentType: string;
   /** Changes whenever the bytes change; quoted, usable as an HTTP ETag. */
   readonly etag: string;
   readonly lastModified: Date;
+}
+
+export interface BlobInfo extends BlobEntry {
+  readonly contentType: string;
 }
 
 export interface PutOptions {
@@ -79,7 +83,7 @@ export interface BlobStore {
   /** Removes the objects; missing ones are not an error. */
   delete(keys: readonly string[]): Promise<void>;
   /** Every object whose key starts with `prefix`, in no promised order. */
-  list(prefix: string): AsyncIterable<BlobInfo>;
+  list(prefix: string): AsyncIterable<BlobEntry>;
   presignUpload(key: string, options: PresignUploadOptions): Promise<PresignedRequest>;
   presignDownload(key: string, options: { expiresInSeconds: number }): Promise<PresignedRequest>;
   close(): Promise<void>;

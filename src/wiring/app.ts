@@ -40,6 +40,7 @@ import type { Lifecycle } from '../platform/lifecycle.ts';
 import { createJobQueue, openSearchEngine } from './engines.ts';
 import { createSharedState, type SharedState } from './engines.ts';
 import { startMail } from './mail.ts';
+import { openBlobStore } from './blobs.ts';
 import { registerModuleRoutes } from './modules.ts';
 import type { SearchEngine } from '../ports/search.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
@@ -162,6 +163,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     });
   }
 
+  const blobs = openBlobStore(config, { dataKey: deps.dataKey, lifecycle });
   registerModuleRoutes(app, {
     config,
     logger,
@@ -185,6 +187,8 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     productSearch: createProductTextSearch(search),
     metrics,
     recordOrderEvent: deps.recordOrderEvent,
+    blobs: blobs.store,
+    selfServedBlobs: blobs.selfServed,
   });
   const openapi = registerServiceDocs(app, config, security);
   registerServiceIndex(app, { name: 'Throughline API', version: SERVICE_VERSION });

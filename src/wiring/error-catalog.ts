@@ -5,7 +5,6 @@
 
 import { redisErrors } from '../adapters/redis/errors.ts';
 import { searchEngineErrors } from '../adapters/search/unavailable.ts';
-import { blobErrors } from '../ports/blob-errors.ts';
 import type { ErrorRegistry } from '../errors/index.ts';
 import { httpErrors } from '../http/errors.ts';
 import { idempotencyErrors } from '../platform/sql/idempotency.ts';
@@ -21,7 +20,6 @@ export const errorCatalog: readonly {
   { module: 'sql', registry: sqlErrors },
   { module: 'redis', registry: redisErrors },
   { module: 'search-engine', registry: searchEngineErrors },
-  { module: 'blobs', registry: blobErrors },
   { module: 'idempotency', registry: idempotencyErrors },
   ...MODULES.flatMap((module) =>
     module.errors === undefined ? [] : [{ module: module.name, registry: module.errors }],

@@ -15,6 +15,7 @@ import { apiKeysModule } from '../modules/api-keys/module.ts';
 import { auditModule } from '../modules/audit/module.ts';
 import type { AuditService } from '../modules/audit/service.ts';
 import { authModule } from '../modules/auth/module.ts';
+import { blobsModule } from '../modules/blobs/module.ts';
 import type { SessionRevoker } from '../modules/auth/session-store.ts';
 import type { KeyRing } from '../modules/auth/tokens/signing-keys.ts';
 import { catalogModule } from '../modules/catalog/module.ts';
@@ -41,6 +42,7 @@ import type { Lifecycle } from '../platform/lifecycle.ts';
 import type { ServiceMetrics } from '../platform/metrics/metrics.ts';
 import type { Scheduler } from '../platform/scheduler.ts';
 import type { AuditSink } from '../ports/audit.ts';
+import type { BlobStore, SelfServedBlobs } from '../ports/blob-store.ts';
 import type { SearchEngine } from '../ports/search.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 import type { ServiceJobQueue, SharedState } from './engines.ts';
@@ -64,6 +66,7 @@ export const MODULES = [
   auditModule,
   mailModule,
   eventsModule,
+  blobsModule,
 ] as const;
 
 /** What every module's routes are built from: the parts the root builds once. */
@@ -93,6 +96,9 @@ export interface ServiceContext {
   /** Undefined when METRICS_ENABLED=false. */
   readonly metrics: ServiceMetrics | undefined;
   readonly recordOrderEvent?: typeof recordEvent | undefined;
+  readonly blobs: BlobStore;
+  /** The blob store when the service serves its presigned URLs (local disk). */
+  readonly selfServedBlobs: SelfServedBlobs | undefined;
 }
 
 /** What every module's workers are built from, in the web process or in `npm run worker`. */

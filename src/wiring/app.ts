@@ -139,6 +139,8 @@ export function createService(config: Config, deps: ServiceDeps): Service {
   const queue = createJobQueue(config, { logger, lifecycle, sql });
   // One engine for the routes and the workers that keep its index in step.
   const search = deps.search ?? openSearchEngine(config, { sql, logger, lifecycle, readiness });
+  // Before the workers, so it closes after them.
+  const blobs = openBlobStore(config, { dataKey: deps.dataKey, lifecycle });
   if (config.workers.mode === 'inline') {
     startWorkers(config, {
       logger,
@@ -151,6 +153,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
       dataKey: deps.dataKey,
       snapshot: deps.snapshot,
       search,
+      blobs: blobs.store,
     });
   }
 
@@ -163,7 +166,6 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     });
   }
 
-  const blobs = openBlobStore(config, { dataKey: deps.dataKey, lifecycle });
   registerModuleRoutes(app, {
     config,
     logger,

@@ -32,6 +32,7 @@ import { metricsModule } from '../modules/metrics/module.ts';
 import { opsModule } from '../modules/ops/module.ts';
 import { ordersModule } from '../modules/orders/module.ts';
 import { paymentsModule } from '../modules/payments/module.ts';
+import { productImagesModule } from '../modules/product-images/module.ts';
 import { searchModule } from '../modules/search/module.ts';
 import { usersModule } from '../modules/users/module.ts';
 import type { SignOutEverywhere } from '../modules/users/ports.ts';
@@ -57,6 +58,7 @@ export const MODULES = [
   usersModule,
   apiKeysModule,
   catalogModule,
+  productImagesModule,
   searchModule,
   paymentsModule,
   ordersModule,
@@ -116,6 +118,7 @@ export interface WorkerContext {
   readonly scheduler: Scheduler;
   /** The same engine the routes search; its `index`, if any, is kept in step by events. */
   readonly search: SearchEngine;
+  readonly blobs: BlobStore;
 }
 
 export function registerModuleRoutes(app: App, context: ServiceContext): void {

@@ -17,6 +17,7 @@ import { loadDataKey } from '../platform/data-key.ts';
 import { createMailer } from './mail.ts';
 import { ReadinessChecks } from '../modules/health/readiness.ts';
 import { createJobQueue, openSearchEngine } from './engines.ts';
+import { openBlobStore } from './blobs.ts';
 import { createSharedState } from './engines.ts';
 import { createSessionStore } from './engines.ts';
 import { startWorkers } from './workers.ts';
@@ -57,6 +58,7 @@ async function run(config: Config, logger: Logger, lifecycle: Lifecycle): Promis
   const { key: dataKey } = await loadDataKey(config.security.dataKey, config.dataDir);
   await shared.connected();
   const queue = createJobQueue(config, { logger, lifecycle, sql });
+  const blobs = openBlobStore(config, { dataKey, lifecycle });
   startWorkers(config, {
     logger,
     lifecycle,
@@ -68,6 +70,7 @@ async function run(config: Config, logger: Logger, lifecycle: Lifecycle): Promis
     dataKey,
     snapshot,
     search: openSearchEngine(config, { sql, logger, lifecycle, readiness }),
+    blobs: blobs.store,
   });
   lifecycle.markReady();
   logger.info({ queue: config.queue.backend }, 'workers running');

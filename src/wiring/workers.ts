@@ -29,6 +29,7 @@ import { EXPIRE_QUEUE, PRUNE_QUEUE, SIGN_OUTS_QUEUE, startMaintenance } from './
 import type { ServiceMailer } from './mail.ts';
 import { MODULE_QUEUES, startModuleWorkers } from './modules.ts';
 import type { SearchEngine } from '../ports/search.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 
 export interface WorkerDeps {
@@ -49,6 +50,8 @@ export interface WorkerDeps {
   readonly snapshot?: () => Promise<Uint8Array>;
   /** The search engine; one with its own index is kept in step by the product events. */
   readonly search: SearchEngine;
+  /** Where product images are kept (wiring/blobs.ts). */
+  readonly blobs: BlobStore;
 }
 
 export interface Workers {
@@ -92,6 +95,7 @@ export function startWorkers(config: Config, deps: WorkerDeps): Workers {
     handlers,
     scheduler,
     search: deps.search,
+    blobs: deps.blobs,
   });
   startMaintenance({
     queue,

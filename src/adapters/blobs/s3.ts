@@ -113,6 +113,8 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
       const guard = new SizeGuard({ maxBytes: putOptions.maxBytes, exactBytes: putOptions.size });
       const source = body instanceof Uint8Array ? Readable.from([body]) : body;
       source.on('error', (error) => guard.destroy(error));
+      // A refusal stops the source too, instead of leaving it paused mid-stream.
+      guard.once('error', () => source.destroy());
       const upload = new Upload({
         client,
         params: { Bucket, Key: key, Body: source.pipe(guard), ContentType: putOptions.contentType },

@@ -36,13 +36,13 @@ interface ProcessPayload {
   readonly imageId: string;
 }
 
-/** Resolves with an encoder's output size once it has written its last byte. */
-function dimensionsOf(encoder: Sharp): Promise<{ width: number; height: number }> {
-  return new Promise((resolve) => {
-    encoder.once('info', (info: { width: number; height: number }) => {
-      resolve({ width: info.width, height: info.height });
-    });
+/** The encoder's output size, as it reports it once done; read it after the output ended. */
+function dimensionsOf(encoder: Sharp): () => { width: number; height: number } | undefined {
+  let size: { width: number; height: number } | undefined;
+  encoder.once('info', (info: { width: number; height: number }) => {
+    size = { width: info.width, height: info.height };
   });
+  return () => size;
 }
 
 export function createImageProcessor(deps: {
@@ -74,7 +74,7 @@ export function createImageProcessor(deps: {
       blobs.put(keys.display, display, { contentType }),
       blobs.put(keys.thumbnail, thumbnail, { contentType: 'image/webp' }),
     ]);
-    return size;
+    return size();
   }
 
   return async (job: Job) => {

@@ -479,6 +479,29 @@ const configShape = {
       { secret: true },
     ),
   }),
+  blobs: group({
+    // Unset: objects live under DATA_DIR/blobs and the service serves their
+    // presigned URLs itself (adapters/blobs/local-disk.ts). Set: an S3 endpoint,
+    // the access key and secret as user-info (https://KEY:SECRET@host).
+    s3Url: setting('S3_URL', url(['http:', 'https:']).optional(), { secret: true }),
+    s3Bucket: setting(
+      'S3_BUCKET',
+      z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'expected an S3 bucket name' })
+        .default('throughline'),
+    ),
+    s3Region: setting('S3_REGION', z.string().min(1).default('us-east-1')),
+    // The largest upload a presigned URL is issued for; larger ones are 413 at once.
+    maxUploadBytes: setting('BLOB_MAX_UPLOAD_BYTES', integer(1, 5 * GIB).default(10 * MIB)),
+    // How long a presigned upload or download URL stays valid.
+    presignTtlSeconds: setting('BLOB_PRESIGN_TTL_S', integer(10, 7 * 86_400).default(900)),
+    // An upload nobody completed is swept after this long (the orphan sweep).
+    orphanGraceMs: setting(
+      'BLOB_ORPHAN_GRACE_MS',
+      integer(60 * SECOND, 30 * 24 * HOUR).default(24 * HOUR),
+    ),
+  }),
   metrics: group({
     // GET /metrics and the request metrics behind it (src/modules/metrics).
     enabled: setting('METRICS_ENABLED', boolean().default(true)),

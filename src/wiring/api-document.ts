@@ -27,6 +27,11 @@ export const API_TAGS: readonly OpenApiTag[] = [
       'Products: public reads (v1 deprecated in favour of v2) and conditional writes for catalog editors.',
   },
   {
+    name: 'blobs',
+    description:
+      'Presigned object URLs the service serves itself when objects are kept on local disk (with S3, the bucket serves them).',
+  },
+  {
     name: 'search',
     description:
       'Product search as shoppers type: typo-tolerant full text with facet counts, and completions.',

@@ -40,6 +40,7 @@ import type { Lifecycle } from '../platform/lifecycle.ts';
 import { createJobQueue, openSearchEngine } from './engines.ts';
 import { createSharedState, type SharedState } from './engines.ts';
 import { startMail } from './mail.ts';
+import { openBlobStore } from './blobs.ts';
 import { registerModuleRoutes } from './modules.ts';
 import type { SearchEngine } from '../ports/search.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
@@ -162,6 +163,8 @@ export function createService(config: Config, deps: ServiceDeps): Service {
   const search =
     deps.search ??
     openSearchEngine(config, { sql, logger, lifecycle, readiness, breakers: stats.breakers });
+  // Before the workers, so it closes after them.
+  const blobs = openBlobStore(config, { dataKey: deps.dataKey, lifecycle });
   if (config.workers.mode === 'inline') {
     startWorkers(config, {
       logger,
@@ -175,6 +178,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
       snapshot: deps.snapshot,
       search,
       stats,
+      blobs: blobs.store,
     });
   }
 
@@ -211,6 +215,8 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     productSearch: createProductTextSearch(search),
     metrics,
     recordOrderEvent: deps.recordOrderEvent,
+    blobs: blobs.store,
+    selfServedBlobs: blobs.selfServed,
   });
   const openapi = registerServiceDocs(app, config, security);
   registerServiceIndex(app, { name: 'Throughline API', version: SERVICE_VERSION });

@@ -15,6 +15,7 @@ import { apiKeysModule } from '../modules/api-keys/module.ts';
 import { auditModule } from '../modules/audit/module.ts';
 import type { AuditService } from '../modules/audit/service.ts';
 import { authModule } from '../modules/auth/module.ts';
+import { blobsModule } from '../modules/blobs/module.ts';
 import type { SessionRevoker } from '../modules/auth/session-store.ts';
 import type { KeyRing } from '../modules/auth/tokens/signing-keys.ts';
 import { catalogModule } from '../modules/catalog/module.ts';
@@ -32,6 +33,7 @@ import { opsModule } from '../modules/ops/module.ts';
 import { ordersModule } from '../modules/orders/module.ts';
 import { paymentsModule } from '../modules/payments/module.ts';
 import { realtimeModule } from '../modules/realtime/module.ts';
+import { productImagesModule } from '../modules/product-images/module.ts';
 import { searchModule } from '../modules/search/module.ts';
 import { usersModule } from '../modules/users/module.ts';
 import type { SignOutEverywhere } from '../modules/users/ports.ts';
@@ -44,6 +46,7 @@ import type { BreakerFamily } from '../platform/breakers.ts';
 import type { DeliveryOutcome } from '../modules/webhooks/delivery.ts';
 import type { Scheduler } from '../platform/scheduler.ts';
 import type { AuditSink } from '../ports/audit.ts';
+import type { BlobStore, SelfServedBlobs } from '../ports/blob-store.ts';
 import type { SearchEngine } from '../ports/search.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 import type { ServiceJobQueue, SharedState } from './engines.ts';
@@ -58,6 +61,7 @@ export const MODULES = [
   usersModule,
   apiKeysModule,
   catalogModule,
+  productImagesModule,
   searchModule,
   paymentsModule,
   ordersModule,
@@ -68,6 +72,7 @@ export const MODULES = [
   auditModule,
   mailModule,
   eventsModule,
+  blobsModule,
 ] as const;
 
 /** What every module's routes are built from: the parts the root builds once. */
@@ -97,6 +102,9 @@ export interface ServiceContext {
   /** Undefined when METRICS_ENABLED=false. */
   readonly metrics: ServiceMetrics | undefined;
   readonly recordOrderEvent?: typeof recordEvent | undefined;
+  readonly blobs: BlobStore;
+  /** The blob store when the service serves its presigned URLs (local disk). */
+  readonly selfServedBlobs: SelfServedBlobs | undefined;
 }
 
 /** What every module's workers are built from, in the web process or in `npm run worker`. */
@@ -118,6 +126,7 @@ export interface WorkerContext {
   readonly webhookHosts: BreakerFamily;
   /** Counts each webhook delivery attempt's outcome for the metrics. */
   readonly webhookOutcomes: (outcome: DeliveryOutcome) => void;
+  readonly blobs: BlobStore;
 }
 
 export function registerModuleRoutes(app: App, context: ServiceContext): void {

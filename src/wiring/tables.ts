@@ -15,6 +15,7 @@ import type { InventoryTables } from '../modules/inventory/tables.ts';
 import type { MailTables } from '../modules/mail/tables.ts';
 import type { OrdersTables } from '../modules/orders/tables.ts';
 import type { PaymentsTables } from '../modules/payments/tables.ts';
+import type { ProductImagesTables } from '../modules/product-images/tables.ts';
 import type { SearchTables } from '../modules/search/tables.ts';
 import type { UsersTables } from '../modules/users/tables.ts';
 import type { WebhooksTables } from '../modules/webhooks/tables.ts';
@@ -26,6 +27,7 @@ export interface Database
     AuthTables,
     ApiKeysTables,
     CatalogTables,
+    ProductImagesTables,
     SearchTables,
     OrdersTables,
     InventoryTables,

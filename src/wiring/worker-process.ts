@@ -20,6 +20,7 @@ import { loadDataKey } from '../platform/data-key.ts';
 import { createMailer } from './mail.ts';
 import { ReadinessChecks } from '../modules/health/readiness.ts';
 import { createJobQueue, openSearchEngine } from './engines.ts';
+import { openBlobStore } from './blobs.ts';
 import { createSharedState } from './engines.ts';
 import { createSessionStore } from './engines.ts';
 import { startWorkers } from './workers.ts';
@@ -73,6 +74,7 @@ async function run(config: Config, logger: Logger, lifecycle: Lifecycle): Promis
   const { key: dataKey } = await loadDataKey(config.security.dataKey, config.dataDir);
   await shared.connected();
   const queue = createJobQueue(config, { logger, lifecycle, sql });
+  const blobs = openBlobStore(config, { dataKey, lifecycle });
   startWorkers(config, {
     logger,
     lifecycle,
@@ -91,6 +93,7 @@ async function run(config: Config, logger: Logger, lifecycle: Lifecycle): Promis
       breakers: stats.breakers,
     }),
     stats,
+    blobs: blobs.store,
   });
   // After the workers: the listener closes before them, and the queue is instrumented.
   await startWorkerMetrics(config, { logger, lifecycle, sql, queue, stats });

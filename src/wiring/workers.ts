@@ -29,6 +29,7 @@ import { EXPIRE_QUEUE, PRUNE_QUEUE, SIGN_OUTS_QUEUE, startMaintenance } from './
 import type { ServiceMailer } from './mail.ts';
 import { MODULE_QUEUES, startModuleWorkers } from './modules.ts';
 import type { SearchEngine } from '../ports/search.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 import type { ServiceStats } from './service-stats.ts';
 
@@ -52,6 +53,8 @@ export interface WorkerDeps {
   readonly search: SearchEngine;
   /** What the jobs and deliveries count, and the webhook hosts' breakers (service-stats.ts). */
   readonly stats: ServiceStats;
+  /** Where product images are kept (wiring/blobs.ts). */
+  readonly blobs: BlobStore;
 }
 
 export interface Workers {
@@ -101,6 +104,7 @@ export function startWorkers(config: Config, deps: WorkerDeps): Workers {
     webhookOutcomes: (outcome) => {
       deps.stats.webhookDeliveries.add([outcome]);
     },
+    blobs: deps.blobs,
   });
   startMaintenance({
     queue,

@@ -1,4 +1,4 @@
-// JSON request bodies: a nesting limit, removal of keys that could pollute
+// JSON request bodies: a nesting limit, refusal of keys that could pollute
 // prototypes, and error details that locate the fault without echoing input.
 
 import { httpError } from '../../errors.ts';
@@ -17,15 +17,15 @@ function malformedJson(text: string, cause: unknown): Error {
 /**
  * Walks the parsed value with an explicit stack (never recursion, so a
  * 100k-deep input is rejected with a 400, not a RangeError), enforcing
- * `maxDepth` and deleting prototype keys from every object.
+ * `maxDepth` and refusing prototype keys in every object.
  *
- * Prototype keys are dropped, not rejected: JSON.parse already stores
- * `"__proto__"` as a plain own property, so the danger is later code that
- * merges the value into another object. Deleting the keys removes that
- * hazard while keeping an otherwise valid request usable; schema validation
- * downstream never sees them.
+ * Prototype keys (`__proto__`, `constructor`, `prototype`) are refused, not
+ * dropped: JSON.parse stores `"__proto__"` as a plain own property, so the
+ * danger is later code that merges the value into another object, and a
+ * silently dropped member would let `{"constructor": …}` through schemas
+ * that refuse every other unknown member. No API member has these names.
  */
-function enforceDepthAndStripPrototypeKeys(root: unknown, maxDepth: number): void {
+function enforceDepthAndRefusePrototypeKeys(root: unknown, maxDepth: number): void {
   if (root === null || typeof root !== 'object') return;
   const pending: { readonly value: object; readonly depth: number }[] = [{ value: root, depth: 1 }];
   for (let entry = pending.pop(); entry !== undefined; entry = pending.pop()) {
@@ -36,7 +36,7 @@ function enforceDepthAndStripPrototypeKeys(root: unknown, maxDepth: number): voi
     }
     const children: unknown[] = Array.isArray(entry.value)
       ? (entry.value as unknown[])
-      : stripPrototypeKeys(entry.value as Record<string, unknown>);
+      : valuesRefusingPrototypeKeys(entry.value as Record<string, unknown>);
     for (const child of children) {
       if (child !== null && typeof child === 'object') {
         pending.push({ value: child, depth: entry.depth + 1 });
@@ -45,19 +45,23 @@ function enforceDepthAndStripPrototypeKeys(root: unknown, maxDepth: number): voi
   }
 }
 
-function stripPrototypeKeys(object: Record<string, unknown>): unknown[] {
+function valuesRefusingPrototypeKeys(object: Record<string, unknown>): unknown[] {
   const values: unknown[] = [];
   for (const key of Object.keys(object)) {
-    if (isPrototypeKey(key)) Reflect.deleteProperty(object, key);
-    else values.push(object[key]);
+    if (isPrototypeKey(key)) {
+      throw httpError('HTTP_MALFORMED_BODY', {
+        detail: `The JSON body has a member named "${key}", a name no request may use.`,
+      });
+    }
+    values.push(object[key]);
   }
   return values;
 }
 
 /**
- * Parses JSON text with a nesting limit and prototype-key removal. Throws
+ * Parses JSON text with a nesting limit and prototype-key refusal. Throws
  * HTTP_MALFORMED_JSON (detail gives line and column, never the input) or
- * HTTP_MALFORMED_BODY when the depth limit is exceeded.
+ * HTTP_MALFORMED_BODY when the depth limit is exceeded or a prototype key appears.
  */
 export function parseJsonText(text: string, maxDepth: number): unknown {
   let value: unknown;
@@ -73,7 +77,7 @@ export function parseJsonText(text: string, maxDepth: number): unknown {
   // it has nothing to do: fewer opening brackets than the limit cannot nest
   // deeper than it, and a prototype key needs its name (or an escape) in the text.
   if (mayNestBeyond(text, maxDepth) || mayHavePrototypeKey(text)) {
-    enforceDepthAndStripPrototypeKeys(value, maxDepth);
+    enforceDepthAndRefusePrototypeKeys(value, maxDepth);
   }
   return value;
 }

@@ -185,6 +185,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     productSearch: createProductTextSearch(search),
     metrics,
     recordOrderEvent: deps.recordOrderEvent,
+    security,
   });
   const openapi = registerServiceDocs(app, config, security);
   registerServiceIndex(app, { name: 'Throughline API', version: SERVICE_VERSION });

@@ -43,6 +43,8 @@ describe('console in a browser', { skip: browserSkip }, () => {
   let browser: Browser;
   let admin: { context: BrowserContext; page: Page };
   let totpSecret: string;
+  /** The admin's API token, from before the second factor was enrolled. */
+  let adminToken: string;
   let totpUsedStep: number;
   let shots: string;
   const cspViolations: string[] = [];
@@ -100,6 +102,7 @@ describe('console in a browser', { skip: browserSkip }, () => {
     const started = await api.call('/api/v1/me/mfa/totp', { method: 'POST', token: accessToken });
     assert.equal(started.status, 201);
     totpSecret = ((await started.json()) as { secret: string }).secret;
+    adminToken = accessToken;
     totpUsedStep = totpStep(Date.now());
     const confirmed = await api.call('/api/v1/me/mfa/totp/confirm', {
       method: 'POST',
@@ -198,6 +201,33 @@ describe('console in a browser', { skip: browserSkip }, () => {
     } finally {
       await probe.stop();
     }
+  });
+
+  test('an order is paid and shipped with its state actions on the orders page', async () => {
+    const api = apiClient(service.url);
+    const accessToken = adminToken;
+    const products = (await (await api.call('/api/v1/products?limit=1')).json()) as {
+      data: { id: string }[];
+    };
+    const placed = await api.call('/api/v1/orders', {
+      method: 'POST',
+      token: accessToken,
+      headers: { 'idempotency-key': `console-${Date.now()}` },
+      json: { items: [{ productId: products.data[0]!.id, quantity: 1 }] },
+    });
+    assert.equal(placed.status, 201, await placed.clone().text());
+    const { id } = (await placed.json()) as { id: string };
+
+    const { page } = admin;
+    await open(page, 'orders', 'Orders');
+    await page.getByRole('button', { name: `Pay order ${id}` }).click();
+    await page.locator('#status', { hasText: `Order ${id} is now paid.` }).waitFor();
+    await page.getByRole('button', { name: `Ship order ${id}` }).click();
+    await page.locator('#status', { hasText: `Order ${id} is now shipped.` }).waitFor();
+    const idCell = page.locator('td > code', { hasText: new RegExp(`^${id}$`) });
+    const row = page.locator('#main tbody tr', { has: idCell });
+    await row.locator('.badge', { hasText: 'shipped' }).waitFor();
+    await expectAxeClean(page, 'orders with actions');
   });
 
   test('the audit chain is verified from the audit page', async () => {

@@ -51,10 +51,10 @@ export const ordersPage: Page = {
               `/api/v1/orders/${encodeURIComponent(order.id)}/${encodeURIComponent(action)}`,
               { method: 'POST' },
             );
-            announce(`Order ${order.id.slice(0, 8)} is now ${updated.status}.`);
+            announce(`Order ${order.id} is now ${updated.status}.`);
             await draw();
           },
-          { 'aria-label': `${ACTION_LABELS[action] ?? action} order ${order.id.slice(0, 8)}` },
+          { 'aria-label': `${ACTION_LABELS[action] ?? action} order ${order.id}` },
         );
       replace(
         view,
@@ -63,7 +63,7 @@ export const ordersPage: Page = {
           [
             {
               header: 'Order',
-              cell: (order) => h('code', { title: order.id }, order.id.slice(0, 8)),
+              cell: (order) => h('code', {}, order.id),
             },
             { header: 'Placed', cell: (order) => formatTime(order.createdAt) },
             {

@@ -53,7 +53,9 @@ describe('console in a browser', { skip: browserSkip }, () => {
     const context = await browser.newContext({ viewport: VIEWPORTS.desktop });
     const page = await context.newPage();
     page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+      if (/Content Security Policy/i.test(message.text())) {
+        cspViolations.push(`${page.url()} (${message.location().url}): ${message.text()}`);
+      }
     });
     return { context, page };
   }
@@ -147,7 +149,8 @@ describe('console in a browser', { skip: browserSkip }, () => {
     // A step the enrolment did not use: each code is accepted once.
     const step = Math.max(totpUsedStep + 1, totpStep(Date.now()));
     await page.getByLabel('Authenticator code').fill(totpCode(totpSecret, step));
-    await page.getByRole('button', { name: 'Verify' }).click();
+    // From the keyboard: Enter in the field submits the step.
+    await page.getByLabel('Authenticator code').press('Enter');
 
     await page.locator('#main h1', { hasText: 'Live traffic' }).waitFor();
     const nav = await page.locator('#nav a').allTextContents();
@@ -228,6 +231,39 @@ describe('console in a browser', { skip: browserSkip }, () => {
     const row = page.locator('#main tbody tr', { has: idCell });
     await row.locator('.badge', { hasText: 'shipped' }).waitFor();
     await expectAxeClean(page, 'orders with actions');
+  });
+
+  test('a sent e-mail is previewed as text and HTML; a suppression is lifted', async () => {
+    const api = apiClient(service.url);
+    const forgot = await api.call('/api/v1/auth/password/forgot', {
+      method: 'POST',
+      json: { email: DEMO_ACCOUNTS.customer.email },
+    });
+    assert.equal(forgot.status, 202);
+    await service.background.idle();
+    const suppressed = await api.call('/api/v1/admin/mail/suppressions', {
+      method: 'POST',
+      token: adminToken,
+      json: { email: 'bounced@example.com', detail: 'mailbox full' },
+    });
+    assert.equal(suppressed.status, 201, await suppressed.clone().text());
+
+    const { page } = admin;
+    await open(page, 'mail', 'E-mail');
+    await page.getByRole('button', { name: 'Reset your password' }).first().click();
+    await page.getByRole('heading', { name: 'Preview: Reset your password' }).waitFor();
+    assert.match(await page.locator('pre.mail-text').innerText(), /reset/i);
+    // The HTML part renders inside its sandboxed frame, under the page's CSP.
+    await page.frameLocator('iframe.mail-html').locator('body', { hasText: /reset/i }).waitFor();
+    await expectAxeClean(page, 'mail preview');
+    await photograph(page, 'mail-preview');
+
+    await page.getByRole('button', { name: 'Remove suppression of bounced@example.com' }).click();
+    await page
+      .locator('#status', { hasText: 'bounced@example.com receives mail again.' })
+      .waitFor();
+    await page.locator('#main [aria-busy]').waitFor({ state: 'detached' });
+    assert.equal(await page.locator('#main td', { hasText: 'bounced@example.com' }).count(), 0);
   });
 
   test('the audit chain is verified from the audit page', async () => {

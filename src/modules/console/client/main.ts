@@ -128,6 +128,8 @@ whenSignedOut(() => {
   void start();
 });
 window.addEventListener('hashchange', () => {
+  // A new page: the last page's message no longer applies.
+  announce('');
   void route();
 });
 start().catch((error: unknown) => {

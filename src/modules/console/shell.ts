@@ -1,7 +1,8 @@
 // The console's one HTML page. It holds no data and no inline code: the
 // script and the style sheet are files from our origin (so the page's CSP
 // allows nothing inline), and the script draws every view into <main> from
-// the API, choosing the view from the URL's fragment (#/jobs).
+// the API, choosing the view from the URL's fragment (#/jobs). The empty icon
+// keeps browsers from asking for a /favicon.ico the service does not have.
 
 export function consoleShell(assetBase: string): string {
   return `<!doctype html>
@@ -10,6 +11,7 @@ export function consoleShell(assetBase: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Throughline console</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${assetBase}/console.css">
 <script type="module" src="${assetBase}/main.ts"></script>
 </head>

@@ -62,7 +62,10 @@ describe('console in a browser', { skip: browserSkip }, () => {
 
   /** Opens a console page and waits until it has drawn (heading shown, nothing busy). */
   async function open(page: Page, path: string, title: string): Promise<void> {
-    await page.goto(`${service.url}/console#/${path}`);
+    const target = `${service.url}/console#/${path}`;
+    // Going to the URL the page is already at changes nothing: load it again instead.
+    if (page.url() === target) await page.reload();
+    else await page.goto(target);
     await page.locator('#main h1', { hasText: title }).waitFor();
     await page.locator('#main [aria-busy]').waitFor({ state: 'detached' });
   }

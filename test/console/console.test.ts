@@ -51,6 +51,8 @@ describe('console in a browser', { skip: browserSkip }, () => {
 
   async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser.newContext({ viewport: VIEWPORTS.desktop });
+    // Generous: the whole suite may share two busy cores with the browser.
+    context.setDefaultTimeout(60_000);
     const page = await context.newPage();
     page.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) {

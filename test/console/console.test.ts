@@ -175,6 +175,18 @@ describe('console in a browser', { skip: browserSkip }, () => {
     }
   });
 
+  test('from the keyboard: the skip link leads to the page, not away from it', async () => {
+    const { page } = admin;
+    await open(page, 'jobs', 'Jobs');
+    const skip = page.getByRole('link', { name: 'Skip to content' });
+    await skip.focus();
+    const box = await skip.boundingBox();
+    assert.ok(box !== null && box.y >= 0, 'on screen once focused');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate('document.activeElement.textContent'), 'Jobs');
+    assert.ok(page.url().endsWith('#/jobs'), page.url());
+  });
+
   test('a dead letter is replayed from the jobs page', async () => {
     const worker = createPostgresQueue({
       sql: service.sql,

@@ -127,6 +127,11 @@ whenSignedOut(() => {
   session = undefined;
   void start();
 });
+// The skip link moves focus without touching the fragment, which names the page.
+document.querySelector('.skip-link')?.addEventListener('click', (event) => {
+  event.preventDefault();
+  (main.querySelector('h1') ?? main).focus();
+});
 window.addEventListener('hashchange', () => {
   // A new page: the last page's message no longer applies.
   announce('');

@@ -217,6 +217,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     recordOrderEvent: deps.recordOrderEvent,
     blobs: blobs.store,
     selfServedBlobs: blobs.selfServed,
+    security,
   });
   const openapi = registerServiceDocs(app, config, security);
   registerServiceIndex(app, { name: 'Throughline API', version: SERVICE_VERSION });

@@ -11,6 +11,7 @@
 import type { Logger } from 'pino';
 import type { App } from '../http/app.ts';
 import type { RateLimitMiddleware } from '../http/middleware/rate-limit/rate-limit.ts';
+import type { SecurityHeaders } from '../http/middleware/security-headers/policy.ts';
 import { apiKeysModule } from '../modules/api-keys/module.ts';
 import { auditModule } from '../modules/audit/module.ts';
 import type { AuditService } from '../modules/audit/service.ts';
@@ -19,6 +20,7 @@ import { blobsModule } from '../modules/blobs/module.ts';
 import type { SessionRevoker } from '../modules/auth/session-store.ts';
 import type { KeyRing } from '../modules/auth/tokens/signing-keys.ts';
 import { catalogModule } from '../modules/catalog/module.ts';
+import { consoleModule } from '../modules/console/module.ts';
 import type { ProductCache } from '../modules/catalog/product-cache.ts';
 import type { ProductTextSearch } from '../modules/catalog/text-search.ts';
 import { eventsModule } from '../modules/events/module.ts';
@@ -73,6 +75,7 @@ export const MODULES = [
   mailModule,
   eventsModule,
   blobsModule,
+  consoleModule,
 ] as const;
 
 /** What every module's routes are built from: the parts the root builds once. */
@@ -105,6 +108,8 @@ export interface ServiceContext {
   readonly blobs: BlobStore;
   /** The blob store when the service serves its presigned URLs (local disk). */
   readonly selfServedBlobs: SelfServedBlobs | undefined;
+  /** The browser hardening policy; pages served by modules take their CSP from it. */
+  readonly security: SecurityHeaders;
 }
 
 /** What every module's workers are built from, in the web process or in `npm run worker`. */

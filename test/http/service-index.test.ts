@@ -35,6 +35,7 @@ describe('the service index at /', () => {
       const index = (await res.json()) as Index;
       assert.equal(index.name, 'Throughline API');
       assert.deepEqual(index.links, {
+        console: '/console',
         docs: '/docs',
         openapi: '/openapi.json',
         livez: '/livez',
@@ -65,7 +66,7 @@ describe('the service index at /', () => {
     assert.doesNotMatch(csp, /unsafe-inline|nonce-/);
     const html = await res.text();
     assert.match(html, /^<!doctype html>/);
-    for (const href of ['/docs', '/openapi.json', '/livez', '/readyz']) {
+    for (const href of ['/console', '/docs', '/openapi.json', '/livez', '/readyz']) {
       assert.ok(html.includes(`href="${href}"`), href);
     }
     assert.ok(html.includes('/api/v1') && html.includes('/api/v2'));

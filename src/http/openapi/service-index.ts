@@ -22,6 +22,7 @@ export interface ServiceIndex {
   readonly name: string;
   readonly version: string;
   readonly links: {
+    readonly console: string;
     readonly docs: string;
     readonly openapi: string;
     readonly livez: string;
@@ -32,6 +33,7 @@ export interface ServiceIndex {
 }
 
 const LINKS = {
+  console: '/console',
   docs: '/docs',
   openapi: '/openapi.json',
   livez: '/livez',
@@ -102,6 +104,10 @@ function page(index: ServiceIndex): string {
 </head>
 <body>
 <h1>${title}</h1>
+<h2>Console</h2>
+<ul>
+${link(index.links.console, 'Console: traffic, jobs, orders, catalog and more (sign in)')}
+</ul>
 <h2>Reference</h2>
 <ul>
 ${link(index.links.docs, 'API reference')}

@@ -109,6 +109,21 @@ describe('html CSP', () => {
   });
 });
 
+describe('files-only CSP', () => {
+  test('own-origin files only: no nonce, no inline, whatever the html overrides say', () => {
+    const csp = createSecurityHeaders({
+      frameAncestors: ["'self'"],
+      csp: { directives: { 'style-src': ["'self'", "'unsafe-inline'"] } },
+    }).filesOnly();
+    assert.doesNotMatch(csp, /unsafe-inline|nonce-/);
+    assert.match(csp, /script-src 'self';/);
+    assert.match(csp, /style-src 'self';/);
+    assert.match(csp, /connect-src 'self';/);
+    assert.match(csp, /object-src 'none';/);
+    assert.match(csp, /frame-ancestors 'self'$/);
+  });
+});
+
 test('createNonce: 16 random bytes in base64, different each time', () => {
   const a = createNonce();
   assert.equal(Buffer.from(a, 'base64').length, 16);

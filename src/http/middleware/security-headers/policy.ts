@@ -37,6 +37,13 @@ export interface SecurityHeaders {
   base(tls: boolean): readonly (readonly [string, string])[];
   /** The Content-Security-Policy value for an HTML page using `nonce` for its inline scripts/styles. */
   html(nonce: string): string;
+  /**
+   * The Content-Security-Policy value for an HTML page whose scripts and
+   * styles are all files from our own origin: no nonce, and none of the
+   * service-wide `csp` overrides (which exist for pages that need inline
+   * code), so nothing inline ever runs or applies there.
+   */
+  filesOnly(): string;
 }
 
 const ONE_YEAR = 31536000;
@@ -101,7 +108,7 @@ export function createSecurityHeaders(options: SecurityHeadersOptions = {}): Sec
           Object.freeze(['strict-transport-security', hstsValue(options.hsts ?? {})] as const),
         ]);
 
-  const directives: Record<string, readonly string[]> = {
+  const ownFiles: Record<string, readonly string[]> = {
     'default-src': ["'self'"],
     'script-src': ["'self'"],
     'style-src': ["'self'"],
@@ -111,6 +118,12 @@ export function createSecurityHeaders(options: SecurityHeadersOptions = {}): Sec
     'object-src': ["'none'"],
     'base-uri': ["'none'"],
     'form-action': ["'self'"],
+  };
+  const filesOnly = Object.entries({ ...ownFiles, 'frame-ancestors': frameAncestors })
+    .map(([name, values]) => `${name} ${values.join(' ')}`)
+    .join('; ');
+  const directives: Record<string, readonly string[]> = {
+    ...ownFiles,
     ...options.csp?.directives,
     'frame-ancestors': frameAncestors,
   };
@@ -132,5 +145,6 @@ export function createSecurityHeaders(options: SecurityHeadersOptions = {}): Sec
       if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(nonce)) throw new TypeError('CSP nonce must be base64');
       return pieces.join(nonce);
     },
+    filesOnly: () => filesOnly,
   };
 }

@@ -1,0 +1,96 @@
+// Catalog: the products, searched by text (the API's `q`, answered by the
+// search engine) and paged. Image upload is not here yet: it arrives with the
+// blob storage routes, and `productImage` below is where it plugs in.
+
+import { request } from './api.ts';
+import { dataTable, formatMoney, h, replace } from './dom.ts';
+import type { Page } from './page.ts';
+
+interface Product {
+  readonly id: string;
+  readonly sku: string;
+  readonly title: string;
+  readonly brand: { readonly name: string };
+  readonly category: { readonly name: string };
+  readonly price: { readonly amount: number; readonly currency: string };
+  readonly stock: number;
+}
+
+interface ProductPage {
+  readonly data: readonly Product[];
+  readonly meta: { readonly total: number; readonly hasMore: boolean };
+}
+
+const PAGE_SIZE = 20;
+
+/**
+ * The product's image cell. Today it says none; when products have images
+ * (blob storage), this shows the thumbnail and, for `catalog:write`, an
+ * upload control (a labelled file input posting to the product's image route).
+ */
+export function productImage(_product: Product, _canUpload: boolean): HTMLElement {
+  return h('span', { class: 'muted' }, 'none');
+}
+
+export const catalogPage: Page = {
+  path: 'catalog',
+  title: 'Catalog',
+  permission: 'catalog:write',
+  async render(view, context) {
+    const params = new URLSearchParams(location.hash.split('?')[1] ?? '');
+    const q = params.get('q') ?? '';
+    const page = Math.max(1, Number(params.get('page') ?? '1') || 1);
+    const products = await request<ProductPage>('/api/v1/products', {
+      query: { q: q === '' ? undefined : q, page, limit: PAGE_SIZE },
+      signal: context.signal,
+    });
+    const search = h(
+      'form',
+      { role: 'search', class: 'toolbar', 'aria-label': 'Products' },
+      h('label', { for: 'product-q' }, 'Search products'),
+      h('input', { id: 'product-q', type: 'search', value: q, name: 'q' }),
+      h('button', { type: 'submit' }, 'Search'),
+    );
+    search.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const text = (search.querySelector('#product-q') as HTMLInputElement).value.trim();
+      location.hash = text === '' ? '#/catalog' : `#/catalog?q=${encodeURIComponent(text)}`;
+    });
+    const link = (target: number, label: string) => {
+      const query = new URLSearchParams({ ...(q === '' ? {} : { q }), page: String(target) });
+      return h('a', { href: `#/catalog?${query.toString()}` }, label);
+    };
+    replace(
+      view,
+      search,
+      h(
+        'p',
+        {},
+        `${products.meta.total} products${q === '' ? '' : ` match “${q}”`}; page ${page}.`,
+      ),
+      dataTable(
+        'Products',
+        [
+          { header: 'SKU', cell: (product) => h('code', {}, product.sku) },
+          { header: 'Title', cell: (product) => product.title },
+          { header: 'Brand', cell: (product) => product.brand.name },
+          { header: 'Category', cell: (product) => product.category.name },
+          { header: 'Price', cell: (product) => formatMoney(product.price), numeric: true },
+          { header: 'Stock', cell: (product) => product.stock, numeric: true },
+          {
+            header: 'Image',
+            cell: (product) => productImage(product, context.can('catalog:write')),
+          },
+        ],
+        products.data,
+        'no product matches.',
+      ),
+      h(
+        'nav',
+        { class: 'pager', 'aria-label': 'Product pages' },
+        page > 1 ? link(page - 1, 'Previous page') : null,
+        products.meta.hasMore ? link(page + 1, 'Next page') : null,
+      ),
+    );
+  },
+};

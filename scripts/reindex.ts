@@ -131,7 +131,9 @@ async function main(): Promise<number> {
       batchSize,
       resume,
       signal: controller.signal,
-      onProgress: (progress) => process.stdout.write(progressLine(progress)),
+      onProgress: (progress) => {
+        process.stdout.write(progressLine(progress));
+      },
     });
     if (result.resumedAfter !== undefined) {
       process.stdout.write(`resumed run ${result.run} after id ${result.resumedAfter}\n`);

@@ -43,22 +43,21 @@ async function rebuild(
 ): Promise<{ progress: ReindexProgress[]; result: ReindexResult | undefined; error?: unknown }> {
   const progress: ReindexProgress[] = [];
   const controller = new AbortController();
-  const extra: Promise<void>[] = [];
   try {
     const result = await reindexSearch(sql, engine, {
       batchSize: BATCH,
       resume: options.resume,
       signal: controller.signal,
-      onProgress: (p) => {
+      // Awaited by the rebuild before its next batch: what onBatch writes
+      // lands while the run is still going, however slow the machine.
+      onProgress: async (p) => {
         progress.push(p);
-        if (options.onBatch !== undefined) extra.push(options.onBatch(p));
         if (progress.length === options.stopAfter) controller.abort();
+        await options.onBatch?.(p);
       },
     });
-    await Promise.all(extra);
     return { progress, result };
   } catch (error) {
-    await Promise.all(extra);
     return { progress, result: undefined, error };
   }
 }

@@ -55,7 +55,11 @@ export interface ReindexOptions {
   readonly resume?: boolean;
   /** Stops between batches; the checkpoint of the last batch done stays. */
   readonly signal?: AbortSignal;
-  readonly onProgress?: (progress: ReindexProgress) => void;
+  /**
+   * Called after each batch is checkpointed; a promise it returns is awaited
+   * before the next batch is read (a caller can act between batches).
+   */
+  readonly onProgress?: (progress: ReindexProgress) => void | Promise<void>;
 }
 
 export interface ReindexResult {
@@ -134,12 +138,12 @@ export async function reindexSearch(
   const started = performance.now();
   let indexed = run.indexed;
 
-  const report = (batch: ReindexProgress['batch']) => {
+  const report = (batch: ReindexProgress['batch']): void | Promise<void> => {
     indexed += batch.count;
     const seconds = (performance.now() - started) / 1000;
     const rate = seconds > 0 ? (indexed - run.indexed) / seconds : 0;
     const left = Math.max(0, total - indexed);
-    options.onProgress?.({
+    return options.onProgress?.({
       run: run.id,
       indexed,
       total: Math.max(total, indexed),
@@ -191,7 +195,7 @@ async function refreshInPlace(
   run: Run,
   batchSize: number,
   signal: AbortSignal | undefined,
-  report: (batch: ReindexProgress['batch']) => void,
+  report: (batch: ReindexProgress['batch']) => void | Promise<void>,
   indexedSoFar: () => number,
 ): Promise<void> {
   let after = run.lastId;
@@ -214,7 +218,7 @@ async function refreshInPlace(
     const first = ids[0];
     const last = ids.at(-1);
     if (first === undefined || last === undefined) return;
-    report({ firstId: first, lastId: last, count: ids.length });
+    await report({ firstId: first, lastId: last, count: ids.length });
     after = last;
   }
 }
@@ -226,7 +230,7 @@ async function rebuildCopy(
   run: Run,
   batchSize: number,
   signal: AbortSignal | undefined,
-  report: (batch: ReindexProgress['batch']) => void,
+  report: (batch: ReindexProgress['batch']) => void | Promise<void>,
   indexedSoFar: () => number,
 ): Promise<void> {
   // Batches handed to the index and not yet acknowledged, by their last id.
@@ -235,7 +239,7 @@ async function rebuildCopy(
 
   const checkpoint = async (batch: ReindexProgress['batch']) => {
     await saveCheckpoint(sql.db, run, indexedSoFar() + batch.count, batch.lastId);
-    report(batch);
+    await report(batch);
   };
 
   async function* batches() {

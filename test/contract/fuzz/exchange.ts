@@ -90,10 +90,15 @@ async function sendOnce(sent: Sent, timeoutMs: number): Promise<Outcome> {
       redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const text = await res.text();
+    const contentType = res.headers.get('content-type') ?? '';
+    // An event stream stays open until the client leaves: its status and
+    // headers are the answer; the stream itself is left unread.
+    const streaming = res.ok && contentType.startsWith('text/event-stream');
+    if (streaming) await res.body?.cancel();
+    const text = streaming ? '' : await res.text();
     return {
       status: res.status,
-      contentType: res.headers.get('content-type') ?? '',
+      contentType,
       text,
       ms: performance.now() - started,
     };

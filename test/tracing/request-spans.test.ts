@@ -1,13 +1,14 @@
 // The request span through the real HTTP core: named by route pattern (the
 // method alone when nothing matched), the caller's traceparent continued,
 // a handler's crash recorded with an error status, a client error not, and
-// the access log's line and the request's logger carrying the span's ids.
+// the access log's line and the request's logger carrying the span's ids;
+// at a low ratio, only drawn requests and those whose caller kept the trace.
 
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { createApp } from '../../src/http/app.ts';
 import { httpError } from '../../src/http/errors.ts';
 import { accessLog } from '../../src/http/middleware/access-log/access-log.ts';
@@ -18,7 +19,8 @@ import { createRequestTracer } from '../../src/platform/tracing/request-spans.ts
 import { startTracing } from '../../src/platform/tracing/tracing.ts';
 import { startOtlpReceiver } from '../support/otlp-receiver.ts';
 
-test('request spans: names, parents, errors and log ids', async (t) => {
+/** An app with the request tracer at `ratio`, its spans sent to a receiver in the test. */
+async function tracedApp(t: TestContext, ratio: number) {
   const collector = await startOtlpReceiver();
   t.after(() => collector.close());
   const tracing = await startTracing(
@@ -37,7 +39,7 @@ test('request spans: names, parents, errors and log ids', async (t) => {
   });
   const logger = createLogger({ level: 'info', destination, mixin: tracing.logFields });
   const app = createApp({ logger });
-  const traced = requestTracing(createRequestTracer(activeTracer()!));
+  const traced = requestTracing(createRequestTracer(activeTracer()!, ratio));
   app.use(traced.outer, accessLog(), traced.errors);
   app.get(
     '/items/:id',
@@ -69,6 +71,11 @@ test('request spans: names, parents, errors and log ids', async (t) => {
   });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  return { base, lines, collector, tracing };
+}
+
+test('request spans: names, parents, errors and log ids', async (t) => {
+  const { base, lines, collector, tracing } = await tracedApp(t, 1);
   const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
   const callerSpan = '00f067aa0ba902b7';
   const ok = await fetch(`${base}/items/42`, {
@@ -109,4 +116,27 @@ test('request spans: names, parents, errors and log ids', async (t) => {
   assert.equal(handling.span_id, item.spanId);
   assert.equal(access?.trace_id, traceId);
   assert.equal(access.span_id, item.spanId);
+});
+
+test('at a low ratio, a request is traced only when drawn or when its caller kept the trace', async (t) => {
+  const { base, lines, collector, tracing } = await tracedApp(t, 0);
+  const traceId = '0af7651916cd43dd8448eb211c80319c';
+  const kept = `00-${traceId}-b7ad6b7169203331-01`;
+  const dropped = `00-${'1'.repeat(32)}-b7ad6b7169203331-00`;
+  assert.equal((await fetch(`${base}/items/1`)).status, 200);
+  assert.equal((await fetch(`${base}/items/2`, { headers: { traceparent: dropped } })).status, 200);
+  assert.equal((await fetch(`${base}/items/3`, { headers: { traceparent: kept } })).status, 200);
+  await tracing.shutdown();
+
+  const served = collector.spans.filter((span) => span.name === 'GET /items/:id');
+  assert.deepEqual(
+    served.map((span) => span.attributes['url.path']),
+    ['/items/3'],
+  );
+  assert.equal(served[0]!.traceId, traceId);
+  const access = (path: string) =>
+    lines.find((line) => line.msg === 'request' && line.path === path);
+  assert.equal(access('/items/1')?.trace_id, undefined);
+  assert.equal(access('/items/2')?.trace_id, undefined);
+  assert.equal(access('/items/3')?.trace_id, traceId);
 });

@@ -7,13 +7,20 @@
 import type { Tracer } from '@opentelemetry/api';
 
 let tracer: Tracer | undefined;
+let sampleRatio = 1;
 
 /** The process's tracer, or undefined when tracing is off. */
 export function activeTracer(): Tracer | undefined {
   return tracer;
 }
 
+/** The share of traces that start here and are kept (OTEL_TRACES_SAMPLER_ARG). */
+export function activeSampleRatio(): number {
+  return sampleRatio;
+}
+
 /** Called by `startTracing` (and its shutdown, with undefined). */
-export function setActiveTracer(value: Tracer | undefined): void {
+export function setActiveTracer(value: Tracer | undefined, ratio = 1): void {
   tracer = value;
+  sampleRatio = ratio;
 }

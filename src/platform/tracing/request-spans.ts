@@ -18,6 +18,7 @@ import {
   type TextMapGetter,
   type Tracer,
 } from '@opentelemetry/api';
+import { activeSampleRatio } from './active.ts';
 
 export interface TracedRequest {
   readonly method: string;
@@ -48,22 +49,49 @@ const RAW_HEADERS: TextMapGetter<readonly string[]> = {
     for (let i = 0; i < raw.length; i += 2) names.push(raw[i]!.toLowerCase());
     return names;
   },
-  get(raw, name) {
-    for (let i = 0; i < raw.length; i += 2) {
-      const key = raw[i]!;
-      if (key.length === name.length && key.toLowerCase() === name) return raw[i + 1];
-    }
-    return undefined;
-  },
+  get: rawHeaderValue,
 };
+
+/** The first value of header `name` (lower-case) in Node's raw header list. */
+function rawHeaderValue(raw: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const key = raw[i]!;
+    if (key.length === name.length && key.toLowerCase() === name) return raw[i + 1];
+  }
+  return undefined;
+}
 
 /** The route pattern of a request nothing matched (see http/pipeline/context.ts). */
 const UNMATCHED = '*';
 
-export function createRequestTracer(tracer: Tracer) {
+/** A request that is not traced: its layers run as they would without tracing. */
+const UNTRACED: TracedRequestSpan = {
+  run: (inner) => inner(),
+  end: () => {},
+};
+
+/**
+ * Whether a request's trace is kept, decided before any span exists: a
+ * caller's sampled flag wins (parent-based sampling); a request without a
+ * usable `traceparent` is drawn at `ratio`. Most requests are not kept at a
+ * low ratio, and those then cost one header scan and a random number — no
+ * span, no context switch, no ids on their log lines. (An unkept caller's
+ * trace is not passed on either: the services it calls draw for themselves.)
+ */
+function kept(traceparent: string | undefined, ratio: number): boolean {
+  // version-traceid-parentid-flags: 2 + 1 + 32 + 1 + 16 + 1 + 2 characters.
+  if (traceparent !== undefined && traceparent.length >= 55 && traceparent.charCodeAt(2) === 45) {
+    const flags = Number.parseInt(traceparent.slice(53, 55), 16);
+    if (!Number.isNaN(flags)) return (flags & 1) === 1;
+  }
+  return ratio >= 1 || Math.random() < ratio;
+}
+
+export function createRequestTracer(tracer: Tracer, ratio = activeSampleRatio()) {
   return {
     start(c: TracedRequest): TracedRequestSpan {
       const raw = c.req.rawHeaders;
+      if (!kept(rawHeaderValue(raw, 'traceparent'), ratio)) return UNTRACED;
       const parent = propagation.extract(ROOT_CONTEXT, raw, RAW_HEADERS);
       const pattern = c.route.pattern;
       const matched = pattern !== UNMATCHED;
@@ -78,9 +106,8 @@ export function createRequestTracer(tracer: Tracer) {
         },
         parent,
       );
-      // The rest only for a span that is kept: most are not, at a low ratio.
       if (span.isRecording()) {
-        const userAgent = RAW_HEADERS.get(raw, 'user-agent');
+        const userAgent = rawHeaderValue(raw, 'user-agent');
         span.setAttributes({
           'url.path': c.path,
           'url.scheme': c.secure ? 'https' : 'http',

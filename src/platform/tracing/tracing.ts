@@ -6,7 +6,8 @@
 // imported only then: without an endpoint nothing is loaded or registered,
 // and the helpers beside this file (active.ts) skip their spans.
 
-import { context, diag, DiagLogLevel, propagation, trace } from '@opentelemetry/api';
+import { context, diag, DiagLogLevel, propagation, SpanKind, trace } from '@opentelemetry/api';
+import type { Sampler } from '@opentelemetry/sdk-trace';
 import type { Logger } from '../logger.ts';
 import { setActiveTracer } from './active.ts';
 import { traceLogFields } from './log-fields.ts';
@@ -65,9 +66,7 @@ export async function startTracing(
     }),
     // A caller's decision wins, so a trace is kept or dropped whole across
     // services; only traces that start here are drawn at the ratio.
-    sampler: new sdk.ParentBasedSampler({
-      root: new sdk.TraceIdRatioBasedSampler(settings.sampleRatio),
-    }),
+    sampler: new sdk.ParentBasedSampler({ root: rootSampler(sdk, settings.sampleRatio) }),
     spanProcessors: [
       new sdk.BatchSpanProcessor({ exporter, exportTimeoutMillis: EXPORT_TIMEOUT_MS }),
     ],
@@ -77,7 +76,7 @@ export async function startTracing(
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
   const tracer = provider.getTracer('throughline', process.serviceVersion);
-  setActiveTracer(tracer);
+  setActiveTracer(tracer, settings.sampleRatio);
   const stopRedisSpans = startRedisSpans(tracer);
 
   let stopped: Promise<void> | undefined;
@@ -113,5 +112,23 @@ export async function startTracing(
       })();
       return stopped;
     },
+  };
+}
+
+/**
+ * Traces that start here: a request's span is only started once the request
+ * tracer has drawn it at the ratio (request-spans.ts), so an unsampled
+ * request costs no span, no context and no ids; it is kept. Every other root
+ * (a scheduled job, a relay pass) is drawn here by its trace id.
+ */
+function rootSampler(sdk: typeof import('@opentelemetry/sdk-trace'), ratio: number): Sampler {
+  const byTraceId = new sdk.TraceIdRatioBasedSampler(ratio);
+  const kept = { decision: sdk.SamplingDecision.RECORD_AND_SAMPLED };
+  return {
+    shouldSample(parent, traceId, _name, kind) {
+      if (kind === SpanKind.SERVER) return kept;
+      return byTraceId.shouldSample(parent, traceId);
+    },
+    toString: () => `RequestsDrawnFirst{${byTraceId.toString()}}`,
   };
 }

@@ -43,6 +43,16 @@ describe('console live updates and image upload in a browser', { skip: browserSk
     contexts.push(context);
     // Generous: the suite may share two busy cores with the browser.
     context.setDefaultTimeout(90_000);
+    await context.addInitScript(`
+      window.openedStreams = [];
+      const Native = window.EventSource;
+      window.EventSource = class extends Native {
+        constructor(...args) {
+          super(...args);
+          window.openedStreams.push(this);
+        }
+      };
+    `);
     const page = await context.newPage();
     page.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) {
@@ -91,6 +101,17 @@ describe('console live updates and image upload in a browser', { skip: browserSk
     return page.locator('#main tbody tr', { has: idCell }).locator('.badge', { hasText: status });
   }
 
+  /**
+   * Every EventSource the page opened, by path, and whether it is open now.
+   * Recorded by a wrapper the browser installs before the console's own
+   * scripts run (an init script, which the page's CSP does not govern).
+   */
+  async function streamStates(page: Page): Promise<Record<string, string>> {
+    return await page.evaluate<Record<string, string>>(
+      `Object.fromEntries(window.openedStreams.map((s) => [new URL(s.url).pathname, s.readyState === 2 ? 'closed' : 'open']))`,
+    );
+  }
+
   before(async () => {
     service = await startService({ env: { BLOB_MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) } });
     shots = await screenshotDir('console');
@@ -126,6 +147,12 @@ describe('console live updates and image upload in a browser', { skip: browserSk
     assert.equal(loads, 0, 'the page was not reloaded');
     await expectAxeClean(page, 'orders updated live');
     await page.screenshot({ path: join(shots, 'orders-live-desktop.png'), fullPage: true });
+
+    // Leaving the page closes its stream.
+    assert.deepEqual(await streamStates(page), { '/api/v1/admin/events': 'open' });
+    await page.getByRole('link', { name: 'Catalog' }).click();
+    await page.locator('#main h1', { hasText: 'Catalog' }).waitFor();
+    assert.deepEqual(await streamStates(page), { '/api/v1/admin/events': 'closed' });
   });
 
   test('a shopper sees their own order change over its stream', async () => {
@@ -139,6 +166,10 @@ describe('console live updates and image upload in a browser', { skip: browserSk
     await act(adminToken, id, 'ship');
     await statusOf(page, id, 'shipped').waitFor();
     await expectAxeClean(page, 'shopper orders updated live');
+    // A shopper cannot open the admin stream: only their own orders' streams were opened.
+    const opened = Object.keys(await streamStates(page));
+    assert.ok(opened.includes(`/api/v1/orders/${id}/events`), opened.join(', '));
+    assert.ok(!opened.includes('/api/v1/admin/events'), opened.join(', '));
   });
 
   test('an admin uploads a PNG and sees its thumbnail once the job has run', async () => {

@@ -198,6 +198,13 @@ describe('console live updates and image upload in a browser', { skip: browserSk
     await page.locator('#status', { hasText: `The image of ${title} is uploaded.` }).waitFor();
     await expectAxeClean(page, 'catalog with a thumbnail');
     await page.screenshot({ path: join(shots, 'catalog-thumbnail-desktop.png'), fullPage: true });
+    await page.setViewportSize(VIEWPORTS.phone);
+    await page.screenshot({ path: join(shots, 'catalog-thumbnail-phone.png'), fullPage: true });
+    const overflow = await page.evaluate(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    );
+    assert.ok(Number(overflow) <= 0, 'the catalog is wider than a phone screen');
+    await page.setViewportSize(VIEWPORTS.desktop);
 
     // After a reload the thumbnail is listed by the API, not only drawn after the upload.
     await open(page, 'catalog', 'Catalog');

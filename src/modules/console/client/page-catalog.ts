@@ -25,8 +25,12 @@ interface ProductPage {
 const PAGE_SIZE = 20;
 
 /** The product's image cell: the thumbnail, and an upload control for `catalog:write`. */
-export function productImage(product: Product, canUpload: boolean): HTMLElement {
-  return productImageCell(product, canUpload);
+export function productImage(
+  product: Product,
+  canUpload: boolean,
+  signal: AbortSignal,
+): HTMLElement {
+  return productImageCell(product, canUpload, signal);
 }
 
 export const catalogPage: Page = {
@@ -76,7 +80,7 @@ export const catalogPage: Page = {
           { header: 'Stock', cell: (product) => product.stock, numeric: true },
           {
             header: 'Image',
-            cell: (product) => productImage(product, context.can('catalog:write')),
+            cell: (product) => productImage(product, context.can('catalog:write'), context.signal),
           },
         ],
         products.data,

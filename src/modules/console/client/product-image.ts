@@ -83,10 +83,14 @@ function send(ticket: UploadTicket, file: File, progress: HTMLProgressElement): 
   });
 }
 
-async function waitUntilReady(product: ImageOwner, imageId: string): Promise<ProductImage> {
+async function waitUntilReady(
+  product: ImageOwner,
+  imageId: string,
+  signal: AbortSignal,
+): Promise<ProductImage> {
   const deadline = Date.now() + READY_WAIT_MS;
   for (;;) {
-    const { items } = await request<{ items: ProductImage[] }>(imagesPath(product));
+    const { items } = await request<{ items: ProductImage[] }>(imagesPath(product), { signal });
     const image = items.find((candidate) => candidate.id === imageId);
     if (image?.status === 'ready') return image;
     if (image === undefined || image.status === 'failed') {
@@ -97,7 +101,12 @@ async function waitUntilReady(product: ImageOwner, imageId: string): Promise<Pro
   }
 }
 
-export function productImageCell(product: ImageOwner, canUpload: boolean): HTMLElement {
+/** `signal` aborts when the page is left: the cell stops asking about its images. */
+export function productImageCell(
+  product: ImageOwner,
+  canUpload: boolean,
+  signal: AbortSignal,
+): HTMLElement {
   const picture = h('span', { class: 'picture' }, h('span', { class: 'muted' }, '…'));
   const state = h('span', { class: 'upload-state' });
   const cell = h('div', { class: 'product-image' }, picture);
@@ -106,7 +115,7 @@ export function productImageCell(product: ImageOwner, canUpload: boolean): HTMLE
     const ready = images.filter((image) => image.status === 'ready');
     replace(picture, thumbnail(product, ready.at(-1)));
   };
-  request<{ items: ProductImage[] }>(imagesPath(product))
+  request<{ items: ProductImage[] }>(imagesPath(product), { signal })
     .then((list) => {
       showNewest(list.items);
     })
@@ -145,11 +154,12 @@ export function productImageCell(product: ImageOwner, canUpload: boolean): HTMLE
       await request(`${imagesPath(product)}/${encodeURIComponent(ticket.image.id)}/complete`, {
         method: 'POST',
       });
-      const image = await waitUntilReady(product, ticket.image.id);
+      const image = await waitUntilReady(product, ticket.image.id, signal);
       replace(picture, thumbnail(product, image));
       replace(state);
       announce(`The image of ${product.title} is uploaded.`);
     } catch (error) {
+      if (signal.aborted) return;
       const text = problemText(error);
       replace(state, h('span', { class: 'alert' }, text));
       announce(`The image of ${product.title} was not uploaded: ${text}`);

@@ -25,6 +25,7 @@ import {
   serviceSecurityHeaders,
 } from './http-setup.ts';
 import { registerServiceIndex } from '../http/openapi/service-index.ts';
+import { demoAccountsToList } from './demo-accounts.ts';
 import { createAudit } from '../modules/audit/module.ts';
 import { loadKeyRing } from '../modules/auth/keys.ts';
 import { createSignOutEverywhere } from '../modules/auth/sign-out-everywhere.ts';
@@ -220,6 +221,10 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     security,
   });
   const openapi = registerServiceDocs(app, config, security);
-  registerServiceIndex(app, { name: 'Throughline API', version: SERVICE_VERSION });
+  registerServiceIndex(app, {
+    name: 'Throughline API',
+    version: SERVICE_VERSION,
+    signInAccounts: demoAccountsToList(config.nodeEnv),
+  });
   return { app, readiness, background, shared, openapi };
 }

@@ -44,9 +44,18 @@ export function createHttpApp(config: Config, logger: Logger): App {
 export function serviceSecurityHeaders(config: Config): SecurityHeaders {
   return createSecurityHeaders({
     hsts: { maxAge: config.tls.hstsMaxAgeSeconds, includeSubDomains: true },
+    // Product images on S3 are shown from, and uploaded to, the bucket's own
+    // presigned URLs; the disk store's are on this origin ('self').
+    mediaOrigins: objectStoreOrigins(config),
     // Swagger UI sets inline style attributes, which a nonce cannot cover.
     csp: { directives: { 'style-src': ["'self'", "'unsafe-inline'"] } },
   });
+}
+
+/** The S3 endpoint's origin when S3_URL is set (its user-info, the key, is not part of it). */
+export function objectStoreOrigins(config: Config): readonly string[] {
+  const { s3Url } = config.blobs;
+  return s3Url === undefined ? [] : [new URL(s3Url).origin];
 }
 
 /** The listener's socket limits (slowloris, oversized headers) as configured. */

@@ -10,12 +10,9 @@ import { sql, type Kysely } from 'kysely';
 import { createPasswordHasher, type PasswordHasher } from '../modules/users/passwords.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 import type { Database } from './tables.ts';
+import { DEMO_ACCOUNTS } from './demo-accounts.ts';
 
-export const DEMO_ACCOUNTS = Object.freeze({
-  admin: { email: 'admin@throughline.test', password: 'throughline-admin-demo' },
-  editor: { email: 'editor@throughline.test', password: 'throughline-editor-demo' },
-  customer: { email: 'customer1@throughline.test', password: 'throughline-customer-demo' },
-});
+export { DEMO_ACCOUNTS } from './demo-accounts.ts';
 
 /** Every seeded account starts with this much, credited from the funding wallet (EUR cents). */
 export const STARTING_BALANCES = Object.freeze({

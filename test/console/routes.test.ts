@@ -3,6 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../../src/platform/config.ts';
+import { serviceSecurityHeaders } from '../../src/wiring/http-setup.ts';
 import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import { apiClient, problemCode, type ApiClient } from '../support/api.ts';
 import { startService, type StartedService } from '../support/start.ts';
@@ -93,5 +95,26 @@ describe('console routes', () => {
       (route) => route.method === 'POST' && route.route === '/api/v1/auth/login',
     );
     assert.ok(login !== undefined && login.requests >= 3, 'the sign-ins above are counted');
+  });
+
+  test('the page may show and upload images on the disk store (self) and nowhere else', async () => {
+    const res = await api.call('/console');
+    await res.body?.cancel();
+    const csp = res.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /img-src 'self' data:;/);
+    assert.match(csp, /connect-src 'self';/);
+  });
+});
+
+describe('console CSP with S3', () => {
+  test('the bucket endpoint’s origin is allowed for images and uploads, without its key', () => {
+    const config = loadConfig({
+      argv: [],
+      env: { NODE_ENV: 'test', S3_URL: 'https://AKIDEXAMPLE:s3cr3t@s3.example.com:9000' },
+    });
+    const csp = serviceSecurityHeaders(config).filesOnly();
+    assert.match(csp, /img-src 'self' data: https:\/\/s3\.example\.com:9000;/);
+    assert.match(csp, /connect-src 'self' https:\/\/s3\.example\.com:9000;/);
+    assert.doesNotMatch(csp, /AKIDEXAMPLE|s3cr3t|unsafe-inline/);
   });
 });

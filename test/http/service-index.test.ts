@@ -4,7 +4,10 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { registerServiceIndex } from '../../src/http/openapi/service-index.ts';
+import { DEMO_ACCOUNTS, demoAccountsToList } from '../../src/wiring/demo-accounts.ts';
 import { startService, type StartedService } from '../support/start.ts';
+import { serve } from './harness.ts';
 
 interface Index {
   name: string;
@@ -109,5 +112,42 @@ describe('the service index at /', () => {
     const res = await fetch(`${service.url}/`, { headers: { authorization: 'Bearer stale' } });
     await res.body?.cancel();
     assert.equal(res.status, 200);
+  });
+
+  test('outside production the page lists the demo accounts to sign in with', async () => {
+    const html = await (await get(BROWSER_ACCEPT)).text();
+    assert.match(html, /<caption>Demo accounts/);
+    for (const account of Object.values(DEMO_ACCOUNTS)) {
+      assert.ok(html.includes(`<code>${account.email}</code>`), account.email);
+      assert.ok(html.includes(`<code>${account.password}</code>`), account.email);
+    }
+    const json = JSON.stringify(await (await get('application/json')).json());
+    assert.ok(!json.includes(DEMO_ACCOUNTS.admin.password), 'the JSON index names no password');
+  });
+});
+
+describe('the service index in production', () => {
+  test('no account and no password is listed', async () => {
+    assert.deepEqual(demoAccountsToList('production'), []);
+    assert.equal(demoAccountsToList('development').length, Object.keys(DEMO_ACCOUNTS).length);
+    const harness = await serve((app) => {
+      registerServiceIndex(app, {
+        name: 'Throughline API',
+        version: '0.0.0',
+        signInAccounts: demoAccountsToList('production'),
+      });
+    });
+    try {
+      const html = await (
+        await fetch(`${harness.url}/`, { headers: { accept: BROWSER_ACCEPT } })
+      ).text();
+      assert.match(html, /href="\/console"/);
+      assert.doesNotMatch(html, /Demo accounts|<table/);
+      for (const account of Object.values(DEMO_ACCOUNTS)) {
+        assert.ok(!html.includes(account.email) && !html.includes(account.password), account.email);
+      }
+    } finally {
+      await harness.close();
+    }
   });
 });

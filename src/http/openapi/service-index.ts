@@ -16,6 +16,18 @@ import { negotiate } from '../response/produces.ts';
 export interface ServiceIndexOptions {
   readonly name: string;
   readonly version: string;
+  /**
+   * Sign-in accounts the page lists under the console link, so that someone
+   * trying the service out can open it. The composition root passes the demo
+   * accounts outside production and nothing in production.
+   */
+  readonly signInAccounts?: readonly SignInAccount[];
+}
+
+export interface SignInAccount {
+  readonly role: string;
+  readonly email: string;
+  readonly password: string;
 }
 
 export interface ServiceIndex {
@@ -76,7 +88,7 @@ function build(app: App, options: ServiceIndexOptions): { json: ServiceIndex; ht
     .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
     .map((version) => ({ version, basePath: `/api/${version}` }));
   const json: ServiceIndex = { name: options.name, version: options.version, links: LINKS, apis };
-  return { json, html: page(json) };
+  return { json, html: page(json, options.signInAccounts ?? []) };
 }
 
 const ESCAPES: Readonly<Record<string, string>> = {
@@ -91,7 +103,23 @@ function escape(text: string): string {
   return text.replace(/[&<>"']/g, (char) => ESCAPES[char]!);
 }
 
-function page(index: ServiceIndex): string {
+function accountTable(accounts: readonly SignInAccount[]): string {
+  if (accounts.length === 0) return '';
+  const rows = accounts.map(
+    (account) =>
+      `<tr><td>${escape(account.role)}</td><td><code>${escape(account.email)}</code></td><td><code>${escape(account.password)}</code></td></tr>`,
+  );
+  return `<table>
+<caption>Demo accounts (this is not a production instance)</caption>
+<thead><tr><th scope="col">Role</th><th scope="col">E-mail</th><th scope="col">Password</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>
+`;
+}
+
+function page(index: ServiceIndex, accounts: readonly SignInAccount[]): string {
   const title = `${escape(index.name)} ${escape(index.version)}`;
   const link = (href: string, label: string) =>
     `<li><a href="${escape(href)}">${escape(label)}</a></li>`;
@@ -108,7 +136,7 @@ function page(index: ServiceIndex): string {
 <ul>
 ${link(index.links.console, 'Console: traffic, jobs, orders, catalog and more (sign in)')}
 </ul>
-<h2>Reference</h2>
+${accountTable(accounts)}<h2>Reference</h2>
 <ul>
 ${link(index.links.docs, 'API reference')}
 ${link(index.links.openapi, 'OpenAPI document')}

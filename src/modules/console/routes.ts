@@ -5,8 +5,9 @@
 //
 // The page and its files are public (they hold no data); everything the page
 // shows comes from API routes that check the session and its permissions.
-// The page's CSP allows scripts, styles and requests from our origin only,
-// with nothing inline (`filesOnly`), in place of the API's `default-src 'none'`.
+// The page's CSP allows scripts, styles and requests from our origin only
+// (plus the object store's origin for product images, when that is S3), with
+// nothing inline (`filesOnly`), in place of the API's `default-src 'none'`.
 
 import type { App } from '../../http/app.ts';
 import { httpError } from '../../http/errors.ts';

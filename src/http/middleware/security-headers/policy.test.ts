@@ -130,3 +130,29 @@ test('createNonce: 16 random bytes in base64, different each time', () => {
   assert.match(a, /^[A-Za-z0-9+/]{22}==$/);
   assert.notEqual(createNonce(), a);
 });
+
+describe('media origins', () => {
+  test('an object store origin may serve images and receive uploads, nothing more', () => {
+    const security = createSecurityHeaders({ mediaOrigins: ['https://s3.example.com:9000'] });
+    const directives = new Map(
+      security
+        .filesOnly()
+        .split('; ')
+        .map((part) => [part.split(' ')[0]!, part.split(' ').slice(1)] as const),
+    );
+    assert.deepEqual(directives.get('img-src'), ["'self'", 'data:', 'https://s3.example.com:9000']);
+    assert.deepEqual(directives.get('connect-src'), ["'self'", 'https://s3.example.com:9000']);
+    assert.deepEqual(directives.get('script-src'), ["'self'"]);
+    assert.match(
+      security.html(createNonce()),
+      /img-src 'self' data: https:\/\/s3\.example\.com:9000;/,
+    );
+    assert.doesNotMatch(security.filesOnly(), /unsafe-inline/);
+  });
+
+  test('only origins are accepted', () => {
+    for (const bad of ["'unsafe-inline'", '*', 'https://s3.example.com/bucket', 'ftp://x', 'a;b']) {
+      assert.throws(() => createSecurityHeaders({ mediaOrigins: [bad] }), TypeError, bad);
+    }
+  });
+});

@@ -1,10 +1,11 @@
 // Catalog: the products, searched by text (the API's `q`, answered by the
-// search engine) and paged. Image upload is not here yet: it arrives with the
-// blob storage routes, and `productImage` below is where it plugs in.
+// search engine) and paged, each with its thumbnail and, for
+// `catalog:write`, an image upload (product-image.ts).
 
 import { request } from './api.ts';
 import { dataTable, formatMoney, h, replace } from './dom.ts';
 import type { Page } from './page.ts';
+import { productImageCell } from './product-image.ts';
 
 interface Product {
   readonly id: string;
@@ -23,13 +24,13 @@ interface ProductPage {
 
 const PAGE_SIZE = 20;
 
-/**
- * The product's image cell. Today it says none; when products have images
- * (blob storage), this shows the thumbnail and, for `catalog:write`, an
- * upload control (a labelled file input posting to the product's image route).
- */
-export function productImage(_product: Product, _canUpload: boolean): HTMLElement {
-  return h('span', { class: 'muted' }, 'none');
+/** The product's image cell: the thumbnail, and an upload control for `catalog:write`. */
+export function productImage(
+  product: Product,
+  canUpload: boolean,
+  signal: AbortSignal,
+): HTMLElement {
+  return productImageCell(product, canUpload, signal);
 }
 
 export const catalogPage: Page = {
@@ -79,7 +80,7 @@ export const catalogPage: Page = {
           { header: 'Stock', cell: (product) => product.stock, numeric: true },
           {
             header: 'Image',
-            cell: (product) => productImage(product, context.can('catalog:write')),
+            cell: (product) => productImage(product, context.can('catalog:write'), context.signal),
           },
         ],
         products.data,

@@ -179,6 +179,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
       search,
       stats,
       blobs: blobs.store,
+      productCache,
     });
   }
 

@@ -190,8 +190,9 @@ export function createProductImagesService(deps: ProductImagesDeps): ProductImag
           ? bumpProductVersion(trx, productId)
           : undefined,
       );
-      await deleteImageObjects(blobs, productId, imageId);
+      // The cache first: a store outage below must not leave the image listed.
       if (version !== undefined) await deps.productChanged(productId, version);
+      await deleteImageObjects(blobs, productId, imageId);
     },
 
     async download(productId, imageId, variant) {

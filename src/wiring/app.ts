@@ -180,6 +180,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
       search,
       stats,
       blobs: blobs.store,
+      productCache,
     });
   }
 

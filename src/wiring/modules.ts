@@ -132,6 +132,7 @@ export interface WorkerContext {
   /** Counts each webhook delivery attempt's outcome for the metrics. */
   readonly webhookOutcomes: (outcome: DeliveryOutcome) => void;
   readonly blobs: BlobStore;
+  readonly productCache: ProductCache | undefined;
 }
 
 export function registerModuleRoutes(app: App, context: ServiceContext): void {

@@ -26,6 +26,7 @@ import { createSessionStore } from './engines.ts';
 import { startWorkers } from './workers.ts';
 import { createServiceStats } from './service-stats.ts';
 import { startWorkerMetrics } from './worker-metrics.ts';
+import { createProductCache } from '../modules/catalog/product-cache.ts';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -94,6 +95,10 @@ async function run(config: Config, logger: Logger, lifecycle: Lifecycle): Promis
     }),
     stats,
     blobs: blobs.store,
+    // Only to invalidate: the worker reads no product through it.
+    productCache: config.cache.enabled
+      ? createProductCache(config, { shared, logger, lifecycle })
+      : undefined,
   });
   // After the workers: the listener closes before them, and the queue is instrumented.
   await startWorkerMetrics(config, { logger, lifecycle, sql, queue, stats });

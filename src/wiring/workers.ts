@@ -30,6 +30,7 @@ import type { ServiceMailer } from './mail.ts';
 import { MODULE_QUEUES, startModuleWorkers } from './modules.ts';
 import type { SearchEngine } from '../ports/search.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
+import type { ProductCache } from '../modules/catalog/product-cache.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 import type { ServiceStats } from './service-stats.ts';
 
@@ -55,6 +56,8 @@ export interface WorkerDeps {
   readonly stats: ServiceStats;
   /** Where product images are kept (wiring/blobs.ts). */
   readonly blobs: BlobStore;
+  /** Told of product versions the workers make (a processed image); undefined with CACHE_ENABLED=false. */
+  readonly productCache: ProductCache | undefined;
 }
 
 export interface Workers {
@@ -105,6 +108,7 @@ export function startWorkers(config: Config, deps: WorkerDeps): Workers {
       deps.stats.webhookDeliveries.add([outcome]);
     },
     blobs: deps.blobs,
+    productCache: deps.productCache,
   });
   startMaintenance({
     queue,

@@ -5,7 +5,10 @@
 // size over the limit (413) or a type off the allow-list (415) before any
 // byte is sent, a spoofed type caught by the magic bytes (422), an edited
 // URL (403), completing before uploading (409). Deleting an image or its
-// product removes the objects; the sweep removes abandoned uploads.
+// product removes the objects; the sweep removes abandoned uploads. A
+// finished image is part of its product (v1, v2, the list) with stable URLs
+// that redirect to fresh presigned ones; finishing or deleting one is a new
+// product version with its `product.updated` event.
 //
 // Two legs: the local-disk store on PGlite, and S3 (s3rver on a free port)
 // on PostgreSQL when DATABASE_URL is set (else PGlite).
@@ -39,6 +42,16 @@ interface Image {
   url: string | null;
   thumbnailUrl: string | null;
   width: number | null;
+}
+
+/** An image as the product representation lists it. */
+interface ProductImage {
+  id: string;
+  contentType: string;
+  width: number | null;
+  height: number | null;
+  url: string;
+  thumbnailUrl: string;
 }
 
 interface Ticket {
@@ -223,6 +236,83 @@ function describeImages(leg: Leg): void {
         'display',
         'thumbnail.webp',
       ]);
+    });
+
+    test('a processed image is part of the product: new version, event, stable URLs', async () => {
+      const read = async (path = `/api/v1/products/${productId}`) => {
+        const response = await api.call(path);
+        assert.equal(response.status, 200);
+        return {
+          etag: response.headers.get('etag'),
+          body: (await response.json()) as { version: number; images: ProductImage[] },
+        };
+      };
+      const before = await read();
+      const ticket = await upload(await photoWithMetadata(), 'image/jpeg');
+      assert.equal((await complete(ticket.image.id)).status, 202);
+      const shown = await eventually('the product shows the image', async () => {
+        const now = await read();
+        return now.body.images.some((image) => image.id === ticket.image.id) ? now : undefined;
+      });
+      assert.equal(
+        shown.body.version,
+        before.body.version + 1,
+        JSON.stringify({ before: before.etag, shown: shown.etag }),
+      );
+      assert.notEqual(shown.etag, before.etag);
+      assert.equal(shown.etag, `"p${productId}.v${shown.body.version}"`);
+      const image = shown.body.images.find((entry) => entry.id === ticket.image.id)!;
+      assert.deepEqual(image, {
+        id: ticket.image.id,
+        contentType: 'image/jpeg',
+        width: 1200,
+        height: 800,
+        url: `/api/v1/products/${productId}/images/${ticket.image.id}/display`,
+        thumbnailUrl: `/api/v1/products/${productId}/images/${ticket.image.id}/thumbnail`,
+      });
+
+      const events = await service.sql.db
+        .selectFrom('outbox')
+        .select(['payload'])
+        .where('type', '=', 'product.updated')
+        .where('aggregate_id', '=', productId)
+        .execute();
+      const versions = events.map((event) => (event.payload as { version: number }).version);
+      assert.ok(versions.includes(shown.body.version), `events of versions ${versions.join()}`);
+
+      // The stable URLs answer 302 to a fresh presigned URL of the bytes.
+      for (const [url, type] of [
+        [image.url, 'image/jpeg'],
+        [image.thumbnailUrl, 'image/webp'],
+      ] as const) {
+        const redirect = await fetch(absolute(url), { redirect: 'manual' });
+        assert.equal(redirect.status, 302);
+        const bytes = await fetch(absolute(redirect.headers.get('location')!));
+        assert.equal(bytes.status, 200);
+        assert.equal(bytes.headers.get('content-type'), type);
+        await bytes.arrayBuffer();
+      }
+
+      // The v2 representation and the list carry it too.
+      const v2 = await read(`/api/v2/products/${productId}`);
+      assert.ok(v2.body.images.some((entry) => entry.id === ticket.image.id));
+      const list = await api.call('/api/v1/products?limit=100&sort=id');
+      const page = (await list.json()) as { data: { id: string; images: ProductImage[] }[] };
+      const listed = page.data.find((product) => product.id === productId);
+      assert.ok(listed?.images.some((entry) => entry.id === ticket.image.id));
+
+      // Deleting it is another version, and its stable URL is then 404.
+      const removed = await api.call(`/api/v1/products/${productId}/images/${ticket.image.id}`, {
+        method: 'DELETE',
+        token: editor,
+      });
+      assert.equal(removed.status, 204);
+      const after = await read();
+      assert.equal(after.body.version, shown.body.version + 1);
+      assert.ok(!after.body.images.some((entry) => entry.id === ticket.image.id));
+      const gone = await fetch(absolute(image.url), { redirect: 'manual' });
+      assert.equal(gone.status, 404);
+      assert.equal(await problemCode(gone), 'PRODUCT_IMAGES_NOT_FOUND');
     });
 
     test('a declared size over the limit is 413, a type off the allow-list 415', async () => {

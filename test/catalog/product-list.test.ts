@@ -323,6 +323,7 @@ for (const engine of ENGINES) {
         'createdAt',
         'description',
         'id',
+        'images',
         'price',
         'sku',
         'tags',

@@ -34,6 +34,8 @@ for (const engine of ENGINES) {
       assert.equal(price.currency, 'EUR');
       assert.equal(body.createdAt, '2026-01-01T00:01:00.000Z');
       assert.equal(typeof (body.brand as { id: unknown }).id, 'string');
+      // The seeded products have no images yet (product-images.test.ts adds some).
+      assert.deepEqual(body.images, []);
       assert.equal(res.headers.get('etag'), '"p1.v1"');
       assert.equal(res.headers.get('cache-control'), 'public, max-age=60');
     });

@@ -1,7 +1,8 @@
 // The transactional outbox and its relay (src/modules/events/), on both
 // engines: an event exists exactly when its transaction committed, the relay
 // hands each event to the queue once even with two relays at work or after a
-// pass that failed half-way, and the real service turns a registration into
+// pass that failed half-way, a commit that recorded an event wakes the relay
+// at once, and the real service turns a registration into
 // a verification mail and a payment into a receipt (a step of the
 // order-complete flow).
 
@@ -15,6 +16,7 @@ import { createPostgresQueue, enqueueOn } from '../../src/adapters/queue/postgre
 import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import { EVENTS_QUEUE, recordEvent, type DomainEvent } from '../../src/modules/events/outbox.ts';
 import { createOutboxRelay, type EnqueueWithin } from '../../src/modules/events/relay.ts';
+import { onEventsCommitted } from '../../src/modules/events/committed.ts';
 import { apiClient } from '../support/api.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
 import { silentLogger, startService } from '../support/start.ts';
@@ -92,6 +94,60 @@ for (const engine of ENGINES) {
       assert.equal(rows[0]!.type, 'order.placed');
       assert.deepEqual(rows[0]!.payload, { orderId: committed, userId: '1' });
       assert.equal(rows[0]!.relayed_at, null);
+    });
+
+    test('a commit that recorded an event wakes the relay at once; a rollback does not', async () => {
+      let signals = 0;
+      const stopCounting = onEventsCommitted(() => {
+        signals += 1;
+      });
+      // A poll far beyond the test's patience: only the wake-up can relay in time.
+      const relay = createOutboxRelay({
+        sql: database.sql,
+        enqueue: enqueueOn,
+        logger: silentLogger(),
+        intervalMs: 600_000,
+      });
+      const stopWaking = onEventsCommitted(() => {
+        relay.wake();
+      });
+      const unrelayed = async () =>
+        (
+          await database.sql.db
+            .selectFrom('outbox')
+            .select('id')
+            .where('relayed_at', 'is', null)
+            .execute()
+        ).length;
+      try {
+        relay.start();
+        // The first pass drains what earlier tests left; then the relay sleeps.
+        await eventually('the first pass', async () =>
+          (await unrelayed()) === 0 ? true : undefined,
+        );
+        signals = 0;
+        const aggregateId = `wake-${randomUUID()}`;
+        await assert.rejects(
+          database.sql.withTransaction(async (trx) => {
+            await recordEvent(trx, { type: 'user.registered', aggregateId, data: { userId: '1' } });
+            throw new Error('rolled back');
+          }),
+        );
+        assert.equal(signals, 0, 'no signal for a rolled-back event');
+        await database.sql.withTransaction((trx) =>
+          recordEvent(trx, { type: 'user.registered', aggregateId, data: { userId: '1' } }),
+        );
+        assert.equal(signals, 1, 'one signal, as the commit returns');
+        await eventually(
+          'the event relayed long before the next poll',
+          async () => (await eventsAbout(aggregateId))[0]?.relayed_at ?? undefined,
+          { timeoutMs: 10_000 },
+        );
+      } finally {
+        stopWaking();
+        stopCounting();
+        await relay.stop();
+      }
     });
 
     test('two relays at once enqueue each event once, and each job is handled once', async () => {

@@ -201,6 +201,34 @@ describe('the realtime socket', () => {
     const delivered = socket.messages.filter((message) => message.type === 'event').length;
     assert.ok(delivered < count, `only what was sent before the cut (${delivered} of ${count})`);
   });
+
+  test('the metrics count connected sockets, messages, slow clients cut and refused upgrades', async () => {
+    const scrape = async () => (await fetch(`${service.url}/metrics`)).text();
+    const value = (body: string, series: string) => {
+      const line = body.split('\n').find((entry) => entry.startsWith(`${series} `));
+      assert.ok(line !== undefined, `${series} is scraped`);
+      return Number(line.slice(series.length + 1));
+    };
+    const buyer = await shop.customer('metered', 1_000);
+    const socket = await openSocket(url, bearer(buyer.token));
+    await socket.until('welcome', (message) => message.type === 'welcome');
+    const open = await scrape();
+    assert.equal(value(open, 'realtime_clients{transport="websocket"}'), 1);
+    assert.equal(value(open, 'realtime_clients{transport="sse"}'), 0);
+    socket.ws.close();
+    await socket.closed;
+
+    // What the tests above did: events delivered, the slow reader, the refused origins and the plain GET.
+    const body = await eventually('the socket is counted out', async () => {
+      const now = await scrape();
+      return value(now, 'realtime_clients{transport="websocket"}') === 0 ? now : undefined;
+    });
+    assert.ok(value(body, 'realtime_messages_sent_total{transport="websocket"}') >= 2);
+    assert.equal(value(body, 'realtime_slow_consumers_dropped_total{transport="websocket"}'), 1);
+    assert.equal(value(body, 'realtime_upgrades_refused_total{reason="origin"}'), 2);
+    assert.equal(value(body, 'realtime_upgrades_refused_total{reason="not_websocket"}'), 1);
+    assert.equal(value(body, 'realtime_upgrades_refused_total{reason="draining"}'), 0);
+  });
 });
 
 /** Signs the admin in over HTTPS, trusting the test certificate; the access token. */

@@ -216,6 +216,19 @@ describe('an event stream whose client stops reading', () => {
         ids.every((id, index) => index === 0 || id > ids[index - 1]!),
         'in order',
       );
+
+      // The metrics saw it: one stream connected now, one cut, every event sent.
+      const metrics = await (await fetch(`${service.url}/metrics`)).text();
+      const value = (series: string) =>
+        Number(
+          metrics
+            .split('\n')
+            .find((line) => line.startsWith(`${series} `))
+            ?.slice(series.length + 1),
+        );
+      assert.equal(value('realtime_clients{transport="sse"}'), 1);
+      assert.equal(value('realtime_slow_consumers_dropped_total{transport="sse"}'), 1);
+      assert.ok(value('realtime_messages_sent_total{transport="sse"}') >= count);
       again.close();
     } finally {
       await service.close();

@@ -7,6 +7,7 @@ export const PRODUCT_V1_FIELDS = [
   'createdAt',
   'description',
   'id',
+  'images',
   'price',
   'sku',
   'stock',

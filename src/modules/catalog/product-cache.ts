@@ -24,7 +24,11 @@ export function createProductCache(
   const cache = new CacheAside<Product>({
     kv: deps.shared.kv,
     pubsub: deps.shared.pubsub,
-    namespace: 'products',
+    // The namespace names the shape of the cached product: a new field (the
+    // images) takes a new one, so entries of the old shape, written to Redis
+    // before a deploy, are never served. During a rolling deploy, old and new
+    // instances keep separate entries (each expires by its TTL).
+    namespace: 'products.v2',
     ttlMs: config.cache.productTtlMs,
     staleMs: config.cache.staleMs,
     localTtlMs: config.cache.localTtlMs,

@@ -5,6 +5,7 @@ import { sql, type CompiledQuery, type Expression, type Kysely, type SqlBool } f
 import type { CatalogDatabase, CatalogTables } from './tables.ts';
 import type { CursorValue } from './cursor.ts';
 import type { ListFilters, ListPage, ListSpec } from './listing.ts';
+import { productImagePath } from './image-links.ts';
 import type { Product } from './schemas.ts';
 import type { SortField, SortKey } from './sort.ts';
 
@@ -41,7 +42,32 @@ function selectProducts(from: ProductsFrom) {
       'c.id as category_id',
       'c.slug as category_slug',
       'c.name as category_name',
+      readyImages('p.id'),
     ]);
+}
+
+interface ImageColumns {
+  readonly id: string;
+  readonly contentType: string;
+  readonly width: number | null;
+  readonly height: number | null;
+}
+
+/**
+ * The product's finished images as one JSON array, in the same statement:
+ * a correlated subquery over product_images (product_id, id), so a page of
+ * the list costs no query per product. The table belongs to the
+ * product-images module, which depends on this one; hence raw SQL here
+ * rather than its table types.
+ */
+function readyImages(productId: 'p.id' | 'products.id') {
+  return sql<ImageColumns[]>`coalesce((
+    select json_agg(json_build_object(
+      'id', i.id::text, 'contentType', i.content_type, 'width', i.width, 'height', i.height
+    ) order by i.id)
+    from product_images i
+    where i.product_id = ${sql.ref(productId)} and i.status = 'ready'
+  ), '[]'::json)`.as('images');
 }
 
 function productByIdQuery(db: Db, id: string) {
@@ -63,6 +89,11 @@ export function toProduct(row: ProductRow): Product {
     tags: row.tags,
     price: { amount: row.price_amount, currency: row.currency },
     stock: row.stock,
+    images: row.images.map((image) => ({
+      ...image,
+      url: productImagePath(row.id, image.id, 'display'),
+      thumbnailUrl: productImagePath(row.id, image.id, 'thumbnail'),
+    })),
     version: row.version,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
@@ -428,9 +459,14 @@ function columns(values: ProductValues) {
   };
 }
 
-function written(row: Pick<ProductRow, (typeof WRITTEN)[number]>, values: ProductValues): Product {
+function written(
+  row: Pick<ProductRow, (typeof WRITTEN)[number]> & { images?: ProductRow['images'] },
+  values: ProductValues,
+): Product {
   return toProduct({
     ...row,
+    // A product just inserted has no images yet; an update reads them back.
+    images: row.images ?? [],
     brand_id: values.brand.id,
     brand_slug: values.brand.slug,
     brand_name: values.brand.name,
@@ -469,7 +505,7 @@ export async function updateProductIfVersion(
     }))
     .where('id', '=', id)
     .where('version', '=', version)
-    .returning(WRITTEN)
+    .returning([...WRITTEN, readyImages('products.id')])
     .executeTakeFirst();
   return row === undefined ? undefined : written(row, values);
 }

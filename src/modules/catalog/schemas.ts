@@ -18,6 +18,27 @@ export const money = z
 
 const reference = z.strictObject({ id: z.string(), slug: z.string(), name: z.string() });
 
+/** A finished image, as the product shows it (catalog/image-links.ts says why the URLs are stable). */
+export const productImageSummary = z
+  .strictObject({
+    id: z.string(),
+    contentType: z.string(),
+    width: z.number().int().nullable(),
+    height: z.number().int().nullable(),
+    url: z.string().meta({
+      description:
+        'A stable path on this service that redirects (302) to the image without its metadata, through a freshly presigned URL',
+      example: '/api/v1/products/1/images/7/display',
+    }),
+    thumbnailUrl: z.string().meta({
+      description: 'The same for the WebP thumbnail',
+      example: '/api/v1/products/1/images/7/thumbnail',
+    }),
+  })
+  .meta({ id: 'ProductImageSummary' });
+
+export type ProductImageSummary = z.infer<typeof productImageSummary>;
+
 export const product = z
   .strictObject({
     id: z.string(),
@@ -29,6 +50,10 @@ export const product = z
     tags: z.array(z.string()),
     price: money,
     stock: z.number().int().min(0),
+    images: z.array(productImageSummary).meta({
+      description:
+        'The finished images, oldest first; uploads still pending or processing are not shown',
+    }),
     version: z.number().int().min(1),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),

@@ -15,7 +15,7 @@
 // resources, and an ETag read from either may be sent in If-Match to v1 writes.
 
 import { z } from 'zod';
-import type { Product } from './schemas.ts';
+import { productImageSummary, type Product } from './schemas.ts';
 
 export const LOW_STOCK_THRESHOLD = 5;
 
@@ -40,6 +40,7 @@ export const productV2 = z
     availability: z.enum(AVAILABILITY).meta({
       description: `low_stock means ${LOW_STOCK_THRESHOLD} or fewer left`,
     }),
+    images: z.array(productImageSummary),
     version: z.number().int().min(1),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
@@ -56,6 +57,16 @@ export const productV2 = z
       tags: ['sale', 'new'],
       price: { amount: 12900, currency: 'EUR', formatted: '€129.00' },
       availability: 'in_stock',
+      images: [
+        {
+          id: '7',
+          contentType: 'image/jpeg',
+          width: 1600,
+          height: 1200,
+          url: '/api/v1/products/42/images/7/display',
+          thumbnailUrl: '/api/v1/products/42/images/7/thumbnail',
+        },
+      ],
       version: 3,
       createdAt: '2026-01-01T00:42:00.000Z',
       updatedAt: '2026-03-02T10:00:00.000Z',
@@ -112,6 +123,7 @@ export function toProductV2(product: Product): ProductV2 {
       formatted: formatMoney(product.price.amount, product.price.currency),
     },
     availability: availabilityOf(product.stock),
+    images: product.images,
     version: product.version,
     createdAt: product.createdAt,
     updatedAt: product.updatedAt,

@@ -15,6 +15,7 @@ import type { SqlDatabase } from '../../ports/sql.ts';
 import { defineModule } from '../contract.ts';
 import { EVENTS_QUEUE } from './outbox.ts';
 import type { EventHandlers } from './registry.ts';
+import { onEventsCommitted } from './committed.ts';
 import { createOutboxRelay, type EnqueueWithin } from './relay.ts';
 import type { EventsTables } from './tables.ts';
 
@@ -60,6 +61,16 @@ export const eventsModule = defineModule({
       },
     });
     relay.start();
-    context.lifecycle.add({ name: 'outbox relay', close: () => relay.stop() });
+    // Events committed in this process are relayed at once; the poll is for the rest.
+    const stopListening = onEventsCommitted(() => {
+      relay.wake();
+    });
+    context.lifecycle.add({
+      name: 'outbox relay',
+      close: () => {
+        stopListening();
+        return relay.stop();
+      },
+    });
   },
 });

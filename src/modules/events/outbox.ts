@@ -14,6 +14,8 @@ import type { Transaction } from 'kysely';
 import type { EventsTables } from './tables.ts';
 import type { JsonValue } from '../../ports/queue.ts';
 import { attachTraceContext } from '../../platform/tracing/carrier.ts';
+import { afterCommit } from '../../platform/sql/transaction.ts';
+import { eventsCommitted } from './committed.ts';
 
 /** The events the service emits, and the data each carries. */
 export interface EventData {
@@ -105,5 +107,7 @@ export async function recordEvent<T extends EventType>(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  // The relay hears of it as soon as it can read it (committed.ts).
+  afterCommit(trx, eventsCommitted);
   return row.id;
 }

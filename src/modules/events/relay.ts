@@ -20,7 +20,11 @@
 //   hears the highest number, to tell the instances' realtime hubs.
 //
 // It runs where the workers run (src/wiring/workers.ts): a loop that drains full
-// batches back to back, then sleeps OUTBOX_POLL_INTERVAL_MS.
+// batches back to back, then sleeps OUTBOX_POLL_INTERVAL_MS — or until
+// `wake()`: a transaction in this process that recorded an event wakes it as
+// it commits (committed.ts), so an event is relayed within a pass of its
+// commit, not within a poll interval. The poll remains for events committed
+// by other processes and for wake-ups missed.
 
 import { sql as raw, type Transaction } from 'kysely';
 import type { EventsTables } from './tables.ts';
@@ -59,6 +63,8 @@ export interface OutboxRelay {
   relayOnce(): Promise<number>;
   /** Starts the loop (once). */
   start(): void;
+  /** Runs a pass now (or right after the one in progress) instead of at the next poll. */
+  wake(): void;
   /** Ends the loop after the pass in progress. Idempotent. */
   stop(): Promise<void>;
 }
@@ -70,6 +76,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let loop: Promise<void> | undefined;
   let stopped = false;
   let interrupt: (() => void) | undefined;
+  /** A wake-up that came while a pass ran: that pass may have missed the event. */
+  let woken = false;
 
   const pass = () =>
     sql.withTransaction(async (trx) => {
@@ -142,6 +150,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   return {
     relayOnce,
+    wake() {
+      if (interrupt !== undefined) interrupt();
+      else woken = true;
+    },
     start() {
       if (loop !== undefined || stopped) return;
       let failures = 0;
@@ -151,7 +163,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
             const relayed = await relayOnce();
             failures = 0;
             if (relayed > 0) logger.debug({ relayed }, 'outbox events relayed');
-            if (relayed < batchSize) await nap(intervalMs);
+            if (relayed < batchSize && !woken) await nap(intervalMs);
+            woken = false;
           } catch (error) {
             if (stopped) break;
             failures += 1;

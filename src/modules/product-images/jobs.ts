@@ -8,6 +8,9 @@
 // An image sharp cannot decode (valid magic bytes, broken body) is marked
 // failed and its objects removed: retrying cannot fix it. A store outage
 // fails the job, and the queue retries it.
+//
+// The image turning ready and its product's new version (product-version.ts)
+// commit together.
 
 import type { Readable } from 'node:stream';
 import sharp, { type Sharp } from 'sharp';
@@ -15,8 +18,9 @@ import { AppError } from '../../errors/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 import type { Job, JobHandler } from '../../ports/queue.ts';
-import type { Kysely } from 'kysely';
+import type { SqlDatabase } from '../../ports/sql.ts';
 import { imageKeys } from './keys.ts';
+import { bumpProductVersion, type ProductChanged } from './product-version.ts';
 import * as repo from './repo.ts';
 import { deleteImageObjects } from './service.ts';
 import type { ProductImagesDatabase } from './tables.ts';
@@ -46,11 +50,13 @@ function dimensionsOf(encoder: Sharp): () => { width: number; height: number } |
 }
 
 export function createImageProcessor(deps: {
-  readonly db: Kysely<ProductImagesDatabase>;
+  readonly sql: SqlDatabase<ProductImagesDatabase>;
   readonly blobs: BlobStore;
   readonly logger: Logger;
+  readonly productChanged: ProductChanged;
 }): JobHandler {
-  const { db, blobs, logger } = deps;
+  const { sql, blobs, logger } = deps;
+  const db = sql.db;
 
   async function encode(
     source: Readable,
@@ -98,6 +104,11 @@ export function createImageProcessor(deps: {
       return;
     }
     await blobs.delete([keys.upload]);
-    await repo.moveImage(db, imageId, 'processing', 'ready', dimensions);
+    const version = await sql.withTransaction(async (trx) =>
+      (await repo.moveImage(trx, imageId, 'processing', 'ready', dimensions))
+        ? bumpProductVersion(trx, productId)
+        : undefined,
+    );
+    if (version !== undefined) await deps.productChanged(productId, version);
   };
 }

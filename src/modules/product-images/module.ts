@@ -1,6 +1,8 @@
 // Product images: presigned uploads straight to the object store, checked on
 // completion by size and magic bytes, resized and stripped of metadata by a
-// job, listed with presigned URLs. Their objects go with their product (the
+// job, listed with presigned URLs; finished ones appear in the product
+// representation (a new product version each time), fetched through stable
+// redirect routes. Their objects go with their product (the
 // product.deleted consumer) and with them; what is missed, and uploads never
 // completed, the hourly orphan sweep removes.
 
@@ -11,14 +13,23 @@ import type { BlobStore } from '../../ports/blob-store.ts';
 import type { JobQueue } from '../../ports/queue.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import { defineModule } from '../contract.ts';
+import type { ProductCache } from '../catalog/product-cache.ts';
 import type { EventHandlers } from '../events/registry.ts';
 import { productImagesErrors } from './errors.ts';
 import { createImageProcessor } from './jobs.ts';
 import { productPrefix } from './keys.ts';
+import type { ProductChanged } from './product-version.ts';
 import { registerProductImageRoutes } from './routes.ts';
 import { createProductImagesService, PROCESS_IMAGES_QUEUE } from './service.ts';
 import { SWEEP_IMAGES_QUEUE, sweepOrphanImages } from './sweep.ts';
 import type { ProductImagesDatabase } from './tables.ts';
+
+/** The product cache hears of the new version after the commit, as after the catalog's writes. */
+function invalidating(cache: ProductCache | undefined): ProductChanged {
+  return async (productId, version) => {
+    await cache?.invalidate(productId, version);
+  };
+}
 
 export const productImagesModule = defineModule({
   name: 'product-images',
@@ -31,16 +42,19 @@ export const productImagesModule = defineModule({
       readonly sql: SqlDatabase<ProductImagesDatabase>;
       readonly blobs: BlobStore;
       readonly queue: Pick<JobQueue, 'enqueue'>;
+      readonly productCache: ProductCache | undefined;
     },
   ) {
     registerProductImageRoutes(
       app,
       createProductImagesService({
-        db: context.sql.db,
+        sql: context.sql,
         blobs: context.blobs,
         queue: context.queue,
         settings: context.config.blobs,
+        productChanged: invalidating(context.productCache),
       }),
+      context.config.blobs,
     );
   },
   workers(context: {
@@ -51,13 +65,23 @@ export const productImagesModule = defineModule({
     readonly queue: Pick<JobQueue, 'process'>;
     readonly scheduler: Scheduler;
     readonly handlers: EventHandlers;
+    readonly productCache: ProductCache | undefined;
   }) {
     const { blobs, queue } = context;
     const db = context.sql.db;
     const logger = context.logger.child({ component: 'product-images' });
-    queue.process(PROCESS_IMAGES_QUEUE, createImageProcessor({ db, blobs, logger }), {
-      concurrency: 2,
-    });
+    queue.process(
+      PROCESS_IMAGES_QUEUE,
+      createImageProcessor({
+        sql: context.sql,
+        blobs,
+        logger,
+        productChanged: invalidating(context.productCache),
+      }),
+      {
+        concurrency: 2,
+      },
+    );
     // The rows went with the product (on delete cascade); the objects go here.
     context.handlers.onEvent('product.deleted', async (event) => {
       const keys: string[] = [];

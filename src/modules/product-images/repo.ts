@@ -117,12 +117,22 @@ export async function moveImage(
 }
 
 export async function deleteImage(db: Db, productId: string, imageId: string): Promise<boolean> {
-  const result = await db
+  return (await deleteImageReturningStatus(db, productId, imageId)) !== undefined;
+}
+
+/** Deletes the image; resolves with the status it had, or undefined when there was none. */
+export async function deleteImageReturningStatus(
+  db: Db,
+  productId: string,
+  imageId: string,
+): Promise<ImageStatus | undefined> {
+  const row = await db
     .deleteFrom('product_images')
     .where('id', '=', imageId)
     .where('product_id', '=', productId)
+    .returning('status')
     .executeTakeFirst();
-  return result.numDeletedRows > 0n;
+  return row?.status;
 }
 
 /** Uploads asked for before `before` and never completed: the sweep's work. */

@@ -1,20 +1,32 @@
 // Product-image routes: ask for an upload, complete it, list, delete. The
 // bytes never pass through these routes: the client sends them to the
 // presigned URL (the object store, or /blobs/<key> on local disk).
+//
+// A finished image is fetched through a stable route that redirects (302)
+// to a freshly presigned URL: the product representation, cached and
+// tagged, links to that route instead of embedding a URL that expires
+// (catalog/image-links.ts).
 
 import type { App } from '../../http/app.ts';
 import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 import {
   imageParams,
+  imageVariantParams,
   imageUploadInput,
   imageUploadTicket,
   productImage,
   productImageList,
   productParams,
 } from './schemas.ts';
-import type { ProductImagesService } from './service.ts';
+import type { ImageSettings, ProductImagesService } from './service.ts';
 
-export function registerProductImageRoutes(app: App, images: ProductImagesService): void {
+export function registerProductImageRoutes(
+  app: App,
+  images: ProductImagesService,
+  settings: Pick<ImageSettings, 'presignTtlSeconds'>,
+): void {
+  // The redirect may be reused while the URL it names is still good for a while.
+  const redirectMaxAge = Math.floor(settings.presignTtlSeconds / 2);
   app.group('/api/v1', { tags: ['catalog'], errors: DATABASE_ERRORS }, (v1) => {
     v1.route({
       method: 'POST',
@@ -81,6 +93,28 @@ export function registerProductImageRoutes(app: App, images: ProductImagesServic
       handler: async (c) => {
         c.set('cache-control', 'private, no-store');
         return { items: await images.list(c.input.params.id) };
+      },
+    });
+
+    v1.route({
+      method: 'GET',
+      path: '/products/:id/images/:imageId/:variant',
+      auth: 'public',
+      operationId: 'getProductImageFile',
+      summary: 'Fetch a finished image',
+      description:
+        'A 302 to a freshly presigned URL of the image (`display`, without its metadata) or its WebP `thumbnail`. These are the stable URLs the product representation lists; the redirect itself may be cached for half of BLOB_PRESIGN_TTL_S. An image not (or no longer) ready is 404.',
+      errors: ['PRODUCT_IMAGES_NOT_FOUND'],
+      etag: false,
+      schema: {
+        params: imageVariantParams,
+        responses: { 302: { description: 'To the image bytes; see Location' } },
+      },
+      handler: async (c) => {
+        const { id, imageId, variant } = c.input.params;
+        const location = await images.download(id, imageId, variant);
+        c.set('cache-control', `private, max-age=${redirectMaxAge}`);
+        c.redirect(location, 302);
       },
     });
 

@@ -1,9 +1,13 @@
 import { z } from 'zod';
 import { bigintId } from '../../platform/sql/pg-values.ts';
+import { IMAGE_VARIANTS } from '../catalog/image-links.ts';
 import { ALLOWED_IMAGE_TYPES } from './allow-list.ts';
 
 export const productParams = z.strictObject({ id: bigintId });
 export const imageParams = z.strictObject({ id: bigintId, imageId: bigintId });
+export const imageVariantParams = imageParams.extend({
+  variant: z.enum(IMAGE_VARIANTS).meta({ description: 'display or thumbnail' }),
+});
 
 export const imageUploadInput = z
   .strictObject({

@@ -6,15 +6,17 @@
 // job is an image shown, through presigned download URLs.
 
 import { fileTypeFromBuffer } from 'file-type';
-import type { Kysely } from 'kysely';
 import type { BlobStore, PresignedRequest } from '../../ports/blob-store.ts';
 import type { JobQueue } from '../../ports/queue.ts';
+import type { SqlDatabase } from '../../ports/sql.ts';
 import { isAllowedImageType, SNIFF_BYTES } from './allow-list.ts';
 import { productImagesError } from './errors.ts';
 import { imageKeys, imagePrefix } from './keys.ts';
+import { bumpProductVersion, type ProductChanged } from './product-version.ts';
 import * as repo from './repo.ts';
 import type { ImageRow } from './repo.ts';
 import type { ProductImagesDatabase } from './tables.ts';
+import type { ImageVariant } from '../catalog/image-links.ts';
 
 export const PROCESS_IMAGES_QUEUE = 'product-images.process';
 
@@ -45,13 +47,17 @@ export interface ProductImagesService {
   complete(productId: string, imageId: string): Promise<ProductImage>;
   list(productId: string): Promise<ProductImage[]>;
   remove(productId: string, imageId: string): Promise<void>;
+  /** A fresh presigned URL of a ready image's display image or thumbnail. */
+  download(productId: string, imageId: string, variant: ImageVariant): Promise<string>;
 }
 
 export interface ProductImagesDeps {
-  readonly db: Kysely<ProductImagesDatabase>;
+  readonly sql: SqlDatabase<ProductImagesDatabase>;
   readonly blobs: BlobStore;
   readonly queue: Pick<JobQueue, 'enqueue'>;
   readonly settings: ImageSettings;
+  /** After an image the product showed is removed (product-version.ts). */
+  readonly productChanged: ProductChanged;
 }
 
 async function firstBytes(blobs: BlobStore, key: string, size: number): Promise<Buffer> {
@@ -74,7 +80,8 @@ export async function deleteImageObjects(
 }
 
 export function createProductImagesService(deps: ProductImagesDeps): ProductImagesService {
-  const { db, blobs, settings } = deps;
+  const { sql, blobs, settings } = deps;
+  const db = sql.db;
   const expiresInSeconds = settings.presignTtlSeconds;
 
   async function present(row: ImageRow): Promise<ProductImage> {
@@ -177,8 +184,23 @@ export function createProductImagesService(deps: ProductImagesDeps): ProductImag
 
     async remove(productId, imageId) {
       await found(productId, imageId);
-      await repo.deleteImage(db, productId, imageId);
+      // Only a ready image is part of the product's representation.
+      const version = await sql.withTransaction(async (trx) =>
+        (await repo.deleteImageReturningStatus(trx, productId, imageId)) === 'ready'
+          ? bumpProductVersion(trx, productId)
+          : undefined,
+      );
+      // The cache first: a store outage below must not leave the image listed.
+      if (version !== undefined) await deps.productChanged(productId, version);
       await deleteImageObjects(blobs, productId, imageId);
+    },
+
+    async download(productId, imageId, variant) {
+      const row = await found(productId, imageId);
+      if (row.status !== 'ready') throw productImagesError('PRODUCT_IMAGES_NOT_FOUND');
+      const keys = imageKeys(productId, imageId);
+      const signed = await blobs.presignDownload(keys[variant], { expiresInSeconds });
+      return signed.url;
     },
   };
 }

@@ -3,6 +3,7 @@
 import type { CreatedAt, Id, Ref, UpdatedAt } from '../../platform/sql/columns.ts';
 import type { Generated } from 'kysely';
 import type { CatalogTables } from '../catalog/tables.ts';
+import type { EventsTables } from '../events/tables.ts';
 
 export type ImageStatus = 'pending' | 'processing' | 'ready' | 'failed';
 
@@ -22,5 +23,11 @@ export interface ProductImagesTables {
   product_images: ProductImagesTable;
 }
 
-/** What the module's queries see: its table, and the products it hangs off. */
-export type ProductImagesDatabase = ProductImagesTables & Pick<CatalogTables, 'products'>;
+/**
+ * What the module's queries see: its table, the products it hangs off (an
+ * image finished or removed is a new version of its product), and the outbox
+ * that version's `product.updated` goes to.
+ */
+export type ProductImagesDatabase = ProductImagesTables &
+  Pick<CatalogTables, 'products'> &
+  EventsTables;

@@ -9,6 +9,7 @@ import type { App } from '../../http/app.ts';
 import type { Config } from '../../platform/config.ts';
 import type { Lifecycle } from '../../platform/lifecycle.ts';
 import type { Logger } from '../../platform/logger.ts';
+import type { ServiceMetrics } from '../../platform/metrics/metrics.ts';
 import type { PubSub } from '../../ports/pubsub.ts';
 import type { SqlDatabase } from '../../ports/sql.ts';
 import type { EventsTables } from '../events/tables.ts';
@@ -19,7 +20,9 @@ import { realtimeErrors } from './errors.ts';
 import { createFeed } from './feed.ts';
 import { createRealtimeHub } from './hub.ts';
 import { registerEventStreamRoutes } from './sse-routes.ts';
+import { reportRealtime } from './metrics.ts';
 import { registerSocketRoute } from './socket.ts';
+import { RealtimeStats } from './stats.ts';
 
 export interface RealtimeContext {
   readonly config: Config;
@@ -27,6 +30,8 @@ export interface RealtimeContext {
   readonly lifecycle: Lifecycle;
   readonly sql: SqlDatabase<EventsTables & OrdersDatabase>;
   readonly shared: { readonly pubsub: Pick<PubSub, 'subscribe'> };
+  /** Undefined when METRICS_ENABLED=false. */
+  readonly metrics: ServiceMetrics | undefined;
 }
 
 export const realtimeModule = defineModule({
@@ -44,13 +49,15 @@ export const realtimeModule = defineModule({
     });
     const access = createChannelAccess(context.sql);
     const limits = config.realtime;
-    registerEventStreamRoutes(app, { hub, feed, access, limits });
+    const stats = new RealtimeStats();
+    if (context.metrics !== undefined) reportRealtime(context.metrics, stats);
+    registerEventStreamRoutes(app, { hub, feed, access, limits, stats });
     // The origins whose pages may use the session cookie, as for CSRF (wiring/trust.ts).
     const trustedOrigins = [
       ...config.cors.origins,
       ...(config.http.publicUrl === undefined ? [] : [new URL(config.http.publicUrl).origin]),
     ];
-    registerSocketRoute(app, { hub, access, limits, logger, trustedOrigins });
+    registerSocketRoute(app, { hub, access, limits, logger, trustedOrigins, stats });
     // Draining starts when the server stops taking requests: clients are told
     // to reconnect, so the server's close does not wait out the grace for them.
     app.onDraining(() => {

@@ -17,6 +17,7 @@ import { parseChannel, type ChannelAccess, type ChannelName } from './channels.t
 import { credentialExpiry } from './credential-expiry.ts';
 import type { HubClient, RealtimeHub } from './hub.ts';
 import { eventBody } from './sse.ts';
+import type { RealtimeStats } from './stats.ts';
 import {
   clientMessage,
   CLOSE,
@@ -43,10 +44,12 @@ export interface SocketSessionDeps {
   readonly access: ChannelAccess;
   readonly limits: SocketLimits;
   readonly logger: Logger;
+  readonly stats: RealtimeStats;
 }
 
 export function runSocketSession(ws: WebSocket, identity: Identity, deps: SocketSessionDeps) {
-  const { hub, access, limits, logger } = deps;
+  const { hub, access, limits, logger, stats } = deps;
+  stats.connected.websocket += 1;
   const channels = new Set<ChannelName>();
   let alive = true;
   let tokens = limits.messagesPerSecond * 2;
@@ -64,6 +67,7 @@ export function runSocketSession(ws: WebSocket, identity: Identity, deps: Socket
     // What is still unsent is over the cap: the client is not reading.
     // (Checked before each send, so memory stays below the cap plus one message.)
     if (ws.bufferedAmount > limits.sendBufferBytes) {
+      stats.slowConsumersDropped.websocket += 1;
       cut('send buffer full: the client does not read');
       return;
     }
@@ -77,6 +81,8 @@ export function runSocketSession(ws: WebSocket, identity: Identity, deps: Socket
   const client: HubClient = {
     channels,
     send(event, channel) {
+      if (closed) return;
+      stats.messagesSent.websocket += 1;
       send({ type: 'event', channel, event: eventBody(event) });
     },
     close() {
@@ -203,6 +209,7 @@ export function runSocketSession(ws: WebSocket, identity: Identity, deps: Socket
     logger.debug({ err: error }, 'socket error');
   });
   ws.on('close', () => {
+    if (!closed) stats.connected.websocket -= 1;
     closed = true;
     clearInterval(heartbeat);
     clearTimeout(expiry);

@@ -21,12 +21,14 @@ import type { ChannelAccess } from './channels.ts';
 import { realtimeError } from './errors.ts';
 import type { RealtimeHub } from './hub.ts';
 import { runSocketSession, type SocketLimits } from './socket-session.ts';
+import type { RealtimeStats, UpgradeRefusal } from './stats.ts';
 
 export interface SocketRouteDeps {
   readonly hub: RealtimeHub;
   readonly access: ChannelAccess;
   readonly limits: SocketLimits;
   readonly logger: Logger;
+  readonly stats: RealtimeStats;
   /** Origins besides the service's own whose pages may open sockets (CORS_ORIGINS, PUBLIC_URL). */
   readonly trustedOrigins: readonly string[];
 }
@@ -43,6 +45,9 @@ export function registerSocketRoute(app: App, deps: SocketRouteDeps): void {
     clientTracking: false,
   });
   const trusted = new Set(deps.trustedOrigins.map((origin) => origin.toLowerCase()));
+  const refused = (reason: UpgradeRefusal) => {
+    deps.stats.upgradesRefused[reason] += 1;
+  };
 
   app.route({
     method: 'GET',
@@ -60,15 +65,25 @@ export function registerSocketRoute(app: App, deps: SocketRouteDeps): void {
     },
     handler: (c) => {
       if ((c.header('upgrade') ?? '').toLowerCase() !== 'websocket') {
+        refused('not_websocket');
         throw realtimeError('REALTIME_UPGRADE_REQUIRED', {
           detail: 'open this with a WebSocket client',
           headers: { upgrade: 'websocket', connection: 'upgrade' },
         });
       }
-      checkOrigin(c, trusted);
-      if (deps.hub.draining) throw realtimeError('REALTIME_DRAINING');
+      try {
+        checkOrigin(c, trusted);
+      } catch (error) {
+        refused('origin');
+        throw error;
+      }
+      if (deps.hub.draining) {
+        refused('draining');
+        throw realtimeError('REALTIME_DRAINING');
+      }
       const raw = takeUpgrade(c.req);
       if (raw === undefined) {
+        refused('not_http1');
         // Upgrade asked for, but not as an HTTP/1.1 connection upgrade (HTTP/2).
         throw realtimeError('REALTIME_UPGRADE_REQUIRED', {
           detail: 'WebSocket needs an HTTP/1.1 connection',
@@ -86,6 +101,7 @@ export function registerSocketRoute(app: App, deps: SocketRouteDeps): void {
         },
         (error: unknown) => {
           deps.logger.warn({ err: error }, 'realtime hub unavailable: upgrade refused');
+          refused('unavailable');
           raw.socket.end(
             'HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
           );

@@ -16,12 +16,14 @@ import { realtimeError } from './errors.ts';
 import { parsePosition, type Feed } from './feed.ts';
 import type { RealtimeHub } from './hub.ts';
 import { EVENT_STREAM, openEventStream, type StreamLimits } from './sse.ts';
+import type { RealtimeStats } from './stats.ts';
 
 export interface EventStreamDeps {
   readonly hub: RealtimeHub;
   readonly feed: Feed;
   readonly access: ChannelAccess;
   readonly limits: StreamLimits;
+  readonly stats: RealtimeStats;
 }
 
 const resumeHeaders = z.object({
@@ -40,7 +42,7 @@ const streamResponse = {
 };
 
 export function registerEventStreamRoutes(app: App, deps: EventStreamDeps): void {
-  const { hub, feed, limits } = deps;
+  const { hub, feed, limits, stats } = deps;
 
   const stream = async (
     c: Context,
@@ -58,7 +60,7 @@ export function registerEventStreamRoutes(app: App, deps: EventStreamDeps): void
           ? { after: '0', resumable: false }
           : { after, resumable: await feed.resumable(after) };
     }
-    openEventStream(c, { hub, limits, channel, resume, orderId });
+    openEventStream(c, { hub, limits, channel, resume, orderId, stats });
   };
 
   app.route({

@@ -17,6 +17,7 @@ import { cacheControl } from '../../http/response/cache-control.ts';
 import type { ChannelName } from './channels.ts';
 import type { FeedEvent } from './feed.ts';
 import type { HubClient, RealtimeHub } from './hub.ts';
+import type { RealtimeStats } from './stats.ts';
 
 export interface StreamLimits {
   readonly heartbeatMs: number;
@@ -63,14 +64,24 @@ export function openEventStream(
     readonly channel: ChannelName;
     readonly resume: { readonly after: string; readonly resumable: boolean } | undefined;
     readonly orderId?: string | undefined;
+    readonly stats: RealtimeStats;
   },
 ): void {
-  const { hub, limits } = deps;
+  const { hub, limits, stats } = deps;
   const body = new PassThrough();
   let stalledSince: number | undefined;
   let closed = false;
 
+  stats.connected.sse += 1;
+  let counted = true;
+  /** The client is gone (once, however it went). */
+  const left = () => {
+    if (!counted) return;
+    counted = false;
+    stats.connected.sse -= 1;
+  };
   const drop = () => {
+    left();
     if (closed) return;
     closed = true;
     clearInterval(heartbeat);
@@ -84,6 +95,7 @@ export function openEventStream(
     // Checked before each write: memory stays below the cap plus one event.
     if (body.writableLength > limits.sendBufferBytes) {
       c.log.info({ buffered: body.writableLength }, 'event stream dropped: client too slow');
+      stats.slowConsumersDropped.sse += 1;
       drop();
       return;
     }
@@ -102,6 +114,7 @@ export function openEventStream(
     if (stalledSince === undefined) write(': heartbeat\n\n');
     else if (Date.now() - stalledSince > 2 * limits.heartbeatMs) {
       c.log.info('event stream dropped: nothing taken for two heartbeats');
+      stats.slowConsumersDropped.sse += 1;
       drop();
     }
   }, limits.heartbeatMs);
@@ -110,6 +123,8 @@ export function openEventStream(
   const client: HubClient = {
     channels: new Set([deps.channel]),
     send(event) {
+      if (closed) return;
+      stats.messagesSent.sse += 1;
       write(frame({ id: event.seq, event: event.type, data: eventBody(event) }));
     },
     room() {
@@ -120,6 +135,7 @@ export function openEventStream(
       // Reconnect soon, to another instance: the stream ends now.
       write(`retry: ${limits.retryMs}\n\n`);
       closed = true;
+      left();
       clearInterval(heartbeat);
       hub.leave(client);
       body.end();

@@ -8,6 +8,13 @@ test('a statement is labelled by what it does and to which table', () => {
   assert.equal(statementLabel('update "outbox" set "relayed_at" = now()'), 'update outbox');
   assert.equal(statementLabel('delete from audit_log where id = $1'), 'delete audit_log');
   assert.equal(statementLabel('/* plan per call */ select * from "products"'), 'select products');
+  assert.equal(
+    statementLabel(
+      'select "p"."id", coalesce((select json_agg(i.id) from product_images i), \'[]\') as "images" from "products" as "p"',
+    ),
+    'select products',
+  );
+  assert.equal(statementLabel('select * from (select 1 from "jobs") as "j"'), 'select jobs');
   assert.equal(statementLabel('begin'), 'begin');
   assert.equal(statementLabel('select 1'), 'select');
 });

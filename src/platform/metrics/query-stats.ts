@@ -30,13 +30,35 @@ const REMEMBERED_TEXTS = 5000;
 
 const LEADING_COMMENTS = /^(?:\s+|\/\*[\s\S]*?\*\/|--[^\n]*\n)*/;
 const TABLE =
-  /\b(?:from|into|update)\s+(?:only\s+)?("?)([A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)?)\1/i;
+  /\b(?:from|into|update)\s+(?:only\s+)?("?)([A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)?)\1/gi;
+
+/**
+ * The statement's own table: the first one named outside parentheses, so a
+ * scalar subquery in the select list (`select …, (select … from images) …
+ * from products`) does not name it; else the first one named at all (a
+ * statement whose only tables are in subqueries or CTEs).
+ */
+function tableOf(body: string): string | undefined {
+  let first: string | undefined;
+  let depth = 0;
+  let scanned = 0;
+  for (const match of body.matchAll(TABLE)) {
+    for (; scanned < match.index; scanned += 1) {
+      if (body[scanned] === '(') depth += 1;
+      else if (body[scanned] === ')') depth -= 1;
+    }
+    const table = match[2]?.toLowerCase();
+    if (depth <= 0) return table;
+    first ??= table;
+  }
+  return first;
+}
 
 /** `select products`, `insert jobs`, `begin`: what a statement does, and to which table. */
 export function statementLabel(text: string): string {
   const body = text.replace(LEADING_COMMENTS, '');
   const verb = /^[A-Za-z]+/.exec(body)?.[0]?.toLowerCase() ?? 'unknown';
-  const table = TABLE.exec(body)?.[2]?.toLowerCase();
+  const table = tableOf(body);
   return table === undefined ? verb : `${verb} ${table}`;
 }
 

@@ -18,6 +18,33 @@ import { isRetryableSqlError, sqlError, toSqlError } from './sql-errors.ts';
 import { assertOutsideTransaction, runInTransactionScope } from './transaction-scope.ts';
 
 export const DEFAULT_MAX_RETRIES = 3;
+
+/** What to run once a transaction has committed, by its handle; dropped with a rolled-back attempt. */
+const commitHooks = new WeakMap<object, (() => void)[]>();
+
+/**
+ * Runs `hook` after the transaction of `trx` commits, and never if it rolls
+ * back. For signals about data the transaction wrote (wake the outbox
+ * relay), not for work that must happen: a process can die between the
+ * commit and the hook. Hooks are synchronous and their errors are swallowed:
+ * the commit has happened, whatever they do.
+ */
+export function afterCommit<DB>(trx: Transaction<DB>, hook: () => void): void {
+  const hooks = commitHooks.get(trx);
+  if (hooks === undefined) commitHooks.set(trx, [hook]);
+  else hooks.push(hook);
+}
+
+function runCommitHooks(trx: object | undefined): void {
+  if (trx === undefined) return;
+  for (const hook of commitHooks.get(trx) ?? []) {
+    try {
+      hook();
+    } catch {
+      // See afterCommit: a signal that fails is a signal not sent.
+    }
+  }
+}
 const BACKOFF_BASE_MS = 10;
 const BACKOFF_CAP_MS = 200;
 
@@ -48,8 +75,14 @@ export async function runTransaction<DB, T>(
   if (options.isolation !== undefined) builder = builder.setIsolationLevel(options.isolation);
   if (options.readOnly === true) builder = builder.setAccessMode('read only');
   for (let attempt = 0; ; attempt += 1) {
+    let handle: Transaction<DB> | undefined;
     try {
-      return await builder.execute((trx) => runInTransactionScope(owner, () => fn(trx)));
+      const result = await builder.execute((trx) => {
+        handle = trx;
+        return runInTransactionScope(owner, () => fn(trx));
+      });
+      runCommitHooks(handle);
+      return result;
     } catch (error) {
       if (!isRetryableSqlError(error)) throw toSqlError(error) ?? error;
       if (attempt >= maxRetries) {

@@ -89,13 +89,13 @@ export interface BlobStore {
   close(): Promise<void>;
 }
 
-const MAX_KEY_LENGTH = 512;
+export const MAX_BLOB_KEY_LENGTH = 512;
 // Segments start with a letter or digit, so `.`, `..` and hidden names cannot
 // be spelled; no backslash, no percent, nothing a path or URL would reinterpret.
-const KEY_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
+export const BLOB_KEY_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
 
 export function isBlobKey(key: string): boolean {
-  return key.length <= MAX_KEY_LENGTH && KEY_SHAPE.test(key);
+  return key.length <= MAX_BLOB_KEY_LENGTH && BLOB_KEY_SHAPE.test(key);
 }
 
 /** Throws BLOBS_INVALID_KEY for a key that could escape its place (`..`, `/`-leading, `\`). */

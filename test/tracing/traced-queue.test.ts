@@ -1,5 +1,7 @@
 // The job queue wrapped for tracing (platform/tracing/job-spans.ts) still
-// keeps the JobQueue contract, on the postgres queue and (with REDIS_URL) BullMQ: every enqueue of the suite runs inside a span
+// keeps the JobQueue contract. The wrapper does not depend on the backend
+// (it only adds to payloads and wraps handlers), so the contract runs once,
+// on the postgres queue over PGlite: every enqueue of the suite runs inside a span
 // here, so every payload is stored with trace context, and the suite's checks
 // of what handlers receive, of flows and of dead letters show that the
 // context never reaches them. Then: the consumer span continues the trace of
@@ -15,8 +17,7 @@ import {
   enqueueOn,
 } from '../../src/adapters/queue/postgres.ts';
 import { LEASE_MS, runQueueContract } from '../../src/ports/queue.contract.ts';
-import type { Flow, JobQueue } from '../../src/ports/queue.ts';
-import { createBullmqQueue } from '../../src/adapters/queue/bullmq.ts';
+import type { JobQueue } from '../../src/ports/queue.ts';
 import { activeTracer } from '../../src/platform/tracing/active.ts';
 import { traceJobQueue, type TransactionalEnqueue } from '../../src/platform/tracing/job-spans.ts';
 import { inSpan } from '../../src/platform/tracing/spans.ts';
@@ -24,7 +25,6 @@ import { startTracing, type Tracing } from '../../src/platform/tracing/tracing.t
 import { ENGINES } from '../support/engines.ts';
 import { eventually } from '../support/eventually.ts';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.ts';
-import { REDIS_URL, redisSkip, removeKeys, uniquePrefix } from '../support/redis.ts';
 import { silentLogger } from '../support/start.ts';
 
 let collector: OtlpReceiver;
@@ -53,21 +53,6 @@ function postgresQueue(sql: Parameters<typeof createPostgresQueue>[0]['sql']) {
     pollIntervalMs: 20,
   });
   return Object.assign(base, { enqueueWithin: enqueueOn, enqueueFlowWithin: enqueueFlowOn });
-}
-
-function bullmqQueue(prefix: string) {
-  const base = createBullmqQueue({
-    url: REDIS_URL!,
-    prefix,
-    logger: silentLogger(),
-    leaseMs: LEASE_MS,
-    stalledIntervalMs: LEASE_MS / 2,
-  });
-  return Object.assign(base, {
-    enqueueWithin: (_trx: unknown, ...args: Parameters<JobQueue['enqueue']>) =>
-      base.enqueue(...args),
-    enqueueFlowWithin: (_trx: unknown, flow: Flow) => base.enqueueFlow(flow),
-  });
 }
 
 /** The queue as the service wraps it, and every enqueue made inside a span of its own. */
@@ -102,21 +87,6 @@ runQueueContract('postgres on pglite, traced', async () => {
     close: () => database.close(),
   };
 });
-
-if (redisSkip === false) {
-  const prefix = `${uniquePrefix()}jobs`;
-  runQueueContract('bullmq, traced', () =>
-    Promise.resolve({
-      open: () => {
-        const queue = traced(bullmqQueue(prefix), 'bullmq');
-        return Promise.resolve({ queue, crash: () => queue.abandon() });
-      },
-      close: async () => {
-        await removeKeys(prefix);
-      },
-    }),
-  );
-}
 
 test('a handled job continues the trace of its enqueue', async () => {
   const database = await pglite.open();

@@ -15,11 +15,23 @@ import type { App } from '../../http/app.ts';
 import type { Context } from '../../http/pipeline/context.ts';
 import { checkPreconditions } from '../../http/response/preconditions.ts';
 import { blobError } from '../../ports/blob-errors.ts';
-import type { BlobInfo, BlobStore, SelfServedBlobs } from '../../ports/blob-store.ts';
+import {
+  BLOB_KEY_SHAPE,
+  MAX_BLOB_KEY_LENGTH,
+  type BlobInfo,
+  type BlobStore,
+  type SelfServedBlobs,
+} from '../../ports/blob-store.ts';
 import { parseRange } from './byte-range.ts';
 
+// The key's shape is in the document, so a client (and the contract fuzz)
+// knows which keys exist at all; any other is refused before the signature check.
 const keyParams = z.strictObject({
-  key: z.string().meta({ description: 'The object key the URL was signed for' }),
+  key: z
+    .string()
+    .max(MAX_BLOB_KEY_LENGTH)
+    .regex(BLOB_KEY_SHAPE)
+    .meta({ description: 'The object key the URL was signed for' }),
 });
 
 const signedQuery = z.looseObject({

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it, type TestContext } from 'node:test';
 import { eventually } from '../../test/support/eventually.ts';
 import type { BlobStore } from './blob-store.ts';
 
@@ -201,6 +201,16 @@ export function runBlobStoreContract(name: string, open: () => Promise<BlobStore
       const skip = () => under?.resolveUrl === undefined;
       const unchecked = () => under?.checksSignatures === false;
       const resolve = (url: string) => under!.resolveUrl!(url);
+      /** Skips `t` where URLs cannot be fetched, or where the server does not check signatures. */
+      const skipUnlessSignaturesChecked = (t: TestContext): boolean => {
+        if (skip()) t.skip('no HTTP server for this store');
+        else if (unchecked()) t.skip('this server does not check signatures');
+        else return false;
+        return true;
+      };
+      /** A presigned upload of a 10-byte PNG to `k`. */
+      const presignSmallPng = (k: string) =>
+        store().presignUpload(k, { contentType: 'image/png', size: 10, expiresInSeconds: 300 });
 
       void it('uploads with a presigned PUT and downloads with a presigned GET', async (t) => {
         if (skip()) {
@@ -230,20 +240,9 @@ export function runBlobStoreContract(name: string, open: () => Promise<BlobStore
       });
 
       void it('refuses a presigned URL that was edited (403), and stores nothing', async (t) => {
-        if (skip()) {
-          t.skip('no HTTP server for this store');
-          return;
-        }
-        if (unchecked()) {
-          t.skip('this server does not check signatures');
-          return;
-        }
+        if (skipUnlessSignaturesChecked(t)) return;
         const k = key('tampered.png');
-        const upload = await store().presignUpload(k, {
-          contentType: 'image/png',
-          size: 10,
-          expiresInSeconds: 300,
-        });
+        const upload = await presignSmallPng(k);
         const otherKey = resolve(upload.url).replace('tampered.png', 'elsewhere.png');
         const response = await fetch(otherKey, {
           method: 'PUT',
@@ -256,20 +255,9 @@ export function runBlobStoreContract(name: string, open: () => Promise<BlobStore
       });
 
       void it('refuses an upload of another size or content type than was signed', async (t) => {
-        if (skip()) {
-          t.skip('no HTTP server for this store');
-          return;
-        }
-        if (unchecked()) {
-          t.skip('this server does not check signatures');
-          return;
-        }
+        if (skipUnlessSignaturesChecked(t)) return;
         const k = key('strict.png');
-        const upload = await store().presignUpload(k, {
-          contentType: 'image/png',
-          size: 10,
-          expiresInSeconds: 300,
-        });
+        const upload = await presignSmallPng(k);
         const url = resolve(upload.url);
         const bigger = await fetch(url, {
           method: 'PUT',

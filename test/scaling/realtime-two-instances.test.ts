@@ -10,17 +10,16 @@
 // second) would meet five times running only about once in 32.
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { exportJWK, generateKeyPair } from 'jose';
 import { apiClient, type ApiClient } from '../support/api.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
 import { listeningUrl, spawnMain, type MainProcess } from '../support/process.ts';
 import { openEventStream, openSocket } from '../support/realtime.ts';
 import { REDIS_URL, redisSkip, removeKeys, uniquePrefix } from '../support/redis.ts';
+import { sharedInstanceEnv } from '../support/shared-instances.ts';
 import { openShop, type Shop } from '../support/shop.ts';
 
 const postgres = ENGINES.find((engine) => engine.name === 'postgres')!;
@@ -54,24 +53,13 @@ function describeLeg(leg: (typeof LEGS)[number]): void {
 
       before(async () => {
         database = await postgres.open();
-        // Shared secrets, as a real deployment has: tokens from A verify on B.
-        const { privateKey } = await generateKeyPair('EdDSA', {
-          crv: 'Ed25519',
-          extractable: true,
-        });
-        const jwk = { ...(await exportJWK(privateKey)), kid: 'realtime-scale', alg: 'EdDSA' };
         const env = {
-          NODE_ENV: 'test',
-          HOST: '127.0.0.1',
-          PORT: '0',
-          LOG_LEVEL: 'info',
-          DATABASE_URL: database.fresh!.url,
-          MIGRATE_ON_START: 'false',
-          SEED_ON_START: 'false',
-          REDIS_URL: REDIS_URL!,
-          REDIS_KEY_PREFIX: prefix,
-          JWT_SIGNING_KEYS: JSON.stringify([jwk]),
-          DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+          ...(await sharedInstanceEnv({
+            databaseUrl: database.fresh!.url,
+            redisUrl: REDIS_URL!,
+            redisPrefix: prefix,
+            kid: 'realtime-scale',
+          })),
           RATE_LIMIT_ENABLED: 'false',
           ...leg.env,
         };

@@ -5,17 +5,17 @@
 // rate limit is one budget for both.
 
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { exportJWK, generateKeyPair } from 'jose';
 import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
 import { listeningUrl, spawnMain, type MainProcess } from '../support/process.ts';
 import { REDIS_URL, redisSkip, removeKeys, uniquePrefix } from '../support/redis.ts';
+import { sharedInstanceEnv } from '../support/shared-instances.ts';
 
 const postgres = ENGINES.find((engine) => engine.name === 'postgres')!;
 const skip = postgres.skip || redisSkip;
@@ -38,22 +38,13 @@ describe('two instances on one PostgreSQL and one Redis', { skip }, () => {
 
   before(async () => {
     database = await postgres.open();
-    // Shared secrets, as a real deployment has: tokens from one verify on the other.
-    const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-    const jwk = { ...(await exportJWK(privateKey)), kid: 'scale-test', alg: 'EdDSA' };
     const env = {
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      // info: the test learns each process's URL from its "listening" line.
-      LOG_LEVEL: 'info',
-      DATABASE_URL: database.fresh!.url,
-      MIGRATE_ON_START: 'false',
-      SEED_ON_START: 'false',
-      REDIS_URL: REDIS_URL!,
-      REDIS_KEY_PREFIX: prefix,
-      JWT_SIGNING_KEYS: JSON.stringify([jwk]),
-      DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      ...(await sharedInstanceEnv({
+        databaseUrl: database.fresh!.url,
+        redisUrl: REDIS_URL!,
+        redisPrefix: prefix,
+        kid: 'scale-test',
+      })),
       // A slow refill (1,000 per 10 minutes: under 2 tokens a second), so the
       // shared-budget check below is not blurred by refill on a loaded machine.
       RATE_LIMIT_IP_LIMIT: '1000',

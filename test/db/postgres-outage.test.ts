@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { sql } from 'kysely';
 import { createPostgresDatabase } from '../../src/adapters/sql/postgres.ts';
 import type { Database } from '../../src/wiring/tables.ts';
 import { withDatabaseName } from '../../src/platform/sql/database-url.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
+import { SLOW_QUERY_PATH, slowQueryRoute } from '../support/slow-query.ts';
 import { startService } from '../support/start.ts';
 import { startTcpProxy } from '../support/tcp-proxy.ts';
 
@@ -28,19 +28,10 @@ describe('database outages on PostgreSQL', { skip: postgres.skip }, () => {
   test('a connection killed under a running request: 503 with Retry-After, then recovery', async () => {
     const service = await startService({
       sql: database.sql,
-      setup(app) {
-        app.get(
-          '/test/slow-query',
-          async () => {
-            await sql`select pg_sleep(30)`.execute(database.sql.db);
-            return { finished: true };
-          },
-          { auth: 'public', hidden: true },
-        );
-      },
+      setup: slowQueryRoute(database.sql.db),
     });
     try {
-      const pending = fetch(`${service.url}/test/slow-query`);
+      const pending = fetch(`${service.url}${SLOW_QUERY_PATH}`);
       // Wait (by polling the server's own view, not by sleeping a guess) until the query runs.
       let pid: unknown;
       for (let attempt = 0; attempt < 200 && pid === undefined; attempt++) {

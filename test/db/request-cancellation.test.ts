@@ -12,6 +12,7 @@ import { sql } from 'kysely';
 import type { Context } from '../../src/http/pipeline/context.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
 import { eventually } from '../support/eventually.ts';
+import { SLOW_QUERY_PATH, slowQueryRoute } from '../support/slow-query.ts';
 import { captureLogger, startService, type LogRecord } from '../support/start.ts';
 
 async function metric(url: string, line: string): Promise<number | undefined> {
@@ -54,16 +55,7 @@ describe('a client leaving mid-query on PostgreSQL', { skip: postgres.skip }, ()
     const service = await startService({
       sql: database.sql,
       logger,
-      setup(app) {
-        app.get(
-          '/test/slow-query',
-          async () => {
-            await sql`select pg_sleep(30)`.execute(database.sql.db);
-            return { finished: true };
-          },
-          { auth: 'public', hidden: true },
-        );
-      },
+      setup: slowQueryRoute(database.sql.db),
     });
     const sleeping = () =>
       database.fresh!.admin(
@@ -72,14 +64,14 @@ describe('a client leaving mid-query on PostgreSQL', { skip: postgres.skip }, ()
         [database.fresh!.name],
       );
     try {
-      const leave = requestToAbandon(`${service.url}/test/slow-query`);
+      const leave = requestToAbandon(`${service.url}${SLOW_QUERY_PATH}`);
       await eventually('the slow query runs', async () => (await sleeping()).length > 0);
       leave();
       await eventually('the statement is no longer running', async () =>
         (await sleeping()).length === 0 ? true : undefined,
       );
 
-      const line = await accessLine(records, '/test/slow-query');
+      const line = await accessLine(records, SLOW_QUERY_PATH);
       assert.equal(line.status, 499);
       assert.equal(line.level, 'info');
       assertNoServerFault(records);
@@ -104,19 +96,10 @@ describe('a request past its deadline on PostgreSQL', { skip: postgres.skip }, (
       sql: database.sql,
       logger,
       env: { HTTP_REQUEST_DEADLINE_MS: '500' },
-      setup(app) {
-        app.get(
-          '/test/slow-query',
-          async () => {
-            await sql`select pg_sleep(30)`.execute(database.sql.db);
-            return { finished: true };
-          },
-          { auth: 'public', hidden: true },
-        );
-      },
+      setup: slowQueryRoute(database.sql.db),
     });
     try {
-      const res = await fetch(`${service.url}/test/slow-query`);
+      const res = await fetch(`${service.url}${SLOW_QUERY_PATH}`);
       assert.equal(res.status, 503);
       assert.equal(((await res.json()) as { code: string }).code, 'HTTP_DEADLINE_EXCEEDED');
       await eventually('the statement is cancelled', async () =>

@@ -28,6 +28,18 @@ function capture(options: Partial<CreateLoggerOptions> = {}) {
 }
 
 describe('createLogger', () => {
+  test("a mixin's fields join each line's own; an empty mixin leaves the line as it is", () => {
+    let extra: Record<string, string> = { trace_id: 't-1' };
+    const { logger, lines } = capture({ mixin: () => extra });
+    logger.info({ orderId: 'o-1' }, 'traced');
+    extra = Object.freeze({});
+    logger.info({ orderId: 'o-2' }, 'untraced');
+    assert.equal(at(lines[0], 'trace_id'), 't-1');
+    assert.equal(at(lines[0], 'orderId'), 'o-1');
+    assert.equal(at(lines[1], 'trace_id'), undefined);
+    assert.equal(at(lines[1], 'orderId'), 'o-2');
+  });
+
   test('writes one JSON object per line with ISO time, level name and service', () => {
     const { logger, lines } = capture();
     logger.info({ orderId: 'o-1' }, 'order_placed');

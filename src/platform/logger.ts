@@ -94,6 +94,16 @@ export function redactFields(object: Record<string, unknown>): Record<string, un
   return holdsSensitive(object, REDACT_DEPTH) ? redactedCopy(object, REDACT_DEPTH) : object;
 }
 
+/**
+ * pino's own strategy copies every line's fields into the mixin's object,
+ * even an empty one. Most lines have nothing to add (a request that is not
+ * traced), so those keep their own fields without the copy.
+ */
+function mixinMergeStrategy(fields: object, extra: object): object {
+  for (const _ in extra) return Object.assign(extra, fields);
+  return fields;
+}
+
 export function createLogger(options: CreateLoggerOptions): Logger {
   const loggerOptions: LoggerOptions = {
     level: options.level,
@@ -103,7 +113,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     formatters: { level: (label) => ({ level: label }), log: redactFields },
     redact: { paths: [...REDACTED_PATHS], censor: REDACTION_CENSOR },
     serializers: { err: serializeError, error: serializeError },
-    ...(options.mixin === undefined ? {} : { mixin: options.mixin }),
+    ...(options.mixin === undefined ? {} : { mixin: options.mixin, mixinMergeStrategy }),
   };
   return options.destination === undefined
     ? pino(loggerOptions)

@@ -5,10 +5,13 @@
 
 import { context, trace } from '@opentelemetry/api';
 
-/** A fresh object each time: pino merges the line's own fields into it. */
+/** Nothing to add: the logger keeps the line's own fields as they are. */
+const NO_FIELDS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** A fresh object for a traced line: pino merges the line's own fields into it. */
 export function traceLogFields(): Record<string, string> {
   const span = trace.getSpan(context.active());
-  if (span === undefined) return {};
+  if (span === undefined) return NO_FIELDS;
   const { traceId, spanId } = span.spanContext();
   return { trace_id: traceId, span_id: spanId };
 }

@@ -14,6 +14,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  type Attributes,
   type Span,
   type TextMapGetter,
   type Tracer,
@@ -91,32 +92,31 @@ export function createRequestTracer(tracer: Tracer, ratio = activeSampleRatio())
   return {
     start(c: TracedRequest): TracedRequestSpan {
       const raw = c.req.rawHeaders;
-      if (!kept(rawHeaderValue(raw, 'traceparent'), ratio)) return UNTRACED;
-      const parent = propagation.extract(ROOT_CONTEXT, raw, RAW_HEADERS);
+      const traceparent = rawHeaderValue(raw, 'traceparent');
+      if (!kept(traceparent, ratio)) return UNTRACED;
+      // Most kept requests start a trace here: no caller's context to read.
+      const parent =
+        traceparent === undefined
+          ? ROOT_CONTEXT
+          : propagation.extract(ROOT_CONTEXT, raw, RAW_HEADERS);
       const pattern = c.route.pattern;
-      const matched = pattern !== UNMATCHED;
+      const userAgent = rawHeaderValue(raw, 'user-agent');
+      // Every attribute given at the start: the SDK checks them in one pass.
+      const attributes: Attributes = {
+        'http.request.method': c.method,
+        'url.path': c.path,
+        'url.scheme': c.secure ? 'https' : 'http',
+        'network.protocol.version': c.req.httpVersion,
+        'client.address': c.remoteAddress,
+        'throughline.request_id': c.requestId,
+      };
+      if (pattern !== UNMATCHED) attributes['http.route'] = pattern;
+      if (userAgent !== undefined) attributes['user_agent.original'] = userAgent;
       const span = tracer.startSpan(
-        matched ? `${c.method} ${pattern}` : c.method,
-        {
-          kind: SpanKind.SERVER,
-          startTime: c.startedAt,
-          attributes: matched
-            ? { 'http.request.method': c.method, 'http.route': pattern }
-            : { 'http.request.method': c.method },
-        },
+        pattern === UNMATCHED ? c.method : `${c.method} ${pattern}`,
+        { kind: SpanKind.SERVER, startTime: c.startedAt, attributes },
         parent,
       );
-      if (span.isRecording()) {
-        const userAgent = rawHeaderValue(raw, 'user-agent');
-        span.setAttributes({
-          'url.path': c.path,
-          'url.scheme': c.secure ? 'https' : 'http',
-          'network.protocol.version': c.req.httpVersion,
-          'client.address': c.remoteAddress,
-          'throughline.request_id': c.requestId,
-          ...(userAgent === undefined ? {} : { 'user_agent.original': userAgent }),
-        });
-      }
       const active = trace.setSpan(parent, span);
       return {
         run: (inner) => context.with(active, inner),

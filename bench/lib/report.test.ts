@@ -4,6 +4,7 @@ import type { CaseId } from './cases.ts';
 import type { ContenderId } from './contenders.ts';
 import {
   describeTargets,
+  cpuPerRequest,
   formatTable,
   median,
   pairedRatio,
@@ -100,6 +101,13 @@ describe('summarise', () => {
       row('json', 'throughline-default').targets.map((t) => [t.against, t.minimum, t.pass]),
       [['fastify', 1, true]],
     );
+  });
+
+  test('the server CPU per request is the core share over the throughput, as µs', () => {
+    // 0.99 of a core for 110 req/s: 9,000 µs a request.
+    assert.equal(Math.round(row('json', 'raw-node').cpuUsPerRequest!), 9000);
+    assert.match(formatTable(rows), /\| server µs\/req \|/);
+    assert.equal(cpuPerRequest({ ...runs[0]!, serverCpu: undefined }), undefined);
   });
 
   test('prints PASS and MISS in the table', () => {

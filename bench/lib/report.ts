@@ -53,6 +53,12 @@ export interface SummaryRow {
   readonly p99Ms: number;
   readonly serverCpu: number | undefined;
   readonly loadCpu: number | undefined;
+  /**
+   * The server's CPU time per request, in µs. On a busy machine req/s falls
+   * when the server loses its core, but this moves much less: the cost of a
+   * layer shows here even when the throughput ratios are disturbed.
+   */
+  readonly cpuUsPerRequest: number | undefined;
   readonly vsRaw: number | undefined;
   readonly vsFastify: number | undefined;
   /** Against Fastify with the plugins that match the default pipeline. */
@@ -146,6 +152,14 @@ export function pairedRatio(
   return ratios.length === 0 ? undefined : median(ratios);
 }
 
+/** µs of server CPU per request in one run; undefined without /proc. */
+export function cpuPerRequest(run: RunRecord): number | undefined {
+  if (run.serverCpu === undefined || run.result === undefined || run.result.rps <= 0) {
+    return undefined;
+  }
+  return (run.serverCpu / run.result.rps) * 1e6;
+}
+
 export function summarise(runs: readonly RunRecord[], caseIds: readonly CaseId[]): SummaryRow[] {
   const rows: SummaryRow[] = [];
   for (const caseId of caseIds) {
@@ -167,6 +181,7 @@ export function summarise(runs: readonly RunRecord[], caseIds: readonly CaseId[]
         p99Ms: median(ok.map((r) => r.result!.latencyMs.p99)),
         serverCpu: medianOf(ok.map((r) => r.serverCpu)),
         loadCpu: medianOf(ok.map((r) => r.loadCpu)),
+        cpuUsPerRequest: medianOf(ok.map(cpuPerRequest)),
       };
       partial.push(row);
     }
@@ -256,6 +271,7 @@ export function formatTable(rows: readonly SummaryRow[]): string {
     'req/s',
     'spread',
     'p99 ms',
+    'server µs/req',
     '× raw node:http',
     '× fastify',
     '× fastify + plugins',
@@ -267,12 +283,13 @@ export function formatTable(rows: readonly SummaryRow[]): string {
     thousands.format(r.rps),
     `±${(((r.rpsMax - r.rpsMin) / 2 / r.rps) * 100).toFixed(1)}%`,
     r.p99Ms.toFixed(2),
+    r.cpuUsPerRequest === undefined ? '—' : r.cpuUsPerRequest.toFixed(1),
     ratio(r.vsRaw),
     ratio(r.vsFastify),
     ratio(r.vsMatched),
     verdicts(r.targets),
   ]);
-  const numeric = new Set([2, 3, 4, 5, 6, 7]);
+  const numeric = new Set([2, 3, 4, 5, 6, 7, 8]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: readonly string[]): string =>
     `| ${cells.map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join(' | ')} |`;

@@ -220,3 +220,42 @@ describe('a webhook host breaker, through the service', { skip: engine.skip }, (
     await checkScrape(scrape);
   });
 });
+
+describe('an attempt held back by an open circuit', { skip: engine.skip }, () => {
+  let database: EngineDatabase;
+  let harness: Harness;
+  let receiver: Receiver;
+  before(async () => {
+    database = await engine.open();
+    harness = await startHarness(database.sql, {
+      WEBHOOK_BREAKER_FAILURES: '2',
+      // Long enough that the third attempt, 200 ms after the second, finds the circuit open.
+      WEBHOOK_BREAKER_COOLDOWN_MS: '5000',
+      // Three attempts in all: were the held-back third one counted, the delivery would die.
+      WEBHOOK_RETRY_SCHEDULE: '100ms,200ms',
+    });
+    receiver = await startReceiver();
+  });
+  after(async () => {
+    await receiver.close();
+    await harness.close();
+    await database.close();
+  });
+
+  test('uses none of the retries: the trial after the cool-down is the third attempt, and it succeeds', async () => {
+    let answered = 0;
+    // The host fails twice (opening the circuit) and is healthy from then on.
+    receiver.on('/hook', () => (++answered <= 2 ? 500 : 204));
+    const hook = await harness.register(`${receiver.url}/hook`, ['order.placed']);
+    await harness.placeOrder(await harness.customer());
+    const done = await harness.waitForDelivery(
+      hook.id,
+      (d) => d.status !== 'pending' && d.status !== 'failed',
+    );
+    assert.equal(done.status, 'succeeded', JSON.stringify(done));
+    assert.equal(receiver.received('/hook').length, 3);
+    assert.equal(done.attempts, 3, 'two failures and the successful trial');
+    const scrape = await (await fetch(`${harness.service.url}/metrics`)).text();
+    assert.match(scrape, /^webhook_deliveries_total{outcome="circuit_open"} [1-9]\d*$/m);
+  });
+});

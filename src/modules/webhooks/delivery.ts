@@ -51,6 +51,10 @@ export interface DeliveryJob {
   readonly deliveryId: string;
   /** The delivery's replay round the job was enqueued for. */
   readonly round: number;
+  /** Attempts used by earlier jobs of this round (a job that took over from a held-back one). */
+  readonly spent?: number;
+  /** When the round was first held back by an open circuit (ms since the epoch). */
+  readonly heldSince?: number;
 }
 
 export interface DeliverySettings {
@@ -112,10 +116,20 @@ export interface DeliveryHandlerDeps {
   readonly hosts?: BreakerFamily;
   /** Told each attempt's outcome (the metrics count them). */
   readonly outcomes?: (outcome: DeliveryOutcome) => void;
+  /**
+   * Enqueues the job that takes over from one held back by an open circuit;
+   * without it a held-back attempt counts as a failed one.
+   */
+  readonly requeue?: (job: DeliveryJob, options: EnqueueOptions) => Promise<unknown>;
 }
 
 class DeliveryFailed extends Error {
   override name = 'DeliveryFailed';
+}
+
+/** Attempts the round used before this one: earlier jobs' (held back) and this job's. */
+function attemptsBefore(job: Job): number {
+  return ((job.payload as unknown as DeliveryJob).spent ?? 0) + job.attempt - 1;
 }
 
 /** The host answered as a working host does (2xx, or a 4xx that is about the request). */
@@ -152,9 +166,60 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps): JobHandler {
   const { sql, box, settings } = deps;
   const now = deps.clock ?? (() => new Date());
 
+  /** The retry schedule's whole length: how long a host's outage may pause it. */
+  const holdWindowMs = settings.retrySchedule.reduce((sum, pause) => sum + pause, 0);
+
+  /**
+   * An attempt the open circuit kept from being sent. The host's outage is
+   * known already, so the attempt should not use up one of the receiver's
+   * retries: a new job takes over when the circuit lets a trial through,
+   * carrying the attempts used so far, and this one completes (true). That
+   * pause is bounded by the schedule's own length; after it a held-back
+   * attempt counts as a failed one (false: the caller throws and the queue
+   * retries as before), so a host that never recovers still ends dead.
+   */
+  const holdBack = async (job: Job, host: string, retryInMs: number): Promise<boolean> => {
+    const payload = job.payload as unknown as DeliveryJob;
+    const at = now();
+    const heldSince = payload.heldSince ?? at.getTime();
+    const spent = attemptsBefore(job);
+    const free = deps.requeue !== undefined && at.getTime() - heldSince < holdWindowMs;
+    const last = !free && job.attempt >= job.maxAttempts;
+    const pause = free ? Math.max(retryInMs, 1) : pauseAfter(spent + 1);
+    const nextAttemptAt = last || pause === undefined ? null : new Date(at.getTime() + pause);
+    await setDeliveryState(
+      sql.db,
+      payload.deliveryId,
+      {
+        status: last ? 'dead' : 'failed',
+        lastError: `not sent: the circuit for ${host} is open after repeated failures`,
+        nextAttemptAt,
+      },
+      at,
+    );
+    deps.outcomes?.('circuit_open');
+    deps.logger
+      .child({ deliveryId: payload.deliveryId, attempt: spent + 1 })
+      .info({ host, counted: !free }, 'webhook delivery deferred: circuit open');
+    if (!free || nextAttemptAt === null) return false;
+    const options = deliveryJobOptions(
+      { retrySchedule: settings.retrySchedule.slice(spent) },
+      `${payload.deliveryId}:${payload.round}:held:${at.getTime()}`,
+    );
+    await deps.requeue(
+      { deliveryId: payload.deliveryId, round: payload.round, spent, heldSince },
+      { ...options, runAt: nextAttemptAt },
+    );
+    return true;
+  };
+
+  /** The pause after the delivery's `attempt`-th attempt (counted over every job of the round). */
+  const pauseAfter = (attempt: number): number | undefined =>
+    settings.retrySchedule[Math.min(attempt, settings.retrySchedule.length) - 1];
+
   return async (job: Job) => {
     const { deliveryId, round } = job.payload as unknown as DeliveryJob;
-    const log = deps.logger.child({ deliveryId, attempt: job.attempt });
+    const log = deps.logger.child({ deliveryId, attempt: attemptsBefore(job) + 1 });
     const delivery = await findDelivery(sql.db, deliveryId);
     // Gone with its endpoint, superseded by a replay, or already through.
     if (delivery === undefined || delivery.replays !== round) return;
@@ -191,26 +256,9 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps): JobHandler {
     const host = hostKey(endpoint.url);
     const breaker = deps.hosts?.get(host);
     if (breaker !== undefined && !breaker.tryAcquire()) {
-      const last = job.attempt >= job.maxAttempts;
-      const error = `not sent: the circuit for ${host} is open after repeated failures`;
-      const pause =
-        settings.retrySchedule[Math.min(job.attempt, settings.retrySchedule.length) - 1];
-      const at = now();
-      await setDeliveryState(
-        sql.db,
-        deliveryId,
-        {
-          status: last ? 'dead' : 'failed',
-          lastError: error,
-          nextAttemptAt: last || pause === undefined ? null : new Date(at.getTime() + pause),
-        },
-        at,
-      );
-      deps.outcomes?.('circuit_open');
-      log.info({ endpointId: endpoint.id, host }, 'webhook delivery deferred: circuit open');
-      throw new DeliveryFailed(error);
+      if (await holdBack(job, host, breaker.retryInMs())) return;
+      throw new DeliveryFailed(`not sent: the circuit for ${host} is open after repeated failures`);
     }
-
     const startedAt = now();
     const attempt = await beginAttempt(sql.db, deliveryId, startedAt);
     if (attempt === undefined) return;
@@ -255,7 +303,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps): JobHandler {
     const error = ok ? null : describe(result).slice(0, MAX_ERROR);
     const statusCode = result.outcome === 'response' ? result.status : null;
     const finished = now();
-    const pause = settings.retrySchedule[Math.min(job.attempt, settings.retrySchedule.length) - 1];
+    const pause = pauseAfter(attemptsBefore(job) + 1);
     const nextAttemptAt =
       ok || last || pause === undefined ? null : new Date(finished.getTime() + pause);
 

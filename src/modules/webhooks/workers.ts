@@ -41,6 +41,7 @@ export function startWebhookWorkers(deps: WebhookWorkerDeps): void {
     settings,
     ...(deps.hosts === undefined ? {} : { hosts: deps.hosts }),
     ...(deps.outcomes === undefined ? {} : { outcomes: deps.outcomes }),
+    requeue: (job, options) => deps.deliveries.enqueue(WEBHOOKS_QUEUE, { ...job }, options),
   });
   deps.queue.process(WEBHOOKS_QUEUE, handler, { concurrency: settings.concurrency });
 }

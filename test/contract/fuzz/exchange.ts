@@ -8,6 +8,7 @@
 // never a refusal of the input itself (validation, malformed body) — and
 // invalid input must not be accepted.
 
+import { request } from 'node:http';
 import type { FuzzFindingKind } from '../../support/contract/known-gaps.ts';
 import type { MismatchKind } from '../../support/contract/response-check.ts';
 import { type GeneratedCase, type OperationModel, type RequestInput } from './operation.ts';
@@ -80,7 +81,23 @@ export async function send(
   return { ...(await sendOnce(sent, timeoutMs)), retried: true };
 }
 
+/**
+ * A path with a `.` or `..` segment, which a WHATWG URL (fetch, a browser)
+ * resolves away before sending — `/blobs/..` would arrive as `/`. Such a
+ * request goes out as written, the way `curl --path-as-is` or a hostile
+ * client sends it, so the server sees the traversal attempt itself.
+ */
+function hasDotSegment(url: string): boolean {
+  const path = new URL(url).origin.length;
+  return url
+    .slice(path)
+    .split(/[?#]/, 1)[0]!
+    .split('/')
+    .some((segment) => segment === '.' || segment === '..');
+}
+
 async function sendOnce(sent: Sent, timeoutMs: number): Promise<Outcome> {
+  if (hasDotSegment(sent.url)) return sendAsWritten(sent, timeoutMs);
   const started = performance.now();
   try {
     const res = await fetch(sent.url, {
@@ -115,6 +132,47 @@ async function sendOnce(sent: Sent, timeoutMs: number): Promise<Outcome> {
       ms: performance.now() - started,
     };
   }
+}
+
+function sendAsWritten(sent: Sent, timeoutMs: number): Promise<Outcome> {
+  const started = performance.now();
+  const { origin } = new URL(sent.url);
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        host: hostname,
+        port,
+        method: sent.method,
+        path: sent.url.slice(origin.length),
+        headers: sent.headers,
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: res.headers['content-type'] ?? '',
+            text: Buffer.concat(chunks).toString('utf8'),
+            ms: performance.now() - started,
+          });
+        });
+      },
+    );
+    const fail = (failure: string): void => {
+      resolve({ status: 0, contentType: '', text: '', failure, ms: performance.now() - started });
+    };
+    req.on('timeout', () => {
+      req.destroy();
+      fail('timeout');
+    });
+    req.on('error', (error) => {
+      fail(`${error.name}: ${error.message}`);
+    });
+    req.end(sent.body);
+  });
 }
 
 /** Codes that refuse the input itself: never the answer to input the document allows. */

@@ -13,6 +13,7 @@ import {
   rawExchange,
   type ParsedResponse,
 } from '../support/clients.ts';
+import { sendPipelined } from '../support/pipelined.ts';
 import { start, startService, startTls, type Started } from '../support/start.ts';
 
 const PROBLEM_JSON = 'application/problem+json; charset=utf-8';
@@ -66,6 +67,19 @@ test('plain HTTP carries the security headers but never HSTS', async (t) => {
   assert.equal(response.status, 200);
   assert.equal(response.headers['x-content-type-options'], 'nosniff');
   assert.equal(response.headers['strict-transport-security'], undefined);
+});
+
+test('a refused request without a body keeps a pipelined connection open', async (t) => {
+  const service = await startService();
+  t.after(() => service.close());
+  // Node marks a pipelined request complete only once the one before it is
+  // answered; closing on every refusal then cost the requests behind it.
+  const requests = Array.from({ length: 40 }, (_, i) => ({
+    method: 'GET',
+    path: i % 2 === 0 ? `/no/such/${i}` : `/api/v1/products/${9_000_000 + i}`,
+  }));
+  const statuses = await sendPipelined(service.url, requests, { connections: 1, depth: 40 });
+  assert.deepEqual([...statuses], [[404, 40]]);
 });
 
 describe('redirect listener', () => {

@@ -6,13 +6,26 @@
 // compatibility layer wants an object, so it gets one.
 
 import { pipeline } from 'node:stream';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import type { Context } from '../pipeline/context.ts';
 
 export interface RespondOptions {
   /** Set while draining for shutdown: tell HTTP/1.1 clients to close. */
   readonly closing: boolean;
+}
+
+/**
+ * Whether part of an HTTP/1.1 request's body may still be on the wire. Only
+ * Content-Length or Transfer-Encoding frames a body (RFC 9112 §6.3); a
+ * request with neither has none, even while Node has not yet marked it
+ * complete — as it leaves a pipelined request until the one before it is
+ * answered, where closing would cost the client every request behind it.
+ */
+function hasUnreadBody(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 export function respond(c: Context, options: RespondOptions): void {
@@ -44,7 +57,7 @@ export function respond(c: Context, options: RespondOptions): void {
     // Close when draining for shutdown, and when an error left the request
     // body unread: otherwise Node would either read the rest of a body we
     // refused (say, 100 MB after a 413) or leave the connection stuck.
-    if (options.closing || (status >= 400 && !(c.req as { complete: boolean }).complete)) {
+    if (options.closing || (status >= 400 && hasUnreadBody(c.req as IncomingMessage))) {
       headers.push('connection', 'close');
     }
     res.writeHead(status, headers);

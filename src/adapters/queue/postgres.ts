@@ -212,10 +212,13 @@ export function createPostgresQueue(options: PostgresQueueOptions): PostgresJobQ
   const run = (name: string, row: ClaimedRow, handler: JobHandler, worker: Worker): void => {
     const controller = new AbortController();
     const log = logger.child({ queue: name, jobId: row.id, attempt: row.attempts });
+    // Set once the handler has returned: a renewal sent just before then can
+    // land after the outcome cleared the lease, and must not read as a loss.
+    let handled = false;
     const timer = setInterval(() => {
       renew(row).then(
         (held) => {
-          if (held) return;
+          if (held || handled) return;
           log.warn('job lease lost: another worker may be running the job');
           clearInterval(timer);
           controller.abort(new Error('the lease on the job was lost'));
@@ -241,12 +244,14 @@ export function createPostgresQueue(options: PostgresQueueOptions): PostgresJobQ
       try {
         await handler(job);
       } catch (error) {
+        handled = true;
         const message = errorMessage(error);
         if (abandoned || controller.signal.aborted) return false;
         const dead = row.attempts >= row.max_attempts;
         log[dead ? 'error' : 'warn']({ err: error }, dead ? 'job dead' : 'job failed; will retry');
         return settle(row, dead ? 'dead' : 'retry', message);
       }
+      handled = true;
       if (abandoned || controller.signal.aborted) return false;
       return settle(row, 'completed');
     };

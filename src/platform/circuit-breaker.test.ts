@@ -51,6 +51,21 @@ describe('circuit breaker', () => {
     now = 200;
     assert.ok(breaker.tryAcquire());
   });
+
+  test('a released call counts for nothing and frees the half-open trial', () => {
+    let now = 0;
+    const breaker = createCircuitBreaker({ failures: 2, cooldownMs: 100 }, () => now);
+    breaker.failed();
+    assert.ok(breaker.tryAcquire());
+    breaker.released();
+    breaker.failed();
+    assert.equal(breaker.state(), 'open', 'the release did not reset the count of failures');
+    now = 100;
+    assert.ok(breaker.tryAcquire());
+    breaker.released();
+    assert.equal(breaker.state(), 'half-open');
+    assert.ok(breaker.tryAcquire(), 'the next call may try at once');
+  });
 });
 
 describe('breakers', () => {

@@ -29,6 +29,12 @@ export interface CircuitBreaker {
   tryAcquire(): boolean;
   succeeded(): void;
   failed(): void;
+  /**
+   * The call ended without saying anything about the dependency (its caller
+   * gave up and cancelled it): nothing is counted, and a half-open trial's
+   * slot is free for the next call.
+   */
+  released(): void;
   state(): BreakerState;
   /** Milliseconds until an open breaker lets a trial through; 0 when not open. */
   retryInMs(): number;
@@ -82,6 +88,9 @@ export function createCircuitBreaker(
       const trial = trialAt !== undefined;
       trialAt = undefined;
       if (trial || failures >= options.failures) open();
+    },
+    released() {
+      trialAt = undefined;
     },
     state,
     retryInMs() {

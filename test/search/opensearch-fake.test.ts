@@ -24,6 +24,7 @@ import {
   type FakeOpenSearch,
   type RecordedRequest,
 } from '../support/fake-opensearch.ts';
+import { eventually } from '../support/eventually.ts';
 import { startService, type StartedService } from '../support/start.ts';
 
 const fixture = (name: string): unknown =>
@@ -342,5 +343,39 @@ describe('the service with OpenSearch down or silent', () => {
     assert.equal(body.status, 'ready');
     assert.equal(body.checks.search?.status, 'failing');
     assert.match(body.checks.search?.error ?? '', /answered by PostgreSQL/);
+  });
+});
+
+describe('the service with a search its client leaves', () => {
+  let fake: FakeOpenSearch;
+  let service: StartedService;
+  before(async () => {
+    fake = await startFakeOpenSearch(() => ({ silent: true }));
+    service = await startService({
+      env: {
+        OPENSEARCH_URL: fake.url,
+        // Far longer than the test: only the client leaving ends the search.
+        OPENSEARCH_TIMEOUT_MS: '600000',
+        OPENSEARCH_BREAKER_FAILURES: '1',
+        OPENSEARCH_BREAKER_COOLDOWN_MS: '3600000',
+      },
+    });
+  });
+  after(async () => {
+    await service.close();
+    await fake.close();
+  });
+
+  test('the search is cut off on OpenSearch and does not count against it', async () => {
+    const client = new AbortController();
+    const pending = fetch(`${service.url}/api/v1/search?q=lamp`, { signal: client.signal });
+    const searching = () => fake.requests.some((request) => request.path.endsWith('/_search'));
+    await eventually('the search reached OpenSearch', searching);
+    client.abort();
+    await assert.rejects(pending, { name: 'AbortError' });
+    await eventually('OpenSearch saw the search closed', () => fake.cutOff() === 1);
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    // One failure would have opened it (OPENSEARCH_BREAKER_FAILURES=1).
+    assert.match(metrics, /^circuit_breaker_state{breaker="search"} 0$/m);
   });
 });

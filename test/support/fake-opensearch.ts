@@ -31,6 +31,8 @@ export interface FakeOpenSearch {
   readonly url: string;
   /** Every request received so far, in order. */
   readonly requests: RecordedRequest[];
+  /** How many requests the client gave up on (closed) before they were answered. */
+  cutOff(): number;
   /** Replaces how requests are answered. */
   answer(handler: FakeHandler): void;
   close(): Promise<void>;
@@ -46,8 +48,12 @@ export async function startFakeOpenSearch(
 ): Promise<FakeOpenSearch> {
   let handler = initial;
   const requests: RecordedRequest[] = [];
+  let cutOff = 0;
   const sockets = new Set<Socket>();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    res.on('close', () => {
+      if (!res.writableEnded) cutOff += 1;
+    });
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -82,6 +88,7 @@ export async function startFakeOpenSearch(
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    cutOff: () => cutOff,
     answer(next) {
       handler = next;
     },

@@ -13,6 +13,9 @@
 // results either way. An outage (SEARCH_ENGINE_UNAVAILABLE) is a warning;
 // anything else is a bug in the request, logged as an error.
 //
+// A search its caller abandoned (the client left, the deadline passed) is
+// cut off on the primary and neither falls back nor counts against it.
+//
 // Writes (`index`) and `ping` are the primary's: the stand-in reads the
 // catalog itself and has nothing to keep.
 
@@ -33,6 +36,11 @@ export interface FallbackSearch extends SearchEngine {
   readonly breaker: CircuitBreaker;
 }
 
+/** Work stopped because its unit of work was abandoned (platform/unit-of-work.ts). */
+function isAbandoned(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
 export function createFallbackSearch(options: FallbackOptions): FallbackSearch {
   const { primary, standIn, logger } = options;
   const { breaker } = options;
@@ -46,6 +54,12 @@ export function createFallbackSearch(options: FallbackOptions): FallbackSearch {
       breaker.succeeded();
       return { value };
     } catch (error) {
+      if (isAbandoned(error)) {
+        // The request's client left or its deadline passed: the engine was
+        // cut off, not found wanting, and nobody waits for the stand-in.
+        breaker.released();
+        throw error;
+      }
       breaker.failed();
       const outage = isSearchEngineUnavailable(error);
       if (outage) {

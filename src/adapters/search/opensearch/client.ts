@@ -15,6 +15,7 @@
 
 import { Client, errors } from '@opensearch-project/opensearch';
 import { searchEngineUnavailable } from '../unavailable.ts';
+import { WorkAbortedError } from '../../../platform/unit-of-work.ts';
 import type { BulkLine } from './documents.ts';
 import type { JsonObject } from './index-settings.ts';
 
@@ -74,7 +75,9 @@ export function createOpenSearchConnection(
       request: RequestOptions = {},
     ): Promise<OpenSearchResponse<T>> {
       const { signal } = request;
-      signal?.throwIfAborted();
+      // A function, not a property read: the answer changes while the request runs.
+      const cutOff = (): boolean => signal?.aborted === true;
+      if (cutOff()) throw abandoned(signal!);
       const pending = client.transport.request(
         {
           method,
@@ -97,6 +100,7 @@ export function createOpenSearchConnection(
         const response = await pending;
         return { statusCode: response.statusCode ?? 0, body: response.body as T };
       } catch (error) {
+        if (cutOff()) throw abandoned(signal!, error);
         throw toSearchError(error);
       } finally {
         signal?.removeEventListener('abort', abort);
@@ -104,6 +108,13 @@ export function createOpenSearchConnection(
     },
     close: () => client.close(),
   };
+}
+
+/** A request cut off because its caller gave up: not the engine's failure. */
+function abandoned(signal: AbortSignal, error?: unknown): WorkAbortedError {
+  return new WorkAbortedError('the search was abandoned by its caller', {
+    cause: error ?? signal.reason,
+  });
 }
 
 /** An outage as SEARCH_ENGINE_UNAVAILABLE; any other failure unchanged. */

@@ -17,6 +17,7 @@ import { createOpenSearchIndex } from './indexer.ts';
 import { searchBody } from './query.ts';
 import { toSearchResult, type SearchResponseBody } from './response.ts';
 import { splitPrefix, suggestBody, toSuggestions, type SuggestResponseBody } from './suggest.ts';
+import { currentUnitOfWork } from '../../../platform/unit-of-work.ts';
 
 export interface OpenSearchOptions {
   /** http(s)://[user:password@]host:port */
@@ -56,6 +57,7 @@ export function createOpenSearchSearch(options: OpenSearchOptions): OpenSearchEn
       if (text !== '' && clauses.length === 0) return emptyResult();
       const { body } = await connection.request<SearchResponseBody>('POST', searchPath, {
         body: searchBody(query, clauses),
+        signal: callerSignal(),
       });
       return toSearchResult(body);
     },
@@ -65,6 +67,7 @@ export function createOpenSearchSearch(options: OpenSearchOptions): OpenSearchEn
       if (typed === undefined) return [];
       const { body } = await connection.request<SuggestResponseBody>('POST', searchPath, {
         body: suggestBody(typed.lead, typed.last),
+        signal: callerSignal(),
       });
       return toSuggestions(body, typed.lead, typed.last, limit);
     },
@@ -93,6 +96,11 @@ export function createOpenSearchSearch(options: OpenSearchOptions): OpenSearchEn
 
     close: () => connection.close(),
   };
+}
+
+/** The current request's signal: a client that leaves cuts its search off on the engine. */
+function callerSignal(): AbortSignal | undefined {
+  return currentUnitOfWork()?.signal;
 }
 
 /** No words to look for: nothing found, every price bucket present and empty. */

@@ -130,7 +130,19 @@ export function startWorkers(config: Config, deps: WorkerDeps): Workers {
       keep: config.backup.keep,
     });
   }
-  scheduler.start();
-  lifecycle.add({ name: 'scheduler', close: () => scheduler.stop() });
+  // Its lock may live on Redis: the first tick waits (boundedly) for the
+  // connection start-up is still making, instead of reporting the lock store
+  // down while it is only connecting. Redis really down is then reported.
+  let closing = false;
+  void deps.shared.connected().then(() => {
+    if (!closing) scheduler.start();
+  });
+  lifecycle.add({
+    name: 'scheduler',
+    close: () => {
+      closing = true;
+      return scheduler.stop();
+    },
+  });
   return { handlers, scheduler };
 }

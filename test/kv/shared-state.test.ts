@@ -169,7 +169,8 @@ describe('shared state on Redis', { skip: redisSkip }, () => {
       assert.deepEqual(await main.exited, { code: 0, signal: null });
       const closed = main.logs.filter((record) => record.msg === 'closed').map((r) => r.resource);
       assert.ok(closed.includes('shared state (redis)'), JSON.stringify(closed));
-      assert.equal(main.logs.filter((record) => record.level === 'error').length, 0);
+      const errors = main.logs.filter((record) => record.level === 'error');
+      assert.deepEqual(errors, [], 'no error logged from start to exit');
     },
   );
 });

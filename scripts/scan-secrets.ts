@@ -30,5 +30,5 @@ if (report.unusedAllowances.length > 0) {
 }
 if (report.findings.length > 0 || report.unusedAllowances.length > 0) process.exit(1);
 console.log(
-  `secrets: ${report.scanned} tracked files clean (${report.allowed.length} allowed test values)`,
+  `secrets: ${report.scanned} tracked files clean, ${report.allowed.length} allowed test value(s)`,
 );

@@ -102,6 +102,11 @@ test('random-looking: long, mixed, high entropy, no placeholder or blank', () =>
   assert.ok(!looksRandom('a much longer password 2'));
   assert.ok(!looksRandom('https://example.com/a1B2c3D4'));
   assert.ok(!looksRandom('XXXXXXXXXXXXXXXX1234'));
+  // Hand-made test values: each piece is one kind of character.
+  assert.ok(!looksRandom('scrape-token-0123456789'));
+  assert.ok(!looksRandom('pepper-0123456789-abcdef'));
+  assert.ok(looksRandom('pepper-0123456789-abcdeF'));
+  assert.ok(looksRandom('3f9a2b7c41d0e8a5b6c7d8e9'));
 });
 
 test('the tracked tree of this repository holds no secrets', async () => {

@@ -58,6 +58,8 @@ async function readJson(path: string): Promise<unknown> {
   }
 }
 
+const NODE_MODULES = 'node_modules/';
+
 /** Every non-dev package in the lockfile under `root`. */
 export async function productionPackages(root: string): Promise<ProductionPackage[]> {
   const lock = (await readJson(join(root, 'package-lock.json'))) as
@@ -70,7 +72,9 @@ export async function productionPackages(root: string): Promise<ProductionPackag
     const installed = (await readJson(join(root, path, 'package.json'))) as
       { name?: string; version?: string; license?: unknown; licenses?: unknown } | undefined;
     const name =
-      installed?.name ?? entry.name ?? path.slice(path.lastIndexOf('node_modules/') + 13);
+      installed?.name ??
+      entry.name ??
+      path.slice(path.lastIndexOf(NODE_MODULES) + NODE_MODULES.length);
     found.push({
       name,
       version: installed?.version ?? entry.version ?? '?',

@@ -154,6 +154,7 @@ function parseField(expression: string, text: string, spec: FieldSpec): boolean[
   const fail = (problem: string) =>
     new InvalidCronError(expression, `${spec.label} field "${text}": ${problem}`);
   for (const item of text.split(',')) {
+    // eslint-disable-next-line security/detect-unsafe-regex -- reads the schedule written in code; no nested repetition
     const match = /^(\*|[a-z0-9]+(?:-[a-z0-9]+)?)(?:\/(\d+))?$/i.exec(item);
     if (match === null) throw fail(`cannot read "${item}"`);
     const [, range, stepText] = match as unknown as [string, string, string | undefined];

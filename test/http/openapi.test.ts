@@ -207,9 +207,14 @@ describe('what the document requires of routes', () => {
     routes.get('/a', ok, { auth: 'public', operationId: 'getThing' });
     routes.get('/b', ok, { auth: 'public', operationId: 'getThing' });
     routes.get('/c', ok, { auth: 'public', operationId: 'get_things' });
+    routes.get('/d', ok, { auth: 'public', operationId: 'getV2Things' });
+    // A long digit run before a bad character: refused at once, not after 2^60 tries.
+    const digits = `get${'1'.repeat(60)}-`;
+    routes.get('/e', ok, { auth: 'public', operationId: digits });
     assert.deepEqual(openApiProblems(routes.routes(), {}), [
       'GET /b: operationId getThing is already used by GET /a',
       'GET /c: operationId get_things is not camelCase',
+      `GET /e: operationId ${digits} is not camelCase`,
     ]);
   });
 

@@ -8,6 +8,8 @@
 // reader never sees half a message. Names sort by creation time (then by a
 // per-process counter), which is what `list()` orders by.
 
+/* eslint-disable security/detect-non-literal-fs-filename -- the folder comes from configuration; file names are built here from a time, a counter and a generated id */
+
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -25,6 +25,22 @@ test('reads SET statement_timeout in its plain forms, as milliseconds', () => {
   });
 });
 
+test('long blank runs around the value are read in one pass', () => {
+  const blanks = ' '.repeat(50_000);
+  assert.deepEqual(statementTimeoutChange(`set statement_timeout = 25${blanks};${blanks}`), {
+    scope: 'session',
+    ms: 25,
+  });
+  assert.deepEqual(statementTimeoutChange(`set statement_timeout =${blanks}'7s' ;`), {
+    scope: 'session',
+    ms: 7000,
+  });
+  assert.deepEqual(statementTimeoutChange(`set statement_timeout = 1${blanks}x;`), {
+    scope: 'session',
+    ms: Infinity,
+  });
+});
+
 test('a lifted or unreadable limit is no limit', () => {
   assert.deepEqual(statementTimeoutChange('set statement_timeout = 0'), {
     scope: 'session',

@@ -15,8 +15,11 @@ export type TimeoutChange =
   /** RESET / DISCARD ALL / SET … DEFAULT: back to the pool's default. */
   | { readonly scope: 'default' };
 
-const SET_TIMEOUT =
-  /^\s*set\s+(?:(session|local)\s+)?statement_timeout\s*(?:=|\bto\b)\s*(.*?)\s*;?\s*$/is;
+// The value is everything after `=`/`TO`, trimmed in code: a lazy value
+// followed by optional blanks and `;` makes a failing match try every split
+// of a long blank run (quadratic and worse).
+// eslint-disable-next-line security/detect-unsafe-regex -- reads SQL this process sends; one optional group, each part consumes different characters, linear
+const SET_TIMEOUT = /^\s*set\s+(?:(session|local)\s+)?statement_timeout\s*(?:=|\bto\b)(.*)$/is;
 const RESET_TIMEOUT = /^\s*(?:reset\s+(?:statement_timeout|all)|discard\s+all)\s*;?\s*$/i;
 
 /** PostgreSQL's time units for a setting measured in milliseconds. */
@@ -28,6 +31,7 @@ const UNIT_MS: Readonly<Record<string, number>> = {
   h: 3_600_000,
   d: 86_400_000,
 };
+// eslint-disable-next-line security/detect-unsafe-regex -- reads SQL this process sends; one optional group, each part consumes different characters, linear
 const VALUE = /^(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?$/i;
 
 /** What a statement does to statement_timeout, or undefined when it does not touch it. */
@@ -36,7 +40,12 @@ export function statementTimeoutChange(text: string): TimeoutChange | undefined 
   const set = SET_TIMEOUT.exec(text);
   if (set === null) return undefined;
   const scope = set[1]?.toLowerCase() === 'local' ? 'local' : 'session';
-  const value = (set[2] ?? '').replace(/^'(.*)'$/s, '$1').trim();
+  const value = (set[2] ?? '')
+    .trim()
+    .replace(/;$/, '')
+    .trim()
+    .replace(/^'(.*)'$/s, '$1')
+    .trim();
   if (value.toLowerCase() === 'default')
     return scope === 'local' ? undefined : { scope: 'default' };
   return { scope, ms: parseTimeout(value) };

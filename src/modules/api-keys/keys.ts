@@ -17,6 +17,7 @@ const SECRET_BYTES = 32;
 /** base64url of 32 bytes, unpadded. */
 const SECRET_LENGTH = 43;
 
+// eslint-disable-next-line security/detect-non-literal-regexp -- built from constants in this file
 const KEY_SHAPE = new RegExp(
   `^${API_KEY_PREFIX}([a-z0-9]{${KEY_PREFIX_LENGTH}})_([A-Za-z0-9_-]{${SECRET_LENGTH}})$`,
 );

@@ -171,6 +171,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
           targetId: account.id,
           ...(token === undefined ? { details: { reason: 'too_many_requests' } } : {}),
         });
+        // eslint-disable-next-line security/detect-possible-timing-attacks -- a presence check against undefined, not a comparison of secret bytes
         if (token === undefined) return;
         await deps.mailer.send(passwordResetMail(deps.links, account.email, token));
       });
@@ -324,6 +325,7 @@ export async function mailVerificationLink(
     supersede: true,
     at,
   });
+  // eslint-disable-next-line security/detect-possible-timing-attacks -- a presence check against undefined, not a comparison of secret bytes
   if (token === undefined) return;
   await deps.mailer.send(compose(token));
 }

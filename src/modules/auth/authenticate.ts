@@ -48,6 +48,7 @@ export function authentication(auth: Authenticators): Middleware {
     const header = rawHeader(raw, 'authorization');
     if (header !== undefined) {
       const token = BEARER.exec(header)?.[1];
+      // eslint-disable-next-line security/detect-possible-timing-attacks -- a presence check against undefined, not a comparison of secret bytes
       if (token === undefined) {
         throw httpError('HTTP_UNAUTHENTICATED', {
           detail: 'expected Authorization: Bearer <token>',
@@ -63,6 +64,7 @@ export function authentication(auth: Authenticators): Middleware {
       });
     }
     const apiKey = rawHeader(raw, 'x-api-key');
+    // eslint-disable-next-line security/detect-possible-timing-attacks -- a presence check against undefined, not a comparison of secret bytes
     if (apiKey !== undefined) {
       return verifyApiKey(auth, apiKey.trim()).then((found) => {
         c.identity = found;
@@ -72,6 +74,7 @@ export function authentication(auth: Authenticators): Middleware {
     if (auth.session !== undefined) {
       const cookie = rawHeader(raw, 'cookie');
       const token = cookie === undefined ? undefined : cookieValue(cookie, auth.session.cookieName);
+      // eslint-disable-next-line security/detect-possible-timing-attacks -- a presence check against undefined, not a comparison of secret bytes
       if (token !== undefined) {
         return auth.session.authenticate(c, token).then((found) => {
           c.identity = found;

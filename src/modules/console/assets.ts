@@ -11,6 +11,8 @@
 // modules import each other by relative path (`./api.ts`), which the browser
 // resolves inside the same version.
 
+/* eslint-disable security/detect-non-literal-fs-filename -- reads the console's own client folder, shipped with the code */
+
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { stripTypeScriptTypes } from 'node:module';

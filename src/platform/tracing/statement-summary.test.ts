@@ -29,3 +29,10 @@ test('values written into the text never reach the name', () => {
   );
   assert.equal(summary.name, 'SELECT users');
 });
+
+test('leading comments are skipped, and a long row of them is read in one pass', () => {
+  assert.equal(statementSummary('/* a */ /* b *//***/ update "t" set x = 1').name, 'UPDATE t');
+  // Used to try every grouping of the comments before giving up.
+  assert.equal(statementSummary(`${'/**/'.repeat(5000)}1`).name, 'SQL');
+  assert.equal(statementSummary(`/*${'*'.repeat(50_000)}`).name, 'SQL');
+});

@@ -16,8 +16,13 @@ export interface StatementSummary {
   readonly name: string;
 }
 
-const OPERATION = /^\s*(?:\/\*[\s\S]*?\*\/\s*)*([a-zA-Z]+)/;
+// A comment's body cannot run past its own `*/`: with a lazy `[\s\S]*?`
+// one comment could also swallow the next ones, and a failing match tried
+// every way of grouping a row of comments (exponential).
+// eslint-disable-next-line security/detect-unsafe-regex -- each repetition is one whole comment and starts with "/*": linear
+const OPERATION = /^\s*(?:\/\*(?:[^*]|\*(?!\/))*\*\/\s*)*([a-zA-Z]+)/;
 const TABLE =
+  // eslint-disable-next-line security/detect-unsafe-regex -- reads SQL this process sends, never request text; alternatives start with different characters, so no backtracking blow-up
   /\b(?:from|into|update|join)\s+((?:"[^"]+"|[a-zA-Z_][\w$]*)(?:\.(?:"[^"]+"|[a-zA-Z_][\w$]*))?)/i;
 
 export function statementSummary(text: string): StatementSummary {

@@ -7,6 +7,7 @@ import { appendField, createFieldRecord, type FieldRecord } from './field-record
 import { decodeUtf8Strict } from './utf8.ts';
 import { payloadTooLargeError } from './read-body.ts';
 
+// eslint-disable-next-line security/detect-unsafe-regex -- fixed-width groups that each start with "%": linear
 const PERCENT_RUN = /(?:%[0-9A-Fa-f]{2})+/g;
 
 /**

@@ -113,6 +113,7 @@ export async function parseMultipart(
   if (declared !== undefined && declared > ceiling) throw totalTooLargeError(ceiling);
   const early = unreadableReason(req, signal);
   if (early !== undefined) throw early;
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- the upload folder comes from configuration and file names are random UUIDs
   await mkdir(tmpDir, { recursive: true, mode: 0o700 });
   const late = unreadableReason(req, signal);
   if (late !== undefined) throw late;
@@ -265,6 +266,7 @@ function writeToTempFile(
     path,
   };
   // 'wx': never follow or reuse an existing file; 0o600: uploads are private.
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- the upload folder comes from configuration and file names are random UUIDs
   const sink = createWriteStream(path, { flags: 'wx', mode: 0o600 });
   const done = pipeline(stream, sink).then(
     () => {

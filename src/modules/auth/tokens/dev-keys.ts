@@ -3,6 +3,8 @@
 // rotation path runs on every developer's machine and not only in production.
 // The file holds private keys: owner-only directory and file.
 
+/* eslint-disable security/detect-non-literal-fs-filename -- the key folder comes from configuration (development only); file names are constants */
+
 import { randomUUID } from 'node:crypto';
 import { chmod, link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

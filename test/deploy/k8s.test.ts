@@ -15,6 +15,7 @@ import { writeComposeSecrets } from '../../scripts/compose-secrets.ts';
 import { loadConfig, type Config } from '../../src/platform/config.ts';
 import { imageEnvironment, readRepoFile, ROOT, unknownVariables } from '../support/deploy.ts';
 import { dockerContextIncludes } from '../support/dockerfile.ts';
+import { schemaOfKind, unknownFields } from '../support/k8s-fields.ts';
 import {
   K8S_DIR,
   podTemplate,
@@ -89,6 +90,13 @@ describe('Kubernetes manifests', () => {
         validateAgainstSchema(object),
         `${object.kind} ${object.metadata.name}`,
       );
+    }
+  });
+
+  test('use no field their schema does not define (a misspelt one would be dropped silently)', () => {
+    for (const object of objects.filter((o) => o.kind !== 'Kustomization')) {
+      const schema = schemaOfKind(object.apiVersion, object.kind);
+      assert.deepEqual(unknownFields(object, schema), [], `${object.kind} ${object.metadata.name}`);
     }
   });
 

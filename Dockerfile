@@ -55,8 +55,8 @@ USER 65532:65532
 EXPOSE 3000
 
 # No curl here: Node asks /livez itself (HTTP; with TLS_ENABLED use the
-# orchestrator's own probe instead). Workers serve no /livez: compose and
-# Kubernetes give them their own check.
+# orchestrator's own probe instead). A worker serves its /livez on
+# WORKER_METRICS_PORT: compose gives it a check on that port.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
     CMD ["/app/node_modules/node/bin/node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/livez',{signal:AbortSignal.timeout(2000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 

@@ -100,6 +100,13 @@ describe('compose.yaml', () => {
     for (const name of ['postgres', 'redis', 'worker', 'nginx']) {
       assert.ok(services[name]!.healthcheck?.test, `${name} has a health check`);
     }
+    const workerCheck = services.worker!.healthcheck?.test?.join(' ') ?? '';
+    assert.match(
+      workerCheck,
+      /127\.0\.0\.1:9464\/livez/,
+      "the worker's /livez, on its metrics port",
+    );
+    assert.equal(services.worker!.environment?.WORKER_METRICS_PORT, '9464');
   });
 
   test("runs the service's containers read-only, without capabilities or privilege escalation", () => {

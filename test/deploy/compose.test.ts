@@ -72,7 +72,11 @@ describe('compose.yaml', () => {
     }
   });
 
-  test('pins every image to a version tag', () => {
+  test('pins every image to a version tag, ours to the release version', () => {
+    const { version } = JSON.parse(readRepoFile('package.json')) as { version: string };
+    for (const [name, service] of ours) {
+      assert.equal(interpolate(service.image), `throughline:${version}`, name);
+    }
     for (const [name, service] of Object.entries(services)) {
       const tag = /:([^:/]+)$/.exec(interpolate(service.image))?.[1];
       assert.ok(tag !== undefined && tag !== 'latest', `${name}: ${service.image}`);

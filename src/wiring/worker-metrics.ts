@@ -3,7 +3,10 @@
 // the work it does (jobs, the outbox relay, webhook deliveries, mail,
 // statements, breakers: work-metrics.ts) and the process. The same route as
 // the web process's (modules/metrics), so the same rules: the METRICS_TOKEN
-// bearer token when configured, and in production only with one.
+// bearer token when configured, and in production only with one. The same
+// listener answers the orchestrator's probes: /livez while the event loop
+// turns (a TCP check would pass a stuck process, the kernel accepting for
+// it) and /readyz with the worker's own checks.
 
 import type { Logger } from 'pino';
 import type { Database } from './tables.ts';
@@ -11,6 +14,8 @@ import { createApp } from '../http/app.ts';
 import { socketLimits } from './http-setup.ts';
 import { startServer, type RunningServer } from '../http/server/server.ts';
 import { metricsModule } from '../modules/metrics/module.ts';
+import { ReadinessChecks } from '../modules/health/readiness.ts';
+import { registerHealthRoutes } from '../modules/health/routes.ts';
 import type { Config } from '../platform/config.ts';
 import type { Lifecycle } from '../platform/lifecycle.ts';
 import { ServiceMetrics } from '../platform/metrics/metrics.ts';
@@ -26,6 +31,8 @@ export interface WorkerMetricsDeps {
   readonly sql: SqlDatabase<Database>;
   readonly queue: JobQueue;
   readonly stats: ServiceStats;
+  /** The worker's dependency checks; without them /readyz reports the lifecycle alone. */
+  readonly readiness?: ReadinessChecks;
 }
 
 /** Starts the listener when configured; undefined when not. */
@@ -45,10 +52,13 @@ export async function startWorkerMetrics(
   });
   const app = createApp({ logger });
   metricsModule.routes?.(app, { metrics, config, logger });
-  if (app.routes().length === 0) {
-    app.close();
-    return undefined;
-  }
+  registerHealthRoutes(
+    app,
+    deps.readiness ??
+      new ReadinessChecks(() =>
+        lifecycle.stopping ? 'stopping' : lifecycle.ready ? 'ready' : 'starting',
+      ),
+  );
   const server = await startServer(app.handler, {
     host: config.metrics.workerHost,
     port,

@@ -4,7 +4,8 @@
 // WORKERS=off). Same config as the web process, same database and queue;
 // SIGTERM stops taking jobs, lets the running ones finish (or gives them
 // back after the grace period), closes the database and exits 0. With
-// WORKER_METRICS_PORT it serves GET /metrics for its work (worker-metrics.ts).
+// WORKER_METRICS_PORT it serves GET /metrics for its work, and the probes
+// /livez and /readyz (worker-metrics.ts).
 
 // First: the schemas built by everything below are compiled (see the file).
 import '../platform/compiled-validation.ts';
@@ -67,8 +68,11 @@ async function run(config: Config, logger: Logger, lifecycle: Lifecycle): Promis
   const mailer = createMailer(config, logger, sql, stats);
   lifecycle.add({ name: 'mail', close: async () => mailer.close?.() });
   // Sessions live in the database, or in Redis beside the shared state.
-  // The worker serves no probes: its readiness checks are never asked.
-  const readiness = new ReadinessChecks(() => 'ready');
+  // Its /readyz (on WORKER_METRICS_PORT, beside /metrics) asks these checks.
+  const readiness = new ReadinessChecks(() =>
+    lifecycle.stopping ? 'stopping' : lifecycle.ready ? 'ready' : 'starting',
+  );
+  readiness.add('database', (signal) => sql.ping(signal));
   const shared = createSharedState(config, { logger, lifecycle, readiness });
   const sessions = createSessionStore(config, { sql, shared });
   // The same data key as the web instances: the webhook secrets are sealed with it.
@@ -101,7 +105,7 @@ async function run(config: Config, logger: Logger, lifecycle: Lifecycle): Promis
       : undefined,
   });
   // After the workers: the listener closes before them, and the queue is instrumented.
-  await startWorkerMetrics(config, { logger, lifecycle, sql, queue, stats });
+  await startWorkerMetrics(config, { logger, lifecycle, sql, queue, stats, readiness });
   lifecycle.markReady();
   logger.info({ queue: config.queue.backend }, 'workers running');
   saveCompileCache();

@@ -1,6 +1,7 @@
 // The worker process's metrics listener (WORKER_METRICS_PORT): off unless
 // configured, the scrape token required when one is set, and the work's
-// families — jobs, queues, outbox, webhooks, mail, breakers — in it.
+// families — jobs, queues, outbox, webhooks, mail, breakers — in it; and the
+// probes on the same port, without the token, ready once the worker is.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -36,7 +37,7 @@ describe('the worker metrics listener', () => {
       queue,
       stats,
     });
-    return { server, stop: () => lifecycle.stop('test over') };
+    return { server, lifecycle, stop: () => lifecycle.stop('test over') };
   };
 
   test('is off by default', async () => {
@@ -77,6 +78,29 @@ describe('the worker metrics listener', () => {
       assert.match(body, /^queue_jobs{queue="webhooks.deliver",state="pending"} 0$/m);
       assert.match(body, /^process_cpu_user_seconds_total /m);
       await checkScrape(body);
+    } finally {
+      await stop();
+    }
+  });
+
+  test('answers the probes without the token: live, and ready once the worker is', async () => {
+    const { server, lifecycle, stop } = await start({
+      WORKER_METRICS_PORT: '0',
+      WORKER_METRICS_HOST: '127.0.0.1',
+      METRICS_TOKEN: TOKEN,
+    });
+    try {
+      assert.ok(server !== undefined);
+      const live = await fetch(`${server.url}/livez`);
+      assert.equal(live.status, 200);
+      assert.deepEqual(await live.json(), { status: 'ok' });
+      const starting = await fetch(`${server.url}/readyz`);
+      assert.equal(starting.status, 503, 'not ready before the workers run');
+      await starting.text();
+      lifecycle.markReady();
+      const ready = await fetch(`${server.url}/readyz`);
+      assert.equal(ready.status, 200);
+      assert.equal(((await ready.json()) as { status: string }).status, 'ready');
     } finally {
       await stop();
     }

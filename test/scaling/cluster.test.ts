@@ -33,7 +33,7 @@ const skip = postgres.skip || redisSkip || nginxSkip;
 /** Journeys started per second: modest, as the machine running the tests is shared. */
 const RATE = 2;
 /** Journeys that end before, between and after the disruptions. */
-const SETTLE_JOURNEYS = 8;
+const SETTLE_JOURNEYS = 6;
 const GET_STEPS = ['browse', 'search'];
 
 interface Slot {

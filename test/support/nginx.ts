@@ -24,7 +24,7 @@ const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'].fin
 );
 
 export const nginxSkip: string | false =
-  NGINX === undefined ? 'nginx is not installed (apt-get install nginx-light)' : false;
+  NGINX === undefined ? 'nginx is not installed (apt-get install nginx)' : false;
 
 export interface Nginx {
   readonly url: string;

@@ -23,6 +23,9 @@ const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'].fin
   existsSync(path),
 );
 
+/** The nginx executable, if installed. */
+export const nginxBinary = (): string | undefined => NGINX;
+
 export const nginxSkip: string | false =
   NGINX === undefined ? 'nginx is not installed (apt-get install nginx)' : false;
 

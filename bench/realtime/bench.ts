@@ -40,9 +40,6 @@ export interface RealtimeSizes {
   readonly uploadRounds: number;
 }
 
-/** The database the benchmark needs: the demo accounts and a few products to order. */
-export const REALTIME_SEED = { products: 100, customers: 1, orders: 0 } as const;
-
 export type BenchServer = MeasuredServer & UploadTarget;
 
 export interface RealtimeReport {

@@ -6,18 +6,13 @@
 // (10,000 idle connections, fan-out to 5,000, a 256 MiB upload); a smoke run:
 //   npm run bench:realtime -- --connections 100 --fan-out 50 --upload-mib 8
 
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { preparePglite, preparePostgres } from '../db/databases.ts';
 import { machineInfo } from '../lib/machine.ts';
 import { wholeNumber } from '../lib/options.ts';
-import { startServerProcess } from '../lib/server-process.ts';
-import { REALTIME_SEED, runRealtimeBench, type RealtimeSizes } from './bench.ts';
-import { raiseOpenFileLimit } from './file-limits.ts';
+import { runRealtimeBench, type RealtimeSizes } from './bench.ts';
+import { startBenchServer } from './bench-server.ts';
 import { formatReport } from './summary.ts';
 
 const USAGE = `Usage: npm run bench:realtime -- [options]
@@ -95,41 +90,15 @@ function ephemeralPorts(): string | undefined {
 }
 
 async function main(): Promise<void> {
-  const scratch = await mkdtemp(join(tmpdir(), 'throughline-bench-realtime-'));
-  const pglite =
-    postgresUrl === undefined ? await preparePglite({ size: REALTIME_SEED }) : undefined;
-  const postgres =
-    postgresUrl === undefined
-      ? undefined
-      : await preparePostgres(postgresUrl, { size: REALTIME_SEED });
-  const dataDir = pglite?.dataDir ?? scratch;
-  const dataKey = randomBytes(32);
-  const metricsToken = randomBytes(24).toString('base64url');
-  const server = await startServerProcess({
-    script: 'bench/realtime/server.ts',
-    nodeFlags: ['--expose-gc'],
-    env: {
-      ...env,
-      DATA_DIR: dataDir,
-      DATABASE_URL: postgres?.url,
-      OUTBOX_POLL_INTERVAL_MS: String(pollMs),
-      DATA_ENCRYPTION_KEY: dataKey.toString('base64'),
-      METRICS_TOKEN: metricsToken,
-    },
-    cpu: undefined,
-  });
+  const server = await startBenchServer({ postgresUrl, pollMs, connections });
   try {
-    raiseOpenFileLimit(server.pid, connections + 1024);
-    const origin = `http://127.0.0.1:${server.port}`;
-    const report = await runRealtimeBench(
-      { origin, pid: server.pid, metricsToken, dataDir, dataKey },
-      sizes,
-      (line) => process.stdout.write(`  … ${line}\n`),
+    const report = await runRealtimeBench(server, sizes, (line) =>
+      process.stdout.write(`  … ${line}\n`),
     );
     const result = {
       date: new Date().toISOString(),
       machine: machineInfo(),
-      engine: postgresUrl === undefined ? 'pglite' : 'postgres',
+      engine: server.engine,
       pollMs,
       ephemeralPorts: ephemeralPorts(),
       ...report,
@@ -141,8 +110,6 @@ async function main(): Promise<void> {
     );
   } finally {
     await server.stop();
-    await (pglite === undefined ? postgres!.drop() : pglite.remove());
-    await rm(scratch, { recursive: true, force: true });
   }
 }
 

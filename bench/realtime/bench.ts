@@ -48,6 +48,8 @@ export interface RealtimeReport {
     readonly server: OpenFileLimit | undefined;
     readonly clients: OpenFileLimit | undefined;
   };
+  /** Connection attempts that failed and were made again (a loaded machine drops a few). */
+  readonly openRetries: number;
   readonly memory: {
     readonly baseline: MemoryReading;
     readonly withSockets: MemoryReading;
@@ -136,6 +138,7 @@ export async function runRealtimeBench(
     report = {
       sizes,
       openFiles: { server: openFileLimit(server.pid), clients: openFileLimit(pool.pids[0]!) },
+      openRetries: pool.retries,
       memory: {
         baseline,
         withSockets,

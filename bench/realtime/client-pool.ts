@@ -35,6 +35,8 @@ export class ClientPool {
   private readonly clients: Client[];
   /** Called on every `arrived` report: the waiters check again. */
   private readonly onArrival = new Set<() => void>();
+  /** Connection attempts that failed and were made again, over all opens. */
+  retries = 0;
 
   private constructor(clients: Client[]) {
     this.clients = clients;
@@ -78,7 +80,12 @@ export class ClientPool {
       this.clients.map(async (client, index) => {
         const share = shares[index]!;
         if (share === 0) return;
-        await this.ask(client, { type: 'open', kind, count: share, ...shared }, 'opened');
+        const report = await this.ask(
+          client,
+          { type: 'open', kind, count: share, ...shared },
+          'opened',
+        );
+        if (report.type === 'opened') this.retries += report.retries;
         client.holds[kind] += share;
       }),
     );

@@ -23,7 +23,13 @@ export type Command =
   | { readonly type: 'collect' };
 
 export type Report =
-  | { readonly type: 'opened'; readonly kind: ClientKind; readonly count: number }
+  | {
+      readonly type: 'opened';
+      readonly kind: ClientKind;
+      readonly count: number;
+      /** Attempts that failed and were made again. */
+      readonly retries: number;
+    }
   | { readonly type: 'kept' }
   /** Every connection this process holds has received this order's event. */
   | { readonly type: 'arrived'; readonly orderId: string }

@@ -22,6 +22,12 @@ interface Connection {
   close(): void;
 }
 
+type OpenCommand = Extract<Command, { type: 'open' }>;
+
+/** A connection not ready by then (upgraded and subscribed, or its stream's `ready`) failed. */
+const OPEN_TIMEOUT_MS = 60_000;
+const OPEN_ATTEMPTS = 3;
+
 const held: Connection[] = [];
 /** Order id → how many held connections have its event. */
 const arrivedCount = new Map<string, number>();
@@ -46,7 +52,40 @@ function onLost(connection: Connection): void {
   lost += 1;
 }
 
-function openSocket(command: Extract<Command, { type: 'open' }>): Promise<Connection> {
+/** Settles a connection attempt once: ready, or failed (and then closed). */
+function attempt(
+  resolve: (connection: Connection) => void,
+  reject: (error: Error) => void,
+  connection: Connection,
+) {
+  let settled = false;
+  const timer = setTimeout(() => {
+    fail(new Error(`not ready after ${OPEN_TIMEOUT_MS} ms`));
+  }, OPEN_TIMEOUT_MS);
+  function fail(error: Error) {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    connection.close();
+    reject(error);
+  }
+  return {
+    ready() {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(connection);
+    },
+    fail,
+    /** A close before ready is a failure; after, the connection is lost. */
+    closed() {
+      if (settled) onLost(connection);
+      else fail(new Error('closed before it was ready'));
+    },
+  };
+}
+
+function openSocket(command: OpenCommand): Promise<Connection> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${command.origin.replace(/^http/, 'ws')}/api/v1/realtime/socket`, {
       headers: { authorization: `Bearer ${command.token}` },
@@ -59,10 +98,13 @@ function openSocket(command: Extract<Command, { type: 'open' }>): Promise<Connec
         ws.terminate();
       },
     };
+    const state = attempt(resolve, reject, connection);
     let subscribed = 0;
-    ws.once('error', reject);
+    ws.on('error', (error) => {
+      state.fail(error);
+    });
     ws.once('close', () => {
-      onLost(connection);
+      state.closed();
     });
     ws.on('message', (data: Buffer) => {
       const at = monotonicMs();
@@ -73,9 +115,9 @@ function openSocket(command: Extract<Command, { type: 'open' }>): Promise<Connec
       };
       if (message.type === 'subscribed') {
         subscribed += 1;
-        if (subscribed === command.orderIds.length) resolve(connection);
+        if (subscribed === command.orderIds.length) state.ready();
       } else if (message.type === 'error') {
-        reject(new Error(`socket: ${message.code ?? 'error'}`));
+        state.fail(new Error(`socket: ${message.code ?? 'error'}`));
       } else if (message.type === 'event' && message.event?.type === TIMED_EVENT) {
         recordArrival(connection, message.event.aggregateId, at);
       }
@@ -88,7 +130,7 @@ function openSocket(command: Extract<Command, { type: 'open' }>): Promise<Connec
   });
 }
 
-function openStream(command: Extract<Command, { type: 'open' }>): Promise<Connection> {
+function openStream(command: OpenCommand): Promise<Connection> {
   return new Promise((resolve, reject) => {
     const timed = new Set(command.orderIds);
     const req = http.get(`${command.origin}/api/v1/admin/events`, {
@@ -102,16 +144,18 @@ function openStream(command: Extract<Command, { type: 'open' }>): Promise<Connec
         req.destroy();
       },
     };
-    req.once('error', reject);
+    const state = attempt(resolve, reject, connection);
+    req.on('error', (error) => {
+      state.fail(error);
+    });
+    req.once('close', () => {
+      state.closed();
+    });
     req.once('response', (res) => {
       if (res.statusCode !== 200) {
-        reject(new Error(`event stream: ${res.statusCode}`));
-        res.resume();
+        state.fail(new Error(`event stream: ${res.statusCode}`));
         return;
       }
-      res.once('close', () => {
-        onLost(connection);
-      });
       let pending = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -121,7 +165,7 @@ function openStream(command: Extract<Command, { type: 'open' }>): Promise<Connec
         while ((cut = pending.indexOf('\n\n')) !== -1) {
           const block = pending.slice(0, cut);
           pending = pending.slice(cut + 2);
-          if (block.includes('event: ready')) resolve(connection);
+          if (block.includes('event: ready')) state.ready();
           if (!block.includes(`event: ${TIMED_EVENT}\n`)) continue;
           const data = block.split('\n').find((line) => line.startsWith('data: '));
           const event = JSON.parse(data!.slice(6)) as { aggregateId: string };
@@ -132,18 +176,29 @@ function openStream(command: Extract<Command, { type: 'open' }>): Promise<Connec
   });
 }
 
-async function open(command: Extract<Command, { type: 'open' }>): Promise<void> {
+/** Opens one connection, trying again after a failure (a loaded machine drops a few). */
+async function openOne(command: OpenCommand): Promise<number> {
+  for (let failures = 0; ; failures += 1) {
+    try {
+      held.push(command.kind === 'socket' ? await openSocket(command) : await openStream(command));
+      return failures;
+    } catch (error) {
+      if (failures + 1 >= OPEN_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function open(command: OpenCommand): Promise<void> {
   let next = 0;
+  let retries = 0;
   const worker = async () => {
     while (next < command.count) {
       next += 1;
-      const connection =
-        command.kind === 'socket' ? await openSocket(command) : await openStream(command);
-      held.push(connection);
+      retries += await openOne(command);
     }
   };
   await Promise.all(Array.from({ length: Math.min(command.concurrency, command.count) }, worker));
-  send({ type: 'opened', kind: command.kind, count: command.count });
+  send({ type: 'opened', kind: command.kind, count: command.count, retries });
 }
 
 function keep(sockets: number, streams: number): void {

@@ -41,6 +41,7 @@ export function formatReport(
       readonly processes: number;
     };
     readonly openFiles: { readonly server: { soft: number } | undefined };
+    readonly openRetries: number;
     readonly memory: {
       readonly perSocket: { residentBytes: number; heapUsedBytes: number };
       readonly perStream: { residentBytes: number; heapUsedBytes: number };
@@ -75,7 +76,7 @@ export function formatReport(
   return [
     `realtime on ${context.engine}, ${context.cores} cores; clients in ${sizes.processes} processes; server open-file limit ${report.openFiles.server?.soft ?? 'unknown'}`,
     '',
-    `  memory, ${idle} idle connections (server, after GC):`,
+    `  memory, ${idle} idle connections (server, after GC; ${report.openRetries} connection attempts retried):`,
     row(['connection', 'held', 'resident / conn', 'V8 heap / conn']),
     row(['---', '---:', '---:', '---:']),
     row([

@@ -191,6 +191,31 @@ describe('Expect: 100-continue over HTTP/2', () => {
     exchange.stream.close();
   });
 
+  test('any other expectation is 417 with a problem body', async () => {
+    const stream = session.request(
+      { ':method': 'PUT', ':path': '/blobs/tests/any.png', expect: 'something-else' },
+      { endStream: false },
+    );
+    const [status, body] = await Promise.all([
+      new Promise<number>((resolve) => {
+        stream.once('response', (answer) => {
+          resolve(Number(answer[':status']));
+        });
+      }),
+      new Promise<string>((resolve) => {
+        let text = '';
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => (text += chunk));
+        stream.once('end', () => {
+          resolve(text);
+        });
+      }),
+    ]);
+    assert.equal(status, 417);
+    assert.equal((JSON.parse(body) as { code: string }).code, 'HTTP_EXPECTATION_FAILED');
+    stream.close();
+  });
+
   test('a good upload gets 100, then 204', async () => {
     const key = 'tests/expect/h2-good.png';
     const exchange = put(await signedPath(service, key), {

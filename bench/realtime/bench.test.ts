@@ -22,7 +22,7 @@ const sizes: RealtimeSizes = {
   uploadRounds: 1,
 };
 
-let server: StartedBenchServer;
+let server: StartedBenchServer | undefined;
 let report: RealtimeReport;
 
 before(async () => {
@@ -34,7 +34,8 @@ before(async () => {
   });
   report = await runRealtimeBench(server, sizes);
 });
-after(() => server.stop());
+// Unset when the start itself failed: that failure is the one to see.
+after(() => server?.stop());
 
 test('connections are split over the client processes as evenly as possible', () => {
   assert.deepEqual(split(10, 4), [3, 3, 2, 2]);

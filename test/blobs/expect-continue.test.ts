@@ -3,7 +3,8 @@
 // signature, wrong type) gets its final status with no `100 Continue` and
 // without a byte of the body sent, and the connection is closed (the peer
 // may still send what it announced); a good one gets 100, sends, and gets
-// 204 on a connection that stays usable. Another expectation is 417. The
+// 204 on a connection that stays usable; a JSON route gets its body after
+// the 100 as any client that waits would send it. Another expectation is 417. The
 // same over HTTP/2, where the 100 is an informational HEADERS frame.
 
 import assert from 'node:assert/strict';
@@ -136,6 +137,24 @@ describe('Expect: 100-continue over HTTP/1.1', () => {
       // Kept alive: a second request on the same connection is answered.
       connection.socket.write('GET /livez HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n');
       await connection.until(/HTTP\/1\.1 204 [^]*HTTP\/1\.1 200 /);
+    } finally {
+      connection.socket.destroy();
+    }
+  });
+
+  test('a JSON route reads its body after the 100 and answers as usual', async () => {
+    const body = JSON.stringify({ email: 'nobody@example.com', password: 'not the password' });
+    const connection = openRaw(service.port);
+    try {
+      const request = head('/api/v1/auth/login', {
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(body)),
+        expect: '100-continue',
+      });
+      connection.socket.write(request.replace(/^PUT /, 'POST '));
+      await connection.until(/^HTTP\/1\.1 100 Continue\r\n\r\n/);
+      connection.socket.write(body);
+      await connection.until(/HTTP\/1\.1 401 /);
     } finally {
       connection.socket.destroy();
     }

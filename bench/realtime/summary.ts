@@ -30,3 +30,88 @@ export function summariseLatency(values: readonly number[]): LatencySummary {
 export function bytesPerConnection(before: number, after: number, connections: number): number {
   return connections === 0 ? 0 : Math.round((after - before) / connections);
 }
+
+/** The printed table of a run (the JSON has every reading besides). */
+export function formatReport(
+  report: {
+    readonly sizes: {
+      readonly idle: { readonly sockets: number; readonly streams: number };
+      readonly fanOut: { readonly sockets: number; readonly streams: number };
+      readonly events: number;
+      readonly processes: number;
+    };
+    readonly openFiles: { readonly server: { soft: number } | undefined };
+    readonly openRetries: number;
+    readonly memory: {
+      readonly perSocket: { residentBytes: number; heapUsedBytes: number };
+      readonly perStream: { residentBytes: number; heapUsedBytes: number };
+      readonly perConnection: { residentBytes: number; heapUsedBytes: number };
+    };
+    readonly fanOut: {
+      readonly socket: LatencySummary;
+      readonly stream: LatencySummary;
+      readonly all: LatencySummary;
+      readonly cancelRoundTrip: LatencySummary;
+      readonly lost: number;
+    };
+    readonly upload: {
+      readonly bytes: number;
+      readonly rounds: number;
+      readonly uploadMiBps: number;
+      readonly cpMiBps: number;
+      readonly cpSyncMiBps: number;
+      readonly ratioToCp: number;
+      readonly ratioToCpSync: number;
+    };
+  },
+  context: { readonly engine: string; readonly pollMs: number; readonly cores: number },
+): string {
+  const { sizes, memory, fanOut, upload } = report;
+  const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+  const row = (cells: readonly (string | number)[]) => `  | ${cells.join(' | ')} |`;
+  const latency = (name: string, clients: number, summary: LatencySummary) =>
+    row([name, clients, summary.samples, summary.p50Ms, summary.p99Ms, summary.maxMs]);
+  const idle = sizes.idle.sockets + sizes.idle.streams;
+  const fanned = sizes.fanOut.sockets + sizes.fanOut.streams;
+  return [
+    `realtime on ${context.engine}, ${context.cores} cores; clients in ${sizes.processes} processes; server open-file limit ${report.openFiles.server?.soft ?? 'unknown'}`,
+    '',
+    `  memory, ${idle} idle connections (server, after GC; ${report.openRetries} connection attempts retried):`,
+    row(['connection', 'held', 'resident / conn', 'V8 heap / conn']),
+    row(['---', '---:', '---:', '---:']),
+    row([
+      'WebSocket',
+      sizes.idle.sockets,
+      kib(memory.perSocket.residentBytes),
+      kib(memory.perSocket.heapUsedBytes),
+    ]),
+    row([
+      'event stream',
+      sizes.idle.streams,
+      kib(memory.perStream.residentBytes),
+      kib(memory.perStream.heapUsedBytes),
+    ]),
+    row([
+      'all',
+      idle,
+      kib(memory.perConnection.residentBytes),
+      kib(memory.perConnection.heapUsedBytes),
+    ]),
+    '',
+    `  fan-out, commit → client, ${sizes.events} order cancellations to ${fanned} clients (relay poll ${context.pollMs} ms; ms):`,
+    row(['clients', 'count', 'samples', 'p50', 'p99', 'max']),
+    row(['---', '---:', '---:', '---:', '---:', '---:']),
+    latency('WebSocket', sizes.fanOut.sockets, fanOut.socket),
+    latency('event stream', sizes.fanOut.streams, fanOut.stream),
+    latency('all', fanned, fanOut.all),
+    `  the commit lies within the cancel's round trip: p50 ${fanOut.cancelRoundTrip.p50Ms} ms, max ${fanOut.cancelRoundTrip.maxMs} ms; connections lost: ${fanOut.lost}`,
+    '',
+    `  upload, ${(upload.bytes / 1024 / 1024).toFixed(0)} MiB, median of ${upload.rounds}:`,
+    row(['path', 'MiB/s', 'upload ÷ this']),
+    row(['---', '---:', '---:']),
+    row(['PUT to the presigned disk URL', upload.uploadMiBps, 1]),
+    row(['cp', upload.cpMiBps, upload.ratioToCp]),
+    row(['cp + sync', upload.cpSyncMiBps, upload.ratioToCpSync]),
+    '',
+  ].join('\n');
+}

@@ -20,6 +20,7 @@ export const httpErrors = defineErrors({
   HTTP_PRECONDITION_FAILED: { status: 412, title: 'Precondition failed', level: 'info' },
   HTTP_PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large', level: 'info' },
   HTTP_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', level: 'info' },
+  HTTP_EXPECTATION_FAILED: { status: 417, title: 'Expectation failed', level: 'info' },
   HTTP_VALIDATION_FAILED: { status: 422, title: 'Validation failed', level: 'info' },
   HTTP_PRECONDITION_REQUIRED: { status: 428, title: 'Precondition required', level: 'info' },
   HTTP_RATE_LIMITED: { status: 429, title: 'Too many requests', level: 'info' },

@@ -44,7 +44,7 @@ const CLIENT_ERRORS: Readonly<Record<string, HttpErrorCode>> = {
 const LINGER_MS = 5000;
 
 /** A problem+json response (RFC 9457) built without a Context: no request reached the app. */
-function problemPayload(code: HttpErrorCode, detail?: string) {
+export function problemPayload(code: HttpErrorCode, detail?: string) {
   const { status, title } = httpErrors[code];
   const requestId = mintRequestId();
   const body = JSON.stringify({

@@ -19,6 +19,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { answerClientErrors, requireHost } from './client-errors.ts';
+import { handleExpectations } from './expect.ts';
 import { upgradeListener } from './upgrade.ts';
 import type { NodeRequest, NodeResponse } from '../pipeline/context.ts';
 
@@ -64,6 +65,8 @@ export async function startServer(
       : createSecure(guarded, options, options.tls);
   // Upgrade requests (WebSocket) run through the same handler (upgrade.ts).
   main.server.on('upgrade', upgradeListener(guarded));
+  // `Expect: 100-continue` runs the handler before the body is asked for (expect.ts).
+  handleExpectations(main.server, guarded);
   const port = await listen(main.server, options.port, options);
   const scheme = options.tls === undefined ? 'http' : 'https';
   const url = `${scheme}://${formatHost(options.host)}:${port}`;

@@ -240,6 +240,28 @@ for (const engine of ENGINES) {
       assert.equal(reused.code, status.INVALID_ARGUMENT);
       assert.equal(reused.trailers['throughline-error-code'], 'IDEMPOTENCY_KEY_REUSED');
 
+      // The key is the user's, whichever transport it came in on: a placement
+      // begun over HTTP and retried over gRPC is still one order.
+      const httpKey = randomUUID();
+      const overHttp = await api.call('/api/v1/orders', {
+        method: 'POST',
+        token: buyer.bearer.slice('Bearer '.length),
+        json: { items: [{ productId, quantity: 1 }] },
+        headers: { 'idempotency-key': httpKey },
+      });
+      assert.equal(overHttp.status, 201, await overHttp.clone().text());
+      const retried = succeeded(
+        await grpc.call<Placed>(
+          'OrdersService',
+          'PlaceOrder',
+          { items: [{ productId, quantity: 1 }], idempotencyKey: httpKey },
+          auth,
+        ),
+      );
+      assert.equal(retried.replayed, true);
+      assert.equal(retried.order.id, ((await overHttp.json()) as OrderMessage).id);
+      assert.equal(await stockOf(productId), 5);
+
       // GetOrder reads it back through the same service.
       const read = succeeded(
         await grpc.call<OrderMessage>('OrdersService', 'GetOrder', { id: first.order.id }, auth),

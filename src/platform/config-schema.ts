@@ -683,6 +683,14 @@ const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
         : undefined,
   },
   {
+    reads: ['grpc.port', 'http.port'],
+    reports: 'grpc.port',
+    violation: ({ grpc, http }) =>
+      grpc.port !== undefined && grpc.port !== 0 && grpc.port === http.port
+        ? `must differ from PORT (${http.port})`
+        : undefined,
+  },
+  {
     // Fetch standard, CORS protocol: a wildcard never matches a credentialed
     // request, and next to explicit origins it would be ambiguous.
     reads: ['cors.origins', 'cors.credentials'],

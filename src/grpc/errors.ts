@@ -9,6 +9,9 @@ export const grpcErrors = defineErrors({
   GRPC_UNAUTHENTICATED: { status: 401, title: 'Authentication required', level: 'info' },
   GRPC_PERMISSION_DENIED: { status: 403, title: 'Permission denied', level: 'info' },
   GRPC_INVALID_ARGUMENT: { status: 422, title: 'Invalid request message', level: 'info' },
+  // The client cancelled, or its deadline passed, while the call ran: nobody
+  // reads this status, it exists for the log (HTTP's 499).
+  GRPC_CANCELLED: { status: 499, title: 'Call cancelled by the client', level: 'debug' },
   GRPC_INTERNAL: { status: 500, title: 'Internal server error', level: 'error' },
 });
 

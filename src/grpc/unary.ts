@@ -55,6 +55,12 @@ export interface CallHooks {
   readonly authenticate: (authorization: string) => Promise<GrpcIdentity>;
   /** Turn lower layers' errors (a database driver's) into AppErrors. */
   readonly errorMappers: readonly ErrorMapper[];
+  /**
+   * Runs each call's handler, so that what it starts can find the call's
+   * signal (the root enters a unit of work: the SQL layer then stops the
+   * call's statements once the client has gone). Default: runs it as is.
+   */
+  readonly around?: <R>(signal: AbortSignal, work: () => Promise<R>) => Promise<R>;
   /** Told of every call that ended with an error, with the AppError it became. */
   readonly failed: (details: { method: string; error: AppError; cause: unknown }) => void;
 }
@@ -78,7 +84,9 @@ export function bindUnary(
       },
       (thrown: unknown) => {
         call.off('cancelled', abort);
-        const error = toAppError(thrown, hooks.errorMappers);
+        const error = controller.signal.aborted
+          ? grpcError('GRPC_CANCELLED', { cause: thrown })
+          : toAppError(thrown, hooks.errorMappers);
         hooks.failed({ method: path, error, cause: thrown });
         callback(toServiceError(error, requestId));
       },
@@ -106,13 +114,15 @@ async function run(
       throw grpcError('GRPC_PERMISSION_DENIED', { detail: `requires ${missing.join(', ')}` });
     }
   }
-  return method.handle(call.request as never, {
-    identity,
-    ip: ipOf(call.getPeer()),
-    metadata: call.metadata,
-    signal: context.signal,
-    requestId: context.requestId,
-  });
+  const handle = () =>
+    method.handle(call.request as never, {
+      identity,
+      ip: ipOf(call.getPeer()),
+      metadata: call.metadata,
+      signal: context.signal,
+      requestId: context.requestId,
+    });
+  return hooks.around === undefined ? handle() : hooks.around(context.signal, handle);
 }
 
 function toAppError(thrown: unknown, mappers: readonly ErrorMapper[]): AppError {

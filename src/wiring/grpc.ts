@@ -12,6 +12,7 @@ import { startGrpcServer, type RunningGrpcServer } from '../grpc/server.ts';
 import type { Config } from '../platform/config.ts';
 import type { Lifecycle } from '../platform/lifecycle.ts';
 import { toSqlError } from '../platform/sql/sql-errors.ts';
+import { runInUnitOfWork, UnitOfWork } from '../platform/unit-of-work.ts';
 import { moduleGrpcServices, type ServiceContext } from './modules.ts';
 
 export const PROTO_ROOT = fileURLToPath(new URL('../../proto/', import.meta.url));
@@ -37,6 +38,8 @@ export async function startGrpc(
     hooks: {
       authenticate: context.credentials.authorize,
       errorMappers: [toSqlError],
+      // As over HTTP (unit-of-work.ts): a call whose client left stops its queries.
+      around: (signal, work) => runInUnitOfWork(new UnitOfWork({ signal }), work),
       failed({ method, error, cause }) {
         logger[error.level](
           { method, code: error.code, ...(error.status >= 500 ? { err: cause } : {}) },

@@ -1,6 +1,7 @@
 // The house rules for imports, checked on every `npm run check`:
 //
 //   http/        the framework core: imports nothing of ours but errors/
+//   grpc/        the gRPC core: errors/ and the HTTP core's input validation only
 //   errors/      the error vocabulary every layer raises: imports nothing of ours
 //   platform/    config, logging, lifecycle, sql helpers…: no modules, no adapters, no http
 //   ports/       interfaces and their contract suites: no modules, no adapters
@@ -26,6 +27,7 @@ const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 /** Folder → folders it must not import. Folders not listed may import anything. */
 const FORBIDDEN: Readonly<Record<string, readonly string[]>> = {
   http: ['platform', 'ports', 'adapters', 'modules', 'wiring'],
+  grpc: ['platform', 'ports', 'adapters', 'modules', 'wiring'],
   errors: ['http', 'platform', 'ports', 'adapters', 'modules', 'wiring'],
   platform: ['http', 'adapters', 'modules', 'wiring'],
   ports: ['http', 'adapters', 'modules', 'wiring'],

@@ -8,7 +8,7 @@
 // list from the declarations.
 //
 // A module states what it needs from that context as its own type (`Web`
-// for routes, `Work` for workers), written with its own and the ports'
+// for routes and gRPC services, `Work` for workers), written with its own and the ports'
 // types; the root's context must satisfy every module's, which the compiler
 // checks where the root calls them. So this file imports no module, and
 // no module imports the root.
@@ -18,6 +18,7 @@
 
 import type { ErrorRegistry } from '../errors/index.ts';
 import type { App } from '../http/app.ts';
+import type { GrpcService } from '../grpc/unary.ts';
 
 export interface ServiceModule<Web = unknown, Work = unknown> {
   /** Stable name: the error catalog's section, logs. */
@@ -30,6 +31,8 @@ export interface ServiceModule<Web = unknown, Work = unknown> {
   readonly queues?: readonly string[];
   /** Registers the module's routes. */
   readonly routes?: (app: App, context: Web) => void;
+  /** The module's gRPC services (proto/throughline/), on the same context as its routes. */
+  readonly grpc?: (context: Web) => readonly GrpcService[];
   /** Starts the module's job handlers, event consumers and schedules. */
   readonly workers?: (context: Work) => void;
 }

@@ -208,6 +208,12 @@ const configShape = {
     // database and caches took), opt-in there.
     serverTiming: setting('SERVER_TIMING', boolean().optional()),
   }),
+  grpc: group({
+    // The gRPC listener (src/wiring/grpc.ts): off unless set (0: any free port).
+    port: setting('GRPC_PORT', integer(0, 65535).optional()),
+    // The address it binds; plaintext, like PORT without TLS: put TLS in front.
+    host: setting('GRPC_HOST', z.string().min(1).default('0.0.0.0')),
+  }),
   body: group({
     jsonLimitBytes: setting('HTTP_BODY_LIMIT_JSON', integer(1, GIB).default(MIB)),
     formLimitBytes: setting('HTTP_BODY_LIMIT_FORM', integer(1, GIB).default(MIB)),
@@ -673,6 +679,14 @@ const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
     reports: 'tls.redirectPort',
     violation: ({ tls, http }) =>
       tls.redirectPort !== 0 && tls.redirectPort === http.port
+        ? `must differ from PORT (${http.port})`
+        : undefined,
+  },
+  {
+    reads: ['grpc.port', 'http.port'],
+    reports: 'grpc.port',
+    violation: ({ grpc, http }) =>
+      grpc.port !== undefined && grpc.port !== 0 && grpc.port === http.port
         ? `must differ from PORT (${http.port})`
         : undefined,
   },

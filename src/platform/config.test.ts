@@ -217,6 +217,13 @@ describe('loadConfig', () => {
     assert.match(wildcard.message, /cors\.origins/);
   });
 
+  test('GRPC_PORT is off by default and must differ from PORT', () => {
+    assert.equal(load().grpc.port, undefined);
+    assert.equal(load({ env: { GRPC_PORT: '0', PORT: '0' } }).grpc.port, 0);
+    const clash = loadError({ env: { GRPC_PORT: '3000' } });
+    assert.match(clash.message, /grpc\.port: must differ from PORT \(3000\)/);
+  });
+
   test('rejects unknown flags and stray arguments', () => {
     const error = loadError({ argv: ['--prot', '80', 'serve'] });
     assert.deepEqual(

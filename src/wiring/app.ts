@@ -42,7 +42,7 @@ import { createJobQueue, openSearchEngine } from './engines.ts';
 import { createSharedState, type SharedState } from './engines.ts';
 import { startMail } from './mail.ts';
 import { openBlobStore } from './blobs.ts';
-import { registerModuleRoutes } from './modules.ts';
+import { registerModuleRoutes, type ServiceContext } from './modules.ts';
 import type { SearchEngine } from '../ports/search.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 import { createRateLimits } from './rate-limits.ts';
@@ -90,6 +90,8 @@ export interface Service {
   readonly shared: SharedState;
   /** The OpenAPI document as /openapi.json serves it (built on first use). */
   readonly openapi: () => Record<string, unknown>;
+  /** What the modules were built from: the gRPC services are built from it too (grpc.ts). */
+  readonly context: ServiceContext;
 }
 
 /**
@@ -194,7 +196,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     reportWork(metrics, { sql, queue, queues: WORKED_QUEUES, stats });
   }
 
-  registerModuleRoutes(app, {
+  const context: ServiceContext = {
     config,
     logger,
     lifecycle,
@@ -220,12 +222,13 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     blobs: blobs.store,
     selfServedBlobs: blobs.selfServed,
     security,
-  });
+  };
+  registerModuleRoutes(app, context);
   const openapi = registerServiceDocs(app, config, security);
   registerServiceIndex(app, {
     name: 'Throughline API',
     version: SERVICE_VERSION,
     signInAccounts: demoAccountsToList(config.nodeEnv),
   });
-  return { app, readiness, background, shared, openapi };
+  return { app, readiness, background, shared, openapi, context };
 }

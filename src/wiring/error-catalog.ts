@@ -6,6 +6,7 @@
 import { redisErrors } from '../adapters/redis/errors.ts';
 import { searchEngineErrors } from '../adapters/search/unavailable.ts';
 import type { ErrorRegistry } from '../errors/index.ts';
+import { grpcErrors } from '../grpc/errors.ts';
 import { httpErrors } from '../http/errors.ts';
 import { idempotencyErrors } from '../platform/sql/idempotency.ts';
 import { sqlErrors } from '../platform/sql/sql-errors.ts';
@@ -17,6 +18,7 @@ export const errorCatalog: readonly {
   readonly registry: ErrorRegistry;
 }[] = [
   { module: 'http', registry: httpErrors },
+  { module: 'grpc', registry: grpcErrors },
   { module: 'sql', registry: sqlErrors },
   { module: 'redis', registry: redisErrors },
   { module: 'search-engine', registry: searchEngineErrors },

@@ -10,6 +10,7 @@
 
 import type { Logger } from 'pino';
 import type { App } from '../http/app.ts';
+import type { GrpcService } from '../grpc/unary.ts';
 import type { RateLimitMiddleware } from '../http/middleware/rate-limit/rate-limit.ts';
 import type { SecurityHeaders } from '../http/middleware/security-headers/policy.ts';
 import { apiKeysModule } from '../modules/api-keys/module.ts';
@@ -137,6 +138,11 @@ export interface WorkerContext {
 
 export function registerModuleRoutes(app: App, context: ServiceContext): void {
   for (const module of MODULES) module.routes?.(app, context);
+}
+
+/** Every module's gRPC services (wiring/grpc.ts serves them when GRPC_PORT is set). */
+export function moduleGrpcServices(context: ServiceContext): GrpcService[] {
+  return MODULES.flatMap((module) => module.grpc?.(context) ?? []);
 }
 
 export function startModuleWorkers(context: WorkerContext): void {

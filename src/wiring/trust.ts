@@ -5,8 +5,9 @@
 
 import type { Database } from './tables.ts';
 import type { Middleware } from '../http/pipeline/pipeline.ts';
+import type { Identity } from '../http/pipeline/context.ts';
 import { createApiKeyVerifier } from '../modules/api-keys/verifier.ts';
-import { authentication } from '../modules/auth/authenticate.ts';
+import { authentication, identityFromAuthorization } from '../modules/auth/authenticate.ts';
 import type { AccessTokens } from '../modules/auth/ports.ts';
 import type { SessionStore } from '../modules/auth/session-store.ts';
 import { createSessions, type Sessions } from '../modules/auth/sessions.ts';
@@ -23,6 +24,8 @@ export interface Credentials {
   readonly sessions: Sessions;
   /** The global middleware: exactly one credential per request, checked. */
   readonly authenticate: Middleware;
+  /** An `Authorization: Bearer` value (token or API key) → its identity: the gRPC methods'. */
+  readonly authorize: (authorization: string) => Promise<Identity>;
 }
 
 export function createCredentials(
@@ -50,10 +53,9 @@ export function createCredentials(
       ...(config.http.publicUrl === undefined ? [] : [new URL(config.http.publicUrl).origin]),
     ],
   });
-  const authenticate = authentication({
-    tokens,
-    apiKey: createApiKeyVerifier({ sql }),
-    session: sessions,
-  });
-  return { tokens, sessionStore, sessions, authenticate };
+  const apiKey = createApiKeyVerifier({ sql });
+  const authenticate = authentication({ tokens, apiKey, session: sessions });
+  const authorize = (authorization: string) =>
+    identityFromAuthorization({ tokens, apiKey }, authorization);
+  return { tokens, sessionStore, sessions, authenticate, authorize };
 }

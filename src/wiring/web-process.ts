@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { saveCompileCache } from './compile-cache.ts';
 import { prepareDatabase } from './database.ts';
+import { startGrpc } from './grpc.ts';
 import { startServer } from '../http/server/server.ts';
 import {
   ConfigError,
@@ -83,7 +84,13 @@ async function serve(config: Config, logger: Logger, lifecycle: Lifecycle): Prom
   // a development start generates keys under DATA_DIR, which a process
   // refused the directory must leave alone.
   const keys = await loadServiceKeys(config, logger);
-  const { app, shared } = createService(config, { logger, lifecycle, sql, snapshot, ...keys });
+  const { app, shared, context } = createService(config, {
+    logger,
+    lifecycle,
+    sql,
+    snapshot,
+    ...keys,
+  });
   // Redis down at start-up is not fatal (calls fail fast, readiness says so):
   // this only spares the first requests a connection still being made.
   await shared.connected();
@@ -116,6 +123,8 @@ async function serve(config: Config, logger: Logger, lifecycle: Lifecycle): Prom
       await server.close(config.shutdown.graceMs);
     },
   });
+  // With GRPC_PORT: the same services over gRPC; closed before the HTTP server.
+  await startGrpc(config, context, { logger, lifecycle });
   lifecycle.markReady();
   logger.info(
     {

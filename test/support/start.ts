@@ -25,6 +25,7 @@ import { contractRecorder, type ContractRecorder } from './contract/recorder.ts'
 import { openTestDatabase } from './database.ts';
 import { TEST_PASSWORD_HASH_ENV } from './passwords.ts';
 import type { Database } from '../../src/wiring/tables.ts';
+import type { ServiceContext } from '../../src/wiring/modules.ts';
 import type { SearchEngine } from '../../src/ports/search.ts';
 import type { SqlDatabase } from '../../src/ports/sql.ts';
 import type { BackgroundTasks } from '../../src/platform/background.ts';
@@ -141,6 +142,8 @@ export interface StartedService extends Started {
   readonly sql: SqlDatabase<Database>;
   /** The response check (undefined when turned off); close() throws on its mismatches. */
   readonly contract: ContractRecorder | undefined;
+  /** What the modules were built from (the gRPC services are built from it too). */
+  readonly context: ServiceContext;
 }
 
 export interface ServiceOptions {
@@ -189,7 +192,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
   const database = options.sql === undefined ? await openTestDatabase() : undefined;
   const sql = options.sql ?? database!.sql;
   const keys = await loadServiceKeys(config, logger);
-  const { app, background, shared } = createService(config, {
+  const { app, background, shared, context } = createService(config, {
     logger,
     lifecycle,
     sql,
@@ -234,6 +237,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
     background,
     sql,
     contract,
+    context,
     async close(graceMs = 0) {
       app.startDraining();
       await server.close(graceMs);

@@ -47,18 +47,7 @@ export function authentication(auth: Authenticators): Middleware {
     const raw = c.req.rawHeaders;
     const header = rawHeader(raw, 'authorization');
     if (header !== undefined) {
-      const token = BEARER.exec(header)?.[1];
-      // eslint-disable-next-line security/detect-possible-timing-attacks -- a presence check against undefined, not a comparison of secret bytes
-      if (token === undefined) {
-        throw httpError('HTTP_UNAUTHENTICATED', {
-          detail: 'expected Authorization: Bearer <token>',
-          headers: { 'www-authenticate': 'Bearer error="invalid_request"' },
-        });
-      }
-      const identity = token.startsWith(API_KEY_PREFIX)
-        ? verifyApiKey(auth, token)
-        : auth.tokens.verify(token).then(identityFrom);
-      return identity.then((found) => {
+      return identityFromAuthorization(auth, header).then((found) => {
         c.identity = found;
         return next();
       });
@@ -86,7 +75,31 @@ export function authentication(auth: Authenticators): Middleware {
   });
 }
 
-function verifyApiKey(auth: Authenticators, presented: string): Promise<Identity> {
+/**
+ * The identity an `Authorization: Bearer` value proves: an access token, or
+ * an API key (told apart by its prefix). A 401 AppError when it proves none.
+ * The gRPC methods authenticate their `authorization` metadata with it too.
+ */
+export function identityFromAuthorization(
+  auth: Pick<Authenticators, 'tokens' | 'apiKey'>,
+  header: string,
+): Promise<Identity> {
+  const token = BEARER.exec(header)?.[1];
+  // eslint-disable-next-line security/detect-possible-timing-attacks -- a presence check against undefined, not a comparison of secret bytes
+  if (token === undefined) {
+    return Promise.reject(
+      httpError('HTTP_UNAUTHENTICATED', {
+        detail: 'expected Authorization: Bearer <token>',
+        headers: { 'www-authenticate': 'Bearer error="invalid_request"' },
+      }),
+    );
+  }
+  return token.startsWith(API_KEY_PREFIX)
+    ? verifyApiKey(auth, token)
+    : auth.tokens.verify(token).then(identityFrom);
+}
+
+function verifyApiKey(auth: Pick<Authenticators, 'apiKey'>, presented: string): Promise<Identity> {
   if (auth.apiKey === undefined) {
     return Promise.reject(
       httpError('HTTP_UNAUTHENTICATED', { detail: 'API keys are not enabled' }),

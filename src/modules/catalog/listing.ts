@@ -209,15 +209,8 @@ export function listEnvelope<T>(
       },
     };
   }
-  const after =
-    spec.text !== undefined
-      ? page.nextOffset === undefined
-        ? undefined
-        : cursors.encodeOffset(page.nextOffset, spec.fingerprint)
-      : page.last === undefined
-        ? undefined
-        : cursors.encode(page.last, spec.fingerprint);
-  const next = hasMore && after !== undefined ? link(basePath, spec, ['after', after]) : null;
+  const after = nextCursor(spec, page, cursors);
+  const next = after === undefined ? null : link(basePath, spec, ['after', after]);
   return {
     data: page.items,
     meta,
@@ -227,4 +220,19 @@ export function listEnvelope<T>(
       prev: null,
     },
   };
+}
+
+/** Cursor mode: the cursor of the page after `page`, or undefined on the last page. */
+export function nextCursor<T>(
+  spec: ListSpec,
+  page: ListPage<T>,
+  cursors: CursorCodec,
+): string | undefined {
+  if (!page.hasMore) return undefined;
+  if (spec.text !== undefined) {
+    return page.nextOffset === undefined
+      ? undefined
+      : cursors.encodeOffset(page.nextOffset, spec.fingerprint);
+  }
+  return page.last === undefined ? undefined : cursors.encode(page.last, spec.fingerprint);
 }

@@ -7,6 +7,7 @@ import type { SqlDatabase } from '../../ports/sql.ts';
 import { defineModule } from '../contract.ts';
 import { createCursorCodec } from './cursor.ts';
 import { catalogErrors } from './errors.ts';
+import { catalogGrpc } from './grpc.ts';
 import type { ProductCache } from './product-cache.ts';
 import { registerCatalogRoutes } from './routes.ts';
 import { createCatalogService } from './service.ts';
@@ -28,14 +29,19 @@ export const catalogModule = defineModule({
   errors: catalogErrors,
   events: ['product.created', 'product.updated', 'product.deleted'],
   routes(app, context: CatalogContext) {
-    registerCatalogRoutes(
-      app,
-      createCatalogService({
-        sql: context.sql,
-        cache: context.productCache,
-        search: context.productSearch,
-      }),
-      createCursorCodec(deriveKey(context.dataKey, 'catalog-cursor')),
-    );
+    registerCatalogRoutes(app, catalogService(context), cursorCodec(context));
   },
+  grpc: (context: CatalogContext) => [catalogGrpc(catalogService(context), cursorCodec(context))],
 });
+
+function catalogService(context: CatalogContext) {
+  return createCatalogService({
+    sql: context.sql,
+    cache: context.productCache,
+    search: context.productSearch,
+  });
+}
+
+function cursorCodec(context: CatalogContext) {
+  return createCursorCodec(deriveKey(context.dataKey, 'catalog-cursor'));
+}

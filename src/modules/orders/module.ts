@@ -21,6 +21,7 @@ import {
   settleJob,
 } from './complete.ts';
 import { ordersErrors } from './errors.ts';
+import { ordersGrpc } from './grpc.ts';
 import { ALLOCATE_QUEUE, allocateJob, CAPTURE_QUEUE, captureJob } from './flow-steps.ts';
 import { registerOrdersRoutes } from './routes.ts';
 import { createOrdersService } from './service.ts';
@@ -65,21 +66,9 @@ export const ordersModule = defineModule({
   ],
   queues: [CAPTURE_QUEUE, RECEIPT_QUEUE, ALLOCATE_QUEUE, ORDER_COMPLETE_QUEUE],
   routes(app, context: OrdersContext) {
-    const { productCache } = context;
-    registerOrdersRoutes(
-      app,
-      createOrdersService({
-        sql: context.sql,
-        audit: context.audit,
-        payments: { chargeOrder, refundOrder },
-        recordEvent: context.recordOrderEvent,
-        // Stock is part of a product's representation: orders invalidate it too.
-        productsChanged: async (changes) => {
-          for (const { id, version } of changes) await productCache?.invalidate(id, version);
-        },
-      }),
-    );
+    registerOrdersRoutes(app, ordersService(context));
   },
+  grpc: (context: OrdersContext) => [ordersGrpc(ordersService(context))],
   workers(context: OrdersWorkerContext) {
     const { sql, queue } = context;
     // `order.paid` → the flow: its steps below, then settlement.
@@ -95,3 +84,18 @@ export const ordersModule = defineModule({
     queue.process(ORDER_COMPLETE_QUEUE, settleJob(sql), steps);
   },
 });
+
+/** The orders service as the routes and the gRPC methods use it. */
+export function ordersService(context: OrdersContext) {
+  const { productCache } = context;
+  return createOrdersService({
+    sql: context.sql,
+    audit: context.audit,
+    payments: { chargeOrder, refundOrder },
+    recordEvent: context.recordOrderEvent,
+    // Stock is part of a product's representation: orders invalidate it too.
+    productsChanged: async (changes) => {
+      for (const { id, version } of changes) await productCache?.invalidate(id, version);
+    },
+  });
+}

@@ -33,6 +33,7 @@ import type { KeyRing } from '../modules/auth/tokens/signing-keys.ts';
 import { createProductCache } from '../modules/catalog/product-cache.ts';
 import type { recordEvent } from '../modules/events/outbox.ts';
 import { ReadinessChecks } from '../modules/health/readiness.ts';
+import { createFeatureFlags, type FeatureFlags } from '../modules/flags/feature-flags.ts';
 import { createProductTextSearch } from '../modules/search/product-search.ts';
 import type { BackgroundTasks } from '../platform/background.ts';
 import type { Config } from '../platform/config.ts';
@@ -90,6 +91,8 @@ export interface Service {
   readonly shared: SharedState;
   /** The OpenAPI document as /openapi.json serves it (built on first use). */
   readonly openapi: () => Record<string, unknown>;
+  /** Feature flags (modules/flags/): their store reloads on SIGHUP with a new period. */
+  readonly flags: FeatureFlags;
 }
 
 /**
@@ -164,6 +167,14 @@ export function createService(config: Config, deps: ServiceDeps): Service {
   const search =
     deps.search ??
     openSearchEngine(config, { sql, logger, lifecycle, readiness, breakers: stats.breakers });
+  // After the shared state, so it stops before the pub/sub it listens on closes.
+  const flags = createFeatureFlags({
+    sql,
+    pubsub: shared.pubsub,
+    logger,
+    lifecycle,
+    refreshMs: config.flags.refreshMs,
+  });
   // Before the workers, so it closes after them.
   const blobs = openBlobStore(config, { dataKey: deps.dataKey, lifecycle });
   if (config.workers.mode === 'inline') {
@@ -220,6 +231,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     blobs: blobs.store,
     selfServedBlobs: blobs.selfServed,
     security,
+    flags,
   });
   const openapi = registerServiceDocs(app, config, security);
   registerServiceIndex(app, {
@@ -227,5 +239,5 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     version: SERVICE_VERSION,
     signInAccounts: demoAccountsToList(config.nodeEnv),
   });
-  return { app, readiness, background, shared, openapi };
+  return { app, readiness, background, shared, openapi, flags };
 }

@@ -26,6 +26,8 @@ import type { ProductTextSearch } from '../modules/catalog/text-search.ts';
 import { eventsModule } from '../modules/events/module.ts';
 import type { recordEvent } from '../modules/events/outbox.ts';
 import type { EventHandlers } from '../modules/events/registry.ts';
+import type { FeatureFlags } from '../modules/flags/feature-flags.ts';
+import { flagsModule } from '../modules/flags/module.ts';
 import { healthModule } from '../modules/health/module.ts';
 import type { ReadinessChecks } from '../modules/health/readiness.ts';
 import { inventoryModule } from '../modules/inventory/module.ts';
@@ -70,6 +72,7 @@ export const MODULES = [
   realtimeModule,
   inventoryModule,
   webhooksModule,
+  flagsModule,
   opsModule,
   auditModule,
   mailModule,
@@ -110,6 +113,8 @@ export interface ServiceContext {
   readonly selfServedBlobs: SelfServedBlobs | undefined;
   /** The browser hardening policy; pages served by modules take their CSP from it. */
   readonly security: SecurityHeaders;
+  /** Feature flags, evaluated through OpenFeature (modules/flags/). */
+  readonly flags: FeatureFlags;
 }
 
 /** What every module's workers are built from, in the web process or in `npm run worker`. */

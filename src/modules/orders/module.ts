@@ -10,6 +10,7 @@ import type { SqlDatabase } from '../../ports/sql.ts';
 import { accountLinks } from '../auth/account-mail.ts';
 import type { ProductCache } from '../catalog/product-cache.ts';
 import type { recordEvent } from '../events/outbox.ts';
+import type { FeatureFlags } from '../flags/feature-flags.ts';
 import type { EventHandlers } from '../events/registry.ts';
 import { chargeOrder, refundOrder } from '../payments/ledger.ts';
 import { defineModule } from '../contract.ts';
@@ -35,6 +36,8 @@ export interface OrdersContext {
    * the outbox when absent (bench/orders replaces it).
    */
   readonly recordOrderEvent?: typeof recordEvent | undefined;
+  /** Checkout is behind `checkout.orders` (checkout-flag.ts); always open without them. */
+  readonly flags?: FeatureFlags | undefined;
 }
 
 export interface OrdersWorkerContext {
@@ -78,6 +81,7 @@ export const ordersModule = defineModule({
           for (const { id, version } of changes) await productCache?.invalidate(id, version);
         },
       }),
+      context.flags,
     );
   },
   workers(context: OrdersWorkerContext) {

@@ -47,6 +47,8 @@ import { registerModuleRoutes } from './modules.ts';
 import type { SearchEngine } from '../ports/search.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 import { createRateLimits } from './rate-limits.ts';
+import { createConfigReloader, type ConfigReloader } from './reload.ts';
+import { createLiveConfig } from '../platform/live-config.ts';
 import { createCredentials } from './trust.ts';
 import { startWorkers, WORKED_QUEUES } from './workers.ts';
 import { reportServiceParts } from './metrics.ts';
@@ -93,6 +95,8 @@ export interface Service {
   readonly openapi: () => Record<string, unknown>;
   /** Feature flags (modules/flags/): their store reloads on SIGHUP with a new period. */
   readonly flags: FeatureFlags;
+  /** Applies a reloaded configuration (SIGHUP, web-process.ts). */
+  readonly reloader: ConfigReloader;
 }
 
 /**
@@ -205,8 +209,18 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     reportWork(metrics, { sql, queue, queues: WORKED_QUEUES, stats });
   }
 
+  const live = createLiveConfig(config);
+  const reloader = createConfigReloader({
+    logger,
+    live,
+    rateLimits: [...rateLimits.global, ...rateLimits.signIn],
+    flags,
+    keys: deps.keys,
+    audit: audit.sink,
+  });
   registerModuleRoutes(app, {
     config,
+    live,
     logger,
     lifecycle,
     sql,
@@ -239,5 +253,5 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     version: SERVICE_VERSION,
     signInAccounts: demoAccountsToList(config.nodeEnv),
   });
-  return { app, readiness, background, shared, openapi, flags };
+  return { app, readiness, background, shared, openapi, flags, reloader };
 }

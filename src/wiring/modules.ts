@@ -44,6 +44,7 @@ import type { SignOutEverywhere } from '../modules/users/ports.ts';
 import { webhooksModule } from '../modules/webhooks/module.ts';
 import type { BackgroundTasks } from '../platform/background.ts';
 import type { Config } from '../platform/config.ts';
+import type { LiveConfig } from '../platform/live-config.ts';
 import type { Lifecycle } from '../platform/lifecycle.ts';
 import type { ServiceMetrics } from '../platform/metrics/metrics.ts';
 import type { BreakerFamily } from '../platform/breakers.ts';
@@ -84,6 +85,8 @@ export const MODULES = [
 /** What every module's routes are built from: the parts the root builds once. */
 export interface ServiceContext {
   readonly config: Config;
+  /** The configuration after the reloads (SIGHUP) so far; for settings read when used. */
+  readonly live: LiveConfig;
   readonly logger: Logger;
   readonly lifecycle: Lifecycle;
   readonly sql: SqlDatabase<Database>;

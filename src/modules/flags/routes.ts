@@ -58,6 +58,7 @@ export function registerFlagsRoutes(app: App, flags: FlagsAdmin): void {
         path: '/:key',
         operationId: 'getFeatureFlag',
         summary: 'Read a feature flag',
+        description: 'One flag with its variants, rules, rollout, kill switch and version.',
         errors: ['FLAGS_NOT_FOUND'],
         schema: { params: flagParams, responses: { 200: flag } },
         handler: async (c) => {

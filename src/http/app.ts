@@ -41,6 +41,7 @@ import type { RouteRecord } from './routing/route.ts';
 import { RadixRouter, type MatchResult } from './routing/router/radix-router.ts';
 import { requestIdFrom } from './pipeline/request-id.ts';
 import { acceptCheckMiddleware, declaredMediaTypes } from './response/produces.ts';
+import { msgpackResponseMiddleware } from './response/msgpack.ts';
 
 export interface AppOptions {
   readonly logger: Logger;
@@ -218,6 +219,10 @@ export class App extends RouteBuilder {
     const derived = [
       deprecationMiddleware(route.deprecated),
       acceptCheckMiddleware(route.produces ?? declaredMediaTypes(route)),
+      // Only routes without their own `produces`: those negotiate for themselves.
+      route.produces === undefined
+        ? msgpackResponseMiddleware(declaredMediaTypes(route))
+        : undefined,
       bodyParsingMiddleware(route, this.#bodyLimits, this.#uploadDir),
       validationMiddleware(route),
     ];

@@ -414,6 +414,11 @@ const configShape = {
     staleMs: setting('CACHE_STALE_MS', integer(0, 24 * HOUR).default(30 * SECOND)),
     localTtlMs: setting('CACHE_LOCAL_TTL_MS', integer(0, HOUR).default(5 * SECOND)),
   }),
+  // Feature flags (src/modules/flags/): changes arrive over pub/sub at once;
+  // this periodic reload bounds how long a lost announcement goes unseen.
+  flags: group({
+    refreshMs: setting('FLAGS_REFRESH_MS', integer(SECOND, HOUR).default(30 * SECOND)),
+  }),
   // Request rate limits (src/wiring/rate-limits.ts): in process without REDIS_URL,
   // shared by every instance through Redis with it.
   rateLimit: group({

@@ -41,6 +41,20 @@ export interface LoadConfigOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Base for relative paths (config file, `*_FILE`, DATA_DIR, TLS files). */
   readonly cwd?: string;
+  /**
+   * Told of every setting read from a file (`X_FILE`, `--x-file`): its name
+   * (`JWT_SIGNING_KEYS_FILE`), never the path or the value. The service puts
+   * these reads in the audit log.
+   */
+  readonly onFileRead?: (read: SettingFileRead) => void;
+}
+
+export interface SettingFileRead {
+  /** The setting's dotted key, e.g. `auth.signingKeys`. */
+  readonly setting: string;
+  /** The variable or flag that named the file, e.g. `JWT_SIGNING_KEYS_FILE`. */
+  readonly name: string;
+  readonly secret: boolean;
 }
 
 const PRINT_CONFIG_FLAG = '--print-config';
@@ -87,8 +101,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
 
   const layers = [
-    resolveLayer('env', readEnvSettings(env), cwd, problems),
-    resolveLayer('flag', flags.settings, cwd, problems),
+    resolveLayer('env', readEnvSettings(env), cwd, problems, options.onFileRead),
+    resolveLayer('flag', flags.settings, cwd, problems, options.onFileRead),
   ];
   for (const layer of layers) {
     for (const [setting, { value, origin }] of layer) {
@@ -207,6 +221,7 @@ function resolveLayer(
   raws: ReadonlyMap<SettingInfo, RawSetting>,
   cwd: string,
   problems: ConfigProblem[],
+  onFileRead?: (read: SettingFileRead) => void,
 ): Layer {
   const layer: Layer = new Map();
   for (const [setting, { direct, viaFile }] of raws) {
@@ -222,6 +237,11 @@ function resolveLayer(
         // Secret files usually end with a newline that is not part of the value.
         const value = readFileSync(resolve(cwd, viaFile), 'utf8').replace(/[\r\n]+$/, '');
         layer.set(setting, { value, origin: { source, label: fileLabel } });
+        onFileRead?.({
+          setting: setting.key,
+          name: fileLabel.slice(source.length + 1),
+          secret: setting.secret === true,
+        });
       } catch (error) {
         problem(`cannot read ${fileLabel} (${viaFile}): ${errorCode(error)}`);
       }

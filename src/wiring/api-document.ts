@@ -48,6 +48,11 @@ export const API_TAGS: readonly OpenApiTag[] = [
     description:
       'Endpoints that receive signed order events, and the log of every delivery attempt.',
   },
+  {
+    name: 'flags',
+    description:
+      'Feature flags: variants, targeting by role or cohort, percentage rollout and the kill switch.',
+  },
   { name: 'mail', description: 'Delivery events from the mail provider.' },
   {
     name: 'admin',

@@ -33,6 +33,7 @@ import type { KeyRing } from '../modules/auth/tokens/signing-keys.ts';
 import { createProductCache } from '../modules/catalog/product-cache.ts';
 import type { recordEvent } from '../modules/events/outbox.ts';
 import { ReadinessChecks } from '../modules/health/readiness.ts';
+import { createFeatureFlags, type FeatureFlags } from '../modules/flags/feature-flags.ts';
 import { createProductTextSearch } from '../modules/search/product-search.ts';
 import type { BackgroundTasks } from '../platform/background.ts';
 import type { Config } from '../platform/config.ts';
@@ -46,6 +47,8 @@ import { registerModuleRoutes, type ServiceContext } from './modules.ts';
 import type { SearchEngine } from '../ports/search.ts';
 import type { SqlDatabase } from '../ports/sql.ts';
 import { createRateLimits } from './rate-limits.ts';
+import { createConfigReloader, type ConfigReloader } from './reload.ts';
+import { createLiveConfig } from '../platform/live-config.ts';
 import { createCredentials } from './trust.ts';
 import { startWorkers, WORKED_QUEUES } from './workers.ts';
 import { reportServiceParts } from './metrics.ts';
@@ -92,6 +95,10 @@ export interface Service {
   readonly openapi: () => Record<string, unknown>;
   /** What the modules were built from: the gRPC services are built from it too (grpc.ts). */
   readonly context: ServiceContext;
+  /** Feature flags (modules/flags/): their store reloads on SIGHUP with a new period. */
+  readonly flags: FeatureFlags;
+  /** Applies a reloaded configuration (SIGHUP, web-process.ts). */
+  readonly reloader: ConfigReloader;
 }
 
 /**
@@ -166,6 +173,14 @@ export function createService(config: Config, deps: ServiceDeps): Service {
   const search =
     deps.search ??
     openSearchEngine(config, { sql, logger, lifecycle, readiness, breakers: stats.breakers });
+  // After the shared state, so it stops before the pub/sub it listens on closes.
+  const flags = createFeatureFlags({
+    sql,
+    pubsub: shared.pubsub,
+    logger,
+    lifecycle,
+    refreshMs: config.flags.refreshMs,
+  });
   // Before the workers, so it closes after them.
   const blobs = openBlobStore(config, { dataKey: deps.dataKey, lifecycle });
   if (config.workers.mode === 'inline') {
@@ -196,8 +211,18 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     reportWork(metrics, { sql, queue, queues: WORKED_QUEUES, stats });
   }
 
+  const live = createLiveConfig(config);
+  const reloader = createConfigReloader({
+    logger,
+    live,
+    rateLimits: [...rateLimits.global, ...rateLimits.signIn],
+    flags,
+    keys: deps.keys,
+    audit: audit.sink,
+  });
   const context: ServiceContext = {
     config,
+    live,
     logger,
     lifecycle,
     sql,
@@ -222,6 +247,7 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     blobs: blobs.store,
     selfServedBlobs: blobs.selfServed,
     security,
+    flags,
   };
   registerModuleRoutes(app, context);
   const openapi = registerServiceDocs(app, config, security);
@@ -230,5 +256,5 @@ export function createService(config: Config, deps: ServiceDeps): Service {
     version: SERVICE_VERSION,
     signInAccounts: demoAccountsToList(config.nodeEnv),
   });
-  return { app, readiness, background, shared, openapi, context };
+  return { app, readiness, background, shared, openapi, context, flags, reloader };
 }

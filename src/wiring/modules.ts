@@ -27,6 +27,8 @@ import type { ProductTextSearch } from '../modules/catalog/text-search.ts';
 import { eventsModule } from '../modules/events/module.ts';
 import type { recordEvent } from '../modules/events/outbox.ts';
 import type { EventHandlers } from '../modules/events/registry.ts';
+import type { FeatureFlags } from '../modules/flags/feature-flags.ts';
+import { flagsModule } from '../modules/flags/module.ts';
 import { healthModule } from '../modules/health/module.ts';
 import type { ReadinessChecks } from '../modules/health/readiness.ts';
 import { inventoryModule } from '../modules/inventory/module.ts';
@@ -43,6 +45,7 @@ import type { SignOutEverywhere } from '../modules/users/ports.ts';
 import { webhooksModule } from '../modules/webhooks/module.ts';
 import type { BackgroundTasks } from '../platform/background.ts';
 import type { Config } from '../platform/config.ts';
+import type { LiveConfig } from '../platform/live-config.ts';
 import type { Lifecycle } from '../platform/lifecycle.ts';
 import type { ServiceMetrics } from '../platform/metrics/metrics.ts';
 import type { BreakerFamily } from '../platform/breakers.ts';
@@ -71,6 +74,7 @@ export const MODULES = [
   realtimeModule,
   inventoryModule,
   webhooksModule,
+  flagsModule,
   opsModule,
   auditModule,
   mailModule,
@@ -82,6 +86,8 @@ export const MODULES = [
 /** What every module's routes are built from: the parts the root builds once. */
 export interface ServiceContext {
   readonly config: Config;
+  /** The configuration after the reloads (SIGHUP) so far; for settings read when used. */
+  readonly live: LiveConfig;
   readonly logger: Logger;
   readonly lifecycle: Lifecycle;
   readonly sql: SqlDatabase<Database>;
@@ -111,6 +117,8 @@ export interface ServiceContext {
   readonly selfServedBlobs: SelfServedBlobs | undefined;
   /** The browser hardening policy; pages served by modules take their CSP from it. */
   readonly security: SecurityHeaders;
+  /** Feature flags, evaluated through OpenFeature (modules/flags/). */
+  readonly flags: FeatureFlags;
 }
 
 /** What every module's workers are built from, in the web process or in `npm run worker`. */

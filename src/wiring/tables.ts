@@ -11,6 +11,7 @@ import type { AuditTables } from '../modules/audit/tables.ts';
 import type { AuthTables } from '../modules/auth/tables.ts';
 import type { CatalogTables } from '../modules/catalog/tables.ts';
 import type { EventsTables } from '../modules/events/tables.ts';
+import type { FlagsTables } from '../modules/flags/tables.ts';
 import type { InventoryTables } from '../modules/inventory/tables.ts';
 import type { MailTables } from '../modules/mail/tables.ts';
 import type { OrdersTables } from '../modules/orders/tables.ts';
@@ -36,6 +37,7 @@ export interface Database
     MailTables,
     EventsTables,
     WebhooksTables,
+    FlagsTables,
     IdempotencyTables,
     QueueTables,
     LockTables {}

@@ -23,6 +23,7 @@ import {
   isPrintConfigRequested,
   loadConfig,
   printConfig,
+  type SettingFileRead,
 } from '../platform/config.ts';
 import type { Config } from '../platform/config.ts';
 import { ensureDevCertificate } from '../platform/dev-cert.ts';
@@ -36,9 +37,11 @@ const HTTP_CUT_MS = 1000;
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  // The setting files read at start-up: audited once the audit log is open.
+  const fileReads: SettingFileRead[] = [];
   let config: Config;
   try {
-    config = loadConfig({ argv, env: process.env });
+    config = loadConfig({ argv, env: process.env, onFileRead: (read) => fileReads.push(read) });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -59,13 +62,14 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.log.level, mixin: tracing?.logFields });
   const lifecycle = new Lifecycle(logger, shutdownBudget(config.shutdown));
   lifecycle.handleSignals();
+  const reload = handleReloadSignal(logger);
   if (tracing !== undefined) {
     tracing.reportTo(logger);
     // Registered first, so it closes last: the spans of the shutdown go out too.
     lifecycle.add({ name: 'tracing', close: () => tracing.shutdown() });
   }
   try {
-    await serve(config, logger, lifecycle);
+    await serve(config, logger, lifecycle, { argv, fileReads, reload });
   } catch (error) {
     // A port in use, an unreadable certificate…: close whatever did open, say
     // why in the log (not as an unhandled rejection) and exit non-zero.
@@ -75,7 +79,42 @@ async function main(): Promise<void> {
   }
 }
 
-async function serve(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<void> {
+/**
+ * SIGHUP reloads the configuration (wiring/reload.ts) once the service is
+ * up; before that, it is logged and ignored rather than ending the process
+ * (Node's default for SIGHUP).
+ */
+function handleReloadSignal(logger: Logger): { set(reload: () => Promise<unknown>): void } {
+  let reload: (() => Promise<unknown>) | undefined;
+  process.on('SIGHUP', () => {
+    if (reload === undefined) {
+      logger.warn('SIGHUP ignored: still starting');
+      return;
+    }
+    logger.info('SIGHUP: reloading the configuration');
+    reload().catch((error: unknown) => {
+      logger.error({ err: error }, 'configuration reload failed; the running configuration stays');
+    });
+  });
+  return {
+    set(next) {
+      reload = next;
+    },
+  };
+}
+
+interface Reloading {
+  readonly argv: readonly string[];
+  readonly fileReads: readonly SettingFileRead[];
+  readonly reload: ReturnType<typeof handleReloadSignal>;
+}
+
+async function serve(
+  config: Config,
+  logger: Logger,
+  lifecycle: Lifecycle,
+  reloading: Reloading,
+): Promise<void> {
   const [{ sql, snapshot }, { createService, loadServiceKeys, socketLimits }] = await allSettled(
     prepareDatabase(config, logger, lifecycle),
     import('./app.ts'),
@@ -84,13 +123,14 @@ async function serve(config: Config, logger: Logger, lifecycle: Lifecycle): Prom
   // a development start generates keys under DATA_DIR, which a process
   // refused the directory must leave alone.
   const keys = await loadServiceKeys(config, logger);
-  const { app, shared, context } = createService(config, {
+  const { app, shared, context, reloader } = createService(config, {
     logger,
     lifecycle,
     sql,
     snapshot,
     ...keys,
   });
+  await reloader.recordFileReads(reloading.fileReads, 'start');
   // Redis down at start-up is not fatal (calls fail fast, readiness says so):
   // this only spares the first requests a connection still being made.
   await shared.connected();
@@ -126,6 +166,11 @@ async function serve(config: Config, logger: Logger, lifecycle: Lifecycle): Prom
   // With GRPC_PORT: the same services over gRPC; closed before the HTTP server.
   await startGrpc(config, context, { logger, lifecycle });
   lifecycle.markReady();
+  reloading.reload.set(() =>
+    reloader.reload((onFileRead) =>
+      loadConfig({ argv: reloading.argv, env: process.env, onFileRead }),
+    ),
+  );
   logger.info(
     {
       url: server.url,

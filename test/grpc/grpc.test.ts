@@ -381,5 +381,44 @@ for (const engine of ENGINES) {
       );
       assert.equal(read.userId, buyer.id);
     });
+
+    test('a paused checkout (the checkout.orders kill switch) is UNAVAILABLE here too', async () => {
+      const admin = await api.login(DEMO_ACCOUNTS.admin.email, DEMO_ACCOUNTS.admin.password);
+      const flags = '/api/v1/admin/flags';
+      const created = await api.call(flags, {
+        method: 'POST',
+        token: admin.accessToken,
+        json: {
+          key: 'checkout.orders',
+          kind: 'boolean',
+          variants: { open: true, paused: false },
+          defaultVariant: 'open',
+          offVariant: 'paused',
+          killed: true,
+        },
+      });
+      assert.equal(created.status, 201, await created.clone().text());
+      try {
+        const buyer = await customer();
+        const productId = await product(4);
+        const result = failed(
+          await grpc.call(
+            'OrdersService',
+            'PlaceOrder',
+            { items: [{ productId, quantity: 1 }], idempotencyKey: randomUUID() },
+            { authorization: buyer.bearer },
+          ),
+        );
+        assert.equal(result.code, status.UNAVAILABLE);
+        assert.equal(result.trailers['throughline-error-code'], 'ORDERS_CHECKOUT_PAUSED');
+        assert.equal(await stockOf(productId), 4, 'nothing was reserved');
+      } finally {
+        const removed = await api.call(`${flags}/checkout.orders`, {
+          method: 'DELETE',
+          token: admin.accessToken,
+        });
+        assert.equal(removed.status, 204);
+      }
+    });
   });
 }

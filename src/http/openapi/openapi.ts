@@ -4,6 +4,7 @@
 // Error responses are built in error-responses.ts; the service's own texts
 // (description, tags, servers) come from the composition root.
 
+import { MSGPACK_MEDIA_TYPE } from '../request/body/msgpack.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { isBodyKind } from '../request/body/limits.ts';
@@ -187,11 +188,22 @@ function operation(record: RouteRecord, context: OperationContext) {
     op.requestBody = {
       required: true,
       content: Object.fromEntries(
-        accepts.map((entry) => [isBodyKind(entry) ? MEDIA_TYPES[entry] : entry, { schema: body }]),
+        // A JSON body may come as MessagePack too (request/body/msgpack.ts).
+        [
+          ...accepts.map((entry) => (isBodyKind(entry) ? MEDIA_TYPES[entry] : entry)),
+          ...(accepts.includes('json') ? [MSGPACK_MEDIA_TYPE] : []),
+        ].map((type) => [type, { schema: body }]),
       ),
     };
   }
   return op;
+}
+
+/** A successful JSON response is also sent as MessagePack when asked (response/msgpack.ts). */
+function withMsgpack(status: number, types: readonly string[]): readonly string[] {
+  return status < 300 && types.includes('application/json')
+    ? [...types, MSGPACK_MEDIA_TYPE]
+    : types;
 }
 
 const MEDIA_TYPES = {
@@ -248,9 +260,13 @@ function responses(record: RouteRecord, context: OperationContext): JsonObject {
         ? {}
         : {
             content: Object.fromEntries(
-              [response.contentType ?? 'application/json', ...(response.alsoAs ?? [])].map(
-                (type) => [type, { schema: context.schemas.toSchema(response.schema!, 'output') }],
-              ),
+              withMsgpack(Number(status), [
+                response.contentType ?? 'application/json',
+                ...(response.alsoAs ?? []),
+              ]).map((type) => [
+                type,
+                { schema: context.schemas.toSchema(response.schema!, 'output') },
+              ]),
             ),
           }),
     };

@@ -8,6 +8,7 @@ import type { Context } from '../pipeline/context.ts';
 import type { RouteOptions } from '../routing/route.ts';
 import { httpError } from '../errors.ts';
 import { createMediaTypeNegotiator } from './negotiation.ts';
+import { MSGPACK_MEDIA_TYPE } from '../request/body/msgpack.ts';
 import { middleware, type Middleware } from '../pipeline/pipeline.ts';
 
 const negotiators = new WeakMap<
@@ -68,5 +69,7 @@ export function declaredMediaTypes(route: RouteOptions): readonly string[] {
     types.add(spec.contentType ?? 'application/json');
     for (const type of spec.alsoAs ?? []) types.add(type);
   }
+  // Every JSON response is also sent as MessagePack on request (msgpack.ts).
+  if (types.has('application/json')) types.add(MSGPACK_MEDIA_TYPE);
   return [...types];
 }

@@ -3,6 +3,7 @@
 // administrators' views of the list and of the disk outbox.
 
 import type { Config } from '../../platform/config.ts';
+import type { LiveConfig } from '../../platform/live-config.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { AuditSink } from '../../ports/audit.ts';
 import type { MailOutbox } from '../../ports/mailer.ts';
@@ -20,6 +21,7 @@ export const mailModule = defineModule({
     app,
     context: {
       readonly config: Config;
+      readonly live: LiveConfig;
       readonly logger: Logger;
       readonly sql: SqlDatabase<MailTables>;
       readonly audit: AuditSink;
@@ -30,7 +32,8 @@ export const mailModule = defineModule({
     registerMailRoutes(app, {
       store: createSuppressionStore(context.sql),
       outbox: context.mailer.outbox,
-      eventsSecret: context.config.mail.eventsSecret,
+      // Read per event: a reload (SIGHUP) may rotate it.
+      eventsSecret: () => context.live.current().mail.eventsSecret,
       audit: context.audit,
       logger: context.logger,
     });

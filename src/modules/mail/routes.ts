@@ -46,8 +46,8 @@ export interface MailRoutesDeps {
   readonly store: SuppressionStore;
   /** The disk outbox; undefined when mail goes out over SMTP. */
   readonly outbox: MailOutbox | undefined;
-  /** MAIL_EVENTS_SECRET; undefined turns provider events off. */
-  readonly eventsSecret: string | undefined;
+  /** MAIL_EVENTS_SECRET as now in force (a reload may change it); undefined turns provider events off. */
+  readonly eventsSecret: () => string | undefined;
   readonly audit: AuditSink;
   readonly logger: Logger;
   readonly now?: () => Date;
@@ -57,7 +57,8 @@ export function registerMailRoutes(app: App, deps: MailRoutesDeps): void {
   const { store, audit } = deps;
   const now = deps.now ?? (() => new Date());
   // A malformed secret stops the start, not the first event.
-  if (deps.eventsSecret !== undefined) webhookSecretKey(deps.eventsSecret);
+  const startSecret = deps.eventsSecret();
+  if (startSecret !== undefined) webhookSecretKey(startSecret);
 
   app.route({
     method: 'POST',
@@ -82,7 +83,7 @@ export function registerMailRoutes(app: App, deps: MailRoutesDeps): void {
     ],
     schema: { responses: { 204: { description: 'Recorded' } } },
     handler: async (c) => {
-      const secret = deps.eventsSecret;
+      const secret = deps.eventsSecret();
       // eslint-disable-next-line security/detect-possible-timing-attacks -- a presence check against undefined, not a comparison of secret bytes
       if (secret === undefined) throw mailError('MAIL_EVENTS_DISABLED');
       const { bytes, eventId } = await readSignedBody(c, secret, now());

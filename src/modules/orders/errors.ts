@@ -11,6 +11,8 @@ export const ordersErrors = defineErrors({
   },
   ORDERS_MIXED_CURRENCIES: { status: 422, title: 'Items in different currencies', level: 'info' },
   ORDERS_TOTAL_TOO_LARGE: { status: 422, title: 'Order total too large', level: 'info' },
+  // The feature flag checkout.orders is off for the caller (checkout-flag.ts).
+  ORDERS_CHECKOUT_PAUSED: { status: 503, title: 'Checkout paused', level: 'info' },
 });
 
 export const ordersError = errorFactory(ordersErrors);

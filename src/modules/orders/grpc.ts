@@ -13,6 +13,8 @@ import { unary, type GrpcCall, type GrpcService } from '../../grpc/unary.ts';
 import { parseMessage } from '../../grpc/validation.ts';
 import { bigintId } from '../../platform/sql/pg-values.ts';
 import { placeOrderBody } from './schemas.ts';
+import { ensureCheckoutOpen } from './checkout-flag.ts';
+import type { FeatureFlags } from '../flags/feature-flags.ts';
 import type { OrdersService } from './service.ts';
 
 interface PlaceOrderRequest {
@@ -45,7 +47,10 @@ function idempotencyKeyOf(request: PlaceOrderRequest, call: GrpcCall): string {
   return checked[IDEMPOTENCY_KEY_HEADER];
 }
 
-export function ordersGrpc(orders: OrdersService): GrpcService {
+export function ordersGrpc(
+  orders: OrdersService,
+  flags?: Pick<FeatureFlags, 'client'>,
+): GrpcService {
   return {
     name: 'throughline.v1.OrdersService',
     methods: {
@@ -54,6 +59,8 @@ export function ordersGrpc(orders: OrdersService): GrpcService {
         handle: async (request: PlaceOrderRequest, call) => {
           const key = idempotencyKeyOf(request, call);
           const input = parseMessage(placeOrderBody, { items: request.items });
+          // The same kill switch as the HTTP route: a paused checkout is paused everywhere.
+          await ensureCheckoutOpen(flags, call.identity);
           const placed = await orders.place(actorOf(call), input, key);
           return { order: placed.order, replayed: placed.replayed };
         },

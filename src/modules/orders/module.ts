@@ -10,6 +10,7 @@ import type { SqlDatabase } from '../../ports/sql.ts';
 import { accountLinks } from '../auth/account-mail.ts';
 import type { ProductCache } from '../catalog/product-cache.ts';
 import type { recordEvent } from '../events/outbox.ts';
+import type { FeatureFlags } from '../flags/feature-flags.ts';
 import type { EventHandlers } from '../events/registry.ts';
 import { chargeOrder, refundOrder } from '../payments/ledger.ts';
 import { defineModule } from '../contract.ts';
@@ -36,6 +37,8 @@ export interface OrdersContext {
    * the outbox when absent (bench/orders replaces it).
    */
   readonly recordOrderEvent?: typeof recordEvent | undefined;
+  /** Checkout is behind `checkout.orders` (checkout-flag.ts); always open without them. */
+  readonly flags?: FeatureFlags | undefined;
 }
 
 export interface OrdersWorkerContext {
@@ -66,9 +69,9 @@ export const ordersModule = defineModule({
   ],
   queues: [CAPTURE_QUEUE, RECEIPT_QUEUE, ALLOCATE_QUEUE, ORDER_COMPLETE_QUEUE],
   routes(app, context: OrdersContext) {
-    registerOrdersRoutes(app, ordersService(context));
+    registerOrdersRoutes(app, ordersService(context), context.flags);
   },
-  grpc: (context: OrdersContext) => [ordersGrpc(ordersService(context))],
+  grpc: (context: OrdersContext) => [ordersGrpc(ordersService(context), context.flags)],
   workers(context: OrdersWorkerContext) {
     const { sql, queue } = context;
     // `order.paid` → the flow: its steps below, then settlement.

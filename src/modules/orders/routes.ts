@@ -16,6 +16,8 @@ import { actorOf } from '../../http/pipeline/actor.ts';
 import { bigintId } from '../../platform/sql/pg-values.ts';
 import { order, orderList, placeOrderBody } from './schemas.ts';
 import type { OrdersService } from './service.ts';
+import { ensureCheckoutOpen } from './checkout-flag.ts';
+import type { FeatureFlags } from '../flags/feature-flags.ts';
 import type { OrderAction } from './state-machine.ts';
 import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 import { queryInteger } from '../../http/request/query-integer.ts';
@@ -78,7 +80,11 @@ const ACTIONS: readonly ActionRoute[] = [
   },
 ];
 
-export function registerOrdersRoutes(app: App, orders: OrdersService): void {
+export function registerOrdersRoutes(
+  app: App,
+  orders: OrdersService,
+  flags?: Pick<FeatureFlags, 'client'>,
+): void {
   app.group('/api/v1/orders', { tags: ['orders'], errors: DATABASE_ERRORS }, (group) => {
     group.route({
       method: 'POST',
@@ -87,12 +93,13 @@ export function registerOrdersRoutes(app: App, orders: OrdersService): void {
       operationId: 'placeOrder',
       summary: 'Place an order',
       description:
-        'Reserves the stock of every item and prices the order from the current catalog; the order starts `pending` until payOrder. Requires Idempotency-Key: a retry with the same key within 24 hours gets the first 201 again (Idempotent-Replayed: true) and places nothing. Not enough stock is 409 ORDERS_OUT_OF_STOCK naming the item and what is left.',
+        'Reserves the stock of every item and prices the order from the current catalog; the order starts `pending` until payOrder. Requires Idempotency-Key: a retry with the same key within 24 hours gets the first 201 again (Idempotent-Replayed: true) and places nothing. Not enough stock is 409 ORDERS_OUT_OF_STOCK naming the item and what is left. While the feature flag `checkout.orders` is off for the caller, 503 ORDERS_CHECKOUT_PAUSED (with Retry-After) and nothing is reserved.',
       errors: [
         'ORDERS_PRODUCT_NOT_FOUND',
         'ORDERS_OUT_OF_STOCK',
         'ORDERS_MIXED_CURRENCIES',
         'ORDERS_TOTAL_TOO_LARGE',
+        'ORDERS_CHECKOUT_PAUSED',
         'IDEMPOTENCY_KEY_REUSED',
       ],
       schema: {
@@ -103,6 +110,7 @@ export function registerOrdersRoutes(app: App, orders: OrdersService): void {
         },
       },
       handler: async (c) => {
+        await ensureCheckoutOpen(flags, c.identity);
         const placed = await orders.place(
           actorOf(c),
           c.input.body,

@@ -34,6 +34,8 @@ export const PERMISSIONS = [
   // it, but no API key can carry it: a leaked key must not mint more keys or
   // switch off the owner's second factor.
   'credentials:manage',
+  // Feature flags: create, change, kill, delete (admin only).
+  'flags:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -310,6 +310,7 @@ const API_KEY_SCOPES = [
   'ops:write',
   'webhooks:manage',
   'mail:manage',
+  'flags:manage',
 ];
 
 /** A local port nothing listens on: webhook deliveries to it fail at once. */

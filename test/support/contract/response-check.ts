@@ -13,6 +13,7 @@
 // routes kept out of the document (health probes hidden by choice, the docs
 // page, test-only routes) are recognised and skipped.
 
+import { unpack } from 'msgpackr';
 import type { RouteRecord } from '../../../src/http/routing/route.ts';
 import { toOpenApiPath } from '../../../src/http/openapi/openapi.ts';
 import { RadixRouter } from '../../../src/http/routing/router/radix-router.ts';
@@ -219,14 +220,15 @@ export class ServedContract {
       return [mismatch(operation, exchange, 'body', exchange.bodyError)];
     }
     const media = response.content![key]!;
-    if (media.schema === undefined || exchange.body === undefined || !isJsonMedia(essence)) {
-      return [];
-    }
+    const msgpack = essence === 'application/msgpack';
+    if (media.schema === undefined || exchange.body === undefined) return [];
+    if (!isJsonMedia(essence) && !msgpack) return [];
     const found = this.#checkBody(
       operation,
       exchange,
       [...responsePath, 'content', key, 'schema'],
       media.schema,
+      msgpack,
     );
     if (found.length > 0 || essence !== 'application/problem+json') return found;
     return this.#checkCode(operation, exchange, media);
@@ -256,12 +258,15 @@ export class ServedContract {
     exchange: Exchange,
     schemaPath: readonly string[],
     schema?: unknown,
+    msgpack = false,
   ): Mismatch[] {
     let value: unknown;
     try {
-      value = JSON.parse(exchange.body!.toString('utf8'));
+      // MessagePack carries the same data model: checked against the same schema.
+      value = msgpack ? unpack(exchange.body!) : JSON.parse(exchange.body!.toString('utf8'));
     } catch (error) {
-      return [mismatch(operation, exchange, 'body', `not JSON: ${(error as Error).message}`)];
+      const what = msgpack ? 'MessagePack' : 'JSON';
+      return [mismatch(operation, exchange, 'body', `not ${what}: ${(error as Error).message}`)];
     }
     const validate = validatorAt(this.documentId, schemaPath, schema);
     if (validate(value)) return [];

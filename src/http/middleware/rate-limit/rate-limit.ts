@@ -80,7 +80,13 @@ export interface RateLimitCounters {
 }
 
 export interface RateLimitMiddleware extends Middleware {
+  /** The policy in force: `retune` replaces its limit and window. */
   readonly policy: LimitPolicy;
+  /**
+   * New numbers for the same policy, from the next request on (a reload of
+   * the configuration); counts already made stay with the limiter.
+   */
+  retune(numbers: Pick<LimitPolicy, 'limit' | 'windowMs'>): void;
   readonly counters: Readonly<RateLimitCounters>;
 }
 
@@ -95,11 +101,13 @@ const outages = new WeakMap<object, Outage>();
 export function rateLimit<P extends LimitPolicy>(
   options: RateLimitOptions<P>,
 ): RateLimitMiddleware {
-  const { limiter, policy, key, onLimiterError } = options;
+  const { limiter, key, onLimiterError } = options;
+  let policy = options.policy;
   assertValidPolicy(policy);
   const retryAfter = String(options.unavailableRetryAfterS ?? 5);
   const name = policy.name;
-  const policyMember = `"${name}";q=${policy.limit};w=${Math.ceil(policy.windowMs / 1000)}`;
+  const memberOf = (p: LimitPolicy) => `"${name}";q=${p.limit};w=${Math.ceil(p.windowMs / 1000)}`;
+  let policyMember = memberOf(policy);
   const counters: RateLimitCounters = { allowed: 0, limited: 0, failedOpen: 0, failedClosed: 0 };
 
   const decided = (c: Context, decision: LimitDecision): void => {
@@ -170,7 +178,21 @@ export function rateLimit<P extends LimitPolicy>(
     onLimiterError === 'closed'
       ? ['HTTP_RATE_LIMITED', 'HTTP_SERVICE_UNAVAILABLE']
       : ['HTTP_RATE_LIMITED'];
-  return Object.freeze({ ...handle, policy, counters, errors });
+  const retune = (numbers: Pick<LimitPolicy, 'limit' | 'windowMs'>): void => {
+    const next = { ...policy, limit: numbers.limit, windowMs: numbers.windowMs };
+    assertValidPolicy(next);
+    policy = next;
+    policyMember = memberOf(next);
+  };
+  return Object.freeze({
+    ...handle,
+    counters,
+    errors,
+    retune,
+    get policy() {
+      return policy;
+    },
+  });
 }
 
 const POLICY_NAME = /^[A-Za-z0-9_.-]{1,64}$/;

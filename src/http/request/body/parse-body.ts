@@ -7,6 +7,7 @@ import { isAppError } from '../../../errors/index.ts';
 import type { FieldRecord } from './field-record.ts';
 import { parseFormBytes } from './form.ts';
 import { parseJsonText } from './json.ts';
+import { MSGPACK_MEDIA_TYPE, parseMsgpackBytes } from './msgpack.ts';
 import { isBodyKind, type BodyAccept, type BodyKind, type BodyLimits } from './limits.ts';
 import {
   hasUtf8Charset,
@@ -40,7 +41,7 @@ export interface ParseBodyOptions {
 const NO_BODY: ParsedBody = Object.freeze({ kind: 'none' });
 
 const MEDIA_TYPE_NAMES: Readonly<Record<BodyKind, string>> = {
-  json: 'application/json (or any +json type)',
+  json: 'application/json (or any +json type), application/msgpack',
   form: 'application/x-www-form-urlencoded',
   multipart: 'multipart/form-data',
 };
@@ -93,7 +94,8 @@ function unsupportedMediaType(problem: string, accept: readonly BodyAccept[]): E
 }
 
 function kindOf(mediaType: MediaType): BodyKind | undefined {
-  if (isJsonMediaType(mediaType)) return 'json';
+  // MessagePack carries the JSON data model: same routes, same schemas.
+  if (isJsonMediaType(mediaType) || mediaType.essence === MSGPACK_MEDIA_TYPE) return 'json';
   if (mediaType.essence === 'application/x-www-form-urlencoded') return 'form';
   if (mediaType.essence === 'multipart/form-data') return 'multipart';
   return undefined;
@@ -178,6 +180,11 @@ export async function parseBody(
 
   switch (kind) {
     case 'json': {
+      if (mediaType.essence === MSGPACK_MEDIA_TYPE) {
+        const bytes = await readBody(req, limits.json, signal);
+        if (bytes.length === 0) return NO_BODY;
+        return { kind: 'json', value: parseMsgpackBytes(bytes, limits.jsonMaxDepth) };
+      }
       // RFC 8259 §8.1: JSON exchanged between systems is UTF-8.
       assertUtf8Charset(mediaType, accept);
       const bytes = await readBody(req, limits.json, signal);

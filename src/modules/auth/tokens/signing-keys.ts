@@ -65,9 +65,11 @@ export interface KeyInfo {
 
 export class KeyRing {
   readonly overlapSeconds: number;
-  readonly #current: RingEntry;
-  readonly #signingKey: CryptoKey;
-  readonly #entries: ReadonlyMap<string, RingEntry>;
+  // Not readonly: a configuration reload swaps in the keys of a new secret
+  // (`adopt`), while everything holding this ring keeps holding it.
+  #current: RingEntry;
+  #signingKey: CryptoKey;
+  #entries: ReadonlyMap<string, RingEntry>;
 
   private constructor(
     overlapSeconds: number,
@@ -79,6 +81,17 @@ export class KeyRing {
     this.#current = current;
     this.#signingKey = signingKey;
     this.#entries = entries;
+  }
+
+  /**
+   * Takes the keys of `next` (built from a reloaded secret): the next token is
+   * signed with its current key, and tokens verify against its keys only. The
+   * overlap stays this ring's, which the token lifetime was checked against.
+   */
+  adopt(next: KeyRing): void {
+    this.#current = next.#current;
+    this.#signingKey = next.#signingKey;
+    this.#entries = next.#entries;
   }
 
   /** Use `createKeyRing`; this is its implementation. */

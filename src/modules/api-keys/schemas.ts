@@ -11,17 +11,21 @@ export const API_KEY_MAX_LIFETIME_DAYS = 365;
 
 export const apiKeyScope = z.enum(API_KEY_SCOPES);
 
-export const apiKeyCreation = z.strictObject({
-  name: pgText().trim().min(1).max(100),
-  scopes: uniqueItems(z.array(apiKeyScope).min(1), 'must not list a scope twice'),
-  expiresInDays: z
-    .number()
-    .int()
-    .min(1)
-    .max(API_KEY_MAX_LIFETIME_DAYS)
-    .optional()
-    .meta({ description: 'Lifetime in days; without it the key lives until revoked' }),
-});
+export const apiKeyCreation = z
+  .strictObject({
+    name: pgText().trim().min(1).max(100),
+    scopes: uniqueItems(z.array(apiKeyScope).min(1), 'must not list a scope twice'),
+    expiresInDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(API_KEY_MAX_LIFETIME_DAYS)
+      .optional()
+      .meta({ description: 'Lifetime in days; without it the key lives until revoked' }),
+  })
+  .meta({
+    example: { name: 'Nightly stock sync', scopes: ['catalog:write'], expiresInDays: 90 },
+  });
 
 export type ApiKeyCreation = z.infer<typeof apiKeyCreation>;
 

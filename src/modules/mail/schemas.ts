@@ -34,10 +34,14 @@ export const suppressionListQuery = z.strictObject({
 });
 
 // Normalised like sign-up's (trimmed, lower-cased), so the entry matches the account.
-export const suppressionCreation = z.strictObject({
-  email,
-  detail: pgText().trim().max(500).default(''),
-});
+export const suppressionCreation = z
+  .strictObject({
+    email,
+    detail: pgText().trim().max(500).default(''),
+  })
+  .meta({
+    example: { email: 'bounced@example.org', detail: 'Hard bounce reported by the recipient' },
+  });
 
 export const outboxMail = z
   .strictObject({

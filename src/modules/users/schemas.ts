@@ -63,6 +63,9 @@ function codePoints(min: number, max: number) {
     .meta({ minLength: min, maxLength: max });
 }
 
+/** For the document's examples: a passphrase the policy takes (a sample, never a real one). */
+export const EXAMPLE_PASSWORD = 'plum-kettle-harbour-42';
+
 /** A password being checked (sign-in, the current one): any the policy ever allowed. */
 export const password = codePoints(1, PASSWORD_MAX_LENGTH);
 
@@ -114,8 +117,11 @@ export const registration = z
       // Also when the other members failed: one 422 lists every problem.
       when: (payload) => typeof payload.value === 'object' && payload.value !== null,
     },
-  );
+  )
+  .meta({
+    example: { email: 'ann@example.com', password: EXAMPLE_PASSWORD, displayName: 'Ann Lee' },
+  });
 
 export const profilePatch = atLeastOneMember(
   z.strictObject({ displayName: pgText().trim().min(1).max(100) }).partial(),
-);
+).meta({ example: { displayName: 'Ann Lee' } });

@@ -47,6 +47,7 @@ export const endpointChange = atLeastOneMember(
 ).meta({
   id: 'WebhookEndpointChange',
   description: 'Members left out stay as they are; at least one must be sent',
+  example: { description: 'Fulfilment: paid orders only', enabled: false },
 });
 
 export type EndpointChange = z.infer<typeof endpointChange>;

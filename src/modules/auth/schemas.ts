@@ -22,7 +22,16 @@ export const tokenPair = z
     refreshToken: z.string(),
     refreshExpiresIn: z.number().int(),
   })
-  .meta({ id: 'TokenPair' });
+  .meta({
+    id: 'TokenPair',
+    example: {
+      accessToken: 'eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiI3In0.c2lnbmF0dXJl',
+      tokenType: 'Bearer',
+      expiresIn: 900,
+      refreshToken: `rt_${EXAMPLE_TOKEN}`,
+      refreshExpiresIn: 2_592_000,
+    },
+  });
 
 export const jwks = z
   .object({ keys: z.array(z.record(z.string(), z.unknown())) })
@@ -81,4 +90,7 @@ export const browserSession = z
       .meta({ description: 'Send as X-CSRF-Token on every unsafe cookie-authenticated request' }),
     expiresAt: z.iso.datetime(),
   })
-  .meta({ id: 'BrowserSession' });
+  .meta({
+    id: 'BrowserSession',
+    example: { csrfToken: EXAMPLE_TOKEN, expiresAt: '2026-12-07T20:00:00.000Z' },
+  });

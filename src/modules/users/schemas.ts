@@ -95,7 +95,18 @@ export const user = z
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
-  .meta({ id: 'User' });
+  .meta({
+    id: 'User',
+    example: {
+      id: '7',
+      email: 'ann@example.com',
+      displayName: 'Ann Lee',
+      role: 'customer',
+      emailVerified: true,
+      createdAt: '2026-11-02T09:14:05.000Z',
+      updatedAt: '2026-11-20T16:41:37.000Z',
+    },
+  });
 
 export type User = z.infer<typeof user>;
 

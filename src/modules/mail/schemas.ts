@@ -43,6 +43,9 @@ export const suppressionCreation = z
     example: { email: 'bounced@example.org', detail: 'Hard bounce reported by the recipient' },
   });
 
+/** One outbox message by id (the disk outbox names them by UUID). */
+export const outboxMailParams = z.strictObject({ id: z.uuid() });
+
 export const outboxMail = z
   .strictObject({
     id: z.string(),

@@ -47,8 +47,6 @@ export function serviceSecurityHeaders(config: Config): SecurityHeaders {
     // Product images on S3 are shown from, and uploaded to, the bucket's own
     // presigned URLs; the disk store's are on this origin ('self').
     mediaOrigins: objectStoreOrigins(config),
-    // Swagger UI sets inline style attributes, which a nonce cannot cover.
-    csp: { directives: { 'style-src': ["'self'", "'unsafe-inline'"] } },
   });
 }
 

@@ -38,6 +38,14 @@ const ADMIN_PAGES = [
   ['api-keys', 'API keys'],
 ] as const;
 
+/** An element's computed background colour, read in the page (tests have no DOM types). */
+const BACKGROUND = (element: unknown): string =>
+  (
+    globalThis as unknown as {
+      getComputedStyle(element: unknown): { backgroundColor: string };
+    }
+  ).getComputedStyle(element).backgroundColor;
+
 describe('console in a browser', { skip: browserSkip }, () => {
   let service: StartedService;
   let browser: Browser;
@@ -270,8 +278,24 @@ describe('console in a browser', { skip: browserSkip }, () => {
     await page.getByRole('button', { name: 'Reset your password' }).first().click();
     await page.getByRole('heading', { name: 'Preview: Reset your password' }).waitFor();
     assert.match(await page.locator('pre.mail-text').innerText(), /reset/i);
-    // The HTML part renders inside its sandboxed frame, under the page's CSP.
-    await page.frameLocator('iframe.mail-html').locator('body', { hasText: /reset/i }).waitFor();
+    // The HTML part renders inside its sandboxed frame, from its own route,
+    // with the message's inline styles applied (its own CSP allows them; the
+    // console's does not need to).
+    const frame = page.locator('iframe.mail-html');
+    assert.equal(await frame.getAttribute('sandbox'), '');
+    assert.equal(await frame.getAttribute('srcdoc'), null);
+    const body = page.frameLocator('iframe.mail-html').locator('body', { hasText: /reset/i });
+    await body.waitFor();
+    assert.equal(await body.evaluate(BACKGROUND), 'rgb(244, 244, 245)', 'the message’s body style');
+    const button = page
+      .frameLocator('iframe.mail-html')
+      .locator('a', { hasText: 'Choose a new password' })
+      .first();
+    assert.equal(
+      await button.evaluate(BACKGROUND),
+      'rgb(29, 78, 216)',
+      'the message’s button style',
+    );
     await expectAxeClean(page, 'mail preview');
     await photograph(page, 'mail-preview');
 

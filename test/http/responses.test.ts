@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import zlib from 'node:zlib';
 import { z } from 'zod';
@@ -17,6 +18,7 @@ import { checkPreconditions } from '../../src/http/response/preconditions.ts';
 import { createSecurityHeaders } from '../../src/http/middleware/security-headers/policy.ts';
 import { rawRequest, serve, type Harness } from './harness.ts';
 
+const script = 'console.log("a line of a script");\n'.repeat(500);
 const big = { items: Array.from({ length: 200 }, (_, i) => ({ id: i, name: `item number ${i}` })) };
 
 /** Reads a response without letting the client decode it (fetch would). */
@@ -50,6 +52,15 @@ describe('responses over HTTP', () => {
       );
       app.get('/big', () => big, { auth: 'public' });
       app.get('/small', () => ({ ok: true }), { auth: 'public' });
+      // A file as the docs assets send one: streamed, its size said up front.
+      app.get(
+        '/file.js',
+        (c) => {
+          c.set('content-length', String(Buffer.byteLength(script)));
+          c.stream(Readable.from([script]), 'text/javascript; charset=utf-8');
+        },
+        { auth: 'public', produces: ['*/*'] },
+      );
       app.route({
         method: 'GET',
         path: '/report',
@@ -124,6 +135,18 @@ describe('responses over HTTP', () => {
       assert.match(String(res.headers.etag), /^W\/"/);
     });
   }
+
+  test('a streamed file with a length the handler set arrives whole once compressed', async () => {
+    // The length counts the file's own bytes; kept beside the shorter
+    // encoded body, the client would wait for the rest until it timed out.
+    const res = await getRaw(`${h.url}/file.js`, { 'accept-encoding': 'br' });
+    assert.equal(res.headers['content-encoding'], 'br');
+    assert.equal(res.headers['content-length'], undefined);
+    assert.equal(zlib.brotliDecompressSync(res.body).toString('utf8'), script);
+    const identity = await getRaw(`${h.url}/file.js`, { 'accept-encoding': 'identity' });
+    assert.equal(identity.headers['content-length'], String(Buffer.byteLength(script)));
+    assert.equal(identity.body.toString('utf8'), script);
+  });
 
   test('small bodies and identity requests are not compressed', async () => {
     const small = await getRaw(`${h.url}/small`, { 'accept-encoding': 'br, gzip' });

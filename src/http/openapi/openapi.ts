@@ -192,7 +192,7 @@ function operation(record: RouteRecord, context: OperationContext) {
         [
           ...accepts.map((entry) => (isBodyKind(entry) ? MEDIA_TYPES[entry] : entry)),
           ...(accepts.includes('json') ? [MSGPACK_MEDIA_TYPE] : []),
-        ].map((type) => [type, { schema: body }]),
+        ].map((type) => [type, mediaType(type, body, schemas)]),
       ),
     };
   }
@@ -204,6 +204,19 @@ function withMsgpack(status: number, types: readonly string[]): readonly string[
   return status < 300 && types.includes('application/json')
     ? [...types, MSGPACK_MEDIA_TYPE]
     : types;
+}
+
+/**
+ * A media type object. A JSON body's example, declared on its schema with
+ * `.meta({ example })`, is repeated here: the media type is where OpenAPI
+ * puts a body's example, and where reference renderers and client
+ * generators look for it before making one up from the types ("string").
+ */
+function mediaType(type: string, schema: JsonObject, schemas: SchemaComponents): JsonObject {
+  const essence = type.split(';', 1)[0]!.trim();
+  const json = essence === 'application/json' || essence.endsWith('+json');
+  const example = json ? schemas.exampleOf(schema) : undefined;
+  return example === undefined ? { schema } : { schema, example };
 }
 
 const MEDIA_TYPES = {
@@ -265,7 +278,11 @@ function responses(record: RouteRecord, context: OperationContext): JsonObject {
                 ...(response.alsoAs ?? []),
               ]).map((type) => [
                 type,
-                { schema: context.schemas.toSchema(response.schema!, 'output') },
+                mediaType(
+                  type,
+                  context.schemas.toSchema(response.schema!, 'output'),
+                  context.schemas,
+                ),
               ]),
             ),
           }),
@@ -310,7 +327,23 @@ class SchemaComponents {
     }
     return rewriteRefs(json, rename);
   }
+
+  /** The schema's own example (`example`, else the first of `examples`), through a `$ref`. */
+  exampleOf(schema: JsonObject): unknown {
+    let current: JsonObject | undefined = schema;
+    for (let hops = 0; current !== undefined && hops < 10; hops += 1) {
+      if (current.example !== undefined) return current.example;
+      if (Array.isArray(current.examples) && current.examples.length > 0)
+        return current.examples[0];
+      const ref: unknown = current.$ref;
+      if (typeof ref !== 'string' || !ref.startsWith(COMPONENT_PREFIX)) return undefined;
+      current = this.named[ref.slice(COMPONENT_PREFIX.length)];
+    }
+    return undefined;
+  }
 }
+
+const COMPONENT_PREFIX = '#/components/schemas/';
 
 function rewriteRefs(value: JsonObject, rename: (id: string) => string): JsonObject {
   const walk = (node: unknown): unknown => {

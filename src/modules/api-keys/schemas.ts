@@ -11,19 +11,34 @@ export const API_KEY_MAX_LIFETIME_DAYS = 365;
 
 export const apiKeyScope = z.enum(API_KEY_SCOPES);
 
-export const apiKeyCreation = z.strictObject({
-  name: pgText().trim().min(1).max(100),
-  scopes: uniqueItems(z.array(apiKeyScope).min(1), 'must not list a scope twice'),
-  expiresInDays: z
-    .number()
-    .int()
-    .min(1)
-    .max(API_KEY_MAX_LIFETIME_DAYS)
-    .optional()
-    .meta({ description: 'Lifetime in days; without it the key lives until revoked' }),
-});
+export const apiKeyCreation = z
+  .strictObject({
+    name: pgText().trim().min(1).max(100),
+    scopes: uniqueItems(z.array(apiKeyScope).min(1), 'must not list a scope twice'),
+    expiresInDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(API_KEY_MAX_LIFETIME_DAYS)
+      .optional()
+      .meta({ description: 'Lifetime in days; without it the key lives until revoked' }),
+  })
+  .meta({
+    example: { name: 'Nightly stock sync', scopes: ['catalog:write'], expiresInDays: 90 },
+  });
 
 export type ApiKeyCreation = z.infer<typeof apiKeyCreation>;
+
+const EXAMPLE_KEY = {
+  id: '3',
+  name: 'Nightly stock sync',
+  prefix: 'k7m2q9x4b1z8',
+  scopes: ['catalog:write'],
+  createdAt: '2026-11-30T08:00:00.000Z',
+  expiresAt: '2027-02-28T08:00:00.000Z',
+  lastUsedAt: null,
+  revokedAt: null,
+};
 
 export const apiKey = z
   .strictObject({
@@ -36,7 +51,7 @@ export const apiKey = z
     lastUsedAt: z.iso.datetime().nullable().meta({ description: 'Updated at most once a minute' }),
     revokedAt: z.iso.datetime().nullable(),
   })
-  .meta({ id: 'ApiKey' });
+  .meta({ id: 'ApiKey', example: EXAMPLE_KEY });
 
 export type ApiKey = z.infer<typeof apiKey>;
 
@@ -46,7 +61,10 @@ export const createdApiKey = apiKey
       .string()
       .meta({ description: 'The full key. Shown only in this response: store it now' }),
   })
-  .meta({ id: 'CreatedApiKey' });
+  .meta({
+    id: 'CreatedApiKey',
+    example: { ...EXAMPLE_KEY, key: 'tl_k7m2q9x4b1z8_q8Jr2VbX0mT9cLw4ZkP1sYdHf6NeA3uG7oRiEtBnQ5M' },
+  });
 
 export type CreatedApiKey = z.infer<typeof createdApiKey>;
 

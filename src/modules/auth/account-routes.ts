@@ -6,7 +6,8 @@ import { z } from 'zod';
 import type { App } from '../../http/app.ts';
 import type { Middleware } from '../../http/pipeline/pipeline.ts';
 import { cacheControl } from '../../http/response/cache-control.ts';
-import { email, newPassword, password } from '../users/schemas.ts';
+import { email, EXAMPLE_PASSWORD, newPassword, password } from '../users/schemas.ts';
+import { EXAMPLE_TOKEN } from './schemas.ts';
 import type { AccountService } from './account-service.ts';
 import { actorOf } from '../../http/pipeline/actor.ts';
 import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
@@ -39,7 +40,7 @@ export function registerAccountRoutes(
         'Takes the token from the link in the verification email. A token that is unknown, used or expired is 400 AUTH_ACCOUNT_TOKEN_INVALID; request a new email with resendVerificationEmail.',
       errors: ['AUTH_ACCOUNT_TOKEN_INVALID'],
       schema: {
-        body: z.strictObject({ token: accountToken }),
+        body: z.strictObject({ token: accountToken }).meta({ example: { token: EXAMPLE_TOKEN } }),
         responses: { 204: { description: 'Verified' } },
       },
       handler: async (c) => {
@@ -75,7 +76,7 @@ export function registerAccountRoutes(
       description:
         'Answers 202 with the same message whether or not an account exists for the address, so the answer cannot be used to find accounts. The link holds a one-time token for resetPassword.',
       schema: {
-        body: z.strictObject({ email }),
+        body: z.strictObject({ email }).meta({ example: { email: 'ann@example.com' } }),
         responses: { 202: { description: 'Accepted', schema: accepted } },
       },
       handler: (c) => {
@@ -95,7 +96,9 @@ export function registerAccountRoutes(
         'Takes the token from the reset email and the new password, which must meet the policy. Every session and refresh token of the account ends: sign in again everywhere.',
       errors: ['AUTH_ACCOUNT_TOKEN_INVALID', 'USERS_WEAK_PASSWORD'],
       schema: {
-        body: z.strictObject({ token: accountToken, password: newPassword }),
+        body: z
+          .strictObject({ token: accountToken, password: newPassword })
+          .meta({ example: { token: EXAMPLE_TOKEN, password: 'quiet-lantern-meadow-7' } }),
         responses: { 204: { description: 'Password replaced' } },
       },
       handler: async (c) => {
@@ -115,7 +118,9 @@ export function registerAccountRoutes(
         'Needs the current password (403 AUTH_CURRENT_PASSWORD_INVALID otherwise) and a new one that meets the policy. Every other session of the user ends; the one making the request stays signed in. Not available to API keys.',
       errors: ['AUTH_CURRENT_PASSWORD_INVALID', 'USERS_WEAK_PASSWORD', 'USERS_NOT_FOUND'],
       schema: {
-        body: z.strictObject({ currentPassword: password, newPassword }),
+        body: z.strictObject({ currentPassword: password, newPassword }).meta({
+          example: { currentPassword: EXAMPLE_PASSWORD, newPassword: 'quiet-lantern-meadow-7' },
+        }),
         responses: { 204: { description: 'Password changed' } },
       },
       handler: async (c) => {

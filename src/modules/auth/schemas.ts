@@ -1,11 +1,18 @@
 import { z } from 'zod';
 import { exactlyOneOf } from '../../http/request/input-rules.ts';
 import { pgText } from '../../platform/sql/pg-values.ts';
-import { email, password } from '../users/schemas.ts';
+import { email, EXAMPLE_PASSWORD, password } from '../users/schemas.ts';
 
-export const loginBody = z.strictObject({ email, password });
+/** For the document's examples: the shape of a 32-byte base64url token the service issues. */
+export const EXAMPLE_TOKEN = 'q8Jr2VbX0mT9cLw4ZkP1sYdHf6NeA3uG7oRiEtBnQ5M';
 
-export const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(200) });
+export const loginBody = z
+  .strictObject({ email, password })
+  .meta({ example: { email: 'ann@example.com', password: EXAMPLE_PASSWORD } });
+
+export const refreshBody = z
+  .strictObject({ refreshToken: z.string().min(1).max(200) })
+  .meta({ example: { refreshToken: `rt_${EXAMPLE_TOKEN}` } });
 
 export const tokenPair = z
   .strictObject({
@@ -15,7 +22,16 @@ export const tokenPair = z
     refreshToken: z.string(),
     refreshExpiresIn: z.number().int(),
   })
-  .meta({ id: 'TokenPair' });
+  .meta({
+    id: 'TokenPair',
+    example: {
+      accessToken: 'eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiI3In0.c2lnbmF0dXJl',
+      tokenType: 'Bearer',
+      expiresIn: 900,
+      refreshToken: `rt_${EXAMPLE_TOKEN}`,
+      refreshExpiresIn: 2_592_000,
+    },
+  });
 
 export const jwks = z
   .object({ keys: z.array(z.record(z.string(), z.unknown())) })
@@ -37,14 +53,16 @@ export const mfaLoginBody = exactlyOneOf(
     recoveryCode: recoveryCode.optional(),
   }),
   ONE_FACTOR,
-);
+).meta({ example: { mfaToken: `mfa_${EXAMPLE_TOKEN}`, code: '123456' } });
 
 export const secondFactorBody = exactlyOneOf(
   z.strictObject({ code: totpCode.optional(), recoveryCode: recoveryCode.optional() }),
   ONE_FACTOR,
-);
+).meta({ example: { code: '123456' } });
 
-export const mfaConfirmBody = z.strictObject({ code: totpCode });
+export const mfaConfirmBody = z
+  .strictObject({ code: totpCode })
+  .meta({ example: { code: '123456' } });
 
 export const mfaStatus = z
   .strictObject({ enabled: z.boolean(), recoveryCodesRemaining: z.number().int() })
@@ -72,4 +90,7 @@ export const browserSession = z
       .meta({ description: 'Send as X-CSRF-Token on every unsafe cookie-authenticated request' }),
     expiresAt: z.iso.datetime(),
   })
-  .meta({ id: 'BrowserSession' });
+  .meta({
+    id: 'BrowserSession',
+    example: { csrfToken: EXAMPLE_TOKEN, expiresAt: '2026-12-07T20:00:00.000Z' },
+  });

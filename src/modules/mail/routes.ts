@@ -30,6 +30,7 @@ import { handleProviderEvent, providerEvent, type ProviderEvent } from './provid
 import {
   outboxList,
   outboxListQuery,
+  outboxMailParams,
   suppression,
   suppressionCreation,
   suppressionList,
@@ -208,8 +209,38 @@ export function registerMailRoutes(app: App, deps: MailRoutesDeps): void {
         };
       },
     });
+
+    // The HTML part on its own, for the console to show in a sandboxed frame
+    // with the message's own look. The message's inline styles need
+    // 'unsafe-inline', which the console's pages never get: this response
+    // alone allows them, and nothing else (no script, no request but images,
+    // a sandbox of its own), and only the console's origin may frame it.
+    admin.route({
+      method: 'GET',
+      path: '/emails/:id/html',
+      hidden: true,
+      etag: false,
+      produces: ['text/html'],
+      errors: ['MAIL_OUTBOX_DISABLED'],
+      schema: { params: outboxMailParams },
+      handler: async (c) => {
+        c.set('cache-control', cacheControl.noStore);
+        if (deps.outbox === undefined) throw mailError('MAIL_OUTBOX_DISABLED');
+        const mails = await deps.outbox.list();
+        const html = mails.find((mail) => mail.id === c.input.params.id)?.html;
+        if (html === undefined || html === null) throw httpError('HTTP_NOT_FOUND');
+        c.html(html);
+        c.set('content-security-policy', MAIL_PREVIEW_CSP);
+        c.set('x-frame-options', 'SAMEORIGIN');
+      },
+    });
   });
 }
+
+/** A message's HTML as the console frames it: its inline styles and images, nothing that runs. */
+export const MAIL_PREVIEW_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; " +
+  "base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox";
 
 /** The body's bytes once its signature checks out; 401 otherwise. */
 async function readSignedBody(

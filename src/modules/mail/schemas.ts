@@ -34,10 +34,17 @@ export const suppressionListQuery = z.strictObject({
 });
 
 // Normalised like sign-up's (trimmed, lower-cased), so the entry matches the account.
-export const suppressionCreation = z.strictObject({
-  email,
-  detail: pgText().trim().max(500).default(''),
-});
+export const suppressionCreation = z
+  .strictObject({
+    email,
+    detail: pgText().trim().max(500).default(''),
+  })
+  .meta({
+    example: { email: 'bounced@example.org', detail: 'Hard bounce reported by the recipient' },
+  });
+
+/** One outbox message by id (the disk outbox names them by UUID). */
+export const outboxMailParams = z.strictObject({ id: z.uuid() });
 
 export const outboxMail = z
   .strictObject({

@@ -24,7 +24,7 @@ export const imageUploadInput = z
       .min(1)
       .meta({ description: 'The exact size in bytes (413 above BLOB_MAX_UPLOAD_BYTES)' }),
   })
-  .meta({ id: 'ProductImageUploadInput' });
+  .meta({ id: 'ProductImageUploadInput', example: { contentType: 'image/jpeg', size: 482_113 } });
 
 export const productImage = z
   .strictObject({

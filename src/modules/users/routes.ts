@@ -109,7 +109,7 @@ export function registerUsersRoutes(app: App, users: UsersService): void {
         errors: ['USERS_NOT_FOUND', 'USERS_CANNOT_CHANGE_OWN_ROLE'],
         schema: {
           params: z.strictObject({ id: bigintId }),
-          body: z.strictObject({ role: z.enum(ROLES) }),
+          body: z.strictObject({ role: z.enum(ROLES) }).meta({ example: { role: 'editor' } }),
           responses: { 200: user },
         },
         handler: (c) => users.changeRole(actorOf(c), c.input.params.id, c.input.body.role),

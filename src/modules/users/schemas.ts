@@ -63,6 +63,9 @@ function codePoints(min: number, max: number) {
     .meta({ minLength: min, maxLength: max });
 }
 
+/** For the document's examples: a passphrase the policy takes (a sample, never a real one). */
+export const EXAMPLE_PASSWORD = 'plum-kettle-harbour-42';
+
 /** A password being checked (sign-in, the current one): any the policy ever allowed. */
 export const password = codePoints(1, PASSWORD_MAX_LENGTH);
 
@@ -92,7 +95,18 @@ export const user = z
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
-  .meta({ id: 'User' });
+  .meta({
+    id: 'User',
+    example: {
+      id: '7',
+      email: 'ann@example.com',
+      displayName: 'Ann Lee',
+      role: 'customer',
+      emailVerified: true,
+      createdAt: '2026-11-02T09:14:05.000Z',
+      updatedAt: '2026-11-20T16:41:37.000Z',
+    },
+  });
 
 export type User = z.infer<typeof user>;
 
@@ -114,8 +128,11 @@ export const registration = z
       // Also when the other members failed: one 422 lists every problem.
       when: (payload) => typeof payload.value === 'object' && payload.value !== null,
     },
-  );
+  )
+  .meta({
+    example: { email: 'ann@example.com', password: EXAMPLE_PASSWORD, displayName: 'Ann Lee' },
+  });
 
 export const profilePatch = atLeastOneMember(
   z.strictObject({ displayName: pgText().trim().min(1).max(100) }).partial(),
-);
+).meta({ example: { displayName: 'Ann Lee' } });

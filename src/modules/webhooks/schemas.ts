@@ -47,9 +47,22 @@ export const endpointChange = atLeastOneMember(
 ).meta({
   id: 'WebhookEndpointChange',
   description: 'Members left out stay as they are; at least one must be sent',
+  example: { description: 'Fulfilment: paid orders only', enabled: false },
 });
 
 export type EndpointChange = z.infer<typeof endpointChange>;
+
+const EXAMPLE_ENDPOINT = {
+  id: '5',
+  url: 'https://hooks.example.com/throughline',
+  description: 'Fulfilment',
+  eventTypes: ['order.paid', 'order.shipped'],
+  enabled: true,
+  previousSecretExpiresAt: null,
+  createdAt: '2026-11-28T10:00:00.000Z',
+  updatedAt: '2026-11-28T10:00:00.000Z',
+  version: 1,
+};
 
 export const endpoint = z
   .strictObject({
@@ -65,7 +78,7 @@ export const endpoint = z
     updatedAt: z.iso.datetime(),
     version: z.number().int(),
   })
-  .meta({ id: 'WebhookEndpoint' });
+  .meta({ id: 'WebhookEndpoint', example: EXAMPLE_ENDPOINT });
 
 export type Endpoint = z.infer<typeof endpoint>;
 
@@ -73,7 +86,10 @@ const secret = z.string().meta({
   description: 'The signing secret (whsec_…). Shown only in this response: store it now',
 });
 
-export const createdEndpoint = endpoint.extend({ secret }).meta({ id: 'CreatedWebhookEndpoint' });
+export const createdEndpoint = endpoint.extend({ secret }).meta({
+  id: 'CreatedWebhookEndpoint',
+  example: { ...EXAMPLE_ENDPOINT, secret: 'whsec_Zq3d8VnR1yT6kLp0HsW4cXb7MfJ2uA9e' },
+});
 
 export type CreatedEndpoint = z.infer<typeof createdEndpoint>;
 

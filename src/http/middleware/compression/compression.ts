@@ -63,6 +63,11 @@ export function compression(options: CompressorOptions = {}): Middleware {
 
 function markEncoded(c: Context, encoding: string): void {
   c.set('content-encoding', encoding);
+  // A length the handler set counts the bytes before encoding (a streamed
+  // file's size): sent with the shorter encoded body, the client would wait
+  // for bytes that never come. Buffered bodies get theirs when written;
+  // streams go chunked.
+  c.removeResponseHeader('content-length');
   const etag = c.getResponseHeader('etag');
   if (etag !== undefined && !etag.startsWith('W/')) c.set('etag', `W/${etag}`);
 }

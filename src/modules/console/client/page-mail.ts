@@ -1,10 +1,12 @@
 // E-mail: what the service sent (the disk outbox, in development and tests),
 // each message previewed as text and as HTML, and the suppression list.
-// The HTML preview sits in a sandboxed frame with scripts off: a message's
-// markup can neither run code nor reach the console. The frame inherits the
-// console's CSP, which applies no inline style, so the preview drops the
-// message's styles (and anything else that could load or run) before
-// showing it: the structure, text and links, not the look.
+// The HTML preview is the message as the service renders it, with its inline
+// styles, loaded from its own route (GET /api/v1/admin/emails/:id/html):
+// that response carries a CSP of its own, which allows the message's styles
+// and images and nothing that runs, so the console's pages keep theirs with
+// nothing inline. The frame is sandboxed with nothing allowed (no scripts, an
+// opaque origin): a message's markup can neither run code nor reach the
+// console.
 
 import { request } from './api.ts';
 import { actionButton, announce, dataTable, formatTime, h, replace } from './dom.ts';
@@ -27,30 +29,6 @@ interface Suppression {
   readonly createdAt: string;
 }
 
-const DROPPED_ELEMENTS = 'script, style, link, meta, base, iframe, object, embed, form';
-
-// Styles go before parsing: the browser checks even a parsed-only document's
-// style attributes against the page's CSP (and reports each refusal). What a
-// pattern misses is still refused by the CSP, so this is tidiness, not safety.
-const STYLE_BLOCK = /<style[\s\S]*?<\/style\s*>/gi;
-const STYLE_ATTRIBUTE = /\sstyle\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)/gi;
-
-/** The message's HTML without styles, scripts or anything that loads: what the frame can show. */
-function inertHtml(html: string): string {
-  const unstyled = html.replace(STYLE_BLOCK, '').replace(STYLE_ATTRIBUTE, '');
-  // DOMParser builds a document that runs nothing and loads nothing.
-  const document = new DOMParser().parseFromString(unstyled, 'text/html');
-  for (const element of document.querySelectorAll(DROPPED_ELEMENTS)) element.remove();
-  for (const element of document.querySelectorAll('*')) {
-    for (const { name } of [...element.attributes]) {
-      if (name === 'style' || name.startsWith('on') || name === 'srcset') {
-        element.removeAttribute(name);
-      }
-    }
-  }
-  return `<!doctype html>${document.documentElement.outerHTML}`;
-}
-
 function preview(mail: Mail): HTMLElement {
   return h(
     'section',
@@ -60,12 +38,11 @@ function preview(mail: Mail): HTMLElement {
     h('h3', {}, 'Text'),
     h('pre', { class: 'mail-text', tabindex: 0 }, mail.text),
     h('h3', {}, 'HTML'),
-    h('p', { class: 'muted' }, 'Shown without its styles: the console applies no inline style.'),
     mail.html === null
       ? h('p', {}, 'This message has no HTML part.')
       : h('iframe', {
           sandbox: '',
-          srcdoc: inertHtml(mail.html),
+          src: `/api/v1/admin/emails/${encodeURIComponent(mail.id)}/html`,
           title: `HTML of ${mail.subject}`,
           class: 'mail-html',
         }),

@@ -81,17 +81,15 @@ export const flagCreation = z
   })
   .meta({
     id: 'FeatureFlagCreation',
-    examples: [
-      {
-        key: 'checkout.new-flow',
-        kind: 'boolean',
-        variants: { on: true, off: false },
-        defaultVariant: 'off',
-        offVariant: 'off',
-        rules: [{ variant: 'on', roles: ['admin'] }],
-        rollout: [{ variant: 'on', percent: 10 }],
-      },
-    ],
+    example: {
+      key: 'checkout.new-flow',
+      kind: 'boolean',
+      variants: { on: true, off: false },
+      defaultVariant: 'off',
+      offVariant: 'off',
+      rules: [{ variant: 'on', roles: ['admin'] }],
+      rollout: [{ variant: 'on', percent: 10 }],
+    },
   });
 
 export type FlagCreation = z.infer<typeof flagCreation>;
@@ -118,6 +116,7 @@ export const flagChange = atLeastOneMember(
 ).meta({
   id: 'FeatureFlagChange',
   description: 'Members left out stay as they are; at least one must be sent',
+  example: { version: 3, rollout: [{ variant: 'on', percent: 25 }] },
 });
 
 export type FlagChange = z.infer<typeof flagChange>;

@@ -37,6 +37,9 @@ import { createOidcClient } from './oidc/client.ts';
 import { oidcErrors } from './oidc/errors.ts';
 import { registerOidcRoutes } from './oidc/routes.ts';
 import { createOidcService } from './oidc/service.ts';
+import { passkeyErrors } from './passkeys/errors.ts';
+import { registerPasskeyRoutes } from './passkeys/routes.ts';
+import { createPasskeyService, type RelyingParty } from './passkeys/service.ts';
 import type { KeyRing } from './tokens/signing-keys.ts';
 import { tokenErrors } from './tokens/token-errors.ts';
 import { registerMailConsumers } from './welcome-consumer.ts';
@@ -85,9 +88,22 @@ function oidcClients(config: Config) {
   );
 }
 
+/** Passkeys are bound to a domain (the RP ID) and accepted from these page origins. */
+function relyingParty(config: Config): RelyingParty {
+  const publicUrl =
+    config.http.publicUrl === undefined ? undefined : new URL(config.http.publicUrl);
+  return {
+    id: config.auth.webauthnRpId ?? publicUrl?.hostname ?? 'localhost',
+    name: 'Throughline',
+    origins: config.auth.webauthnOrigins ?? [
+      publicUrl?.origin ?? `http://localhost:${config.http.port}`,
+    ],
+  };
+}
+
 export const authModule = defineModule({
   name: 'auth',
-  errors: { ...authErrors, ...tokenErrors, ...accountErrors, ...oidcErrors },
+  errors: { ...authErrors, ...tokenErrors, ...accountErrors, ...oidcErrors, ...passkeyErrors },
   events: ['user.signed_out_everywhere'],
   queues: [SIGN_OUT_QUEUE],
   routes(app, context: AuthContext) {
@@ -103,8 +119,10 @@ export const authModule = defineModule({
       context.shared.redis === undefined
         ? sqlThrottleStore(sql.db)
         : kvThrottleStore(context.shared.kv);
+    const passkeys = createPasskeyService({ sql, audit, rp: relyingParty(config) });
     const mfa = createMfaService({
       sql,
+      passkeys,
       box: createSecretBox(context.dataKey),
       audit,
       throttle,
@@ -150,6 +168,14 @@ export const authModule = defineModule({
       auth,
     });
     registerOidcRoutes(app, { oidc, auth, sessions: credentials.sessions, signInLimits });
+    registerPasskeyRoutes(app, {
+      passkeys,
+      users,
+      auth,
+      sessions: credentials.sessions,
+      sql,
+      signInLimits,
+    });
   },
   workers(context: AuthWorkerContext) {
     const { config, sql, handlers } = context;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { exactlyOneOf } from '../../http/request/input-rules.ts';
 import { pgText } from '../../platform/sql/pg-values.ts';
 import { email, password } from '../users/schemas.ts';
+import { passkeyAssertion } from './passkeys/schemas.ts';
 
 export const loginBody = z.strictObject({ email, password });
 
@@ -35,8 +36,9 @@ export const mfaLoginBody = exactlyOneOf(
     mfaToken: z.string().min(1).max(200),
     code: totpCode.optional(),
     recoveryCode: recoveryCode.optional(),
+    passkey: passkeyAssertion.optional(),
   }),
-  ONE_FACTOR,
+  [...ONE_FACTOR, 'passkey'],
 );
 
 export const secondFactorBody = exactlyOneOf(

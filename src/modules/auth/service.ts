@@ -198,7 +198,8 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
           extensions: { mfaToken: challenge.mfaToken, mfaExpiresIn: challenge.expiresIn },
         });
       }
-      await recordLogin(user, ip, method === 'password' ? undefined : { method, provider });
+      const details = provider === undefined ? { method } : { method, provider };
+      await recordLogin(user, ip, method === 'password' ? undefined : details);
       return user;
     },
 

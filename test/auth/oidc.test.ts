@@ -7,6 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { totpCode, totpStep } from '../../src/modules/auth/mfa/totp.ts';
 import { apiClient, problemCode, type ApiClient } from '../support/api.ts';
 import { eventually } from '../support/eventually.ts';
 import { testBrowser } from '../support/oidc-provider/browser.ts';
@@ -286,6 +287,43 @@ for (const engine of ENGINES) {
       );
       assert.equal(res.status, 409);
       assert.equal(await problemCode(res), 'AUTH_OIDC_EMAIL_CONFLICT');
+    });
+
+    test('an unverified address no account has does not make an account', async () => {
+      const b = browser();
+      const res = await b.get(
+        (await b.signInAtProvider(start(), { sub: 'kit-x', email: 'kit.oidc@example.com' })).href,
+      );
+      assert.equal(res.status, 422);
+      assert.equal(await problemCode(res), 'AUTH_OIDC_EMAIL_UNVERIFIED');
+    });
+
+    test('an account with a second factor gets the second step, as after a password', async () => {
+      const user = { sub: 'lou-1', email: 'lou.oidc@example.com', verified: true };
+      const signIn = async () => {
+        const b = browser();
+        return b.get((await b.signInAtProvider(start(), user)).href);
+      };
+      const { accessToken } = (await (await signIn()).json()) as { accessToken: string };
+      const enrol = await api.call('/api/v1/me/mfa/totp', { method: 'POST', token: accessToken });
+      const { secret } = (await enrol.json()) as { secret: string };
+      const confirmed = await api.call('/api/v1/me/mfa/totp/confirm', {
+        method: 'POST',
+        token: accessToken,
+        json: { code: totpCode(secret, totpStep(Date.now())) },
+      });
+      assert.equal(confirmed.status, 200);
+
+      const challenged = await signIn();
+      assert.equal(challenged.status, 401);
+      const problem = (await challenged.json()) as { code: string; mfaToken: string };
+      assert.equal(problem.code, 'AUTH_MFA_REQUIRED');
+      // The next step's code: the one just used for the confirmation cannot be replayed.
+      const finished = await api.call('/api/v1/auth/login/mfa', {
+        method: 'POST',
+        json: { mfaToken: problem.mfaToken, code: totpCode(secret, totpStep(Date.now()) + 1) },
+      });
+      assert.equal(finished.status, 200, await finished.clone().text());
     });
 
     test('an unknown provider is a problem, not a redirect', async () => {

@@ -34,6 +34,13 @@ export const oidcErrors = defineErrors({
     title: 'The provider shared no email address',
     level: 'info',
   },
+  // No account has the address, and the provider has not verified it: an
+  // account made from it would squat an address its owner could then not register.
+  AUTH_OIDC_EMAIL_UNVERIFIED: {
+    status: 422,
+    title: 'The provider has not verified the email address',
+    level: 'info',
+  },
   AUTH_OIDC_IDENTITY_TAKEN: {
     status: 409,
     title: 'Identity already linked to another account',

@@ -92,7 +92,7 @@ export function registerOidcRoutes(
       operationId: 'completeProviderSignIn',
       summary: 'Where the provider sends the browser back',
       description:
-        'Checks `state` against the cookie set by startProviderSignIn and the attempt it names (once only: 401 AUTH_OIDC_STATE_INVALID otherwise), exchanges the code with the PKCE verifier and checks the id_token (issuer, audience, expiry, nonce, signature against the provider keys: 401 AUTH_OIDC_REJECTED). A known provider identity signs in to its account; a new one whose verified address an account already has gets 409 AUTH_OIDC_LINK_REQUIRED carrying `linkToken`, which that account confirms with linkProviderIdentity; otherwise a new account is created. Answers 201 with a browser session or 200 with a token pair, as chosen at start; 401 AUTH_MFA_REQUIRED when the account has a second factor.',
+        'Checks `state` against the cookie set by startProviderSignIn and the attempt it names (once only: 401 AUTH_OIDC_STATE_INVALID otherwise), exchanges the code with the PKCE verifier and checks the id_token (issuer, audience, expiry, nonce, signature against the provider keys: 401 AUTH_OIDC_REJECTED). A known provider identity signs in to its account; a new one whose verified address an account already has gets 409 AUTH_OIDC_LINK_REQUIRED carrying `linkToken`, which that account confirms with linkProviderIdentity; an address the provider has not verified is 409 AUTH_OIDC_EMAIL_CONFLICT when an account has it and 422 AUTH_OIDC_EMAIL_UNVERIFIED otherwise; else a new account is created. Answers 201 with a browser session or 200 with a token pair, as chosen at start; 401 AUTH_MFA_REQUIRED when the account has a second factor.',
       errors: [
         'AUTH_OIDC_PROVIDER_UNKNOWN',
         'AUTH_OIDC_PROVIDER_UNAVAILABLE',
@@ -102,6 +102,7 @@ export function registerOidcRoutes(
         'AUTH_OIDC_LINK_REQUIRED',
         'AUTH_OIDC_EMAIL_CONFLICT',
         'AUTH_OIDC_EMAIL_MISSING',
+        'AUTH_OIDC_EMAIL_UNVERIFIED',
         'AUTH_MFA_REQUIRED',
       ],
       etag: false,

@@ -12,7 +12,7 @@
 //    a single-use link token that the account's owner, signed in the usual
 //    way, confirms (confirmLink). Otherwise anyone able to register that
 //    address at some provider could take the account over;
-//  - an unverified address that an account has is refused;
+//  - an unverified address is refused: it could be anyone's;
 //  - otherwise a new account, with no usable password.
 // Then the same step as after a password (a second factor when the account
 // has one), and the audit trail either way.
@@ -136,13 +136,17 @@ export function createOidcService(deps: OidcServiceDeps): OidcService {
         extensions: { linkToken, linkExpiresIn: linkTtl },
       });
     }
+    if (!identity.emailVerified) {
+      await failed(provider, ip, 'email_unverified');
+      throw oidcError('AUTH_OIDC_EMAIL_UNVERIFIED');
+    }
     const user = await sql.withTransaction(async (trx) => {
       const created = await insertUser(trx, {
         email,
         passwordHash: NO_PASSWORD,
         displayName: (identity.name ?? '').slice(0, 100),
       });
-      if (identity.emailVerified) await markEmailVerified(trx, created.id, at);
+      await markEmailVerified(trx, created.id, at);
       await insertIdentity(trx, {
         userId: created.id,
         provider,

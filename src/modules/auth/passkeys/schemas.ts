@@ -1,7 +1,7 @@
 // WebAuthn payloads on the wire: the JSON forms browsers produce with
 // `PublicKeyCredential.toJSON()` (WebAuthn Level 3 §5.1), binary fields as
-// base64url. Browsers add fields of their own, so objects stay open; the
-// library checks every field it uses.
+// base64url. Every member that form defines is listed (strict, like every
+// body here); the library checks each one it uses.
 
 import { z } from 'zod';
 
@@ -16,14 +16,17 @@ const transports = z
   .max(8);
 
 export const registrationCredential = z
-  .looseObject({
+  .strictObject({
     id: base64url(1400).min(1),
     rawId: base64url(1400).min(1),
     type: z.literal('public-key'),
-    response: z.looseObject({
+    response: z.strictObject({
       clientDataJSON: base64url(8192),
       attestationObject: base64url(65536),
+      authenticatorData: base64url(65536).optional(),
       transports: transports.optional(),
+      publicKey: base64url(8192).optional(),
+      publicKeyAlgorithm: z.number().int().optional(),
     }),
     authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
     clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
@@ -31,15 +34,16 @@ export const registrationCredential = z
   .meta({ id: 'PasskeyRegistrationCredential' });
 
 export const assertionCredential = z
-  .looseObject({
+  .strictObject({
     id: base64url(1400).min(1),
     rawId: base64url(1400).min(1),
     type: z.literal('public-key'),
-    response: z.looseObject({
+    response: z.strictObject({
       clientDataJSON: base64url(8192),
       authenticatorData: base64url(8192),
       signature: base64url(2048),
       userHandle: base64url(256).optional(),
+      attestationObject: base64url(65536).optional(),
     }),
     authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
     clientExtensionResults: z.record(z.string(), z.unknown()).default({}),

@@ -234,6 +234,16 @@ for (const engine of ENGINES) {
       });
       assert.equal(mismatched.status, 401);
       assert.equal(await problemCode(mismatched), 'AUTH_PASSKEY_INVALID');
+
+      // A user handle naming someone other than the credential's owner.
+      const third = await options('/api/v1/auth/passkey/options');
+      const assertion = authenticator.get(third.publicKey) as { response: Record<string, unknown> };
+      assertion.response.userHandle = Buffer.alloc(16, 7).toString('base64url');
+      const foreign = await api.call('/api/v1/auth/passkey', {
+        method: 'POST',
+        json: { ceremonyId: third.ceremonyId, credential: assertion },
+      });
+      assert.equal(await problemCode(foreign), 'AUTH_PASSKEY_INVALID');
     });
 
     test('a credential made for another origin is not registered', async () => {

@@ -98,6 +98,10 @@ export interface PasskeyService {
 
 type Checked = { passkey: StoredPasskey } | { reason: string; userId?: string };
 
+/** The opaque user id stored on authenticators: never the e-mail, stable per account. */
+const userHandleOf = (userId: string) =>
+  createHash('sha256').update(`user:${userId}`).digest().subarray(0, 16);
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 export function createPasskeyService(deps: PasskeyServiceDeps): PasskeyService {
@@ -147,6 +151,11 @@ export function createPasskeyService(deps: PasskeyServiceDeps): PasskeyService {
   ): Promise<Checked> {
     const stored = await findActivePasskeyForUpdate(trx, credential.id);
     if (stored === undefined) return { reason: 'unknown_or_revoked' };
+    // WebAuthn §7.2 step 6: a user handle, when sent, must name the credential's owner.
+    const handle = credential.response.userHandle;
+    if (handle !== undefined && handle !== userHandleOf(stored.userId).toString('base64url')) {
+      return { reason: 'user_handle_mismatch', userId: stored.userId };
+    }
     let result: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
     try {
       result = await verifyAuthenticationResponse({
@@ -182,7 +191,7 @@ export function createPasskeyService(deps: PasskeyServiceDeps): PasskeyService {
         userName: user.email,
         userDisplayName: user.displayName,
         // A stable opaque handle, not the e-mail: it is stored on the authenticator.
-        userID: createHash('sha256').update(`user:${user.id}`).digest().subarray(0, 16),
+        userID: userHandleOf(user.id),
         attestationType: 'none',
         excludeCredentials: existing.map((p) => ({ id: p.credentialId, transports: p.transports })),
         authenticatorSelection: { residentKey: 'required', userVerification: 'required' },

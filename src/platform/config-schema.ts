@@ -172,6 +172,41 @@ const GIB = 1024 * MIB;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const NODE_ENVS = ['development', 'test', 'production'] as const;
 
+/**
+ * OpenID Connect providers to sign in with: a JSON array (usually read from
+ * OIDC_PROVIDERS_FILE, since it holds client secrets). Each callback is
+ * `${PUBLIC_URL}/api/v1/auth/oidc/<id>/callback`, registered at the provider.
+ */
+const oidcProvider = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, { error: 'expected a lowercase slug' }),
+  issuer: url(['https:', 'http:']),
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1).optional(),
+  scopes: z
+    .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/))
+    .default(['openid', 'email', 'profile']),
+  // An id_token signed by a key we have not seen refetches the provider's
+  // keys, but at most this often: unknown `kid`s must not hammer the provider.
+  jwksRefreshCooldownSeconds: z.number().int().min(0).max(3600).default(30),
+});
+
+const oidcProviderList = z.preprocess(
+  (value) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  },
+  z
+    .array(oidcProvider, { error: 'expected a JSON array of providers' })
+    .max(20)
+    .refine((list) => new Set(list.map((p) => p.id)).size === list.length, {
+      error: 'provider ids must be unique',
+    }),
+);
+
 /** A 5-field cron expression in UTC, checked by the scheduler's own parser. */
 const cronExpression = z.string().superRefine((value, ctx) => {
   try {
@@ -563,6 +598,11 @@ const configShape = {
       'LOGIN_LOCK_MAX_MS',
       integer(1000, 24 * HOUR).default(15 * 60 * SECOND),
     ),
+    oidcProviders: setting('OIDC_PROVIDERS', oidcProviderList.default([]), { secret: true }),
+    // The domain passkeys are bound to (default: PUBLIC_URL's host, else localhost)
+    // and the page origins allowed to run the ceremonies (default: PUBLIC_URL's).
+    webauthnRpId: setting('WEBAUTHN_RP_ID', z.string().regex(HOST_TEXT).optional()),
+    webauthnOrigins: setting('WEBAUTHN_ORIGINS', commaList(origin).optional()),
   }),
   security: group({
     pepper: setting('SECRET_PEPPER', z.string().min(16, { error: MIN_16 }).optional(), {
@@ -610,6 +650,24 @@ interface CrossFieldRule {
 }
 
 const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
+  {
+    // The callback URL registered at each provider is built from PUBLIC_URL;
+    // the request's own Host header must not decide where codes are sent.
+    reads: ['auth.oidcProviders', 'http.publicUrl'],
+    reports: 'auth.oidcProviders',
+    violation: ({ auth, http }) =>
+      auth.oidcProviders.length > 0 && http.publicUrl === undefined
+        ? 'OIDC_PROVIDERS needs PUBLIC_URL (the callback URLs are built from it)'
+        : undefined,
+  },
+  {
+    reads: ['nodeEnv', 'auth.oidcProviders'],
+    reports: 'auth.oidcProviders',
+    violation: ({ nodeEnv, auth }) =>
+      nodeEnv === 'production' && auth.oidcProviders.some((p) => !p.issuer.startsWith('https:'))
+        ? 'OIDC provider issuers must be https URLs in production'
+        : undefined,
+  },
   {
     // Generated signing keys live on one machine's disk: fine for development,
     // wrong for a fleet, where every instance must verify every other's tokens.

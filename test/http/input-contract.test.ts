@@ -297,10 +297,14 @@ describe('the document and the server agree on input', () => {
     assert.equal(created.email, email.toLowerCase());
   });
 
-  test('MFA: exactly one of code and recoveryCode, in the schema and the document', async () => {
+  test('MFA: exactly one factor (a passkey only at sign-in), in the schema and the document', async () => {
     for (const path of ['/api/v1/auth/login/mfa', '/api/v1/auth/session/mfa']) {
       const schema = operation('POST', path).requestBody.content[JSON_MEDIA].schema as Json;
-      assert.deepEqual(schema.oneOf, [{ required: ['code'] }, { required: ['recoveryCode'] }]);
+      assert.deepEqual(schema.oneOf, [
+        { required: ['code'] },
+        { required: ['recoveryCode'] },
+        { required: ['passkey'] },
+      ]);
     }
     const disable = operation('POST', '/api/v1/me/mfa/disable').requestBody.content[JSON_MEDIA]
       .schema as Json;

@@ -85,6 +85,45 @@ for (const engine of ENGINES) {
           })
           .execute();
         await db
+          .insertInto('oidc_login_attempts')
+          .values({
+            state_hash: `attempt-${label}-${randomUUID()}`,
+            provider: 'acme',
+            nonce: 'n',
+            code_verifier_ciphertext: 'sealed',
+            response_kind: 'session',
+            created_at: createdAt,
+            expires_at: expiresAt,
+            used_at: null,
+          })
+          .execute();
+        await db
+          .insertInto('oidc_pending_links')
+          .values({
+            token_hash: `link-${label}-${randomUUID()}`,
+            user_id: user.id,
+            provider: 'acme',
+            subject: `sub-${label}`,
+            email: 'someone@example.com',
+            created_at: createdAt,
+            expires_at: expiresAt,
+            used_at: null,
+          })
+          .execute();
+        await db
+          .insertInto('webauthn_ceremonies')
+          .values({
+            id: `ceremony-${label}-${randomUUID()}`,
+            purpose: 'sign_in',
+            challenge: 'c',
+            user_id: null,
+            mfa_token_hash: null,
+            created_at: createdAt,
+            expires_at: expiresAt,
+            used_at: null,
+          })
+          .execute();
+        await db
           .insertInto('idempotency_keys')
           .values({
             scope: 'maintenance-test',
@@ -140,6 +179,9 @@ for (const engine of ENGINES) {
         refresh_tokens: 1,
         mfa_challenges: 1,
         user_tokens: 1,
+        oidc_login_attempts: 1,
+        oidc_pending_links: 1,
+        webauthn_ceremonies: 1,
         // Idempotency keys have no margin: both expired ones go.
         idempotency_keys: 2,
         webhook_deliveries: 2,
@@ -187,7 +229,8 @@ for (const engine of ENGINES) {
       ]);
 
       // Nothing left to do: a second run removes nothing.
-      assert.deepEqual(Object.values(await expireRows(database.sql, at)), [0, 0, 0, 0, 0, 0]);
+      const again = Object.values(await expireRows(database.sql, at));
+      assert.ok(again.length > 0 && again.every((count) => count === 0), String(again));
     });
 
     test('prunes events relayed before the cut-off; unrelayed ones stay whatever their age', async () => {

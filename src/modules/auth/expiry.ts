@@ -16,6 +16,10 @@ const CREDENTIAL_TABLES = [
   { table: 'refresh_tokens', key: 'id', time: 'expires_at' },
   { table: 'mfa_challenges', key: 'token_hash', time: 'expires_at' },
   { table: 'user_tokens', key: 'id', time: 'expires_at' },
+  // Sign-ins started at a provider, pending provider links, passkey ceremonies.
+  { table: 'oidc_login_attempts', key: 'state_hash', time: 'expires_at' },
+  { table: 'oidc_pending_links', key: 'token_hash', time: 'expires_at' },
+  { table: 'webauthn_ceremonies', key: 'id', time: 'expires_at' },
 ] as const;
 
 /** Removes credentials that expired more than a day before `at`; rows removed per table. */

@@ -33,6 +33,13 @@ import { onSignedOutEverywhere, SIGN_OUT_QUEUE } from './sign-out-everywhere.ts'
 import { DEFAULT_THROTTLE, kvThrottleStore, sqlThrottleStore } from './throttle.ts';
 import type { AuthDatabase } from './tables.ts';
 import { jwksDocument } from './tokens/jwks.ts';
+import { createOidcClient } from './oidc/client.ts';
+import { oidcErrors } from './oidc/errors.ts';
+import { registerOidcRoutes } from './oidc/routes.ts';
+import { createOidcService } from './oidc/service.ts';
+import { passkeyErrors } from './passkeys/errors.ts';
+import { registerPasskeyRoutes } from './passkeys/routes.ts';
+import { createPasskeyService, type RelyingParty } from './passkeys/service.ts';
 import type { KeyRing } from './tokens/signing-keys.ts';
 import { tokenErrors } from './tokens/token-errors.ts';
 import { registerMailConsumers } from './welcome-consumer.ts';
@@ -69,9 +76,34 @@ function signOutRetryDelayMs(config: Config): number {
   return Math.max(1000, 10 * config.redis.commandTimeoutMs);
 }
 
+/** One client per configured provider; PUBLIC_URL is set whenever any is (a config rule). */
+function oidcClients(config: Config) {
+  const publicUrl = config.http.publicUrl ?? 'http://localhost';
+  return new Map(
+    config.auth.oidcProviders.map((settings) => [
+      settings.id,
+      // Plain-HTTP issuers only outside production (a config rule enforces it there too).
+      createOidcClient(settings, { publicUrl, allowHttp: config.nodeEnv !== 'production' }),
+    ]),
+  );
+}
+
+/** Passkeys are bound to a domain (the RP ID) and accepted from these page origins. */
+function relyingParty(config: Config): RelyingParty {
+  const publicUrl =
+    config.http.publicUrl === undefined ? undefined : new URL(config.http.publicUrl);
+  return {
+    id: config.auth.webauthnRpId ?? publicUrl?.hostname ?? 'localhost',
+    name: 'Throughline',
+    origins: config.auth.webauthnOrigins ?? [
+      publicUrl?.origin ?? `http://localhost:${config.http.port}`,
+    ],
+  };
+}
+
 export const authModule = defineModule({
   name: 'auth',
-  errors: { ...authErrors, ...tokenErrors, ...accountErrors },
+  errors: { ...authErrors, ...tokenErrors, ...accountErrors, ...oidcErrors, ...passkeyErrors },
   events: ['user.signed_out_everywhere'],
   queues: [SIGN_OUT_QUEUE],
   routes(app, context: AuthContext) {
@@ -87,8 +119,10 @@ export const authModule = defineModule({
       context.shared.redis === undefined
         ? sqlThrottleStore(sql.db)
         : kvThrottleStore(context.shared.kv);
+    const passkeys = createPasskeyService({ sql, audit, rp: relyingParty(config) });
     const mfa = createMfaService({
       sql,
+      passkeys,
       box: createSecretBox(context.dataKey),
       audit,
       throttle,
@@ -126,6 +160,22 @@ export const authModule = defineModule({
     registerAccountRoutes(app, accounts, { signInLimits });
     registerSessionRoutes(app, { auth, sessions: credentials.sessions, signInLimits });
     registerMfaRoutes(app, { mfa, users });
+    const oidc = createOidcService({
+      sql,
+      clients: oidcClients(config),
+      box: createSecretBox(context.dataKey),
+      audit,
+      auth,
+    });
+    registerOidcRoutes(app, { oidc, auth, sessions: credentials.sessions, signInLimits });
+    registerPasskeyRoutes(app, {
+      passkeys,
+      users,
+      auth,
+      sessions: credentials.sessions,
+      sql,
+      signInLimits,
+    });
   },
   workers(context: AuthWorkerContext) {
     const { config, sql, handlers } = context;

@@ -88,10 +88,10 @@ export function registerAuthRoutes(
       errors: ['AUTH_MFA_CHALLENGE_INVALID', 'AUTH_MFA_INVALID_CODE', 'AUTH_TOO_MANY_ATTEMPTS'],
       schema: { body: mfaLoginBody, responses: { 200: tokenPair } },
       handler: async (c) => {
-        const { mfaToken, code, recoveryCode } = c.input.body;
+        const { mfaToken, code, recoveryCode, passkey } = c.input.body;
         const user = await deps.auth.completeMfa({
           mfaToken,
-          factor: { code, recoveryCode },
+          factor: { code, recoveryCode, passkey },
           ip: c.remoteAddress,
         });
         c.set('cache-control', cacheControl.noStore);

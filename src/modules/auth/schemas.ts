@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { exactlyOneOf } from '../../http/request/input-rules.ts';
 import { pgText } from '../../platform/sql/pg-values.ts';
 import { email, EXAMPLE_PASSWORD, password } from '../users/schemas.ts';
+import { passkeyAssertion } from './passkeys/schemas.ts';
 
 /** For the document's examples: the shape of a 32-byte base64url token the service issues. */
 export const EXAMPLE_TOKEN = 'q8Jr2VbX0mT9cLw4ZkP1sYdHf6NeA3uG7oRiEtBnQ5M';
@@ -51,8 +52,9 @@ export const mfaLoginBody = exactlyOneOf(
     mfaToken: z.string().min(1).max(200),
     code: totpCode.optional(),
     recoveryCode: recoveryCode.optional(),
+    passkey: passkeyAssertion.optional(),
   }),
-  ONE_FACTOR,
+  [...ONE_FACTOR, 'passkey'],
 ).meta({ example: { mfaToken: `mfa_${EXAMPLE_TOKEN}`, code: '123456' } });
 
 export const secondFactorBody = exactlyOneOf(

@@ -53,6 +53,13 @@ export interface AuthService {
    * `mfaToken` extension) when the account has a second factor.
    */
   verifyCredentials(input: Credentials): Promise<User>;
+  /**
+   * Lets in a user whose first factor checked out (a password, a provider's
+   * id_token, a passkey): throws AUTH_MFA_REQUIRED when the account has a
+   * second factor and the first was not already multi-factor; audits the
+   * sign-in otherwise.
+   */
+  admit(user: User, how: SignInMethod): Promise<User>;
   /** The user behind a challenge from verifyCredentials and its second factor. */
   completeMfa(input: { mfaToken: string; factor: SecondFactor; ip: string }): Promise<User>;
   /** Starts a token session (a refresh-token family) for a verified user. */
@@ -60,6 +67,14 @@ export interface AuthService {
   login(input: Credentials): Promise<TokenPair>;
   refresh(input: { refreshToken: string; ip: string }): Promise<TokenPair>;
   logout(input: { sessionId: string; userId: string; ip: string }): Promise<void>;
+}
+
+export interface SignInMethod {
+  readonly ip: string;
+  readonly method: 'password' | 'oidc' | 'passkey';
+  readonly provider?: string;
+  /** A user-verifying passkey is possession plus PIN or biometrics: no second step. */
+  readonly multiFactor?: boolean;
 }
 
 export function hashRefreshToken(token: string): string {
@@ -102,12 +117,13 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     };
   }
 
-  function recordLogin(user: User, ip: string) {
+  function recordLogin(user: User, ip: string, details?: Record<string, unknown>) {
     return audit.record({
       action: 'auth.login',
       outcome: 'success',
       actorId: user.id,
       actorIp: ip,
+      ...(details === undefined ? {} : { details }),
     });
   }
 
@@ -163,21 +179,27 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       if (passwords.needsRehash(credentials.passwordHash)) {
         await updatePasswordHash(sql.db, credentials.user.id, await passwords.hash(password));
       }
-      const user = credentials.user;
-      if (await deps.mfa.isRequired(user.id)) {
+      return service.admit(credentials.user, { ip, method: 'password' });
+    },
+
+    async admit(user, { ip, method, provider, multiFactor = false }) {
+      if (!multiFactor && (await deps.mfa.isRequired(user.id))) {
         const challenge = await deps.mfa.challenge(user.id);
         await audit.record({
           action: 'auth.mfa_challenge',
           outcome: 'success',
           actorId: user.id,
           actorIp: ip,
+          details: { method },
         });
         throw authError('AUTH_MFA_REQUIRED', {
-          detail: 'send a code from the authenticator app (or a recovery code) with mfaToken',
+          detail:
+            'send a code from the authenticator app, a recovery code or a passkey assertion with mfaToken',
           extensions: { mfaToken: challenge.mfaToken, mfaExpiresIn: challenge.expiresIn },
         });
       }
-      await recordLogin(user, ip);
+      const details = provider === undefined ? { method } : { method, provider };
+      await recordLogin(user, ip, method === 'password' ? undefined : details);
       return user;
     },
 

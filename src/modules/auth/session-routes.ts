@@ -92,10 +92,10 @@ export function registerSessionRoutes(
       schema: { body: mfaLoginBody, responses: { 201: browserSession } },
       handler: async (c) => {
         sessions.checkOrigin(c);
-        const { mfaToken, code, recoveryCode } = c.input.body;
+        const { mfaToken, code, recoveryCode, passkey } = c.input.body;
         const user = await auth.completeMfa({
           mfaToken,
-          factor: { code, recoveryCode },
+          factor: { code, recoveryCode, passkey },
           ip: c.remoteAddress,
         });
         await startSession(c, user);

@@ -80,6 +80,66 @@ export interface SessionRevocationsTable {
   created_at: Generated<Date>;
 }
 
+/** Sign-ins started at an OpenID Connect provider (migrations/0024_identity_providers.sql). */
+export interface OidcLoginAttemptsTable {
+  state_hash: string;
+  provider: string;
+  nonce: string;
+  code_verifier_ciphertext: string;
+  response_kind: 'session' | 'tokens';
+  created_at: ColumnType<Date, Date | undefined, never>;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+export interface UserIdentitiesTable {
+  id: Id;
+  user_id: Ref;
+  provider: string;
+  subject: string;
+  email: string | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  last_used_at: Date | null;
+}
+
+export interface OidcPendingLinksTable {
+  token_hash: string;
+  user_id: Ref;
+  provider: string;
+  subject: string;
+  email: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+export interface WebauthnCredentialsTable {
+  id: Id;
+  user_id: Ref;
+  credential_id: string;
+  public_key: string;
+  /** int8: read as string. */
+  sign_count: ColumnType<string, number, number>;
+  transports: string[];
+  device_type: string;
+  backed_up: boolean;
+  name: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface WebauthnCeremoniesTable {
+  id: string;
+  purpose: 'register' | 'sign_in' | 'second_factor';
+  challenge: string;
+  user_id: Ref | null;
+  mfa_token_hash: string | null;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
 /** The tables this code owns, as Kysely sees them. */
 export type AuthTables = {
   refresh_tokens: RefreshTokensTable;
@@ -90,6 +150,11 @@ export type AuthTables = {
   mfa_challenges: MfaChallengesTable;
   user_tokens: UserTokensTable;
   session_revocations: SessionRevocationsTable;
+  oidc_login_attempts: OidcLoginAttemptsTable;
+  user_identities: UserIdentitiesTable;
+  oidc_pending_links: OidcPendingLinksTable;
+  webauthn_credentials: WebauthnCredentialsTable;
+  webauthn_ceremonies: WebauthnCeremoniesTable;
 };
 
 /**

@@ -28,11 +28,14 @@ import {
   upsertPendingEnrolment,
 } from './repo.ts';
 import { generateTotpSecret, totpUri, verifyTotp } from './totp.ts';
+import type { PasskeyAssertion, PasskeyService } from '../passkeys/service.ts';
 
-/** One of the two ways to pass the second step. */
+/** One of the ways to pass the second step. */
 export interface SecondFactor {
   readonly code?: string | undefined;
   readonly recoveryCode?: string | undefined;
+  /** Only at sign-in: a passkey assertion for a ceremony started with the mfaToken. */
+  readonly passkey?: PasskeyAssertion | undefined;
 }
 
 export interface MfaServiceDeps {
@@ -45,6 +48,8 @@ export interface MfaServiceDeps {
   readonly issuer: string;
   readonly challengeTtlSeconds?: number;
   readonly maxChallengeAttempts?: number;
+  /** Passkeys count as a second factor too, when given. */
+  readonly passkeys?: Pick<PasskeyService, 'hasPasskey' | 'verifySecondFactor'>;
   readonly now?: () => Date;
 }
 
@@ -76,8 +81,18 @@ export function createMfaService(deps: MfaServiceDeps): MfaService {
     userId: string,
     factor: SecondFactor,
     at: Date,
-    options: { pending?: boolean } = {},
+    options: { pending?: boolean; mfaToken?: string } = {},
   ): Promise<{ verdict: Verdict; step?: number }> {
+    if (factor.passkey !== undefined) {
+      const { passkeys } = deps;
+      if (passkeys === undefined || options.mfaToken === undefined) return { verdict: 'invalid' };
+      const ok = await passkeys.verifySecondFactor(trx, {
+        userId,
+        mfaToken: options.mfaToken,
+        assertion: factor.passkey,
+      });
+      return { verdict: ok ? 'ok' : 'invalid' };
+    }
     const enrolment = await findEnrolmentForUpdate(trx, userId);
     if (enrolment === undefined || enrolment.confirmed === (options.pending ?? false)) {
       return { verdict: 'invalid' };
@@ -182,7 +197,10 @@ export function createMfaService(deps: MfaServiceDeps): MfaService {
       });
     },
 
-    isRequired: (userId) => isEnrolled(sql.db, userId),
+    async isRequired(userId) {
+      if (await isEnrolled(sql.db, userId)) return true;
+      return (await deps.passkeys?.hasPasskey(userId)) ?? false;
+    },
 
     async challenge(userId) {
       const at = now();
@@ -205,7 +223,7 @@ export function createMfaService(deps: MfaServiceDeps): MfaService {
       const throttleKey = `mfa:${userId}`;
       await assertNotLocked(deps.lockouts, throttleKey, at);
       const verdict = await sql.withTransaction(async (trx) => {
-        const result = await verify(trx, userId, factor, at);
+        const result = await verify(trx, userId, factor, at, { mfaToken });
         if (result.verdict === 'ok') await markChallengeUsed(trx, tokenHash, at);
         return result.verdict;
       });
@@ -216,7 +234,7 @@ export function createMfaService(deps: MfaServiceDeps): MfaService {
           outcome: 'failure',
           actorId: userId,
           actorIp: ip,
-          details: { reason: verdict, method: factor.code === undefined ? 'recovery' : 'totp' },
+          details: { reason: verdict, method: methodOf(factor) },
         });
         throw authError('AUTH_MFA_INVALID_CODE');
       }
@@ -232,4 +250,9 @@ export function createMfaService(deps: MfaServiceDeps): MfaService {
       return userId;
     },
   };
+}
+
+function methodOf(factor: SecondFactor): 'totp' | 'recovery' | 'passkey' {
+  if (factor.passkey !== undefined) return 'passkey';
+  return factor.code === undefined ? 'recovery' : 'totp';
 }

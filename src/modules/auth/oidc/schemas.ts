@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+export const providerParams = z.strictObject({
+  provider: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, { error: 'expected a provider id' }),
+});
+
+export const startQuery = z.strictObject({
+  response: z.enum(['session', 'tokens']).default('session').meta({
+    description:
+      'What the callback answers with: a browser session (cookie + CSRF token) or a token pair',
+  }),
+});
+
+// Providers may add parameters of their own (session_state…): kept, ignored.
+export const callbackQuery = z.looseObject({
+  state: z.string().max(512).optional(),
+  code: z.string().max(4096).optional(),
+  iss: z.string().max(2048).optional(),
+  error: z.string().max(256).optional(),
+  error_description: z.string().max(2048).optional(),
+});
+
+export const linkConfirmation = z.strictObject({
+  linkToken: z.string().min(1).max(200),
+});
+
+export const linkedIdentities = z
+  .strictObject({
+    items: z.array(
+      z.strictObject({
+        id: z.string(),
+        provider: z.string(),
+        email: z.string().nullable(),
+        createdAt: z.iso.datetime(),
+        lastUsedAt: z.iso.datetime().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'LinkedIdentities' });

@@ -20,9 +20,11 @@ export const callbackQuery = z.looseObject({
   error_description: z.string().max(2048).optional(),
 });
 
-export const linkConfirmation = z.strictObject({
-  linkToken: z.string().min(1).max(200),
-});
+export const linkConfirmation = z
+  .strictObject({
+    linkToken: z.string().min(1).max(200),
+  })
+  .meta({ example: { linkToken: 'lt_V3kP9sQm2xB7nR4cL8wZ1tYd6JfH0uA5oGiEeN' } });
 
 export const linkedIdentities = z
   .strictObject({

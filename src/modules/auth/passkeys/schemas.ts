@@ -52,15 +52,60 @@ export const assertionCredential = z
 
 const ceremonyId = z.string().min(1).max(100);
 
-export const passkeyAssertion = z.strictObject({ ceremonyId, credential: assertionCredential });
+// What a browser sends for a passkey with a 16-byte id on shop.example.com,
+// signing in and registering: the documented examples below.
+const EXAMPLE_CEREMONY_ID = 'c_5f2b8e0a9d41';
+const EXAMPLE_CREDENTIAL_ID = 'AAECAwQFBgcICQoLDA0ODw';
+const EXAMPLE_ASSERTION = {
+  id: EXAMPLE_CREDENTIAL_ID,
+  rawId: EXAMPLE_CREDENTIAL_ID,
+  type: 'public-key',
+  response: {
+    clientDataJSON:
+      'eyJ0eXBlIjoid2ViYXV0aG4uZ2V0IiwiY2hhbGxlbmdlIjoieDdRbTJrUDlzTHI0VmJOOGNXZDFadFloNkpmQTN1RzBvUmlFbkJxNU0iLCJvcmlnaW4iOiJodHRwczovL3Nob3AuZXhhbXBsZS5jb20ifQ',
+    authenticatorData: 'lRYjom-LM4iAKqdJB74JFsyvsL5YaWoB1MjXuYdupE4FAAAABw',
+    signature:
+      'MEUCIQDxh0a3nG6b9lq2Jc1fXWk8pYtR4sVmEw7uZ3oLhK9CNwIgT5rY2mQx8vB1nJc4kL7pW0sD3fH6gA9eZ2uR5tI8oMs',
+  },
+  authenticatorAttachment: 'platform',
+  clientExtensionResults: {},
+};
+const EXAMPLE_REGISTRATION = {
+  id: EXAMPLE_CREDENTIAL_ID,
+  rawId: EXAMPLE_CREDENTIAL_ID,
+  type: 'public-key',
+  response: {
+    clientDataJSON:
+      'eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoieDdRbTJrUDlzTHI0VmJOOGNXZDFadFloNkpmQTN1RzBvUmlFbkJxNU0iLCJvcmlnaW4iOiJodHRwczovL3Nob3AuZXhhbXBsZS5jb20ifQ',
+    attestationObject:
+      'o2NmbXRkbm9uZWdhdHRTdG10oGhhdXRoRGF0YViUlRYjom-LM4iAKqdJB74JFsyvsL5YaWoB1MjXuYdupE5FAAAAAAAAAAAAAAAAAAAAAAAAAAAAEAABAgMEBQYHCAkKCwwNDg-lAQIDJiABIVggZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1-f4CBgoMiWCCMjY6PkJGSk5SVlpeYmZqbnJ2en6ChoqOkpaanqKmqqw',
+    transports: ['internal', 'hybrid'],
+  },
+  authenticatorAttachment: 'platform',
+  clientExtensionResults: {},
+};
 
-export const passkeyRegistration = z.strictObject({
-  ceremonyId,
-  name: z.string().trim().min(1).max(100).default('Passkey'),
-  credential: registrationCredential,
-});
+export const passkeyAssertion = z
+  .strictObject({ ceremonyId, credential: assertionCredential })
+  .meta({ example: { ceremonyId: EXAMPLE_CEREMONY_ID, credential: EXAMPLE_ASSERTION } });
 
-export const mfaPasskeyOptionsBody = z.strictObject({ mfaToken: z.string().min(1).max(200) });
+export const passkeyRegistration = z
+  .strictObject({
+    ceremonyId,
+    name: z.string().trim().min(1).max(100).default('Passkey'),
+    credential: registrationCredential,
+  })
+  .meta({
+    example: {
+      ceremonyId: EXAMPLE_CEREMONY_ID,
+      name: 'Work laptop',
+      credential: EXAMPLE_REGISTRATION,
+    },
+  });
+
+export const mfaPasskeyOptionsBody = z
+  .strictObject({ mfaToken: z.string().min(1).max(200) })
+  .meta({ example: { mfaToken: 'mfa_q8Jr2VbX0mT9cLw4ZkP1sYdHf6NeA3uG7oRiEtBnQ5M' } });
 
 const ceremony = (publicKey: string) =>
   z.strictObject({

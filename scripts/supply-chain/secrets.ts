@@ -28,6 +28,20 @@ export function mask(value: string): string {
   return `${value.slice(0, 4)}…${value.slice(-2)} (${value.length} chars)`;
 }
 
+/**
+ * A made-up value in documentation (an API example token) is marked on its
+ * line or the line above with `secret-scan: example`. The mark only quiets
+ * the rules that guess from a name and randomness: a value in a real
+ * credential's own format (a private key, an AWS or GitHub token) is still
+ * reported, and so is every other line of the file.
+ */
+const EXAMPLE_MARK = 'secret-scan: example';
+const GUESSING_RULES = new Set(['secret-assignment', 'secret-assignment-config']);
+
+function isMarkedExample(line: string): boolean {
+  return line.includes(EXAMPLE_MARK);
+}
+
 export function scanText(
   path: string,
   text: string,
@@ -38,8 +52,10 @@ export function scanText(
   lines.forEach((content, index) => {
     // One report per value: the first (most specific) rule that matches it.
     const seen = new Set<string>();
+    const example = isMarkedExample(content) || isMarkedExample(lines[index - 1] ?? '');
     for (const rule of rules) {
       if (rule.files && !rule.files.test(path)) continue;
+      if (example && GUESSING_RULES.has(rule.id)) continue;
       for (const match of content.matchAll(rule.pattern)) {
         const groups = match.groups ?? {};
         const value =

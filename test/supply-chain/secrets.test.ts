@@ -17,6 +17,7 @@ const AWS_ID = ['AKIA', 'Z7Q2', 'M4KX', 'P3RT', 'W6NB'].join('');
 const GITHUB = ['gh', 'p_', 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8'].join('');
 const NPM = ['npm', '_', 'Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0FeDcBa'].join('');
 const PEM = ['-----BEGIN ', 'RSA PRIVATE KEY-----'].join('');
+const EXAMPLE_MARK = ['secret-scan', 'example'].join(': ');
 
 const planted: Record<string, string> = {
   'keys/deploy.pem': `${PEM}\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n`,
@@ -36,6 +37,14 @@ const planted: Record<string, string> = {
     `const f = { password: 'changeme-changeme-2024' };`,
   ].join('\n'),
   '.env.example': `DB_PASSWORD=your-password-here-please\nTOKEN=\n`,
+  // A documented example is marked; the mark covers its line and the next,
+  // and only the guessing rules: a real credential's format is still found.
+  'src/docs.ts': [
+    `// ${EXAMPLE_MARK}`,
+    `const doc = { accessToken: "${RANDOM}" };`,
+    `const next = { apiSecret: "${RANDOM}x" };`,
+    `const aws = { key: '${AWS_ID}' }; // ${EXAMPLE_MARK}`,
+  ].join('\n'),
   'logo.bin': `\0\0${AWS_ID}`,
 };
 
@@ -67,6 +76,8 @@ test('planted secrets in tracked files are found, each by its rule, on its line'
     'keys/deploy.pem:1 private-key',
     'src/aws.ts:2 aws-access-key-id',
     'src/client.ts:1 secret-assignment',
+    'src/docs.ts:3 secret-assignment',
+    'src/docs.ts:4 aws-access-key-id',
   ]);
   // The binary file was skipped, the untracked one never read.
   assert.equal(report.scanned, Object.keys(planted).length - 1);

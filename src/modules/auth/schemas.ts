@@ -5,6 +5,7 @@ import { email, EXAMPLE_PASSWORD, password } from '../users/schemas.ts';
 import { passkeyAssertion } from './passkeys/schemas.ts';
 
 /** For the document's examples: the shape of a 32-byte base64url token the service issues. */
+// secret-scan: example (a made-up value for the API document)
 export const EXAMPLE_TOKEN = 'q8Jr2VbX0mT9cLw4ZkP1sYdHf6NeA3uG7oRiEtBnQ5M';
 
 export const loginBody = z
@@ -26,6 +27,7 @@ export const tokenPair = z
   .meta({
     id: 'TokenPair',
     example: {
+      // secret-scan: example (a made-up value for the API document)
       accessToken: 'eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiI3In0.c2lnbmF0dXJl',
       tokenType: 'Bearer',
       expiresIn: 900,

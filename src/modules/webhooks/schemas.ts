@@ -88,6 +88,7 @@ const secret = z.string().meta({
 
 export const createdEndpoint = endpoint.extend({ secret }).meta({
   id: 'CreatedWebhookEndpoint',
+  // secret-scan: example (a made-up value for the API document)
   example: { ...EXAMPLE_ENDPOINT, secret: 'whsec_Zq3d8VnR1yT6kLp0HsW4cXb7MfJ2uA9e' },
 });
 

@@ -24,6 +24,7 @@ export const linkConfirmation = z
   .strictObject({
     linkToken: z.string().min(1).max(200),
   })
+  // secret-scan: example (a made-up value for the API document)
   .meta({ example: { linkToken: 'lt_V3kP9sQm2xB7nR4cL8wZ1tYd6JfH0uA5oGiEeN' } });
 
 export const linkedIdentities = z

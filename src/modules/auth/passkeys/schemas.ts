@@ -55,6 +55,7 @@ const ceremonyId = z.string().min(1).max(100);
 // What a browser sends for a passkey with a 16-byte id on shop.example.com,
 // signing in and registering: the documented examples below.
 const EXAMPLE_CEREMONY_ID = 'c_5f2b8e0a9d41';
+// secret-scan: example (a made-up value for the API document)
 const EXAMPLE_CREDENTIAL_ID = 'AAECAwQFBgcICQoLDA0ODw';
 const EXAMPLE_ASSERTION = {
   id: EXAMPLE_CREDENTIAL_ID,
@@ -105,6 +106,7 @@ export const passkeyRegistration = z
 
 export const mfaPasskeyOptionsBody = z
   .strictObject({ mfaToken: z.string().min(1).max(200) })
+  // secret-scan: example (a made-up value for the API document)
   .meta({ example: { mfaToken: 'mfa_q8Jr2VbX0mT9cLw4ZkP1sYdHf6NeA3uG7oRiEtBnQ5M' } });
 
 const ceremony = (publicKey: string) =>

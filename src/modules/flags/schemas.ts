@@ -54,10 +54,9 @@ const slice = z
       .number()
       .min(0)
       .max(100)
-      // Buckets are 0.01 % wide (bucket.ts).
-      .refine((value) => Math.abs(value * 100 - Math.round(value * 100)) < 1e-6, {
-        error: 'at most two decimals',
-      }),
+      // Buckets are 0.01 % wide (bucket.ts). As `multipleOf`, the rule is in
+      // the document too, where clients and the reference can see it.
+      .multipleOf(0.01, { error: 'at most two decimals' }),
   })
   .meta({
     id: 'FeatureFlagRolloutSlice',

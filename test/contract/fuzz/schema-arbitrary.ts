@@ -255,6 +255,15 @@ function integerFor(schema: JsonObject): fc.Arbitrary<number> {
 
 function numberFor(schema: JsonObject): fc.Arbitrary<number> {
   const { min, max } = bounds(schema, false);
+  const multiple = schema.multipleOf as number | undefined;
+  if (multiple !== undefined && multiple > 0) {
+    // Whole steps, rounded to the step's decimals: 7 × 0.01 is 0.07, not
+    // binary floating point's 0.07000000000000001.
+    const decimals = (String(multiple).split('.')[1] ?? '').length;
+    return fc
+      .integer({ min: Math.ceil(min / multiple), max: Math.floor(max / multiple) })
+      .map((n) => Number((n * multiple).toFixed(decimals)));
+  }
   return fc
     .double({ min, max, noNaN: true, noDefaultInfinity: true })
     .map((n) => (n === 0 ? 0 : n));

@@ -33,9 +33,12 @@ function ajv(): Ajv2020 {
   // member, not only the first. validateSchema: false because the document as
   // a whole (openapi, info, paths) is not itself a JSON Schema. Unoptimised
   // code compiles in about two thirds of the time, and each schema here is
-  // compiled once for a handful of validations.
+  // compiled once for a handful of validations. multipleOfPrecision: a
+  // decimal step (0.01) is judged as a person would, not by binary floating
+  // point (0.07 / 0.01 is 7.000000000000001).
   shared = new Ajv2020({
     strict: false,
+    multipleOfPrecision: 6,
     allErrors: true,
     validateSchema: false,
     code: { optimize: false },

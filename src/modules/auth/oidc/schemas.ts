@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pgText } from '../../../platform/sql/pg-values.ts';
 
 export const providerParams = z.strictObject({
   provider: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, { error: 'expected a provider id' }),
@@ -13,7 +14,7 @@ export const startQuery = z.strictObject({
 
 // Providers may add parameters of their own (session_state…): kept, ignored.
 export const callbackQuery = z.looseObject({
-  state: z.string().max(512).optional(),
+  state: pgText().max(512).optional(),
   code: z.string().max(4096).optional(),
   iss: z.string().max(2048).optional(),
   error: z.string().max(256).optional(),
@@ -22,7 +23,7 @@ export const callbackQuery = z.looseObject({
 
 export const linkConfirmation = z
   .strictObject({
-    linkToken: z.string().min(1).max(200),
+    linkToken: pgText().min(1).max(200),
   })
   // secret-scan: example (a made-up value for the API document)
   .meta({ example: { linkToken: 'lt_V3kP9sQm2xB7nR4cL8wZ1tYd6JfH0uA5oGiEeN' } });

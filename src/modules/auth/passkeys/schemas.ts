@@ -4,6 +4,7 @@
 // body here); the library checks each one it uses.
 
 import { z } from 'zod';
+import { pgText } from '../../../platform/sql/pg-values.ts';
 
 const base64url = (max: number) =>
   z
@@ -50,7 +51,7 @@ export const assertionCredential = z
   })
   .meta({ id: 'PasskeyAssertionCredential' });
 
-const ceremonyId = z.string().min(1).max(100);
+const ceremonyId = pgText().min(1).max(100);
 
 // What a browser sends for a passkey with a 16-byte id on shop.example.com,
 // signing in and registering: the documented examples below.
@@ -93,7 +94,7 @@ export const passkeyAssertion = z
 export const passkeyRegistration = z
   .strictObject({
     ceremonyId,
-    name: z.string().trim().min(1).max(100).default('Passkey'),
+    name: pgText().trim().min(1).max(100).default('Passkey'),
     credential: registrationCredential,
   })
   .meta({

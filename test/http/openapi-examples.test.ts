@@ -1,9 +1,11 @@
 // The examples of the service's OpenAPI document are what the API reference
 // shows and "Try it out" sends, so each must be one the server takes: every
-// JSON request body carries an example, every example anywhere in the
-// document (media types, parameters, schemas and their properties) validates
-// against the schema it sits beside, and none is a placeholder the reference
-// renderer would have made up by itself ("string").
+// JSON request body and every successful JSON response body carries an
+// example on its media type (else the renderer makes one up from the types),
+// every example anywhere in the document (media types, parameters, schemas
+// and their properties) validates against the schema it sits beside, and none
+// is a placeholder the reference renderer would have made up by itself
+// ("string").
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -150,6 +152,27 @@ describe('the examples of the service’s OpenAPI document', () => {
       .filter(({ content }) => content.example === undefined)
       .map(({ method, path, type }) => `${method.toUpperCase()} ${path} (${type})`);
     assert.deepEqual(missing, [], 'request bodies without an example');
+  });
+
+  test('every successful JSON response has an example', () => {
+    const responses = operationsOf(document).flatMap(([method, path, operation]) =>
+      Object.entries(operation.responses)
+        .filter(([status]) => /^2\d\d$/.test(status))
+        .flatMap(([status, response]) =>
+          '$ref' in response
+            ? []
+            : Object.entries(response.content ?? {})
+                .filter(([type]) => isJsonMedia(mediaEssence(type)))
+                .map(([type, content]) => ({ method, path, status, type, content })),
+        ),
+    );
+    assert.ok(responses.length >= 70, `${responses.length} successful JSON responses`);
+    const missing = responses
+      .filter(({ content }) => content.example === undefined)
+      .map(
+        ({ method, path, status, type }) => `${method.toUpperCase()} ${path} ${status} (${type})`,
+      );
+    assert.deepEqual(missing, [], 'successful responses without an example');
   });
 
   test('every example validates against its own schema, and none is a placeholder', () => {

@@ -68,4 +68,20 @@ export const createdApiKey = apiKey
 
 export type CreatedApiKey = z.infer<typeof createdApiKey>;
 
-export const apiKeyList = z.strictObject({ data: z.array(apiKey) });
+export const apiKeyList = z.strictObject({ data: z.array(apiKey) }).meta({
+  example: {
+    data: [
+      EXAMPLE_KEY,
+      {
+        id: '2',
+        name: 'Price import',
+        prefix: 'p3v8n6c2w5t0',
+        scopes: ['catalog:write'],
+        createdAt: '2026-09-01T12:00:00.000Z',
+        expiresAt: null,
+        lastUsedAt: '2026-11-29T23:58:00.000Z',
+        revokedAt: '2026-11-30T08:01:00.000Z',
+      },
+    ],
+  },
+});

@@ -7,10 +7,42 @@ import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 import { auditEntry, auditListQuery } from './schemas.ts';
 import type { AuditService } from './service.ts';
 
-const auditPage = z.strictObject({
-  data: z.array(auditEntry),
-  links: z.strictObject({ next: z.string().nullable() }),
-});
+const auditPage = z
+  .strictObject({
+    data: z.array(auditEntry),
+    links: z.strictObject({ next: z.string().nullable() }),
+  })
+  .meta({
+    example: {
+      data: [
+        {
+          id: '5120',
+          occurredAt: '2026-12-07T09:12:00.118Z',
+          actorId: '1',
+          actorIp: '203.0.113.24',
+          action: 'admin.role_changed',
+          targetType: 'user',
+          targetId: '7',
+          outcome: 'success',
+          details: { from: 'customer', to: 'editor' },
+          hash: '9f2c4e71d0b83a5f6e1c27d94b08a3e5c6f17d2b4a90e85c3d61f7a2b4c9e0d8',
+        },
+        {
+          id: '5119',
+          occurredAt: '2026-12-07T09:10:41.503Z',
+          actorId: '1',
+          actorIp: '203.0.113.24',
+          action: 'auth.login',
+          targetType: null,
+          targetId: null,
+          outcome: 'success',
+          details: {},
+          hash: '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881',
+        },
+      ],
+      links: { next: '/api/v1/admin/audit?limit=2&before=5119' },
+    },
+  });
 
 const verification = z
   .strictObject({
@@ -19,7 +51,7 @@ const verification = z
     brokenAt: z.string().optional(),
     reason: z.string().optional(),
   })
-  .meta({ id: 'AuditVerification' });
+  .meta({ id: 'AuditVerification', example: { ok: true, count: 5120 } });
 
 export function registerAuditRoutes(app: App, audit: AuditService): void {
   app.group(

@@ -58,7 +58,11 @@ export function registerAccountRoutes(
       description:
         'Sends the signed-in user a new verification link, which replaces the previous one. Answers 202 either way; nothing is sent when the address is already verified.',
       errors: ['USERS_NOT_FOUND'],
-      schema: { responses: { 202: { description: 'Accepted', schema: accepted } } },
+      schema: {
+        responses: {
+          202: { description: 'Accepted', schema: accepted.meta({ example: RESEND_ACCEPTED }) },
+        },
+      },
       handler: async (c) => {
         const actor = actorOf(c);
         await accounts.resendVerification({ id: actor.id, ip: actor.ip });
@@ -77,7 +81,9 @@ export function registerAccountRoutes(
         'Answers 202 with the same message whether or not an account exists for the address, so the answer cannot be used to find accounts. The link holds a one-time token for resetPassword.',
       schema: {
         body: z.strictObject({ email }).meta({ example: { email: 'ann@example.com' } }),
-        responses: { 202: { description: 'Accepted', schema: accepted } },
+        responses: {
+          202: { description: 'Accepted', schema: accepted.meta({ example: RESET_ACCEPTED }) },
+        },
       },
       handler: (c) => {
         accounts.requestPasswordReset({ email: c.input.body.email, ip: c.remoteAddress });

@@ -4,13 +4,22 @@
 import type { App } from '../../http/app.ts';
 import type { Middleware } from '../../http/pipeline/pipeline.ts';
 import { cacheControl } from '../../http/response/cache-control.ts';
-import { user } from '../users/schemas.ts';
-import { registration } from '../users/schemas.ts';
+import { EXAMPLE_USER, registration, user } from '../users/schemas.ts';
 import type { UsersService } from '../users/service.ts';
 import { actorOf } from '../../http/pipeline/actor.ts';
 import { jwks, loginBody, mfaLoginBody, refreshBody, tokenPair } from './schemas.ts';
 import type { AuthService } from './service.ts';
 import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
+
+/** A new account: a customer whose address is not verified yet. */
+const registeredUser = user.meta({
+  example: {
+    ...EXAMPLE_USER,
+    emailVerified: false,
+    createdAt: '2026-11-02T09:14:05.000Z',
+    updatedAt: '2026-11-02T09:14:05.000Z',
+  },
+});
 
 export function registerAuthRoutes(
   app: App,
@@ -51,7 +60,10 @@ export function registerAuthRoutes(
       description:
         'Creates a customer account and sends a verification email; answers with the user, not with tokens (sign in next). The password must meet the policy (422 USERS_WEAK_PASSWORD names what is missing); an address already registered is 409 USERS_EMAIL_TAKEN.',
       errors: ['USERS_EMAIL_TAKEN', 'USERS_WEAK_PASSWORD'],
-      schema: { body: registration, responses: { 201: { description: 'Created', schema: user } } },
+      schema: {
+        body: registration,
+        responses: { 201: { description: 'Created', schema: registeredUser } },
+      },
       handler: async (c) => {
         const created = await deps.users.register(c.input.body, c.remoteAddress);
         c.created(`/api/v1/users/${created.id}`, created);

@@ -36,9 +36,21 @@ export const tokenPair = z
     },
   });
 
-export const jwks = z
-  .object({ keys: z.array(z.record(z.string(), z.unknown())) })
-  .meta({ id: 'JsonWebKeySet' });
+export const jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).meta({
+  id: 'JsonWebKeySet',
+  example: {
+    keys: [
+      {
+        kty: 'OKP',
+        crv: 'Ed25519',
+        kid: 'k1',
+        x: 'UFgS2zjaSNnX8hjq4CeWEK_-FCwpFV7lzojrBFUaxuY',
+        alg: 'EdDSA',
+        use: 'sig',
+      },
+    ],
+  },
+});
 
 const totpCode = z
   .string()
@@ -70,14 +82,22 @@ export const mfaConfirmBody = z
 
 export const mfaStatus = z
   .strictObject({ enabled: z.boolean(), recoveryCodesRemaining: z.number().int() })
-  .meta({ id: 'MfaStatus' });
+  .meta({ id: 'MfaStatus', example: { enabled: true, recoveryCodesRemaining: 9 } });
 
 export const mfaEnrolment = z
   .strictObject({
     secret: z.string().meta({ description: 'Base32 secret, for manual entry' }),
     otpauthUri: z.string().meta({ description: 'Render as a QR code for the authenticator app' }),
   })
-  .meta({ id: 'MfaEnrolment' });
+  .meta({
+    id: 'MfaEnrolment',
+    example: {
+      // secret-scan: example (a made-up value for the API document)
+      secret: 'KYKNEW5UO2373WSC5XIAQVESHZLOVKL3',
+      otpauthUri:
+        'otpauth://totp/Throughline:ann%40example.com?secret=KYKNEW5UO2373WSC5XIAQVESHZLOVKL3&issuer=Throughline&algorithm=SHA1&digits=6&period=30',
+    },
+  });
 
 export const recoveryCodes = z
   .strictObject({
@@ -85,7 +105,23 @@ export const recoveryCodes = z
       .array(z.string())
       .meta({ description: 'Single-use codes, shown this once; store them offline' }),
   })
-  .meta({ id: 'RecoveryCodes' });
+  .meta({
+    id: 'RecoveryCodes',
+    example: {
+      recoveryCodes: [
+        '7t30-g6k9-qnry',
+        '03a3-6st1-qbh5',
+        'vxp3-t952-rys3',
+        '4kr2-grrd-rkdd',
+        'xb95-kmx1-dsqa',
+        '2f9b-039z-e4qp',
+        'nxq3-v3as-fm7h',
+        'z5y2-qw7p-1y8v',
+        'xyw4-krg7-3cgq',
+        '3dqp-qrej-ky0f',
+      ],
+    },
+  });
 
 export const browserSession = z
   .strictObject({

@@ -25,6 +25,8 @@ import type { CursorCodec } from './cursor.ts';
 import { listEnvelope, parseListRequest } from './listing.ts';
 import { applyMergePatch } from './merge-patch.ts';
 import {
+  EXAMPLE_CREATED_PRODUCT,
+  exampleListPage,
   listOf,
   product,
   productInput,
@@ -35,7 +37,7 @@ import {
   type ProductInput,
 } from './schemas.ts';
 import { productEtag, type CatalogService } from './service.ts';
-import { productV2, toProductV2 } from './v2.ts';
+import { EXAMPLE_PRODUCT_V2, productV2, toProductV2 } from './v2.ts';
 
 const READ_CACHE = cacheControl({ visibility: 'public', maxAge: 60 });
 // Lists change with every write to any product on them: fresh for a few seconds only.
@@ -211,7 +213,13 @@ export function registerCatalogRoutes(
       errors: ['CATALOG_UNKNOWN_REFERENCE', 'CATALOG_SKU_TAKEN'],
       schema: {
         body: productInput,
-        responses: { 201: { description: 'Created', ...productResponse } },
+        responses: {
+          201: {
+            description: 'Created',
+            ...productResponse,
+            schema: product.meta({ example: EXAMPLE_CREATED_PRODUCT }),
+          },
+        },
       },
       handler: async (c) => {
         const created = await catalog.createProduct(c.input.body);
@@ -330,7 +338,11 @@ export function registerCatalogRoutes(
         responses: {
           200: {
             description: 'A page of products',
-            schema: listOf(productV2, 'ProductListV2'),
+            schema: listOf(
+              productV2,
+              'ProductListV2',
+              exampleListPage('/api/v2/products', EXAMPLE_PRODUCT_V2),
+            ),
           },
         },
       },

@@ -39,6 +39,52 @@ export const productImageSummary = z
 
 export type ProductImageSummary = z.infer<typeof productImageSummary>;
 
+/** For the document's examples: one product, as the list and the reads show it. */
+export const EXAMPLE_PRODUCT = {
+  id: '42',
+  sku: 'SKU-000042',
+  title: 'Audio Pro 142',
+  description: '<p>Wireless and fast.</p>',
+  brand: { id: '3', slug: 'acme', name: 'Acme' },
+  category: { id: '5', slug: 'audio', name: 'Audio' },
+  tags: ['sale', 'new'],
+  price: { amount: 12900, currency: 'EUR' },
+  stock: 25,
+  images: [
+    {
+      id: '7',
+      contentType: 'image/jpeg',
+      width: 1600,
+      height: 1200,
+      url: '/api/v1/products/42/images/7/display',
+      thumbnailUrl: '/api/v1/products/42/images/7/thumbnail',
+    },
+  ],
+  version: 3,
+  createdAt: '2026-01-01T00:42:00.000Z',
+  updatedAt: '2026-03-02T10:00:00.000Z',
+};
+
+/**
+ * For the document's examples: the `after` of a product list's links.next, as
+ * the service signs it (cursor.ts) for `category=audio` after product 42.
+ */
+const EXAMPLE_LIST_CURSOR =
+  '4HWqpwAB5a6s0_g0sjDEE6w1FA7-k22LaTF-V3Up-vZ7ImsiOlsiNDIiXSwiZiI6IjZmajJteDFvc1JnIn0';
+
+/** The list envelope's example around `item`: a first page of `category=audio`, in cursor mode. */
+export function exampleListPage<T>(basePath: string, item: T) {
+  return {
+    data: [item],
+    meta: { page: null, limit: 20, total: 37, hasMore: true },
+    links: {
+      self: `${basePath}?category=audio&limit=20`,
+      next: `${basePath}?category=audio&limit=20&after=${EXAMPLE_LIST_CURSOR}`,
+      prev: null,
+    },
+  };
+}
+
 export const product = z
   .strictObject({
     id: z.string(),
@@ -58,7 +104,7 @@ export const product = z
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
-  .meta({ id: 'Product' });
+  .meta({ id: 'Product', example: EXAMPLE_PRODUCT });
 
 export type Product = z.infer<typeof product>;
 
@@ -124,6 +170,23 @@ export const productInput = z
   });
 
 export type ProductInput = z.output<typeof productInput>;
+
+/** For the document's examples: the product the ProductInput example creates. */
+export const EXAMPLE_CREATED_PRODUCT = {
+  id: '1001',
+  sku: 'SKU-900001',
+  title: 'Acme Studio Headphones',
+  description: '<p>Closed-back, <strong>32 Ω</strong>.</p>',
+  brand: { id: '3', slug: 'acme', name: 'Acme' },
+  category: { id: '5', slug: 'audio', name: 'Audio' },
+  tags: ['new'],
+  price: { amount: 12900, currency: 'EUR' },
+  stock: 25,
+  images: [],
+  version: 1,
+  createdAt: '2026-12-07T09:30:00.000Z',
+  updatedAt: '2026-12-07T09:30:00.000Z',
+};
 
 /**
  * A JSON Merge Patch (RFC 7386) of a product: absent members stay, `null`
@@ -192,8 +255,8 @@ export const productListQuery = z.strictObject({
 
 export type ProductListQuery = z.output<typeof productListQuery>;
 
-/** The list envelope around items of `item`'s shape. */
-export function listOf<T extends z.ZodType>(item: T, id: string) {
+/** The list envelope around items of `item`'s shape; `example` is the document's. */
+export function listOf<T extends z.ZodType>(item: T, id: string, example: unknown) {
   return z
     .strictObject({
       data: z.array(item),
@@ -216,7 +279,11 @@ export function listOf<T extends z.ZodType>(item: T, id: string) {
         prev: z.string().nullable().meta({ description: 'Always null in cursor mode' }),
       }),
     })
-    .meta({ id });
+    .meta({ id, example });
 }
 
-export const productList = listOf(product, 'ProductList');
+export const productList = listOf(
+  product,
+  'ProductList',
+  exampleListPage('/api/v1/products', EXAMPLE_PRODUCT),
+);

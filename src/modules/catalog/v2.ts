@@ -21,6 +21,32 @@ export const LOW_STOCK_THRESHOLD = 5;
 
 export const AVAILABILITY = ['in_stock', 'low_stock', 'out_of_stock'] as const;
 
+/** For the document's examples: catalog's EXAMPLE_PRODUCT in this representation. */
+export const EXAMPLE_PRODUCT_V2 = {
+  id: '42',
+  sku: 'SKU-000042',
+  title: 'Audio Pro 142',
+  description: '<p>Wireless and fast.</p>',
+  brand: 'acme',
+  category: 'audio',
+  tags: ['sale', 'new'],
+  price: { amount: 12900, currency: 'EUR', formatted: '€129.00' },
+  availability: 'in_stock',
+  images: [
+    {
+      id: '7',
+      contentType: 'image/jpeg',
+      width: 1600,
+      height: 1200,
+      url: '/api/v1/products/42/images/7/display',
+      thumbnailUrl: '/api/v1/products/42/images/7/thumbnail',
+    },
+  ],
+  version: 3,
+  createdAt: '2026-01-01T00:42:00.000Z',
+  updatedAt: '2026-03-02T10:00:00.000Z',
+};
+
 export const productV2 = z
   .strictObject({
     id: z.string(),
@@ -45,33 +71,7 @@ export const productV2 = z
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
-  .meta({
-    id: 'ProductV2',
-    example: {
-      id: '42',
-      sku: 'SKU-000042',
-      title: 'Audio Pro 142',
-      description: '<p>Wireless and fast.</p>',
-      brand: 'acme',
-      category: 'audio',
-      tags: ['sale', 'new'],
-      price: { amount: 12900, currency: 'EUR', formatted: '€129.00' },
-      availability: 'in_stock',
-      images: [
-        {
-          id: '7',
-          contentType: 'image/jpeg',
-          width: 1600,
-          height: 1200,
-          url: '/api/v1/products/42/images/7/display',
-          thumbnailUrl: '/api/v1/products/42/images/7/thumbnail',
-        },
-      ],
-      version: 3,
-      createdAt: '2026-01-01T00:42:00.000Z',
-      updatedAt: '2026-03-02T10:00:00.000Z',
-    },
-  });
+  .meta({ id: 'ProductV2', example: EXAMPLE_PRODUCT_V2 });
 
 export type ProductV2 = z.infer<typeof productV2>;
 

@@ -7,7 +7,7 @@ import { actorOf } from '../../http/pipeline/actor.ts';
 import type { Context } from '../../http/pipeline/context.ts';
 import { cacheControl } from '../../http/response/cache-control.ts';
 import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
-import { flag, flagChange, flagCreation, flagList, flagParams } from './schemas.ts';
+import { EXAMPLE_FLAG, flag, flagChange, flagCreation, flagList, flagParams } from './schemas.ts';
 import type { FlagsAdmin } from './service.ts';
 
 const FLAGS = '/api/v1/admin/flags';
@@ -44,7 +44,19 @@ export function registerFlagsRoutes(app: App, flags: FlagsAdmin): void {
         errors: ['FLAGS_ALREADY_EXISTS', 'FLAGS_INVALID_DEFINITION'],
         schema: {
           body: flagCreation,
-          responses: { 201: { description: 'Created', schema: flag } },
+          responses: {
+            201: {
+              description: 'Created',
+              schema: flag.meta({
+                example: {
+                  ...EXAMPLE_FLAG,
+                  description: '',
+                  version: 1,
+                  updatedAt: EXAMPLE_FLAG.createdAt,
+                },
+              }),
+            },
+          },
         },
         handler: async (c) => {
           const created = await flags.create(actorOf(c), c.input.body);
@@ -75,7 +87,20 @@ export function registerFlagsRoutes(app: App, flags: FlagsAdmin): void {
         description:
           'Changes the members sent and leaves the others; `killed: true` is the kill switch (the off variant for everyone, whatever the rules and rollout). Send `version` to refuse a change to a flag changed meanwhile (409). Audited.',
         errors: ['FLAGS_NOT_FOUND', 'FLAGS_INVALID_DEFINITION', 'FLAGS_VERSION_CONFLICT'],
-        schema: { params: flagParams, body: flagChange, responses: { 200: flag } },
+        schema: {
+          params: flagParams,
+          body: flagChange,
+          responses: {
+            200: flag.meta({
+              example: {
+                ...EXAMPLE_FLAG,
+                rollout: [{ variant: 'on', percent: 25 }],
+                version: 4,
+                updatedAt: '2026-12-07T10:15:00.000Z',
+              },
+            }),
+          },
+        },
         handler: async (c) => {
           noStore(c);
           return flags.update(actorOf(c), c.input.params.key, c.input.body);

@@ -120,6 +120,22 @@ export const flagChange = atLeastOneMember(
 
 export type FlagChange = z.infer<typeof flagChange>;
 
+/** For the document's examples: the flag the FeatureFlagCreation example makes, a few changes later. */
+export const EXAMPLE_FLAG = {
+  key: 'checkout.new-flow',
+  description: 'The one-page checkout',
+  kind: 'boolean',
+  variants: { on: true, off: false },
+  defaultVariant: 'off',
+  offVariant: 'off',
+  rules: [{ variant: 'on', roles: ['admin'] }],
+  rollout: [{ variant: 'on', percent: 10 }],
+  killed: false,
+  version: 3,
+  createdAt: '2026-11-20T09:00:00.000Z',
+  updatedAt: '2026-11-27T15:30:00.000Z',
+};
+
 export const flag = z
   .strictObject({
     key: z.string(),
@@ -135,6 +151,27 @@ export const flag = z
     createdAt: z.string().meta({ format: 'date-time' }),
     updatedAt: z.string().meta({ format: 'date-time' }),
   })
-  .meta({ id: 'FeatureFlag' });
+  .meta({ id: 'FeatureFlag', example: EXAMPLE_FLAG });
 
-export const flagList = z.strictObject({ data: z.array(flag) }).meta({ id: 'FeatureFlagList' });
+export const flagList = z.strictObject({ data: z.array(flag) }).meta({
+  id: 'FeatureFlagList',
+  example: {
+    data: [
+      EXAMPLE_FLAG,
+      {
+        key: 'checkout.orders',
+        description: 'Kill switch for placing orders',
+        kind: 'boolean',
+        variants: { on: true, off: false },
+        defaultVariant: 'on',
+        offVariant: 'off',
+        rules: [],
+        rollout: [],
+        killed: false,
+        version: 2,
+        createdAt: '2026-10-01T08:00:00.000Z',
+        updatedAt: '2026-11-14T22:05:00.000Z',
+      },
+    ],
+  },
+});

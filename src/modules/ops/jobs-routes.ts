@@ -41,6 +41,31 @@ const deadJob = z
   })
   .meta({ id: 'DeadJob' });
 
+const jobCounts = z.strictObject({ data: z.array(queueCounts) }).meta({
+  example: {
+    data: [
+      { name: 'events.deliver', waiting: 0, pending: 3, running: 1, completed: 1840, dead: 0 },
+      { name: 'webhooks.deliver', waiting: 0, pending: 12, running: 2, completed: 5211, dead: 4 },
+      { name: 'orders.complete', waiting: 2, pending: 0, running: 0, completed: 312, dead: 0 },
+    ],
+  },
+});
+
+const deadJobs = z.strictObject({ data: z.array(deadJob) }).meta({
+  example: {
+    data: [
+      {
+        id: '90412',
+        queue: 'webhooks.deliver',
+        payload: { deliveryId: '812', round: 0 },
+        attempts: 8,
+        lastError: 'failed: timeout (no response within 10000 ms)',
+        failedAt: '2026-12-06T23:41:17.000Z',
+      },
+    ],
+  },
+});
+
 export interface JobsDashboardDeps {
   readonly queue: Pick<JobQueue, 'counts' | 'listDead' | 'replay'>;
   /** The queues the service works (src/wiring/workers.ts). */
@@ -65,7 +90,7 @@ export function registerJobsRoutes(app: App, deps: JobsDashboardDeps): void {
       summary: 'Jobs per queue and state',
       description:
         'For every queue the service works: how many jobs wait, are pending, running, completed and dead.',
-      schema: { responses: { 200: z.strictObject({ data: z.array(queueCounts) }) } },
+      schema: { responses: { 200: jobCounts } },
       handler: async (c) => {
         c.set('cache-control', cacheControl.noStore);
         const data = await Promise.all(
@@ -89,7 +114,7 @@ export function registerJobsRoutes(app: App, deps: JobsDashboardDeps): void {
         // in the document keeps clients from sending what the path check refuses.
         params: z.strictObject({ queue: z.string().regex(QUEUE_NAME).max(100) }),
         query: z.strictObject({ limit: queryInteger(1, 100).default(50) }),
-        responses: { 200: z.strictObject({ data: z.array(deadJob) }) },
+        responses: { 200: deadJobs },
       },
       handler: async (c) => {
         const queue = queueName(c.input.params.queue);

@@ -14,11 +14,12 @@ import {
 } from '../../http/request/idempotency-key.ts';
 import { actorOf } from '../../http/pipeline/actor.ts';
 import { bigintId } from '../../platform/sql/pg-values.ts';
-import { order, orderList, placeOrderBody } from './schemas.ts';
+import { EXAMPLE_ORDER, order, orderList, placeOrderBody } from './schemas.ts';
 import type { OrdersService } from './service.ts';
 import { ensureCheckoutOpen } from './checkout-flag.ts';
 import type { FeatureFlags } from '../flags/feature-flags.ts';
-import type { OrderAction } from './state-machine.ts';
+import { actionsFrom, type OrderAction } from './state-machine.ts';
+import type { OrderStatus } from './tables.ts';
 import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 import { queryInteger } from '../../http/request/query-integer.ts';
 
@@ -31,6 +32,26 @@ interface ActionRoute {
   readonly summary: string;
   readonly description: string;
   readonly errors: readonly string[];
+}
+
+/** The example order after each action, one version per step it took from `pending`. */
+const ACTION_RESULTS: Readonly<Record<OrderAction, { status: OrderStatus; version: number }>> = {
+  pay: { status: 'paid', version: 2 },
+  ship: { status: 'shipped', version: 3 },
+  deliver: { status: 'delivered', version: 4 },
+  cancel: { status: 'cancelled', version: 2 },
+};
+
+/** The document's example answer to `action`. */
+function exampleAfter(action: OrderAction) {
+  const { status, version } = ACTION_RESULTS[action];
+  return {
+    ...EXAMPLE_ORDER,
+    status,
+    actions: actionsFrom(status),
+    version,
+    updatedAt: '2026-11-26T14:30:00.000Z',
+  };
 }
 
 /** Every action can find no order, or an order whose status does not allow it. */
@@ -176,7 +197,10 @@ export function registerOrdersRoutes(
         path: `/:id/${action}`,
         permissions: [permission],
         ...documentation,
-        schema: { params: byId, responses: { 200: order } },
+        schema: {
+          params: byId,
+          responses: { 200: order.meta({ example: exampleAfter(action) }) },
+        },
         handler: (c) => orders.act(actorOf(c), c.input.params.id, action),
       });
     }

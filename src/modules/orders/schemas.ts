@@ -36,6 +36,27 @@ const orderLine = z.strictObject({
   lineTotal: money,
 });
 
+/** For the document's examples: an order just placed, as the reads and the list show it. */
+export const EXAMPLE_ORDER = {
+  id: '301',
+  userId: '7',
+  status: 'pending',
+  items: [
+    {
+      productId: '42',
+      title: 'Trail shoe 42',
+      quantity: 2,
+      unitPrice: { amount: 4999, currency: 'EUR' },
+      lineTotal: { amount: 9998, currency: 'EUR' },
+    },
+  ],
+  total: { amount: 9998, currency: 'EUR' },
+  actions: ['pay', 'cancel'],
+  version: 1,
+  createdAt: '2026-11-25T10:00:00.000Z',
+  updatedAt: '2026-11-25T10:00:00.000Z',
+};
+
 export const order = z
   .strictObject({
     id: z.string(),
@@ -52,33 +73,42 @@ export const order = z
   })
   .meta({
     id: 'Order',
-    examples: [
-      {
-        id: '301',
-        userId: '7',
-        status: 'pending',
-        items: [
-          {
-            productId: '42',
-            title: 'Trail shoe 42',
-            quantity: 2,
-            unitPrice: { amount: 4999, currency: 'EUR' },
-            lineTotal: { amount: 9998, currency: 'EUR' },
-          },
-        ],
-        total: { amount: 9998, currency: 'EUR' },
-        actions: ['pay', 'cancel'],
-        version: 1,
-        createdAt: '2026-11-25T10:00:00.000Z',
-        updatedAt: '2026-11-25T10:00:00.000Z',
-      },
-    ],
+    examples: [EXAMPLE_ORDER],
   });
 
 export type Order = z.infer<typeof order>;
 
-export const orderList = z.strictObject({
-  data: z.array(order),
-  meta: z.strictObject({ limit: z.number().int(), hasMore: z.boolean() }),
-  links: z.strictObject({ self: z.string(), next: z.string().nullable() }),
-});
+export const orderList = z
+  .strictObject({
+    data: z.array(order),
+    meta: z.strictObject({ limit: z.number().int(), hasMore: z.boolean() }),
+    links: z.strictObject({ self: z.string(), next: z.string().nullable() }),
+  })
+  .meta({
+    example: {
+      data: [
+        EXAMPLE_ORDER,
+        {
+          id: '288',
+          userId: '7',
+          status: 'delivered',
+          items: [
+            {
+              productId: '17',
+              title: 'Merino socks 17',
+              quantity: 3,
+              unitPrice: { amount: 1490, currency: 'EUR' },
+              lineTotal: { amount: 4470, currency: 'EUR' },
+            },
+          ],
+          total: { amount: 4470, currency: 'EUR' },
+          actions: [],
+          version: 4,
+          createdAt: '2026-11-18T16:20:00.000Z',
+          updatedAt: '2026-11-21T09:45:00.000Z',
+        },
+      ],
+      meta: { limit: 2, hasMore: true },
+      links: { self: '/api/v1/orders?limit=2', next: '/api/v1/orders?limit=2&before=288' },
+    },
+  });

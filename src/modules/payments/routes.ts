@@ -18,6 +18,7 @@ import { bigintId } from '../../platform/sql/pg-values.ts';
 import {
   creditRequest,
   entriesQuery,
+  EXAMPLE_CREDIT,
   entryPage,
   transfer,
   transferRequest,
@@ -148,7 +149,9 @@ export function registerPaymentsRoutes(app: App, payments: PaymentsService): voi
         params: z.strictObject({ userId: bigintId }),
         headers: optionalIdempotencyKey,
         body: creditRequest,
-        responses: { 201: { description: 'Credited', schema: transfer } },
+        responses: {
+          201: { description: 'Credited', schema: transfer.meta({ example: EXAMPLE_CREDIT }) },
+        },
       },
       handler: async (c) => {
         const made = await payments.credit(

@@ -186,8 +186,49 @@ export const entriesQuery = z.strictObject({
   currency: heldCurrency.default(DEFAULT_CURRENCY),
 });
 
-export const entryPage = z.strictObject({
-  data: z.array(ledgerEntry),
-  meta: z.strictObject({ limit: z.number().int(), hasMore: z.boolean() }),
-  links: z.strictObject({ self: z.string(), next: z.string().nullable() }),
-});
+export const entryPage = z
+  .strictObject({
+    data: z.array(ledgerEntry),
+    meta: z.strictObject({ limit: z.number().int(), hasMore: z.boolean() }),
+    links: z.strictObject({ self: z.string(), next: z.string().nullable() }),
+  })
+  .meta({
+    example: {
+      data: [
+        {
+          id: '1962',
+          transferId: '981',
+          kind: 'transfer',
+          amount: { amount: -1250, currency: 'EUR' },
+          counterparty: { kind: 'user', userId: '12' },
+          orderId: null,
+          createdAt: '2026-11-25T10:00:00.000Z',
+        },
+        {
+          id: '1871',
+          transferId: '934',
+          kind: 'order_payment',
+          amount: { amount: -9998, currency: 'EUR' },
+          counterparty: { kind: 'escrow', userId: null },
+          orderId: '301',
+          createdAt: '2026-11-24T17:12:09.000Z',
+        },
+      ],
+      meta: { limit: 2, hasMore: true },
+      links: {
+        self: '/api/v1/wallet/entries?currency=EUR&limit=2',
+        next: '/api/v1/wallet/entries?currency=EUR&limit=2&before=1871',
+      },
+    },
+  });
+
+/** For the document's examples: an admin credit, paid from the funding wallet. */
+export const EXAMPLE_CREDIT = {
+  id: '990',
+  kind: 'credit',
+  from: { kind: 'funding', userId: null },
+  to: { kind: 'user', userId: '7' },
+  amount: { amount: 10000, currency: 'EUR' },
+  orderId: null,
+  createdAt: '2026-11-26T09:00:00.000Z',
+};

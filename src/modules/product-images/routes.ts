@@ -10,6 +10,7 @@
 import type { App } from '../../http/app.ts';
 import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 import {
+  EXAMPLE_PROCESSING_IMAGE,
   imageParams,
   imageVariantParams,
   imageUploadInput,
@@ -68,7 +69,12 @@ export function registerProductImageRoutes(
       ],
       schema: {
         params: imageParams,
-        responses: { 202: { description: 'Accepted for processing', schema: productImage } },
+        responses: {
+          202: {
+            description: 'Accepted for processing',
+            schema: productImage.meta({ example: EXAMPLE_PROCESSING_IMAGE }),
+          },
+        },
       },
       handler: async (c) => {
         const { id, imageId } = c.input.params;

@@ -26,6 +26,39 @@ export const imageUploadInput = z
   })
   .meta({ id: 'ProductImageUploadInput', example: { contentType: 'image/jpeg', size: 482_113 } });
 
+// For the document's examples: image 8 of product 42 just declared, and
+// image 7 ready, with URLs presigned the way the service's own blob store
+// signs them (adapters/blobs/url-signing.ts).
+const EXAMPLE_NEW_IMAGE = {
+  id: '8',
+  productId: '42',
+  status: 'pending',
+  contentType: 'image/jpeg',
+  size: 482_113,
+  width: null,
+  height: null,
+  url: null,
+  thumbnailUrl: null,
+  createdAt: '2026-12-07T10:00:00.000Z',
+};
+
+/** For the document's examples: the image once its bytes are checked. */
+export const EXAMPLE_PROCESSING_IMAGE = { ...EXAMPLE_NEW_IMAGE, status: 'processing' };
+
+const EXAMPLE_READY_IMAGE = {
+  id: '7',
+  productId: '42',
+  status: 'ready',
+  contentType: 'image/jpeg',
+  size: 1_204_577,
+  width: 1600,
+  height: 1200,
+  url: '/blobs/products/42/images/7/display?expires=1796638800&signature=YbUUDJaf2pSKalIS2ohSX0ibrG1nkPtWrnJ6buH-h6k',
+  thumbnailUrl:
+    '/blobs/products/42/images/7/thumbnail.webp?expires=1796638800&signature=JVJ0wp3uLCWbgR95dY_LHMlqv1zN3IiOQ6QPi79gcJQ',
+  createdAt: '2026-03-02T09:58:00.000Z',
+};
+
 export const productImage = z
   .strictObject({
     id: z.string(),
@@ -47,7 +80,7 @@ export const productImage = z
       .meta({ description: 'Presigned and expiring: a WebP thumbnail; null until ready' }),
     createdAt: z.string().meta({ format: 'date-time' }),
   })
-  .meta({ id: 'ProductImage' });
+  .meta({ id: 'ProductImage', example: EXAMPLE_READY_IMAGE });
 
 export const presignedUpload = z
   .strictObject({
@@ -62,8 +95,19 @@ export const presignedUpload = z
 
 export const imageUploadTicket = z
   .strictObject({ image: productImage, upload: presignedUpload })
-  .meta({ id: 'ProductImageUpload' });
+  .meta({
+    id: 'ProductImageUpload',
+    example: {
+      image: EXAMPLE_NEW_IMAGE,
+      upload: {
+        method: 'PUT',
+        url: '/blobs/products/42/images/8/upload?expires=1796638500&size=482113&type=image%2Fjpeg&signature=Kw6Slsj-Q8pap-IctcdHcGo2gPgpoMKCyiAM4YIGLZM',
+        headers: { 'content-type': 'image/jpeg' },
+        expiresAt: '2026-12-07T10:15:00.000Z',
+      },
+    },
+  });
 
 export const productImageList = z
   .strictObject({ items: z.array(productImage) })
-  .meta({ id: 'ProductImageList' });
+  .meta({ id: 'ProductImageList', example: { items: [EXAMPLE_READY_IMAGE, EXAMPLE_NEW_IMAGE] } });

@@ -85,6 +85,10 @@ export const searchFacets = z
     description: 'Counts over every hit of the query and filters, not only this page',
   });
 
+/** For the document's examples: links.next's `after`, as the service signs it (cursor.ts), for page 2 of `q=wireless headphones`. */
+const EXAMPLE_SEARCH_CURSOR =
+  'FJZSbWYBXNtOoL34yjxH6Ojp3ZOo_pv_mWpRApiVort7Im8iOjIwLCJmIjoiMkFiY2FMNll2YzIifQ';
+
 export const searchResults = z
   .strictObject({
     data: z.array(searchHit),
@@ -99,7 +103,44 @@ export const searchResults = z
       next: z.string().nullable().meta({ description: 'The next page; null on the last one' }),
     }),
   })
-  .meta({ id: 'SearchResults' });
+  .meta({
+    id: 'SearchResults',
+    example: {
+      data: [
+        {
+          id: '42',
+          title: 'Audio Pro 142',
+          brand: { slug: 'acme', name: 'Acme' },
+          category: { slug: 'audio', name: 'Audio' },
+          price: { amount: 12900, currency: 'EUR' },
+          inStock: true,
+          score: 0.8734,
+          highlights: {
+            title: 'Audio Pro 142',
+            description: '<mark>Wireless</mark> <mark>headphones</mark>, closed-back and fast.',
+          },
+        },
+      ],
+      facets: {
+        categories: [{ slug: 'audio', name: 'Audio', count: 23 }],
+        brands: [
+          { slug: 'acme', name: 'Acme', count: 15 },
+          { slug: 'sonora', name: 'Sonora', count: 8 },
+        ],
+        prices: [
+          { from: 0, to: 5000, count: 4 },
+          { from: 5000, to: 10000, count: 9 },
+          { from: 10000, to: 25000, count: 8 },
+          { from: 25000, to: null, count: 2 },
+        ],
+      },
+      meta: { total: 23, limit: 20, hasMore: true },
+      links: {
+        self: '/api/v1/search?q=wireless+headphones&limit=20',
+        next: `/api/v1/search?q=wireless+headphones&limit=20&after=${EXAMPLE_SEARCH_CURSOR}`,
+      },
+    },
+  });
 
 export const suggestQuery = z.strictObject({
   q: pgText()
@@ -116,4 +157,7 @@ export const suggestions = z
         description: `Up to ${MAX_SUGGESTIONS} completions of the whole query, best first, each finding at least one product`,
       }),
   })
-  .meta({ id: 'SearchSuggestions' });
+  .meta({
+    id: 'SearchSuggestions',
+    example: { data: ['wireless headphones', 'wireless headphones pro', 'wireless headset'] },
+  });

@@ -7,16 +7,38 @@ import { cacheControl } from '../../http/response/cache-control.ts';
 import { actorOf } from '../../http/pipeline/actor.ts';
 import { ROLES } from './rbac.ts';
 import { bigintId } from '../../platform/sql/pg-values.ts';
-import { profilePatch, user } from './schemas.ts';
+import { EXAMPLE_USER, profilePatch, user } from './schemas.ts';
 import type { UsersService } from './service.ts';
 import { DATABASE_ERRORS } from '../../platform/sql/sql-errors.ts';
 import { queryInteger } from '../../http/request/query-integer.ts';
 
-const userList = z.strictObject({
-  data: z.array(user),
-  meta: z.strictObject({ limit: z.number().int(), hasMore: z.boolean() }),
-  links: z.strictObject({ self: z.string(), next: z.string().nullable() }),
-});
+const userList = z
+  .strictObject({
+    data: z.array(user),
+    meta: z.strictObject({ limit: z.number().int(), hasMore: z.boolean() }),
+    links: z.strictObject({ self: z.string(), next: z.string().nullable() }),
+  })
+  .meta({
+    example: {
+      data: [
+        EXAMPLE_USER,
+        {
+          id: '6',
+          email: 'raj@example.com',
+          displayName: 'Raj Patel',
+          role: 'editor',
+          emailVerified: true,
+          createdAt: '2026-10-28T13:02:44.000Z',
+          updatedAt: '2026-10-28T13:02:44.000Z',
+        },
+      ],
+      meta: { limit: 2, hasMore: true },
+      links: {
+        self: '/api/v1/admin/users?limit=2',
+        next: '/api/v1/admin/users?limit=2&before=6',
+      },
+    },
+  });
 
 export function registerUsersRoutes(app: App, users: UsersService): void {
   app.group('/api/v1', { tags: ['users'], errors: DATABASE_ERRORS }, (v1) => {
@@ -110,7 +132,11 @@ export function registerUsersRoutes(app: App, users: UsersService): void {
         schema: {
           params: z.strictObject({ id: bigintId }),
           body: z.strictObject({ role: z.enum(ROLES) }).meta({ example: { role: 'editor' } }),
-          responses: { 200: user },
+          responses: {
+            200: user.meta({
+              example: { ...EXAMPLE_USER, role: 'editor', updatedAt: '2026-12-07T09:12:00.000Z' },
+            }),
+          },
         },
         handler: (c) => users.changeRole(actorOf(c), c.input.params.id, c.input.body.role),
       });

@@ -85,6 +85,17 @@ export const newPassword = codePoints(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH)
     description: PASSWORD_POLICY_TEXT,
   });
 
+/** For the document's examples: one user, as the profile, the admin list and the reads show it. */
+export const EXAMPLE_USER = {
+  id: '7',
+  email: 'ann@example.com',
+  displayName: 'Ann Lee',
+  role: 'customer',
+  emailVerified: true,
+  createdAt: '2026-11-02T09:14:05.000Z',
+  updatedAt: '2026-11-20T16:41:37.000Z',
+};
+
 export const user = z
   .strictObject({
     id: z.string(),
@@ -95,18 +106,7 @@ export const user = z
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
-  .meta({
-    id: 'User',
-    example: {
-      id: '7',
-      email: 'ann@example.com',
-      displayName: 'Ann Lee',
-      role: 'customer',
-      emailVerified: true,
-      createdAt: '2026-11-02T09:14:05.000Z',
-      updatedAt: '2026-11-20T16:41:37.000Z',
-    },
-  });
+  .meta({ id: 'User', example: EXAMPLE_USER });
 
 export type User = z.infer<typeof user>;
 

@@ -20,6 +20,7 @@ import {
   endpointChange,
   endpointCreation,
   endpointList,
+  EXAMPLE_REPLAYED_DELIVERY,
   rotatedSecret,
 } from './schemas.ts';
 import type { WebhooksService } from './service.ts';
@@ -186,7 +187,12 @@ export function registerWebhooksRoutes(app: App, webhooks: WebhooksService): voi
         errors: ['WEBHOOKS_DELIVERY_NOT_FOUND', 'WEBHOOKS_NOT_REPLAYABLE'],
         schema: {
           params: byId,
-          responses: { 202: { description: 'Queued again', schema: delivery } },
+          responses: {
+            202: {
+              description: 'Queued again',
+              schema: delivery.meta({ example: EXAMPLE_REPLAYED_DELIVERY }),
+            },
+          },
         },
         handler: async (c) => {
           const replayed = await webhooks.replay(actorOf(c), c.input.params.id);

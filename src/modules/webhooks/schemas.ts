@@ -102,11 +102,51 @@ export const rotatedSecret = z
       description: 'Until then the previous secret signs too; null when the overlap is 0',
     }),
   })
-  .meta({ id: 'RotatedWebhookSecret' });
+  .meta({
+    id: 'RotatedWebhookSecret',
+    example: {
+      endpointId: '5',
+      // secret-scan: example (a made-up value for the API document)
+      secret: 'whsec_grt-rqQFT6uQqIJgXwv4WeTjFdL1UHSn',
+      previousSecretExpiresAt: '2026-12-08T10:00:00.000Z',
+    },
+  });
 
 export type RotatedSecret = z.infer<typeof rotatedSecret>;
 
-export const endpointList = z.strictObject({ data: z.array(endpoint) });
+export const endpointList = z.strictObject({ data: z.array(endpoint) }).meta({
+  example: {
+    data: [
+      EXAMPLE_ENDPOINT,
+      {
+        id: '2',
+        url: 'https://erp.example.net/webhooks/throughline',
+        description: 'Stock sync',
+        eventTypes: ['product.updated'],
+        enabled: false,
+        previousSecretExpiresAt: null,
+        createdAt: '2026-10-12T14:30:00.000Z',
+        updatedAt: '2026-11-02T08:10:00.000Z',
+        version: 3,
+      },
+    ],
+  },
+});
+
+/** For the document's examples: a delivery that failed once and waits for its retry. */
+const EXAMPLE_DELIVERY = {
+  id: '812',
+  endpointId: '5',
+  eventId: 'b140c564-5a01-48cd-95f5-87414413c4a0',
+  eventType: 'order.paid',
+  status: 'failed',
+  attempts: 1,
+  lastStatusCode: 503,
+  lastError: 'the endpoint answered 503',
+  nextAttemptAt: '2026-12-07T10:01:05.000Z',
+  createdAt: '2026-12-07T10:00:00.000Z',
+  updatedAt: '2026-12-07T10:00:05.000Z',
+};
 
 export const delivery = z
   .strictObject({
@@ -124,7 +164,7 @@ export const delivery = z
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
-  .meta({ id: 'WebhookDelivery' });
+  .meta({ id: 'WebhookDelivery', example: EXAMPLE_DELIVERY });
 
 export type Delivery = z.infer<typeof delivery>;
 
@@ -138,13 +178,38 @@ export const deliveryAttempt = z
     error: z.string().nullable(),
     responseSnippet: z.string().nullable(),
   })
-  .meta({ id: 'WebhookDeliveryAttempt' });
+  .meta({
+    id: 'WebhookDeliveryAttempt',
+    example: {
+      attempt: 1,
+      startedAt: '2026-12-07T10:00:04.872Z',
+      durationMs: 131,
+      statusCode: 503,
+      outcome: 'response',
+      error: 'the endpoint answered 503',
+      responseSnippet: '{"error":"maintenance"}',
+    },
+  });
 
 export type DeliveryAttempt = z.infer<typeof deliveryAttempt>;
 
-export const deliveryDetail = delivery
-  .extend({ attemptLog: z.array(deliveryAttempt) })
-  .meta({ id: 'WebhookDeliveryDetail' });
+export const deliveryDetail = delivery.extend({ attemptLog: z.array(deliveryAttempt) }).meta({
+  id: 'WebhookDeliveryDetail',
+  example: {
+    ...EXAMPLE_DELIVERY,
+    attemptLog: [
+      {
+        attempt: 1,
+        startedAt: '2026-12-07T10:00:04.872Z',
+        durationMs: 131,
+        statusCode: 503,
+        outcome: 'response',
+        error: 'the endpoint answered 503',
+        responseSnippet: '{"error":"maintenance"}',
+      },
+    ],
+  },
+});
 
 export type DeliveryDetail = z.infer<typeof deliveryDetail>;
 
@@ -158,8 +223,42 @@ export const deliveriesQuery = z.strictObject({
 
 export type DeliveriesQuery = z.infer<typeof deliveriesQuery>;
 
-export const deliveryPage = z.strictObject({
-  data: z.array(delivery),
-  meta: z.strictObject({ limit: z.number().int(), hasMore: z.boolean() }),
-  links: z.strictObject({ self: z.string(), next: z.string().nullable() }),
-});
+export const deliveryPage = z
+  .strictObject({
+    data: z.array(delivery),
+    meta: z.strictObject({ limit: z.number().int(), hasMore: z.boolean() }),
+    links: z.strictObject({ self: z.string(), next: z.string().nullable() }),
+  })
+  .meta({
+    example: {
+      data: [
+        EXAMPLE_DELIVERY,
+        {
+          id: '809',
+          endpointId: '5',
+          eventId: '15167710-e517-4bff-9fd0-42cfce6baf8b',
+          eventType: 'order.shipped',
+          status: 'succeeded',
+          attempts: 1,
+          lastStatusCode: 200,
+          lastError: null,
+          nextAttemptAt: null,
+          createdAt: '2026-12-07T09:41:00.000Z',
+          updatedAt: '2026-12-07T09:41:01.000Z',
+        },
+      ],
+      meta: { limit: 2, hasMore: true },
+      links: {
+        self: '/api/v1/webhooks/deliveries?endpointId=5&limit=2',
+        next: '/api/v1/webhooks/deliveries?endpointId=5&limit=2&before=809',
+      },
+    },
+  });
+
+/** For the document's examples: the failed delivery, queued again by a replay. */
+export const EXAMPLE_REPLAYED_DELIVERY = {
+  ...EXAMPLE_DELIVERY,
+  status: 'pending',
+  nextAttemptAt: '2026-12-07T11:30:00.000Z',
+  updatedAt: '2026-12-07T11:30:00.000Z',
+};

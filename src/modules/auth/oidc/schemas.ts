@@ -40,4 +40,17 @@ export const linkedIdentities = z
       }),
     ),
   })
-  .meta({ id: 'LinkedIdentities' });
+  .meta({
+    id: 'LinkedIdentities',
+    example: {
+      items: [
+        {
+          id: '4',
+          provider: 'google',
+          email: 'ann@example.com',
+          createdAt: '2026-11-15T11:20:00.000Z',
+          lastUsedAt: '2026-12-06T08:03:12.000Z',
+        },
+      ],
+    },
+  });

@@ -22,6 +22,7 @@ import { passkeyError } from './errors.ts';
 import type { StoredPasskey } from './repo.ts';
 import {
   creationCeremony,
+  EXAMPLE_SECOND_FACTOR_CEREMONY,
   mfaPasskeyOptionsBody,
   passkeyAssertion,
   passkeyList,
@@ -205,7 +206,10 @@ export function registerPasskeyRoutes(
       description:
         "For an AUTH_MFA_REQUIRED answer: options for navigator.credentials.get() listing the account's passkeys. Send the assertion as `passkey: { ceremonyId, credential }` with the same `mfaToken` to signInWithSecondFactor or startBrowserSessionWithSecondFactor. 401 AUTH_PASSKEY_CEREMONY_INVALID when the mfaToken is unknown, expired or used.",
       errors: ['AUTH_PASSKEY_CEREMONY_INVALID'],
-      schema: { body: mfaPasskeyOptionsBody, responses: { 200: requestCeremony } },
+      schema: {
+        body: mfaPasskeyOptionsBody,
+        responses: { 200: requestCeremony.meta({ example: EXAMPLE_SECOND_FACTOR_CEREMONY }) },
+      },
       handler: async (c) => {
         c.set('cache-control', cacheControl.noStore);
         return passkeys.secondFactorOptions(c.input.body.mfaToken);

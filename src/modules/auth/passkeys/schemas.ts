@@ -55,7 +55,7 @@ const ceremonyId = pgText().min(1).max(100);
 
 // What a browser sends for a passkey with a 16-byte id on shop.example.com,
 // signing in and registering: the documented examples below.
-const EXAMPLE_CEREMONY_ID = 'c_5f2b8e0a9d41';
+const EXAMPLE_CEREMONY_ID = 'wac_inCOnAJRwOQiQR5B4rmXIkiIRiJwNxdH';
 // secret-scan: example (a made-up value for the API document)
 const EXAMPLE_CREDENTIAL_ID = 'AAECAwQFBgcICQoLDA0ODw';
 const EXAMPLE_ASSERTION = {
@@ -118,12 +118,65 @@ const ceremony = (publicKey: string) =>
       .meta({ description: `${publicKey}, for navigator.credentials` }),
   });
 
+// The options the service's WebAuthn library writes, for the same browser and challenge.
+const EXAMPLE_CHALLENGE = 'x7Qm2kP9sLr4VbN8cWd1ZtYh6JfA3uG0oRiEnBq5M';
+const EXAMPLE_RP_ID = 'shop.example.com';
+
 export const creationCeremony = ceremony('PublicKeyCredentialCreationOptionsJSON').meta({
   id: 'PasskeyCreationCeremony',
+  example: {
+    ceremonyId: EXAMPLE_CEREMONY_ID,
+    publicKey: {
+      challenge: EXAMPLE_CHALLENGE,
+      rp: { name: 'Throughline', id: EXAMPLE_RP_ID },
+      user: { id: 'IL3HrnCC0h52dWxAAtApWw', name: 'ann@example.com', displayName: 'Ann Lee' },
+      pubKeyCredParams: [
+        { alg: -8, type: 'public-key' },
+        { alg: -7, type: 'public-key' },
+        { alg: -257, type: 'public-key' },
+      ],
+      timeout: 60000,
+      attestation: 'none',
+      excludeCredentials: [],
+      authenticatorSelection: {
+        residentKey: 'required',
+        userVerification: 'required',
+        requireResidentKey: true,
+      },
+      extensions: { credProps: true },
+      hints: [],
+    },
+  },
 });
+
+/** Signing in with a passkey: any passkey of this site the authenticator holds. */
+const EXAMPLE_SIGN_IN_CEREMONY = {
+  ceremonyId: EXAMPLE_CEREMONY_ID,
+  publicKey: {
+    rpId: EXAMPLE_RP_ID,
+    challenge: EXAMPLE_CHALLENGE,
+    timeout: 60000,
+    userVerification: 'required',
+  },
+};
+
+/** A passkey as the second factor: one of the account's own, named. */
+export const EXAMPLE_SECOND_FACTOR_CEREMONY = {
+  ceremonyId: EXAMPLE_CEREMONY_ID,
+  publicKey: {
+    rpId: EXAMPLE_RP_ID,
+    challenge: EXAMPLE_CHALLENGE,
+    allowCredentials: [
+      { id: EXAMPLE_CREDENTIAL_ID, transports: ['internal', 'hybrid'], type: 'public-key' },
+    ],
+    timeout: 60000,
+    userVerification: 'preferred',
+  },
+};
 
 export const requestCeremony = ceremony('PublicKeyCredentialRequestOptionsJSON').meta({
   id: 'PasskeyRequestCeremony',
+  example: EXAMPLE_SIGN_IN_CEREMONY,
 });
 
 export const passkeySummary = z
@@ -135,10 +188,40 @@ export const passkeySummary = z
     createdAt: z.iso.datetime(),
     lastUsedAt: z.iso.datetime().nullable(),
   })
-  .meta({ id: 'Passkey' });
+  .meta({
+    id: 'Passkey',
+    example: {
+      id: '14',
+      name: 'Work laptop',
+      deviceType: 'multiDevice',
+      backedUp: true,
+      createdAt: '2026-12-01T08:15:00.000Z',
+      lastUsedAt: null,
+    },
+  });
 
 export const passkeyList = z.strictObject({ items: z.array(passkeySummary) }).meta({
   id: 'PasskeyList',
+  example: {
+    items: [
+      {
+        id: '14',
+        name: 'Work laptop',
+        deviceType: 'multiDevice',
+        backedUp: true,
+        createdAt: '2026-12-01T08:15:00.000Z',
+        lastUsedAt: '2026-12-06T18:02:11.000Z',
+      },
+      {
+        id: '9',
+        name: 'Security key',
+        deviceType: 'singleDevice',
+        backedUp: false,
+        createdAt: '2026-11-12T10:40:00.000Z',
+        lastUsedAt: null,
+      },
+    ],
+  },
 });
 
 export const passkeyParams = z.strictObject({ id: z.string().regex(/^[1-9][0-9]{0,18}$/) });

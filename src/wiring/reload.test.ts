@@ -2,8 +2,10 @@
 // secret signs from the reload on and the old key keeps verifying while the
 // secret lists it; a secret that builds no key ring changes nothing (the
 // rate limit changed beside it included); the flags' period follows;
-// static changes are refused by name. The real process is in
-// test/e2e/reload.test.ts.
+// static changes are refused by name. Built as the worker builds it (no
+// limits, flags or keys), it applies the level and refuses the same broken
+// secret. The real processes are in test/e2e/reload.test.ts and
+// test/e2e/worker-reload.test.ts.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -94,5 +96,36 @@ describe('configuration reload', () => {
     assert.equal(limit.policy.limit, 42);
     assert.ok(!JSON.stringify(records).includes(String(b.d)), 'no private key in the log');
     assert.deepEqual(audited, [], 'no setting came from a file');
+  });
+
+  test('without limits, flags or keys (the worker): the level applies, a broken key secret is refused alike', async () => {
+    const load = (env: Record<string, string>) => () =>
+      loadConfig({ argv: [], env: { NODE_ENV: 'test', ...env } });
+    const { logger, records } = captureLogger('info');
+    const reloader = createConfigReloader({
+      logger,
+      live: createLiveConfig(load({})()),
+      audit: { record: () => Promise.resolve() },
+    });
+    const summaries = () => records.filter((r) => r.msg === 'configuration reloaded');
+
+    // To a quieter level: the line reporting it still goes out.
+    const quieter = await reloader.reload(load({ LOG_LEVEL: 'warn' }));
+    assert.deepEqual(quieter.applied, ['log.level']);
+    assert.equal(logger.level, 'warn');
+    assert.equal(summaries().length, 1);
+
+    const broken = await reloader.reload(
+      load({ LOG_LEVEL: 'debug', JWT_SIGNING_KEYS: JSON.stringify([{ kty: 'OKP', kid: 'bad' }]) }),
+    );
+    assert.equal(broken.outcome, 'invalid');
+    assert.match(broken.problems[0]!, /^auth\.signingKeys: /);
+    assert.equal(logger.level, 'warn', 'nothing applied');
+
+    // From a quiet level to a louder one: the line shows, at the new level.
+    const louder = await reloader.reload(load({ LOG_LEVEL: 'debug', FLAGS_REFRESH_MS: '5000' }));
+    assert.deepEqual([...louder.applied].sort(), ['flags.refreshMs', 'log.level']);
+    assert.equal(logger.level, 'debug');
+    assert.equal(summaries().length, 2);
   });
 });

@@ -1,4 +1,5 @@
-// Reloading the configuration without a restart (SIGHUP). The new
+// Reloading the configuration without a restart (SIGHUP, in the web and the
+// worker processes alike: reload-signal.ts). The new
 // configuration is read as at start-up — config file, environment, `*_FILE`
 // secrets, flags — and checked whole; then:
 //
@@ -56,12 +57,19 @@ export interface ConfigReloader {
   reload(load: (onFileRead: (read: SettingFileRead) => void) => Config): Promise<ReloadReport>;
 }
 
+/**
+ * What a reload changes in this process. The worker process has no rate
+ * limits, evaluates no flags and signs no tokens: it leaves those out, and a
+ * change to them there only reaches its live configuration, which nothing in
+ * it reads; a signing-key secret is still checked, so both processes refuse
+ * the same input.
+ */
 export interface ReloadTargets {
   readonly logger: Logger;
   readonly live: ReplaceableConfig;
-  readonly rateLimits: readonly RateLimitMiddleware[];
-  readonly flags: FeatureFlags;
-  readonly keys: KeyRing;
+  readonly rateLimits?: readonly RateLimitMiddleware[];
+  readonly flags?: FeatureFlags;
+  readonly keys?: KeyRing;
   readonly audit: AuditSink;
 }
 
@@ -121,14 +129,14 @@ export function createConfigReloader(targets: ReloadTargets): ConfigReloader {
   function apply(next: Config, applied: readonly SettingInfo[], ring: KeyRing | undefined): void {
     const keys = new Set(applied.map((setting) => setting.key));
     if (keys.has('log.level')) logger.level = next.log.level;
-    for (const middleware of targets.rateLimits) {
+    for (const middleware of targets.rateLimits ?? []) {
       const names = POLICY_SETTINGS[middleware.policy.name as keyof typeof POLICY_SETTINGS];
       if (names === undefined) continue;
       const [limit, windowMs] = names;
       middleware.retune({ limit: next.rateLimit[limit], windowMs: next.rateLimit[windowMs] });
     }
-    if (keys.has('flags.refreshMs')) targets.flags.store.setRefreshInterval(next.flags.refreshMs);
-    if (ring !== undefined) targets.keys.adopt(ring);
+    if (keys.has('flags.refreshMs')) targets.flags?.store.setRefreshInterval(next.flags.refreshMs);
+    if (ring !== undefined) targets.keys?.adopt(ring);
     // The mail webhook secret, and whatever else is read when used, from here.
     live.replace(merged(live.current(), next, applied));
   }
@@ -173,7 +181,7 @@ export function createConfigReloader(targets: ReloadTargets): ConfigReloader {
         try {
           ring = await keyRingFromSecret(secret, {
             now: new Date(),
-            overlapSeconds: targets.keys.overlapSeconds,
+            overlapSeconds: targets.keys?.overlapSeconds,
           });
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
@@ -195,14 +203,22 @@ export function createConfigReloader(targets: ReloadTargets): ConfigReloader {
         `${setting.env} changed but needs a restart to take effect; the running value stays`,
       );
     }
-    apply(next, applied, ring);
     const report: ReloadReport = {
       outcome: 'applied',
       applied: applied.map((setting) => setting.key),
       refused: refused.map((setting) => setting.key),
       problems: [],
     };
-    logger.info({ applied: report.applied, refused: report.refused }, 'configuration reloaded');
+    const announce = () => {
+      logger.info({ applied: report.applied, refused: report.refused }, 'configuration reloaded');
+    };
+    // The summary goes out at the more verbose of the old and new log
+    // levels: a reload to `warn` must not hide the line that reports it, nor
+    // one from `warn` to `debug`. Applying cannot fail (checked above).
+    const announcedBefore = logger.isLevelEnabled('info');
+    if (announcedBefore) announce();
+    apply(next, applied, ring);
+    if (!announcedBefore) announce();
     return report;
   }
 

@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { saveCompileCache } from './compile-cache.ts';
 import { prepareDatabase } from './database.ts';
+import { handleReloadSignal, type ReloadSignal } from './reload-signal.ts';
 import { startGrpc } from './grpc.ts';
 import { startServer } from '../http/server/server.ts';
 import {
@@ -79,34 +80,10 @@ async function main(): Promise<void> {
   }
 }
 
-/**
- * SIGHUP reloads the configuration (wiring/reload.ts) once the service is
- * up; before that, it is logged and ignored rather than ending the process
- * (Node's default for SIGHUP).
- */
-function handleReloadSignal(logger: Logger): { set(reload: () => Promise<unknown>): void } {
-  let reload: (() => Promise<unknown>) | undefined;
-  process.on('SIGHUP', () => {
-    if (reload === undefined) {
-      logger.warn('SIGHUP ignored: still starting');
-      return;
-    }
-    logger.info('SIGHUP: reloading the configuration');
-    reload().catch((error: unknown) => {
-      logger.error({ err: error }, 'configuration reload failed; the running configuration stays');
-    });
-  });
-  return {
-    set(next) {
-      reload = next;
-    },
-  };
-}
-
 interface Reloading {
   readonly argv: readonly string[];
   readonly fileReads: readonly SettingFileRead[];
-  readonly reload: ReturnType<typeof handleReloadSignal>;
+  readonly reload: ReloadSignal;
 }
 
 async function serve(
@@ -166,11 +143,7 @@ async function serve(
   // With GRPC_PORT: the same services over gRPC; closed before the HTTP server.
   await startGrpc(config, context, { logger, lifecycle });
   lifecycle.markReady();
-  reloading.reload.set(() =>
-    reloader.reload((onFileRead) =>
-      loadConfig({ argv: reloading.argv, env: process.env, onFileRead }),
-    ),
-  );
+  reloading.reload.arm(reloader, reloading.argv);
   logger.info(
     {
       url: server.url,

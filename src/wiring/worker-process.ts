@@ -5,14 +5,19 @@
 // SIGTERM stops taking jobs, lets the running ones finish (or gives them
 // back after the grace period), closes the database and exits 0. With
 // WORKER_METRICS_PORT it serves GET /metrics for its work, and the probes
-// /livez and /readyz (worker-metrics.ts).
+// /livez and /readyz (worker-metrics.ts). SIGHUP reloads the configuration
+// as in the web process (reload.ts): here only the log level matters.
 
 // First: the schemas built by everything below are compiled (see the file).
 import '../platform/compiled-validation.ts';
 import type { Logger } from 'pino';
 import { saveCompileCache } from './compile-cache.ts';
 import { prepareDatabase } from './database.ts';
-import { ConfigError, loadConfig, type Config } from '../platform/config.ts';
+import { ConfigError, loadConfig, type Config, type SettingFileRead } from '../platform/config.ts';
+import { createLiveConfig } from '../platform/live-config.ts';
+import { createAudit } from '../modules/audit/module.ts';
+import { createConfigReloader } from './reload.ts';
+import { handleReloadSignal, type ReloadSignal } from './reload-signal.ts';
 import { exitWhenIdle, Lifecycle, shutdownBudget } from '../platform/lifecycle.ts';
 import { createLogger, logStartupFailure } from '../platform/logger.ts';
 import { startTracing } from '../platform/tracing/tracing.ts';
@@ -30,9 +35,12 @@ import { startWorkerMetrics } from './worker-metrics.ts';
 import { createProductCache } from '../modules/catalog/product-cache.ts';
 
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  // The setting files read at start-up: audited once the database is open.
+  const fileReads: SettingFileRead[] = [];
   let config: Config;
   try {
-    config = loadConfig({ argv: process.argv.slice(2), env: process.env });
+    config = loadConfig({ argv, env: process.env, onFileRead: (read) => fileReads.push(read) });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -48,13 +56,14 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.log.level, mixin: tracing?.logFields });
   const lifecycle = new Lifecycle(logger, shutdownBudget(config.shutdown));
   lifecycle.handleSignals();
+  const reload = handleReloadSignal(logger);
   if (tracing !== undefined) {
     tracing.reportTo(logger);
     // Registered first, so it closes last: the spans of the shutdown go out too.
     lifecycle.add({ name: 'tracing', close: () => tracing.shutdown() });
   }
   try {
-    await run(config, logger, lifecycle);
+    await run(config, logger, lifecycle, { argv, fileReads, reload });
   } catch (error) {
     logStartupFailure(logger, error);
     await lifecycle.stop('start-up failed');
@@ -62,8 +71,27 @@ async function main(): Promise<void> {
   }
 }
 
-async function run(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<void> {
+interface Reloading {
+  readonly argv: readonly string[];
+  readonly fileReads: readonly SettingFileRead[];
+  readonly reload: ReloadSignal;
+}
+
+async function run(
+  config: Config,
+  logger: Logger,
+  lifecycle: Lifecycle,
+  reloading: Reloading,
+): Promise<void> {
   const { sql, snapshot } = await prepareDatabase(config, logger, lifecycle);
+  // No rate limits, flags or token keys here: of what a reload applies, the
+  // log level is what this process uses.
+  const reloader = createConfigReloader({
+    logger,
+    live: createLiveConfig(config),
+    audit: createAudit(sql).sink,
+  });
+  await reloader.recordFileReads(reloading.fileReads, 'start');
   const stats = createServiceStats(config);
   const mailer = createMailer(config, logger, sql, stats);
   lifecycle.add({ name: 'mail', close: async () => mailer.close?.() });
@@ -107,6 +135,7 @@ async function run(config: Config, logger: Logger, lifecycle: Lifecycle): Promis
   // After the workers: the listener closes before them, and the queue is instrumented.
   await startWorkerMetrics(config, { logger, lifecycle, sql, queue, stats, readiness });
   lifecycle.markReady();
+  reloading.reload.arm(reloader, reloading.argv);
   logger.info({ queue: config.queue.backend }, 'workers running');
   saveCompileCache();
 }

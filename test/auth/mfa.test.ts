@@ -107,7 +107,11 @@ for (const engine of ENGINES) {
       assert.equal(wrong.status, 422);
       assert.equal(await problemCode(wrong), 'AUTH_MFA_CODE_MISMATCH');
       const off = await api.call('/api/v1/me/mfa', { token: accessToken });
-      assert.deepEqual(await off.json(), { enabled: false, recoveryCodesRemaining: 0 });
+      assert.deepEqual(await off.json(), {
+        enabled: false,
+        factors: { totp: false, passkeys: 0 },
+        recoveryCodesRemaining: 0,
+      });
 
       const ok = await api.call('/api/v1/me/mfa/totp/confirm', {
         method: 'POST',
@@ -116,7 +120,11 @@ for (const engine of ENGINES) {
       });
       assert.equal(ok.status, 200);
       const on = await api.call('/api/v1/me/mfa', { token: accessToken });
-      assert.deepEqual(await on.json(), { enabled: true, recoveryCodesRemaining: 10 });
+      assert.deepEqual(await on.json(), {
+        enabled: true,
+        factors: { totp: true, passkeys: 0 },
+        recoveryCodesRemaining: 10,
+      });
       const again = await api.call('/api/v1/me/mfa/totp', { method: 'POST', token: accessToken });
       assert.equal(again.status, 409);
       assert.equal(await problemCode(again), 'AUTH_MFA_ALREADY_ENABLED');

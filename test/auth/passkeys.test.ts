@@ -2,7 +2,8 @@
 // with node:crypto, the WebAuthn bytes built by hand): registration, the
 // password-less sign-in (tokens and browser session), the second step of a
 // password sign-in, a cloned authenticator whose counter does not grow, a
-// revoked passkey, a replayed ceremony and a wrong origin.
+// revoked passkey, the second-factor status (a passkey is one), a replayed
+// ceremony and a wrong origin.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -212,6 +213,42 @@ for (const engine of ENGINES) {
       assert.equal(await problemCode(res), 'AUTH_PASSKEY_INVALID');
       // No live passkey left: the password alone signs in again.
       await api.login('pk-dee@example.com', PASSWORD);
+    });
+
+    test('the second-factor status counts a passkey, as the sign-in does', async () => {
+      const email = 'pk-gus@example.com';
+      const { accessToken, res } = await enrolled(email);
+      assert.equal(res.status, 201, await res.clone().text());
+      const status = async () => {
+        const answer = await api.call('/api/v1/me/mfa', { token: accessToken });
+        assert.equal(answer.status, 200);
+        return answer.json();
+      };
+      assert.deepEqual(await status(), {
+        enabled: true,
+        factors: { totp: false, passkeys: 1 },
+        recoveryCodesRemaining: 0,
+      });
+      // What the status says is what the password sign-in does: a second step.
+      const login = await api.call('/api/v1/auth/login', {
+        method: 'POST',
+        json: { email, password: PASSWORD },
+      });
+      assert.equal(login.status, 401);
+      assert.equal(await problemCode(login), 'AUTH_MFA_REQUIRED');
+
+      const { id } = (await res.json()) as { id: string };
+      const revoked = await api.call(`/api/v1/account/passkeys/${id}`, {
+        method: 'DELETE',
+        token: accessToken,
+      });
+      assert.equal(revoked.status, 204);
+      assert.deepEqual(await status(), {
+        enabled: false,
+        factors: { totp: false, passkeys: 0 },
+        recoveryCodesRemaining: 0,
+      });
+      await api.login(email, PASSWORD);
     });
 
     test('a ceremony answers once, and only to its own challenge', async () => {

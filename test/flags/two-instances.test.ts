@@ -139,7 +139,7 @@ for (const backend of BACKENDS) {
       }
     });
 
-    test('the kill switch thrown on one instance holds on the other within a second', async () => {
+    test('the kill switch thrown on one instance holds on the other within a second', async (t) => {
       await admin.create(ADMIN, {
         key: 'checkout.risky',
         description: 'a change under watch',
@@ -158,16 +158,18 @@ for (const backend of BACKENDS) {
       const thrown = performance.now();
       await admin.update(ADMIN, 'checkout.risky', { killed: true });
       // The periodic reload is an hour away: only the announcement can pass
-      // this. The goal is under a second (measured below: tens to a few
-      // hundred ms); the deadline leaves slack for a loaded machine, as the
-      // other multi-instance suites do.
+      // this. The requirement is under a second (printed below: 20–250 ms,
+      // also with two CPU burners on two cores). The deadline stays looser:
+      // both instances share this test process, its event loop and its
+      // PGlite, so a stall here is the test's, not the path's; the two-process
+      // check over Redis (test/scaling/two-instances.test.ts) holds 1 s.
       await eventually(
         'b serves the flag off',
         async () => !(await b.client.getBooleanValue('checkout.risky', true, customer)),
         { timeoutMs: 3_000, intervalMs: 5 },
       );
       const tookMs = performance.now() - thrown;
-      console.log(`kill switch seen on the second instance after ${tookMs.toFixed(1)} ms`);
+      t.diagnostic(`kill switch seen on the second instance after ${tookMs.toFixed(1)} ms`);
       const details = await b.client.getBooleanDetails('checkout.risky', true, customer);
       assert.equal(details.reason, 'DISABLED');
     });

@@ -144,7 +144,7 @@ describe('two instances on one PostgreSQL and one Redis', { skip }, () => {
     );
   });
 
-  test('the checkout kill switch thrown through one instance holds on the other within a second', async () => {
+  test('the checkout kill switch thrown through one instance holds on the other within a second', async (t) => {
     const place = (api: ApiClient) =>
       api.call('/api/v1/orders', {
         method: 'POST',
@@ -171,11 +171,13 @@ describe('two instances on one PostgreSQL and one Redis', { skip }, () => {
       json: { killed: true },
     });
     assert.equal(killed.status, 200);
-    // Announced over Redis pub/sub: the goal is under a second, and the time
-    // it took is printed; the bound is PROPAGATION_MS's (the periodic reload,
-    // 30 s, could never pass it).
+    // Announced over Redis pub/sub: the goal is under a second (five runs
+    // with two CPU burners on a two-core machine took 10–62 ms; the time is
+    // printed each run). The bound is PROPAGATION_MS's: the periodic reload,
+    // 30 s, could never pass it, and a full suite beside it once held all
+    // three propagation cases here past 2 s.
     const tookMs = await within(PROPAGATION_MS, async () => (await place(b)).status === 503);
-    console.log(`checkout paused on the other instance after ${tookMs} ms`);
+    t.diagnostic(`checkout paused on the other instance after ${tookMs} ms`);
   });
 
   test('the per-IP rate limit is one budget for both instances', async () => {

@@ -81,8 +81,24 @@ export const mfaConfirmBody = z
   .meta({ example: { code: '123456' } });
 
 export const mfaStatus = z
-  .strictObject({ enabled: z.boolean(), recoveryCodesRemaining: z.number().int() })
-  .meta({ id: 'MfaStatus', example: { enabled: true, recoveryCodesRemaining: 9 } });
+  .strictObject({
+    enabled: z.boolean().meta({
+      description: 'Any second factor (app or passkey): a password sign-in asks for a second step',
+    }),
+    factors: z
+      .strictObject({
+        totp: z.boolean().meta({ description: 'An authenticator app is confirmed' }),
+        passkeys: z.number().int().min(0).meta({ description: 'Passkeys not revoked' }),
+      })
+      .meta({ description: 'The second factors the second step accepts' }),
+    recoveryCodesRemaining: z.number().int().min(0).meta({
+      description: 'Unused recovery codes; they come with the authenticator app, 0 without it',
+    }),
+  })
+  .meta({
+    id: 'MfaStatus',
+    example: { enabled: true, factors: { totp: false, passkeys: 1 }, recoveryCodesRemaining: 0 },
+  });
 
 export const mfaEnrolment = z
   .strictObject({

@@ -28,7 +28,7 @@ export function registerMfaRoutes(app: App, deps: { mfa: MfaService; users: User
         operationId: 'getSecondFactorStatus',
         summary: 'Second-factor status',
         description:
-          'Whether the signed-in user has a second factor, and how many unused recovery codes are left.',
+          'Whether the signed-in user has a second factor — an authenticator app, passkeys or both — and how many unused recovery codes are left. `enabled` is true exactly when a password sign-in asks for a second step. The routes below manage the authenticator app only; passkeys are managed under /api/v1/account/passkeys.',
         schema: { responses: { 200: mfaStatus } },
         handler: (c) => {
           c.set('cache-control', cacheControl.noStore);

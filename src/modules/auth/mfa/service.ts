@@ -49,12 +49,28 @@ export interface MfaServiceDeps {
   readonly challengeTtlSeconds?: number;
   readonly maxChallengeAttempts?: number;
   /** Passkeys count as a second factor too, when given. */
-  readonly passkeys?: Pick<PasskeyService, 'hasPasskey' | 'verifySecondFactor'>;
+  readonly passkeys?: Pick<PasskeyService, 'passkeyCount' | 'verifySecondFactor'>;
   readonly now?: () => Date;
 }
 
+/** The second factors a user has: what the second step of a sign-in accepts. */
+export interface SecondFactors {
+  /** A confirmed authenticator app. */
+  readonly totp: boolean;
+  /** Passkeys not revoked. */
+  readonly passkeys: number;
+}
+
+export interface MfaStatus {
+  /** Any second factor: a password sign-in then asks for a second step. */
+  readonly enabled: boolean;
+  readonly factors: SecondFactors;
+  /** Recovery codes come with the authenticator app; 0 without it. */
+  readonly recoveryCodesRemaining: number;
+}
+
 export interface MfaService {
-  status(userId: string): Promise<{ enabled: boolean; recoveryCodesRemaining: number }>;
+  status(userId: string): Promise<MfaStatus>;
   enrol(user: { id: string; email: string }): Promise<{ secret: string; otpauthUri: string }>;
   confirm(userId: string, code: string, ip: string): Promise<{ recoveryCodes: string[] }>;
   disable(userId: string, factor: SecondFactor, ip: string): Promise<void>;
@@ -122,6 +138,16 @@ export function createMfaService(deps: MfaServiceDeps): MfaService {
     return { verdict: 'invalid' };
   }
 
+  async function factorsOf(userId: string): Promise<SecondFactors> {
+    const totp = await isEnrolled(sql.db, userId);
+    const passkeys = (await deps.passkeys?.passkeyCount(userId)) ?? 0;
+    return { totp, passkeys };
+  }
+
+  // One rule for both the status and the sign-in, so what the status says
+  // is what the next password sign-in does.
+  const anyFactor = (factors: SecondFactors) => factors.totp || factors.passkeys > 0;
+
   function mismatch(reason: string) {
     return authError('AUTH_MFA_CODE_MISMATCH', {
       detail: reason,
@@ -131,9 +157,9 @@ export function createMfaService(deps: MfaServiceDeps): MfaService {
 
   return {
     async status(userId) {
-      const enabled = await isEnrolled(sql.db, userId);
-      const remaining = enabled ? (await unusedRecoveryCodes(sql.db, userId)).length : 0;
-      return { enabled, recoveryCodesRemaining: remaining };
+      const factors = await factorsOf(userId);
+      const remaining = factors.totp ? (await unusedRecoveryCodes(sql.db, userId)).length : 0;
+      return { enabled: anyFactor(factors), factors, recoveryCodesRemaining: remaining };
     },
 
     async enrol(user) {
@@ -198,8 +224,7 @@ export function createMfaService(deps: MfaServiceDeps): MfaService {
     },
 
     async isRequired(userId) {
-      if (await isEnrolled(sql.db, userId)) return true;
-      return (await deps.passkeys?.hasPasskey(userId)) ?? false;
+      return anyFactor(await factorsOf(userId));
     },
 
     async challenge(userId) {

@@ -100,14 +100,15 @@ export async function listPasskeys(db: Db, userId: string): Promise<StoredPasske
   return rows.map(toPasskey);
 }
 
-export async function hasPasskey(db: Db, userId: string): Promise<boolean> {
+/** How many passkeys the user has that are not revoked. */
+export async function countPasskeys(db: Db, userId: string): Promise<number> {
   const row = await db
     .selectFrom('webauthn_credentials')
-    .select('id')
+    .select(({ fn }) => fn.countAll<string>().as('count'))
     .where('user_id', '=', userId)
     .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return row !== undefined;
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
 }
 
 /** Locks the row: two assertions of one credential are checked one after the other. */

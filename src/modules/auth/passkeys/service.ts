@@ -30,8 +30,8 @@ import type { SqlDatabase } from '../../../ports/sql.ts';
 import type { AuthDatabase } from '../tables.ts';
 import { passkeyError } from './errors.ts';
 import {
+  countPasskeys,
   findActivePasskeyForUpdate,
-  hasPasskey,
   insertCeremony,
   insertPasskey,
   listPasskeys,
@@ -88,7 +88,8 @@ export interface PasskeyService {
   secondFactorOptions(
     mfaToken: string,
   ): Promise<{ ceremonyId: string; publicKey: PublicKeyCredentialRequestOptionsJSON }>;
-  hasPasskey(userId: string): Promise<boolean>;
+  /** The user's passkeys that are not revoked, for the second-factor status. */
+  passkeyCount(userId: string): Promise<number>;
   /** Inside the second step's transaction: whether the assertion is this user's, for this challenge. */
   verifySecondFactor(
     trx: Db,
@@ -306,7 +307,7 @@ export function createPasskeyService(deps: PasskeyServiceDeps): PasskeyService {
       };
     },
 
-    hasPasskey: (userId) => hasPasskey(sql.db, userId),
+    passkeyCount: (userId) => countPasskeys(sql.db, userId),
 
     async verifySecondFactor(trx, { userId, mfaToken, assertion }) {
       const pending = await takeCeremony(trx, assertion.ceremonyId, 'second_factor', now());

@@ -14,6 +14,7 @@ export type ContenderId =
   | 'throughline-bare'
   | 'throughline-default'
   | 'throughline-no-metrics'
+  | 'throughline-tracing-0'
   | 'throughline-tracing-10'
   | 'throughline-tracing-100';
 
@@ -58,6 +59,16 @@ export const CONTENDERS: readonly Contender[] = [
     label: 'throughline (pipeline, metrics off)',
     script: 'throughline.ts',
     args: ['default-no-metrics'],
+    role: 'subject',
+  },
+  {
+    // Tracing installed (SDK, context manager, request tracer, log mixin) but
+    // no request kept: beside the default pipeline, what being ready to
+    // trace costs every request, apart from what each kept one costs.
+    id: 'throughline-tracing-0',
+    label: 'throughline (pipeline, tracing 0 %)',
+    script: 'throughline.ts',
+    args: ['default-tracing-0'],
     role: 'subject',
   },
   {

@@ -6,8 +6,8 @@
 //            to a file, security headers, compression, authentication, CORS,
 //            rate limits, and the GET routes' automatic ETags
 //   default-no-metrics  the same without the request metrics
-//   default-tracing-10, default-tracing-100  the default pipeline with
-//            tracing on, sampling 10 % or every request (throughline-pipeline.ts)
+//   default-tracing-0, -10, -100  the default pipeline with tracing on,
+//            sampling no request, 10 % or every request (throughline-pipeline.ts)
 // The bodies here are below the compression threshold and the load generator
 // sends no Accept-Encoding, so compression only costs its checks.
 
@@ -25,10 +25,12 @@ const VARIANTS = [
   'bare',
   'default',
   'default-no-metrics',
+  'default-tracing-0',
   'default-tracing-10',
   'default-tracing-100',
 ] as const;
 const TRACING_RATIO: Readonly<Record<string, number>> = {
+  'default-tracing-0': 0,
   'default-tracing-10': 0.1,
   'default-tracing-100': 1,
 };

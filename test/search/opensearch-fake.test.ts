@@ -276,30 +276,38 @@ describe('the OpenSearch index against a fake server', () => {
   });
 });
 
-describe('the service with OpenSearch down or silent', () => {
-  let fake: FakeOpenSearch;
-  let service: StartedService;
+/**
+ * The service in front of a fake OpenSearch that starts silent, for the
+ * suite around the call: `settings` are the search timeout and breaker's.
+ */
+function serviceOnSilentFake(settings: { timeoutMs: number; breakerFailures: number }) {
+  const running = {} as { fake: FakeOpenSearch; service: StartedService };
   before(async () => {
-    fake = await startFakeOpenSearch(() => ({ silent: true }));
-    service = await startService({
+    running.fake = await startFakeOpenSearch(() => ({ silent: true }));
+    running.service = await startService({
       env: {
-        OPENSEARCH_URL: fake.url,
-        OPENSEARCH_TIMEOUT_MS: '200',
-        OPENSEARCH_BREAKER_FAILURES: '3',
+        OPENSEARCH_URL: running.fake.url,
+        OPENSEARCH_TIMEOUT_MS: String(settings.timeoutMs),
+        OPENSEARCH_BREAKER_FAILURES: String(settings.breakerFailures),
         OPENSEARCH_BREAKER_COOLDOWN_MS: '3600000',
       },
     });
   });
   after(async () => {
-    await service.close();
-    await fake.close();
+    await running.service.close();
+    await running.fake.close();
   });
+  return running;
+}
+
+describe('the service with OpenSearch down or silent', () => {
+  const running = serviceOnSilentFake({ timeoutMs: 200, breakerFailures: 3 });
 
   const searches = () =>
-    fake.requests.filter((request) => request.path.endsWith('/_search')).length;
+    running.fake.requests.filter((request) => request.path.endsWith('/_search')).length;
 
   test('a silent OpenSearch: PostgreSQL answers 200, marked degraded and not cached', async () => {
-    const res = await fetch(`${service.url}/api/v1/search?q=audio&limit=5`);
+    const res = await fetch(`${running.service.url}/api/v1/search?q=audio&limit=5`);
     assert.equal(res.status, 200, await res.clone().text());
     assert.equal(res.headers.get('search-degraded'), 'opensearch-unavailable');
     assert.equal(res.headers.get('cache-control'), 'no-store');
@@ -308,24 +316,24 @@ describe('the service with OpenSearch down or silent', () => {
   });
 
   test('server errors too, and suggest the same way', async () => {
-    fake.answer(() => ({ status: 503, body: errorBody(503, 'cluster_block_exception') }));
-    const res = await fetch(`${service.url}/api/v1/search/suggest?q=aud`);
+    running.fake.answer(() => ({ status: 503, body: errorBody(503, 'cluster_block_exception') }));
+    const res = await fetch(`${running.service.url}/api/v1/search/suggest?q=aud`);
     assert.equal(res.status, 200, await res.clone().text());
     assert.equal(res.headers.get('search-degraded'), 'opensearch-unavailable');
     assert.ok(((await res.json()) as { data: string[] }).data.includes('audio'));
   });
 
   test('after repeated failures the breaker skips OpenSearch; still 200, still degraded', async () => {
-    fake.answer(() => ({ status: 429, body: fixture('error-429.json') }));
+    running.fake.answer(() => ({ status: 429, body: fixture('error-429.json') }));
     // The failures so far and these open it (3 in a row).
     for (let i = 0; i < 3; i++) {
-      const res = await fetch(`${service.url}/api/v1/search?q=audio`);
+      const res = await fetch(`${running.service.url}/api/v1/search?q=audio`);
       assert.equal(res.status, 200);
       await res.arrayBuffer();
     }
     const before = searches();
     for (let i = 0; i < 5; i++) {
-      const res = await fetch(`${service.url}/api/v1/search?q=audio&limit=2`);
+      const res = await fetch(`${running.service.url}/api/v1/search?q=audio&limit=2`);
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('search-degraded'), 'opensearch-unavailable');
       await res.arrayBuffer();
@@ -334,7 +342,7 @@ describe('the service with OpenSearch down or silent', () => {
   });
 
   test('/readyz reports the search engine without failing readiness', async () => {
-    const res = await fetch(`${service.url}/readyz`);
+    const res = await fetch(`${running.service.url}/readyz`);
     const body = (await res.json()) as {
       status: string;
       checks: Record<string, { status: string; error?: string }>;
@@ -347,34 +355,20 @@ describe('the service with OpenSearch down or silent', () => {
 });
 
 describe('the service with a search its client leaves', () => {
-  let fake: FakeOpenSearch;
-  let service: StartedService;
-  before(async () => {
-    fake = await startFakeOpenSearch(() => ({ silent: true }));
-    service = await startService({
-      env: {
-        OPENSEARCH_URL: fake.url,
-        // Far longer than the test: only the client leaving ends the search.
-        OPENSEARCH_TIMEOUT_MS: '600000',
-        OPENSEARCH_BREAKER_FAILURES: '1',
-        OPENSEARCH_BREAKER_COOLDOWN_MS: '3600000',
-      },
-    });
-  });
-  after(async () => {
-    await service.close();
-    await fake.close();
-  });
+  // A timeout far longer than the test: only the client leaving ends the
+  // search; one failure would open the breaker.
+  const running = serviceOnSilentFake({ timeoutMs: 600_000, breakerFailures: 1 });
 
   test('the search is cut off on OpenSearch and does not count against it', async () => {
     const client = new AbortController();
-    const pending = fetch(`${service.url}/api/v1/search?q=lamp`, { signal: client.signal });
-    const searching = () => fake.requests.some((request) => request.path.endsWith('/_search'));
+    const pending = fetch(`${running.service.url}/api/v1/search?q=lamp`, { signal: client.signal });
+    const searching = () =>
+      running.fake.requests.some((request) => request.path.endsWith('/_search'));
     await eventually('the search reached OpenSearch', searching);
     client.abort();
     await assert.rejects(pending, { name: 'AbortError' });
-    await eventually('OpenSearch saw the search closed', () => fake.cutOff() === 1);
-    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    await eventually('OpenSearch saw the search closed', () => running.fake.cutOff() === 1);
+    const metrics = await (await fetch(`${running.service.url}/metrics`)).text();
     // One failure would have opened it (OPENSEARCH_BREAKER_FAILURES=1).
     assert.match(metrics, /^circuit_breaker_state{breaker="search"} 0$/m);
   });

@@ -15,65 +15,11 @@
 // resources, and an ETag read from either may be sent in If-Match to v1 writes.
 
 import { z } from 'zod';
-import { productImageSummary, type Product } from './schemas.ts';
+import { EXAMPLE_PRODUCT, productImageSummary, type Product } from './schemas.ts';
 
 export const LOW_STOCK_THRESHOLD = 5;
 
 export const AVAILABILITY = ['in_stock', 'low_stock', 'out_of_stock'] as const;
-
-/** For the document's examples: catalog's EXAMPLE_PRODUCT in this representation. */
-export const EXAMPLE_PRODUCT_V2 = {
-  id: '42',
-  sku: 'SKU-000042',
-  title: 'Audio Pro 142',
-  description: '<p>Wireless and fast.</p>',
-  brand: 'acme',
-  category: 'audio',
-  tags: ['sale', 'new'],
-  price: { amount: 12900, currency: 'EUR', formatted: '€129.00' },
-  availability: 'in_stock',
-  images: [
-    {
-      id: '7',
-      contentType: 'image/jpeg',
-      width: 1600,
-      height: 1200,
-      url: '/api/v1/products/42/images/7/display',
-      thumbnailUrl: '/api/v1/products/42/images/7/thumbnail',
-    },
-  ],
-  version: 3,
-  createdAt: '2026-01-01T00:42:00.000Z',
-  updatedAt: '2026-03-02T10:00:00.000Z',
-};
-
-export const productV2 = z
-  .strictObject({
-    id: z.string(),
-    sku: z.string(),
-    title: z.string(),
-    description: z.string().meta({ description: 'Sanitised HTML' }),
-    brand: z.string().meta({ description: 'Brand slug', example: 'acme' }),
-    category: z.string().meta({ description: 'Category slug', example: 'audio' }),
-    tags: z.array(z.string()),
-    price: z
-      .strictObject({
-        amount: z.number().int().min(0).meta({ description: 'Integer minor units (cents)' }),
-        currency: z.string().meta({ description: 'ISO 4217 code', example: 'EUR' }),
-        formatted: z.string().meta({ description: 'For display only', example: '€129.00' }),
-      })
-      .meta({ id: 'PriceV2' }),
-    availability: z.enum(AVAILABILITY).meta({
-      description: `low_stock means ${LOW_STOCK_THRESHOLD} or fewer left`,
-    }),
-    images: z.array(productImageSummary),
-    version: z.number().int().min(1),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-  })
-  .meta({ id: 'ProductV2', example: EXAMPLE_PRODUCT_V2 });
-
-export type ProductV2 = z.infer<typeof productV2>;
 
 interface CurrencyFormat {
   readonly format: (value: number) => string;
@@ -129,3 +75,38 @@ export function toProductV2(product: Product): ProductV2 {
     updatedAt: product.updatedAt,
   };
 }
+
+/**
+ * For the document's examples: catalog's EXAMPLE_PRODUCT in this
+ * representation, made by the same mapping the routes use. Typed as a plain
+ * object: the schema below carries it, and its type comes from that schema.
+ */
+export const EXAMPLE_PRODUCT_V2: object = toProductV2(EXAMPLE_PRODUCT);
+
+export const productV2 = z
+  .strictObject({
+    id: z.string(),
+    sku: z.string(),
+    title: z.string(),
+    description: z.string().meta({ description: 'Sanitised HTML' }),
+    brand: z.string().meta({ description: 'Brand slug', example: 'acme' }),
+    category: z.string().meta({ description: 'Category slug', example: 'audio' }),
+    tags: z.array(z.string()),
+    price: z
+      .strictObject({
+        amount: z.number().int().min(0).meta({ description: 'Integer minor units (cents)' }),
+        currency: z.string().meta({ description: 'ISO 4217 code', example: 'EUR' }),
+        formatted: z.string().meta({ description: 'For display only', example: '€129.00' }),
+      })
+      .meta({ id: 'PriceV2' }),
+    availability: z.enum(AVAILABILITY).meta({
+      description: `low_stock means ${LOW_STOCK_THRESHOLD} or fewer left`,
+    }),
+    images: z.array(productImageSummary),
+    version: z.number().int().min(1),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'ProductV2', example: EXAMPLE_PRODUCT_V2 });
+
+export type ProductV2 = z.infer<typeof productV2>;

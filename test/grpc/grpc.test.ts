@@ -86,6 +86,12 @@ for (const engine of ENGINES) {
       return id;
     }
 
+    /** OrdersService.PlaceOrder with `request`, as the caller `metadata` names. */
+    const placeOrder = <T = Record<string, unknown>>(
+      request: object,
+      metadata?: Readonly<Record<string, string>>,
+    ) => grpc.call<T>('OrdersService', 'PlaceOrder', request, metadata);
+
     const stockOf = async (id: string) =>
       (
         await database.sql.db
@@ -166,17 +172,17 @@ for (const engine of ENGINES) {
     test('PlaceOrder without credentials, or with a bad one, is UNAUTHENTICATED', async () => {
       const productId = await product(5);
       const request = { items: [{ productId, quantity: 1 }], idempotencyKey: randomUUID() };
-      const anonymous = failed(await grpc.call('OrdersService', 'PlaceOrder', request));
+      const anonymous = failed(await placeOrder(request));
       assert.equal(anonymous.code, status.UNAUTHENTICATED);
       assert.equal(anonymous.trailers['throughline-error-code'], 'GRPC_UNAUTHENTICATED');
       const forged = failed(
-        await grpc.call('OrdersService', 'PlaceOrder', request, {
+        await placeOrder(request, {
           authorization: 'Bearer not.a.token',
         }),
       );
       assert.equal(forged.code, status.UNAUTHENTICATED);
       const badKey = failed(
-        await grpc.call('OrdersService', 'PlaceOrder', request, {
+        await placeOrder(request, {
           authorization: 'Bearer tl_nope_nope',
         }),
       );
@@ -191,12 +197,8 @@ for (const engine of ENGINES) {
       const request = { items: [{ productId, quantity: 3 }], idempotencyKey: randomUUID() };
       const auth = { authorization: buyer.bearer };
       type Placed = { order: OrderMessage; replayed: boolean };
-      const first = succeeded(
-        await grpc.call<Placed>('OrdersService', 'PlaceOrder', request, auth),
-      );
-      const again = succeeded(
-        await grpc.call<Placed>('OrdersService', 'PlaceOrder', request, auth),
-      );
+      const first = succeeded(await placeOrder<Placed>(request, auth));
+      const again = succeeded(await placeOrder<Placed>(request, auth));
       assert.equal(first.replayed, false);
       assert.equal(again.replayed, true);
       assert.equal(again.order.id, first.order.id);
@@ -214,13 +216,13 @@ for (const engine of ENGINES) {
       const key = randomUUID();
       const viaMetadata = { items: [{ productId, quantity: 1 }] };
       const m1 = succeeded(
-        await grpc.call<Placed>('OrdersService', 'PlaceOrder', viaMetadata, {
+        await placeOrder<Placed>(viaMetadata, {
           ...auth,
           'idempotency-key': key,
         }),
       );
       const m2 = succeeded(
-        await grpc.call<Placed>('OrdersService', 'PlaceOrder', viaMetadata, {
+        await placeOrder<Placed>(viaMetadata, {
           ...auth,
           'idempotency-key': key,
         }),
@@ -230,12 +232,7 @@ for (const engine of ENGINES) {
 
       // The same key with other items: refused, nothing placed.
       const reused = failed(
-        await grpc.call(
-          'OrdersService',
-          'PlaceOrder',
-          { ...request, items: [{ productId, quantity: 1 }] },
-          auth,
-        ),
+        await placeOrder({ ...request, items: [{ productId, quantity: 1 }] }, auth),
       );
       assert.equal(reused.code, status.INVALID_ARGUMENT);
       assert.equal(reused.trailers['throughline-error-code'], 'IDEMPOTENCY_KEY_REUSED');
@@ -251,9 +248,7 @@ for (const engine of ENGINES) {
       });
       assert.equal(overHttp.status, 201, await overHttp.clone().text());
       const retried = succeeded(
-        await grpc.call<Placed>(
-          'OrdersService',
-          'PlaceOrder',
+        await placeOrder<Placed>(
           { items: [{ productId, quantity: 1 }], idempotencyKey: httpKey },
           auth,
         ),
@@ -274,21 +269,12 @@ for (const engine of ENGINES) {
       const auth = { authorization: buyer.bearer };
       const productId = await product(1);
 
-      const noKey = failed(
-        await grpc.call(
-          'OrdersService',
-          'PlaceOrder',
-          { items: [{ productId, quantity: 1 }] },
-          auth,
-        ),
-      );
+      const noKey = failed(await placeOrder({ items: [{ productId, quantity: 1 }] }, auth));
       assert.equal(noKey.code, status.INVALID_ARGUMENT);
       assert.match(noKey.trailers['throughline-field-errors']!, /"field":"idempotency-key"/);
 
       const badItems = failed(
-        await grpc.call(
-          'OrdersService',
-          'PlaceOrder',
+        await placeOrder(
           { items: [{ productId, quantity: 0 }], idempotencyKey: randomUUID() },
           auth,
         ),
@@ -297,9 +283,7 @@ for (const engine of ENGINES) {
       assert.match(badItems.trailers['throughline-field-errors']!, /"field":"items\.0\.quantity"/);
 
       const outOfStock = failed(
-        await grpc.call(
-          'OrdersService',
-          'PlaceOrder',
+        await placeOrder(
           { items: [{ productId, quantity: 2 }], idempotencyKey: randomUUID() },
           auth,
         ),
@@ -309,9 +293,7 @@ for (const engine of ENGINES) {
 
       const someoneElses = await customer();
       const placed = succeeded(
-        await grpc.call<{ order: OrderMessage }>(
-          'OrdersService',
-          'PlaceOrder',
+        await placeOrder<{ order: OrderMessage }>(
           { items: [{ productId, quantity: 1 }], idempotencyKey: randomUUID() },
           { authorization: someoneElses.bearer },
         ),
@@ -335,9 +317,7 @@ for (const engine of ENGINES) {
       const auth = { authorization: `Bearer ${key}` };
       const productId = await product(3);
       const denied = failed(
-        await grpc.call(
-          'OrdersService',
-          'PlaceOrder',
+        await placeOrder(
           { items: [{ productId, quantity: 1 }], idempotencyKey: randomUUID() },
           auth,
         ),
@@ -346,9 +326,7 @@ for (const engine of ENGINES) {
       assert.equal(denied.trailers['throughline-error-code'], 'GRPC_PERMISSION_DENIED');
 
       const placed = succeeded(
-        await grpc.call<{ order: OrderMessage }>(
-          'OrdersService',
-          'PlaceOrder',
+        await placeOrder<{ order: OrderMessage }>(
           { items: [{ productId, quantity: 1 }], idempotencyKey: randomUUID() },
           { authorization: buyer.bearer },
         ),
@@ -363,9 +341,7 @@ for (const engine of ENGINES) {
       const buyer = await customer();
       const productId = await product(2);
       const placed = succeeded(
-        await grpc.call<{ order: OrderMessage }>(
-          'OrdersService',
-          'PlaceOrder',
+        await placeOrder<{ order: OrderMessage }>(
           { items: [{ productId, quantity: 1 }], idempotencyKey: randomUUID() },
           { authorization: buyer.bearer },
         ),
@@ -402,9 +378,7 @@ for (const engine of ENGINES) {
         const buyer = await customer();
         const productId = await product(4);
         const result = failed(
-          await grpc.call(
-            'OrdersService',
-            'PlaceOrder',
+          await placeOrder(
             { items: [{ productId, quantity: 1 }], idempotencyKey: randomUUID() },
             { authorization: buyer.bearer },
           ),

@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { createLocalDiskBlobStore } from '../../src/adapters/blobs/local-disk.ts';
 import { deriveKey } from '../../src/platform/data-key.ts';
 import { runBlobStoreContract } from '../../src/ports/blob-store.contract.ts';
-import { startService, type StartedService } from '../support/start.ts';
+import { captureLogger, startService, type StartedService } from '../support/start.ts';
 
 const DATA_KEY = randomBytes(32);
 const env = { DATA_ENCRYPTION_KEY: DATA_KEY.toString('base64') };
@@ -43,13 +43,14 @@ async function problem(response: Response): Promise<{ code: string; status: numb
 }
 
 describe('presigned URLs served by the service', () => {
+  const captured = captureLogger('info');
   let service: StartedService;
   const bytes = randomBytes(1000);
   let download = '';
   const key = 'tests/served/object.bin';
 
   before(async () => {
-    service = await startService({ env });
+    service = await startService({ env, logger: captured.logger });
     const store = storeOf(service);
     await store.put(key, bytes, { contentType: 'application/octet-stream' });
     download = new URL(
@@ -204,6 +205,12 @@ describe('presigned URLs served by the service', () => {
       const stored = await storeOf(service).head(uploadKey);
       assert.equal(stored?.size, 100);
       assert.equal(response.headers.get('etag'), stored.etag);
+      // Streamed to the store rather than parsed: the access log still counts it.
+      const line = captured.records.find(
+        (record) =>
+          record.msg === 'request' && record.reqId === response.headers.get('x-request-id'),
+      );
+      assert.equal(line?.bytesIn, 100);
     });
   });
 });

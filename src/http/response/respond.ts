@@ -28,6 +28,28 @@ function hasUnreadBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
+/** No content on 1xx/204/304 (RFC 9110 §15), whatever the handler set. */
+function bodylessStatus(status: number): boolean {
+  return status === 204 || status === 304 || (status >= 100 && status < 200);
+}
+
+/**
+ * The bytes of body `respond` will send for `c` as it stands, for the access
+ * log's `bytesOut`: exact for a buffered body (after compression, which runs
+ * inside the access log), the declared Content-Length for a stream, and
+ * undefined for a stream of unknown length (an event stream, a chunked
+ * export) — the line is written before such a body has been sent.
+ */
+export function responseBodyBytes(c: Context): number | undefined {
+  if (bodylessStatus(c.status) || c.method === 'HEAD') return 0;
+  const body = c.body;
+  if (body === null) return 0;
+  if (typeof body === 'string') return Buffer.byteLength(body);
+  if (Buffer.isBuffer(body)) return body.length;
+  const declared = c.getResponseHeader('content-length');
+  return declared === undefined ? undefined : Number(declared);
+}
+
 export function respond(c: Context, options: RespondOptions): void {
   if (c.committed) return;
   c.committed = true;
@@ -37,7 +59,7 @@ export function respond(c: Context, options: RespondOptions): void {
   headers.push('x-request-id', c.requestId);
   const status = c.status;
   const body = c.body;
-  const bodyless = status === 204 || status === 304 || (status >= 100 && status < 200);
+  const bodyless = bodylessStatus(status);
   const isHead = c.method === 'HEAD';
 
   let payload: string | Buffer | null = null;

@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import type { App } from '../../http/app.ts';
 import type { Context } from '../../http/pipeline/context.ts';
+import { countBodyBytes } from '../../http/request/body/index.ts';
 import { checkPreconditions } from '../../http/response/preconditions.ts';
 import { blobError } from '../../ports/blob-errors.ts';
 import {
@@ -170,6 +171,8 @@ export function registerBlobRoutes(
         throw blobError('BLOBS_SIZE_MISMATCH', { detail: `this URL takes exactly ${size} bytes` });
       }
       const stored = await store.put(key, c.req, { contentType, size });
+      // Streamed to the store, not through a body parser: counted once stored.
+      countBodyBytes(c.req, stored.size);
       c.set('etag', stored.etag);
       c.noContent();
     },

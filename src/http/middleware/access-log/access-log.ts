@@ -1,13 +1,15 @@
 // Access log and Server-Timing: one structured line per request, written when
-// the response is known (status, duration, route pattern — not the raw path
-// with ids, so logs aggregate by route). Errors thrown by inner layers are
-// turned into their problem response here, so the line carries the status the
-// client actually gets (499 when it left first); outer layers still see a
-// finished response.
+// the response is known (status, duration, bytes of body read and sent, route
+// pattern — not the raw path with ids, so logs aggregate by route). Errors
+// thrown by inner layers are turned into their problem response here, so the
+// line carries the status the client actually gets (499 when it left first);
+// outer layers still see a finished response.
 
 import type { Context } from '../../pipeline/context.ts';
 import { afterInner, middleware, type Middleware } from '../../pipeline/pipeline.ts';
+import { bodyBytesRead } from '../../request/body/bytes-read.ts';
 import { recover } from '../../response/problem.ts';
+import { responseBodyBytes } from '../../response/respond.ts';
 
 /** One Server-Timing metric besides `app`: the time a kind of work took in this request. */
 export interface TimingPhase {
@@ -62,6 +64,9 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
         path: c.path,
         status,
         durationMs: Math.round(durationMs * 10) / 10,
+        bytesIn: bodyBytesRead(c.req),
+        // A client that left gets nothing, whatever the handler made.
+        bytesOut: c.clientGone ? 0 : responseBodyBytes(c),
         remote: c.remoteAddress,
         userAgent: c.header('user-agent'),
         subject: c.identity?.subject,

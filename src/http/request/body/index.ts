@@ -10,6 +10,7 @@ export {
 } from './limits.ts';
 export { parseBody, type ParseBodyOptions, type ParsedBody } from './parse-body.ts';
 export { readBody, isClientAbortError, type BodySource } from './read-body.ts';
+export { bodyBytesRead, countBodyBytes } from './bytes-read.ts';
 export { parseJsonText } from './json.ts';
 export { parseFormText } from './form.ts';
 export { parseMediaType, type MediaType } from './media-type.ts';

@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import { httpError } from '../../errors.ts';
+import { countBodyBytes } from './bytes-read.ts';
 import { appendField, createFieldRecord, type FieldRecord } from './field-record.ts';
 import type { MultipartLimits } from './limits.ts';
 import {
@@ -174,6 +175,7 @@ export async function parseMultipart(
     function onData(chunk: Buffer | string): void {
       const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       received += buffer.length;
+      countBodyBytes(req, buffer.length);
       if (received > ceiling) {
         fail(totalTooLargeError(ceiling));
         return;

@@ -11,6 +11,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { httpError } from '../../errors.ts';
+import { countBodyBytes } from './bytes-read.ts';
 import type { AppError } from '../../../errors/index.ts';
 
 export type BodySource = Readable & {
@@ -114,6 +115,7 @@ export async function readBody(
     function onData(chunk: Buffer | string): void {
       const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       received += buffer.length;
+      countBodyBytes(req, buffer.length);
       if (received > limit) {
         req.pause();
         settle(payloadTooLargeError(bodyLimitDetail(limit)));

@@ -64,7 +64,15 @@ const PRODUCT_BY_ID = `
   select p.id, p.sku, p.title, p.description, p.tags, p.price_amount, p.currency,
          p.stock, p.version, p.created_at, p.updated_at,
          b.id as brand_id, b.slug as brand_slug, b.name as brand_name,
-         c.id as category_id, c.slug as category_slug, c.name as category_name
+         c.id as category_id, c.slug as category_slug, c.name as category_name,
+         -- The product's finished images, as the service's repository reads them.
+         coalesce((
+           select json_agg(json_build_object(
+             'id', i.id::text, 'contentType', i.content_type, 'width', i.width, 'height', i.height
+           ) order by i.id)
+             from product_images i
+            where i.product_id = p.id and i.status = 'ready'
+         ), '[]'::json) as images
     from products p
     join brands b on b.id = p.brand_id
     join categories c on c.id = p.category_id

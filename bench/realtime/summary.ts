@@ -1,6 +1,8 @@
 // The realtime benchmark's figures: percentiles of the commit-to-client
 // delays, and memory per idle connection from the server's resident size.
 
+import type { RealtimeReport } from './bench.ts';
+
 export interface LatencySummary {
   readonly samples: number;
   readonly p50Ms: number;
@@ -33,37 +35,7 @@ export function bytesPerConnection(before: number, after: number, connections: n
 
 /** The printed table of a run (the JSON has every reading besides). */
 export function formatReport(
-  report: {
-    readonly sizes: {
-      readonly idle: { readonly sockets: number; readonly streams: number };
-      readonly fanOut: { readonly sockets: number; readonly streams: number };
-      readonly events: number;
-      readonly processes: number;
-    };
-    readonly openFiles: { readonly server: { soft: number } | undefined };
-    readonly openRetries: number;
-    readonly memory: {
-      readonly perSocket: { residentBytes: number; heapUsedBytes: number };
-      readonly perStream: { residentBytes: number; heapUsedBytes: number };
-      readonly perConnection: { residentBytes: number; heapUsedBytes: number };
-    };
-    readonly fanOut: {
-      readonly socket: LatencySummary;
-      readonly stream: LatencySummary;
-      readonly all: LatencySummary;
-      readonly cancelRoundTrip: LatencySummary;
-      readonly lost: number;
-    };
-    readonly upload: {
-      readonly bytes: number;
-      readonly rounds: number;
-      readonly uploadMiBps: number;
-      readonly cpMiBps: number;
-      readonly cpSyncMiBps: number;
-      readonly ratioToCp: number;
-      readonly ratioToCpSync: number;
-    };
-  },
+  report: RealtimeReport,
   context: { readonly engine: string; readonly pollMs: number; readonly cores: number },
 ): string {
   const { sizes, memory, fanOut, upload } = report;

@@ -49,11 +49,11 @@ export async function startTracing(
     await Promise.all([
       import('@opentelemetry/context-async-hooks'),
       import('@opentelemetry/core'),
-      import('@opentelemetry/exporter-trace-otlp-http'),
+      import('./fetch-exporter.ts'),
       import('@opentelemetry/sdk-trace'),
       import('@opentelemetry/resources'),
     ]);
-  const exporter = new otlp.OTLPTraceExporter({
+  const exporter = otlp.otlpFetchSpanExporter({
     url: `${settings.endpoint.replace(/\/+$/, '')}/v1/traces`,
     timeoutMillis: EXPORT_TIMEOUT_MS,
   });

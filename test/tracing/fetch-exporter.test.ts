@@ -1,0 +1,142 @@
+// The span exporter that posts with fetch, against a real HTTP collector
+// stand-in whose answers each test scripts: spans arrive as OTLP JSON, a
+// collector that is briefly unavailable gets the same batch again, one that
+// refuses it outright is not asked twice, and the standard OTEL_EXPORTER_OTLP_*
+// headers and compression settings are honoured.
+
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test, type TestContext } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { otlpFetchSpanExporter } from '../../src/platform/tracing/fetch-exporter.ts';
+
+interface Received {
+  readonly headers: IncomingMessage['headers'];
+  readonly body: Buffer;
+}
+
+/** A collector that answers each POST with the next scripted status (200 once the script runs out). */
+async function collector(t: TestContext, script: { status: number; retryAfter?: string }[] = []) {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks) });
+      const next = script.shift() ?? { status: 200 };
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (next.retryAfter !== undefined) headers['retry-after'] = next.retryAfter;
+      res.writeHead(next.status, headers).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/v1/traces`, received };
+}
+
+/** Two ended spans, as the SDK hands them to an exporter. */
+function finishedSpans(): ReadableSpan[] {
+  const ended: ReadableSpan[] = [];
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'exporter-test' }),
+    spanProcessors: [
+      {
+        onStart: () => {},
+        onEnd: (span) => ended.push(span),
+        forceFlush: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+      },
+    ],
+  });
+  const tracer = provider.getTracer('exporter-test');
+  for (const name of ['first', 'second']) {
+    const span = tracer.startSpan(name, { kind: SpanKind.SERVER }, ROOT_CONTEXT);
+    span.setAttribute('http.response.status_code', 200);
+    span.end();
+  }
+  return ended;
+}
+
+function exportOnce(url: string, spans: ReadableSpan[]): Promise<ExportResult> {
+  const exporter = otlpFetchSpanExporter({ url, timeoutMillis: 10_000 });
+  return new Promise<ExportResult>((resolve) => {
+    exporter.export(spans, resolve);
+  }).finally(() => exporter.shutdown());
+}
+
+function spanNames(body: Buffer): string[] {
+  const request = JSON.parse(body.toString('utf8')) as {
+    resourceSpans: { scopeSpans: { spans: { name: string }[] }[] }[];
+  };
+  return request.resourceSpans.flatMap((r) =>
+    r.scopeSpans.flatMap((s) => s.spans.map((x) => x.name)),
+  );
+}
+
+test('posts the spans as OTLP JSON', async (t) => {
+  const { url, received } = await collector(t);
+  const result = await exportOnce(url, finishedSpans());
+  assert.equal(result.code, ExportResultCode.SUCCESS);
+  assert.equal(received.length, 1);
+  assert.equal(received[0]!.headers['content-type'], 'application/json');
+  assert.deepEqual(spanNames(received[0]!.body), ['first', 'second']);
+});
+
+test('a collector that is briefly unavailable gets the same batch again', async (t) => {
+  const { url, received } = await collector(t, [
+    { status: 503, retryAfter: '0' },
+    { status: 429, retryAfter: '0' },
+  ]);
+  const result = await exportOnce(url, finishedSpans());
+  assert.equal(result.code, ExportResultCode.SUCCESS);
+  assert.equal(received.length, 3);
+  assert.deepEqual(received[2]!.body, received[0]!.body);
+});
+
+test('a collector that refuses the batch is not asked again', async (t) => {
+  const { url, received } = await collector(t, [{ status: 400 }]);
+  const result = await exportOnce(url, finishedSpans());
+  assert.equal(result.code, ExportResultCode.FAILED);
+  assert.equal(received.length, 1);
+});
+
+test('a collector that cannot be reached fails the export within its deadline', async () => {
+  // A port nothing listens on: every attempt is refused, and the retries'
+  // back-off (a second and more) does not fit in the deadline.
+  const exporter = otlpFetchSpanExporter({
+    url: 'http://127.0.0.1:9/v1/traces',
+    timeoutMillis: 500,
+  });
+  const result = await new Promise<ExportResult>((resolve) => {
+    exporter.export(finishedSpans(), resolve);
+  });
+  await exporter.shutdown();
+  assert.equal(result.code, ExportResultCode.FAILED);
+});
+
+test('the standard headers and compression settings are honoured', async (t) => {
+  const { url, received } = await collector(t);
+  process.env.OTEL_EXPORTER_OTLP_TRACES_HEADERS = 'x-tenant=acme,authorization=Bearer%20s3cret';
+  process.env.OTEL_EXPORTER_OTLP_COMPRESSION = 'gzip';
+  t.after(() => {
+    delete process.env.OTEL_EXPORTER_OTLP_TRACES_HEADERS;
+    delete process.env.OTEL_EXPORTER_OTLP_COMPRESSION;
+  });
+  const result = await exportOnce(url, finishedSpans());
+  assert.equal(result.code, ExportResultCode.SUCCESS);
+  const [request] = received;
+  assert.ok(request);
+  assert.equal(request.headers['x-tenant'], 'acme');
+  assert.equal(request.headers.authorization, 'Bearer s3cret');
+  assert.equal(request.headers['content-encoding'], 'gzip');
+  assert.deepEqual(spanNames(gunzipSync(request.body)), ['first', 'second']);
+});

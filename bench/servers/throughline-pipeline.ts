@@ -7,8 +7,8 @@
 // METRICS_ENABLED=false does: the pair says what counting and timing every
 // request costs. `{ tracingRatio }` adds tracing as an OTLP endpoint does —
 // the request span around everything, the trace ids on the access log's
-// lines — sampling that share of the requests, exported to a sink in the
-// same process (otlp-sink.ts).
+// lines — sampling that share of the requests, exported to a sink in a
+// process of its own on the same core (otlp-sink.ts).
 //
 // What it leaves out, and why it does not change the work on the benchmark
 // routes:

@@ -109,11 +109,24 @@ test('a collector that refuses the batch is not asked again', async (t) => {
   assert.equal(received.length, 1);
 });
 
+/** A loopback port that was free a moment ago and that nothing listens on now. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => {
+    server.close(() => {
+      resolve();
+    });
+  });
+  return port;
+}
+
 test('a collector that cannot be reached fails the export within its deadline', async () => {
-  // A port nothing listens on: every attempt is refused, and the retries'
-  // back-off (a second and more) does not fit in the deadline.
+  // Every attempt is refused, and the retries' back-off (a second and more)
+  // does not fit in the deadline.
   const exporter = otlpFetchSpanExporter({
-    url: 'http://127.0.0.1:9/v1/traces',
+    url: `http://127.0.0.1:${await closedPort()}/v1/traces`,
     timeoutMillis: 500,
   });
   const result = await new Promise<ExportResult>((resolve) => {

@@ -77,7 +77,7 @@ export function otlpFetchSpanExporter(options: FetchExporterOptions): SpanExport
 }
 
 /** One POST per export: success, a failure, or a failure worth another try. */
-export function fetchTransport(
+function fetchTransport(
   url: string,
   headers: () => Promise<Record<string, string>>,
   gzipped: boolean,
@@ -129,7 +129,7 @@ function retryAfterMs(value: string | null): number | undefined {
 }
 
 /** Tries again while the answer is retryable, attempts remain and the deadline allows. */
-export function retrying(transport: IExporterTransport): IExporterTransport {
+function retrying(transport: IExporterTransport): IExporterTransport {
   return {
     async send(data, timeoutMillis) {
       const deadline = Date.now() + timeoutMillis;

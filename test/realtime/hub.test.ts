@@ -139,3 +139,71 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe('a client that joins while the hub, with no one to tell, reads the latest position', () => {
+  test('still gets every event after the position it joined at', async (t) => {
+    const logger = silentLogger();
+    const database = await ENGINES[0]!.open();
+    t.after(() => database.close());
+    const pubsub = createMemoryPubSub({ logger });
+    t.after(() => pubsub.close());
+    const feed = createFeed(database.sql);
+    // The hub's read of the latest position is held open until the client has joined.
+    let hold = false;
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let holding = () => {};
+    const reached = new Promise<void>((resolve) => {
+      holding = resolve;
+    });
+    const gated: Feed = {
+      ...feed,
+      async latest() {
+        const at = await feed.latest();
+        if (hold) {
+          holding();
+          await held;
+        }
+        return at;
+      },
+    };
+    const hub = createRealtimeHub({ feed: gated, pubsub, logger, pollMs: 60_000 });
+    await hub.start();
+    t.after(() => hub.stop());
+
+    const marker = randomUUID();
+    for (const index of [0, 1]) {
+      const aggregateId = `${marker}-${index}`;
+      await database.sql.withTransaction((trx) =>
+        recordEvent(trx, { type: 'user.registered', aggregateId, data: { userId: aggregateId } }),
+      );
+    }
+    const relay = createOutboxRelay({
+      sql: database.sql,
+      enqueue: enqueueOn,
+      logger,
+      onRelayed: (seq) => {
+        void pubsub.publish(RELAYED_CHANNEL, JSON.stringify({ seq }));
+      },
+    });
+    hold = true;
+    assert.equal(await relay.relayOnce(), 2);
+    await reached;
+
+    const { client, got } = collector();
+    const position = hub.position;
+    await hub.join(client);
+    release();
+
+    await eventually(
+      'the hub passed both events on',
+      () => got.filter((event) => event.aggregateId.startsWith(marker)).length === 2,
+    );
+    assert.deepEqual(
+      got.map((event) => BigInt(event.seq) > BigInt(position)),
+      [true, true],
+    );
+  });
+});

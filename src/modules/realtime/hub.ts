@@ -119,10 +119,14 @@ export function createRealtimeHub(options: HubOptions): RealtimeHub {
 
   const readNew = async () => {
     if (clients.size === 0) {
-      // Nobody to tell: only keep the position current.
+      // Nobody to tell: only keep the position current. A client that joined
+      // while the position was read starts at the old one and is owed what
+      // lies between: then the events are read and sent as usual.
       const latest = BigInt(await feed.latest());
-      if (latest > watermark) watermark = latest;
-      return;
+      if (clients.size === 0) {
+        if (latest > watermark) watermark = latest;
+        return;
+      }
     }
     for (;;) {
       const events = await feed.after(watermark.toString(), PAGE);

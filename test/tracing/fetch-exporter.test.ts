@@ -14,6 +14,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { otlpFetchSpanExporter } from '../../src/platform/tracing/fetch-exporter.ts';
+import { refusedUrl } from '../support/fake-opensearch.ts';
 
 interface Received {
   readonly headers: IncomingMessage['headers'];
@@ -109,24 +110,11 @@ test('a collector that refuses the batch is not asked again', async (t) => {
   assert.equal(received.length, 1);
 });
 
-/** A loopback port that was free a moment ago and that nothing listens on now. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
-  return port;
-}
-
 test('a collector that cannot be reached fails the export within its deadline', async () => {
   // Every attempt is refused, and the retries' back-off (a second and more)
   // does not fit in the deadline.
   const exporter = otlpFetchSpanExporter({
-    url: `http://127.0.0.1:${await closedPort()}/v1/traces`,
+    url: `${await refusedUrl()}/v1/traces`,
     timeoutMillis: 500,
   });
   const result = await new Promise<ExportResult>((resolve) => {

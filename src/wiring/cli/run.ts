@@ -12,7 +12,6 @@
 
 import '../../platform/compiled-validation.ts';
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { isAppError } from '../../errors/index.ts';
 import { createAudit } from '../../modules/audit/module.ts';
@@ -30,19 +29,8 @@ import { createLogger, type Logger } from '../../platform/logger.ts';
 import { toSqlError } from '../../platform/sql/sql-errors.ts';
 import { createSessionStore, createSharedState } from '../engines.ts';
 import { openDatabase } from '../sql-engine.ts';
+import { parseCommandLine } from './arguments.ts';
 import { COMMANDS, UsageError, type CommandContext, type CommandResult } from './commands.ts';
-
-const OPTIONS = {
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  limit: { type: 'string' },
-  after: { type: 'string' },
-  sort: { type: 'string' },
-  category: { type: 'string' },
-  brand: { type: 'string' },
-  tag: { type: 'string' },
-  q: { type: 'string' },
-} as const;
 
 function usage(): string {
   const lines = Object.values(COMMANDS).map((c) => `  ${c.usage}\n      ${c.summary}`);
@@ -57,7 +45,7 @@ export function operatorName(): string {
 async function main(): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: process.argv.slice(2), options: OPTIONS, allowPositionals: true });
+    parsed = parseCommandLine(process.argv.slice(2));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${usage()}`);
     return 2;

@@ -567,6 +567,12 @@ const configShape = {
     // The collector's base URL; spans are posted to `<endpoint>/v1/traces`.
     endpoint: setting('OTEL_EXPORTER_OTLP_ENDPOINT', url(['http:', 'https:']).optional()),
     serviceName: setting('OTEL_SERVICE_NAME', z.string().min(1).default('throughline')),
+    // How the batches are encoded: OTLP's binary protobuf (the standard's
+    // default, cheaper to make and less than half the bytes) or its JSON.
+    protocol: setting(
+      'OTEL_EXPORTER_OTLP_PROTOCOL',
+      oneOf(['http/protobuf', 'http/json'] as const).default('http/protobuf'),
+    ),
     // The share of new traces kept; a request that arrives inside a trace
     // follows its caller's decision (parent-based sampling).
     sampleRatio: setting('OTEL_TRACES_SAMPLER_ARG', ratio().default(1)),

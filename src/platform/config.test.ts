@@ -224,6 +224,14 @@ describe('loadConfig', () => {
     assert.match(clash.message, /grpc\.port: must differ from PORT \(3000\)/);
   });
 
+  test('OTLP batches are protobuf unless JSON is asked for; gRPC is refused', () => {
+    assert.equal(load().tracing.protocol, 'http/protobuf');
+    const json = load({ env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' } });
+    assert.equal(json.tracing.protocol, 'http/json');
+    const grpc = loadError({ env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } });
+    assert.match(grpc.message, /tracing\.protocol: expected one of http\/protobuf, http\/json/);
+  });
+
   test('rejects unknown flags and stray arguments', () => {
     const error = loadError({ argv: ['--prot', '80', 'serve'] });
     assert.deepEqual(

@@ -1,9 +1,16 @@
 // An OTLP/HTTP collector for tests: a node:http server on a free loopback
-// port that accepts what the trace exporter posts to /v1/traces (OTLP's JSON
-// encoding) and keeps the spans, flattened, for assertions.
+// port that accepts what the trace exporter posts to /v1/traces (OTLP's
+// protobuf or JSON encoding, by the request's content type) and keeps the
+// spans, flattened, for assertions.
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  decodeTraceRequest,
+  type AnyValue,
+  type ExportRequest,
+  type KeyValue,
+} from './otlp-protobuf.ts';
 
 export interface ReceivedSpan {
   readonly traceId: string;
@@ -23,43 +30,14 @@ export interface OtlpReceiver {
   /** The base URL, for OTEL_EXPORTER_OTLP_ENDPOINT. */
   readonly endpoint: string;
   readonly spans: readonly ReceivedSpan[];
+  /** How many export requests came protobuf-encoded (the rest were JSON). */
+  readonly protobufRequests: number;
   /** Resolves once `predicate` holds for the spans received so far. */
   waitFor(
     predicate: (spans: readonly ReceivedSpan[]) => boolean,
     timeoutMs?: number,
   ): Promise<void>;
   close(): Promise<void>;
-}
-
-interface AnyValue {
-  stringValue?: string;
-  intValue?: number | string;
-  doubleValue?: number;
-  boolValue?: boolean;
-  arrayValue?: { values?: AnyValue[] };
-}
-
-interface KeyValue {
-  key: string;
-  value: AnyValue;
-}
-
-interface ExportRequest {
-  resourceSpans?: {
-    resource?: { attributes?: KeyValue[] };
-    scopeSpans?: {
-      spans?: {
-        traceId: string;
-        spanId: string;
-        parentSpanId?: string;
-        name: string;
-        kind: number;
-        attributes?: KeyValue[];
-        status?: { code?: number };
-        events?: { name: string }[];
-      }[];
-    }[];
-  }[];
 }
 
 function valueOf(value: AnyValue): unknown {
@@ -77,6 +55,7 @@ function attributesOf(list: KeyValue[] | undefined): Record<string, unknown> {
 
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
+  let protobufRequests = 0;
   const waiters = new Set<() => void>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -86,7 +65,12 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         res.writeHead(404).end();
         return;
       }
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ExportRequest;
+      const raw = Buffer.concat(chunks);
+      const contentType = req.headers['content-type'] ?? '';
+      if (contentType.startsWith('application/x-protobuf')) protobufRequests++;
+      const body = contentType.startsWith('application/x-protobuf')
+        ? decodeTraceRequest(raw)
+        : (JSON.parse(raw.toString('utf8')) as ExportRequest);
       for (const resourceSpans of body.resourceSpans ?? []) {
         const resource = attributesOf(resourceSpans.resource?.attributes);
         for (const scope of resourceSpans.scopeSpans ?? []) {
@@ -114,6 +98,9 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     spans,
+    get protobufRequests() {
+      return protobufRequests;
+    },
     waitFor(predicate, timeoutMs = 60_000) {
       return new Promise<void>((resolve, reject) => {
         const check = () => {

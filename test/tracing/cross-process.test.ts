@@ -156,6 +156,8 @@ test(
       [],
       'with sampling at 0, no trace but the caller’s',
     );
+    // Both processes post OTLP's protobuf encoding unless told otherwise.
+    assert.ok(collector.protobufRequests >= 2, `${collector.protobufRequests} protobuf posts`);
 
     const request = only(
       spans,

@@ -1,5 +1,6 @@
 // The span exporter that posts with fetch, against a real HTTP collector
-// stand-in whose answers each test scripts: spans arrive as OTLP JSON, a
+// stand-in whose answers each test scripts: spans arrive as OTLP protobuf (or
+// JSON when asked), a
 // collector that is briefly unavailable gets the same batch again, one that
 // refuses it outright is not asked twice, and the standard OTEL_EXPORTER_OTLP_*
 // headers and compression settings are honoured.
@@ -13,8 +14,12 @@ import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import { otlpFetchSpanExporter } from '../../src/platform/tracing/fetch-exporter.ts';
+import {
+  otlpFetchSpanExporter,
+  type OtlpProtocol,
+} from '../../src/platform/tracing/fetch-exporter.ts';
 import { refusedUrl } from '../support/fake-opensearch.ts';
+import { decodeTraceRequest, type ExportRequest } from '../support/otlp-protobuf.ts';
 
 interface Received {
   readonly headers: IncomingMessage['headers'];
@@ -67,29 +72,57 @@ function finishedSpans(): ReadableSpan[] {
   return ended;
 }
 
-function exportOnce(url: string, spans: ReadableSpan[]): Promise<ExportResult> {
-  const exporter = otlpFetchSpanExporter({ url, timeoutMillis: 10_000 });
+function exportOnce(
+  url: string,
+  spans: ReadableSpan[],
+  protocol: OtlpProtocol = 'http/protobuf',
+): Promise<ExportResult> {
+  const exporter = otlpFetchSpanExporter({ url, timeoutMillis: 10_000, protocol });
   return new Promise<ExportResult>((resolve) => {
     exporter.export(spans, resolve);
   }).finally(() => exporter.shutdown());
 }
 
-function spanNames(body: Buffer): string[] {
-  const request = JSON.parse(body.toString('utf8')) as {
-    resourceSpans: { scopeSpans: { spans: { name: string }[] }[] }[];
-  };
-  return request.resourceSpans.flatMap((r) =>
-    r.scopeSpans.flatMap((s) => s.spans.map((x) => x.name)),
+/** The names of the spans in one export request, in order. */
+function spanNames(request: ExportRequest): string[] {
+  return (request.resourceSpans ?? []).flatMap((r) =>
+    (r.scopeSpans ?? []).flatMap((s) => (s.spans ?? []).map((x) => x.name)),
   );
 }
 
-test('posts the spans as OTLP JSON', async (t) => {
+const fromProtobuf = (body: Buffer): ExportRequest => decodeTraceRequest(body);
+
+test('posts the spans as OTLP protobuf by default', async (t) => {
   const { url, received } = await collector(t);
   const result = await exportOnce(url, finishedSpans());
   assert.equal(result.code, ExportResultCode.SUCCESS);
   assert.equal(received.length, 1);
+  assert.equal(received[0]!.headers['content-type'], 'application/x-protobuf');
+  const request = fromProtobuf(received[0]!.body);
+  assert.deepEqual(spanNames(request), ['first', 'second']);
+  const [first] = request.resourceSpans![0]!.scopeSpans![0]!.spans!;
+  assert.match(first!.traceId, /^[0-9a-f]{32}$/);
+  assert.match(first!.spanId, /^[0-9a-f]{16}$/);
+  assert.deepEqual(first!.attributes, [
+    { key: 'http.response.status_code', value: { intValue: '200' } },
+  ]);
+  assert.deepEqual(
+    request.resourceSpans![0]!.resource!.attributes!.find((a) => a.key === 'service.name'),
+    {
+      key: 'service.name',
+      value: { stringValue: 'exporter-test' },
+    },
+  );
+});
+
+test('posts the spans as OTLP JSON when asked', async (t) => {
+  const { url, received } = await collector(t);
+  const result = await exportOnce(url, finishedSpans(), 'http/json');
+  assert.equal(result.code, ExportResultCode.SUCCESS);
+  assert.equal(received.length, 1);
   assert.equal(received[0]!.headers['content-type'], 'application/json');
-  assert.deepEqual(spanNames(received[0]!.body), ['first', 'second']);
+  const request = JSON.parse(received[0]!.body.toString('utf8')) as ExportRequest;
+  assert.deepEqual(spanNames(request), ['first', 'second']);
 });
 
 test('a collector that is briefly unavailable gets the same batch again', async (t) => {
@@ -116,6 +149,7 @@ test('a collector that cannot be reached fails the export within its deadline', 
   const exporter = otlpFetchSpanExporter({
     url: `${await refusedUrl()}/v1/traces`,
     timeoutMillis: 500,
+    protocol: 'http/protobuf',
   });
   const result = await new Promise<ExportResult>((resolve) => {
     exporter.export(finishedSpans(), resolve);
@@ -139,5 +173,5 @@ test('the standard headers and compression settings are honoured', async (t) => 
   assert.equal(request.headers['x-tenant'], 'acme');
   assert.equal(request.headers.authorization, 'Bearer s3cret');
   assert.equal(request.headers['content-encoding'], 'gzip');
-  assert.deepEqual(spanNames(gunzipSync(request.body)), ['first', 'second']);
+  assert.deepEqual(spanNames(fromProtobuf(gunzipSync(request.body))), ['first', 'second']);
 });

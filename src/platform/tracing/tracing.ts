@@ -1,6 +1,7 @@
 // Tracing for one process: the OpenTelemetry SDK registered globally
 // (context in AsyncLocalStorage, W3C trace context on the wire, parent-based
-// ratio sampling), spans batched and posted to the collector over OTLP/HTTP.
+// ratio sampling), spans batched and posted to the collector over OTLP/HTTP
+// (protobuf by default, JSON when asked).
 //
 // Only started when OTEL_EXPORTER_OTLP_ENDPOINT is set, and the SDK is
 // imported only then: without an endpoint nothing is loaded or registered,
@@ -10,6 +11,7 @@ import { context, diag, DiagLogLevel, propagation, SpanKind, trace } from '@open
 import type { Sampler } from '@opentelemetry/sdk-trace';
 import type { Logger } from '../logger.ts';
 import { setActiveTracer } from './active.ts';
+import type { OtlpProtocol } from './fetch-exporter.ts';
 import { traceLogFields } from './log-fields.ts';
 import { startRedisSpans } from './redis-spans.ts';
 
@@ -17,6 +19,8 @@ export interface TracingSettings {
   /** The collector's base URL; unset = no tracing. */
   readonly endpoint?: string | undefined;
   readonly serviceName: string;
+  /** OTLP's encoding of the batches; protobuf when unset. */
+  readonly protocol?: OtlpProtocol | undefined;
   /** The share of new traces kept, 0 to 1. */
   readonly sampleRatio: number;
 }
@@ -56,6 +60,7 @@ export async function startTracing(
   const exporter = otlp.otlpFetchSpanExporter({
     url: `${settings.endpoint.replace(/\/+$/, '')}/v1/traces`,
     timeoutMillis: EXPORT_TIMEOUT_MS,
+    protocol: settings.protocol ?? 'http/protobuf',
   });
   const provider = new sdk.TracerProvider({
     resource: res.resourceFromAttributes({

@@ -4,10 +4,18 @@
 // answers. `bindUnary` turns it into grpc-js's handler: it authenticates
 // from the `authorization` metadata, checks the permissions, runs the
 // handler with a signal that aborts when the client cancels or its deadline
-// passes, and turns whatever is thrown into a status (status.ts).
+// passes, and turns whatever is thrown into a status (status.ts); a tracker,
+// when the root gives one, watches each call from its start to its status
+// (the service's metrics and spans, without this layer knowing either).
 
 import { randomUUID } from 'node:crypto';
-import type { Metadata, sendUnaryData, ServerUnaryCall, handleUnaryCall } from '@grpc/grpc-js';
+import {
+  status as Status,
+  type Metadata,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type handleUnaryCall,
+} from '@grpc/grpc-js';
 import { isAppError, type AppError, type ErrorMapper } from '../errors/index.ts';
 import { grpcError } from './errors.ts';
 import { toServiceError } from './status.ts';
@@ -63,6 +71,23 @@ export interface CallHooks {
   readonly around?: <R>(signal: AbortSignal, work: () => Promise<R>) => Promise<R>;
   /** Told of every call that ended with an error, with the AppError it became. */
   readonly failed: (details: { method: string; error: AppError; cause: unknown }) => void;
+  /** Watches each call from its start to its status (metrics, a span); nothing when unset. */
+  readonly track?: (call: TrackedCall) => CallTracker;
+}
+
+/** What a tracker is told of a call as it starts. */
+export interface TrackedCall {
+  /** The full method path, `/throughline.v1.CatalogService/GetProduct`. */
+  readonly path: string;
+  readonly metadata: Metadata;
+  readonly requestId: string;
+}
+
+export interface CallTracker {
+  /** Runs the call's work (inside the tracker's context, e.g. its span). */
+  run<R>(work: () => Promise<R>): Promise<R>;
+  /** The call ended with `code` (0: OK); `error` is the AppError of a failed one. */
+  end(code: Status, error?: AppError, cause?: unknown): void;
 }
 
 export function bindUnary(
@@ -77,20 +102,26 @@ export function bindUnary(
       controller.abort(new Error('the client cancelled the call or its deadline passed'));
     };
     call.once('cancelled', abort);
-    void run(method, call, hooks, { requestId, signal: controller.signal }).then(
-      (response) => {
-        call.off('cancelled', abort);
-        callback(null, response);
-      },
-      (thrown: unknown) => {
-        call.off('cancelled', abort);
-        const error = controller.signal.aborted
-          ? grpcError('GRPC_CANCELLED', { cause: thrown })
-          : toAppError(thrown, hooks.errorMappers);
-        hooks.failed({ method: path, error, cause: thrown });
-        callback(toServiceError(error, requestId));
-      },
-    );
+    const tracker = hooks.track?.({ path, metadata: call.metadata, requestId }) ?? UNTRACKED;
+    void tracker
+      .run(() => run(method, call, hooks, { requestId, signal: controller.signal }))
+      .then(
+        (response) => {
+          call.off('cancelled', abort);
+          tracker.end(Status.OK);
+          callback(null, response);
+        },
+        (thrown: unknown) => {
+          call.off('cancelled', abort);
+          const error = controller.signal.aborted
+            ? grpcError('GRPC_CANCELLED', { cause: thrown })
+            : toAppError(thrown, hooks.errorMappers);
+          hooks.failed({ method: path, error, cause: thrown });
+          const serviceError = toServiceError(error, requestId);
+          tracker.end(serviceError.code ?? Status.UNKNOWN, error, thrown);
+          callback(serviceError);
+        },
+      );
   };
 }
 
@@ -124,6 +155,11 @@ async function run(
     });
   return hooks.around === undefined ? handle() : hooks.around(context.signal, handle);
 }
+
+const UNTRACKED: CallTracker = {
+  run: (work) => work(),
+  end: () => {},
+};
 
 function toAppError(thrown: unknown, mappers: readonly ErrorMapper[]): AppError {
   if (isAppError(thrown)) return thrown;

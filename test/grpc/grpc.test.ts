@@ -2,7 +2,8 @@
 // on PostgreSQL when DATABASE_URL is set), called by a real grpc-js client:
 // catalog reads with cursors, order placement with one idempotency key
 // placing one order, the credentials of HTTP (access tokens and API keys),
-// and every failure's status code with its application code in the trailers.
+// every failure's status code with its application code in the trailers,
+// and the calls in the service's metrics.
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -393,6 +394,32 @@ for (const engine of ENGINES) {
         });
         assert.equal(removed.status, 204);
       }
+    });
+
+    test('calls are counted and timed by service, method and status in the service’s metrics', async () => {
+      const metrics = service.context.metrics;
+      assert.ok(metrics, 'metrics are on by default');
+      const series = (text: string, code: string) => {
+        const line = text
+          .split('\n')
+          .find((l) =>
+            l.startsWith(
+              `grpc_server_handled_total{grpc_service="throughline.v1.CatalogService",grpc_method="GetProduct",grpc_code="${code}"}`,
+            ),
+          );
+        return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+      };
+      const before = (await metrics.render(false)).body;
+      succeeded(await grpc.call('CatalogService', 'GetProduct', { id: '1' }));
+      failed(await grpc.call('CatalogService', 'GetProduct', { id: '999999999' }));
+      const after = (await metrics.render(false)).body;
+      assert.equal(series(after, 'OK') - series(before, 'OK'), 1);
+      assert.equal(series(after, 'NOT_FOUND') - series(before, 'NOT_FOUND'), 1);
+      assert.match(
+        after,
+        /^grpc_server_handling_seconds_count\{grpc_service="throughline\.v1\.CatalogService",grpc_method="GetProduct"\} \d+$/m,
+      );
+      assert.match(after, /^grpc_server_in_flight 0$/m);
     });
   });
 }

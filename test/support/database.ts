@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { createPgliteDatabase } from '../../src/adapters/sql/pglite.ts';
+import { createPgliteDatabase, type PgliteDatabaseOptions } from '../../src/adapters/sql/pglite.ts';
 import { MIGRATIONS_DIR } from '../../src/wiring/database.ts';
 import type { Database } from '../../src/wiring/tables.ts';
 import { seedDemoData, type SeedSize } from '../../src/wiring/seed.ts';
@@ -127,10 +127,12 @@ export interface TestDatabase {
 }
 
 /** A private, migrated PGlite database (seeded with TEST_SEED_SIZE unless told not to). */
-export async function openTestDatabase(options: { seeded?: boolean } = {}): Promise<TestDatabase> {
+export async function openTestDatabase(
+  options: { seeded?: boolean; queryLog?: PgliteDatabaseOptions['queryLog'] } = {},
+): Promise<TestDatabase> {
   const dir = await mkdtemp(join(tmpdir(), 'throughline-db-'));
   await cp(await pgliteTemplate(options.seeded ?? true), dir, { recursive: true });
-  const sql = await createPgliteDatabase<Database>({ dataDir: dir });
+  const sql = await createPgliteDatabase<Database>({ dataDir: dir, queryLog: options.queryLog });
   return {
     sql,
     async close() {

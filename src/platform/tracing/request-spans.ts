@@ -20,6 +20,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { activeSampleRatio } from './active.ts';
+import { kept } from './head-sampling.ts';
 
 export interface TracedRequest {
   readonly method: string;
@@ -70,23 +71,6 @@ const UNTRACED: TracedRequestSpan = {
   run: (inner) => inner(),
   end: () => {},
 };
-
-/**
- * Whether a request's trace is kept, decided before any span exists: a
- * caller's sampled flag wins (parent-based sampling); a request without a
- * usable `traceparent` is drawn at `ratio`. Most requests are not kept at a
- * low ratio, and those then cost one header scan and a random number — no
- * span, no context switch, no ids on their log lines. (An unkept caller's
- * trace is not passed on either: the services it calls draw for themselves.)
- */
-function kept(traceparent: string | undefined, ratio: number): boolean {
-  // version-traceid-parentid-flags: 2 + 1 + 32 + 1 + 16 + 1 + 2 characters.
-  if (traceparent !== undefined && traceparent.length >= 55 && traceparent.charCodeAt(2) === 45) {
-    const flags = Number.parseInt(traceparent.slice(53, 55), 16);
-    if (!Number.isNaN(flags)) return (flags & 1) === 1;
-  }
-  return ratio >= 1 || Math.random() < ratio;
-}
 
 export function createRequestTracer(tracer: Tracer, ratio = activeSampleRatio()) {
   return {

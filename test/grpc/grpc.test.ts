@@ -16,6 +16,7 @@ import { DEMO_ACCOUNTS } from '../../src/wiring/seed.ts';
 import { apiClient, type ApiClient } from '../support/api.ts';
 import { ENGINES, type EngineDatabase } from '../support/engines.ts';
 import { grpcClients, type GrpcClients, type GrpcResult } from '../support/grpc-client.ts';
+import { checkScrape, findPromtool } from '../support/prometheus.ts';
 import { silentLogger, startService, type StartedService } from '../support/start.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -420,6 +421,7 @@ for (const engine of ENGINES) {
         /^grpc_server_handling_seconds_count\{grpc_service="throughline\.v1\.CatalogService",grpc_method="GetProduct"\} \d+$/m,
       );
       assert.match(after, /^grpc_server_in_flight 0$/m);
+      if ((await findPromtool()) !== undefined) await checkScrape(after);
     });
   });
 }

@@ -72,6 +72,8 @@ export async function productionApp(
       LOG_LEVEL: 'info',
       DATA_DIR: dataDir,
       ...MATCHED_SERVICE_ENV,
+      // The span encoding, as the service takes it (protobuf unless set).
+      OTEL_EXPORTER_OTLP_PROTOCOL: process.env.OTEL_EXPORTER_OTLP_PROTOCOL,
     },
   });
   const sink = options.tracingRatio === undefined ? undefined : await startOtlpSink();
@@ -83,6 +85,7 @@ export async function productionApp(
             endpoint: sink.endpoint,
             serviceName: 'throughline-bench',
             sampleRatio: options.tracingRatio!,
+            protocol: config.tracing.protocol,
           },
           { serviceVersion: SERVICE_VERSION, role: 'web' },
         );

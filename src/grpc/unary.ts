@@ -77,8 +77,10 @@ export interface CallHooks {
 
 /** What a tracker is told of a call as it starts. */
 export interface TrackedCall {
-  /** The full method path, `/throughline.v1.CatalogService/GetProduct`. */
-  readonly path: string;
+  /** The service's full name, `throughline.v1.CatalogService`. */
+  readonly service: string;
+  /** The method's name in it, `GetProduct`. */
+  readonly method: string;
   readonly metadata: Metadata;
   readonly requestId: string;
 }
@@ -95,6 +97,9 @@ export function bindUnary(
   method: UnaryMethod,
   hooks: CallHooks,
 ): handleUnaryCall<unknown, unknown> {
+  // `/throughline.v1.CatalogService/GetProduct`
+  const slash = path.lastIndexOf('/');
+  const named = { service: path.slice(1, slash), method: path.slice(slash + 1) };
   return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
     const requestId = requestIdOf(call.metadata);
     const controller = new AbortController();
@@ -102,7 +107,7 @@ export function bindUnary(
       controller.abort(new Error('the client cancelled the call or its deadline passed'));
     };
     call.once('cancelled', abort);
-    const tracker = hooks.track?.({ path, metadata: call.metadata, requestId }) ?? UNTRACKED;
+    const tracker = hooks.track?.({ ...named, metadata: call.metadata, requestId }) ?? UNTRACKED;
     void tracker
       .run(() => run(method, call, hooks, { requestId, signal: controller.signal }))
       .then(

@@ -82,7 +82,7 @@ function callTracking(
   const spans = tracer === undefined ? undefined : createRpcTracer(tracer);
   if (stats === undefined && spans === undefined) return undefined;
   return (call) => {
-    const counted = stats?.started(call.path);
+    const counted = stats?.started(call.service, call.method);
     const span = spans?.start(call);
     return {
       run: (work) => (span === undefined ? work() : span.run(work)),

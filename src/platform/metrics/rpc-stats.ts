@@ -12,9 +12,8 @@ export class RpcStats {
   readonly handled = new Tally(['grpc_service', 'grpc_method', 'grpc_code']);
   #inFlight = 0;
 
-  /** A call to `path` (`/package.Service/Method`) began; the function ends it with its status name. */
-  started(path: string): (code: string) => void {
-    const [service, method] = splitPath(path);
+  /** A call to `service`'s `method` began; the function ends it with its status name. */
+  started(service: string, method: string): (code: string) => void {
     const began = performance.now();
     this.#inFlight += 1;
     return (code) => {
@@ -47,10 +46,4 @@ export class RpcStats {
       [{}, this.#inFlight],
     ]);
   }
-}
-
-/** `/throughline.v1.CatalogService/GetProduct` → [`throughline.v1.CatalogService`, `GetProduct`]. */
-export function splitPath(path: string): [service: string, method: string] {
-  const slash = path.lastIndexOf('/');
-  return [path.slice(path.startsWith('/') ? 1 : 0, slash), path.slice(slash + 1)];
 }

@@ -9,8 +9,6 @@
 
 import {
   context,
-  propagation,
-  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -20,7 +18,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { activeSampleRatio } from './active.ts';
-import { kept } from './head-sampling.ts';
+import { keptCallParent } from './head-sampling.ts';
 
 export interface TracedRequest {
   readonly method: string;
@@ -77,12 +75,8 @@ export function createRequestTracer(tracer: Tracer, ratio = activeSampleRatio())
     start(c: TracedRequest): TracedRequestSpan {
       const raw = c.req.rawHeaders;
       const traceparent = rawHeaderValue(raw, 'traceparent');
-      if (!kept(traceparent, ratio)) return UNTRACED;
-      // Most kept requests start a trace here: no caller's context to read.
-      const parent =
-        traceparent === undefined
-          ? ROOT_CONTEXT
-          : propagation.extract(ROOT_CONTEXT, raw, RAW_HEADERS);
+      const parent = keptCallParent(traceparent, ratio, raw, RAW_HEADERS);
+      if (parent === undefined) return UNTRACED;
       const pattern = c.route.pattern;
       const userAgent = rawHeaderValue(raw, 'user-agent');
       // Every attribute given at the start: the SDK checks them in one pass.

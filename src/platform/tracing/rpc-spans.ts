@@ -10,8 +10,6 @@
 
 import {
   context,
-  propagation,
-  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -19,7 +17,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { activeSampleRatio } from './active.ts';
-import { kept } from './head-sampling.ts';
+import { keptCallParent } from './head-sampling.ts';
 
 /** The part of grpc-js's Metadata the span reads. */
 export interface CallMetadata {
@@ -28,8 +26,9 @@ export interface CallMetadata {
 }
 
 export interface RpcCall {
-  /** `/package.Service/Method`. */
-  readonly path: string;
+  /** `package.Service`. */
+  readonly service: string;
+  readonly method: string;
   readonly metadata: CallMetadata;
   readonly requestId: string;
 }
@@ -59,21 +58,16 @@ export function createRpcTracer(tracer: Tracer, ratio = activeSampleRatio()) {
   return {
     start(call: RpcCall): RpcSpan {
       const traceparent = textOf(call.metadata, 'traceparent');
-      if (!kept(traceparent, ratio)) return UNTRACED;
-      const parent =
-        traceparent === undefined
-          ? ROOT_CONTEXT
-          : propagation.extract(ROOT_CONTEXT, call.metadata, METADATA);
-      const name = call.path.replace(/^\//, '');
-      const slash = name.lastIndexOf('/');
+      const parent = keptCallParent(traceparent, ratio, call.metadata, METADATA);
+      if (parent === undefined) return UNTRACED;
       const span = tracer.startSpan(
-        name,
+        `${call.service}/${call.method}`,
         {
           kind: SpanKind.SERVER,
           attributes: {
             'rpc.system': 'grpc',
-            'rpc.service': name.slice(0, slash),
-            'rpc.method': name.slice(slash + 1),
+            'rpc.service': call.service,
+            'rpc.method': call.method,
             'throughline.request_id': call.requestId,
           },
         },

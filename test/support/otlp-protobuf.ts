@@ -99,6 +99,18 @@ function* fields(message: Uint8Array): Generator<Field> {
 const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
+/** Every field `number` of `message` (a repeated one), each read by `read`. */
+function repeated<T>(message: Uint8Array, number: number, read: (field: Field) => T): T[] {
+  const found: T[] = [];
+  for (const field of fields(message)) if (field.number === number) found.push(read(field));
+  return found;
+}
+
+/** The last field `number` of `message` (a singular one: the last wins), read by `read`. */
+function last<T>(message: Uint8Array, number: number, read: (field: Field) => T, absent: T): T {
+  return repeated(message, number, read).at(-1) ?? absent;
+}
+
 function anyValue(message: Uint8Array): AnyValue {
   for (const field of fields(message)) {
     switch (field.number) {
@@ -110,25 +122,18 @@ function anyValue(message: Uint8Array): AnyValue {
         return { intValue: BigInt.asIntN(64, field.varint!).toString() };
       case 4:
         return { doubleValue: Buffer.from(field.bytes).readDoubleLE(0) };
-      case 5: {
-        const values: AnyValue[] = [];
-        for (const item of fields(field.bytes))
-          if (item.number === 1) values.push(anyValue(item.bytes));
-        return { arrayValue: { values } };
-      }
+      case 5:
+        return { arrayValue: { values: repeated(field.bytes, 1, (item) => anyValue(item.bytes)) } };
     }
   }
   return {};
 }
 
 function keyValue(message: Uint8Array): KeyValue {
-  let key = '';
-  let value: AnyValue = {};
-  for (const field of fields(message)) {
-    if (field.number === 1) key = text(field.bytes);
-    if (field.number === 2) value = anyValue(field.bytes);
-  }
-  return { key, value };
+  return {
+    key: last(message, 1, (field) => text(field.bytes), ''),
+    value: last(message, 2, (field) => anyValue(field.bytes), {}),
+  };
 }
 
 function span(message: Uint8Array): Span {
@@ -153,18 +158,12 @@ function span(message: Uint8Array): Span {
       case 9:
         decoded.attributes!.push(keyValue(field.bytes));
         break;
-      case 11: {
-        let name = '';
-        for (const part of fields(field.bytes)) if (part.number === 2) name = text(part.bytes);
-        decoded.events!.push({ name });
+      case 11:
+        decoded.events!.push({ name: last(field.bytes, 2, (part) => text(part.bytes), '') });
         break;
-      }
-      case 15: {
-        let code = 0;
-        for (const part of fields(field.bytes)) if (part.number === 3) code = Number(part.varint);
-        decoded.status = { code };
+      case 15:
+        decoded.status = { code: last(field.bytes, 3, (part) => Number(part.varint), 0) };
         break;
-      }
     }
   }
   return decoded;
@@ -172,22 +171,15 @@ function span(message: Uint8Array): Span {
 
 /** An ExportTraceServiceRequest's resource spans, as OTLP's JSON encoding has them. */
 export function decodeTraceRequest(message: Uint8Array): ExportRequest {
-  const resourceSpans: NonNullable<ExportRequest['resourceSpans']> = [];
-  for (const field of fields(message)) {
-    if (field.number !== 1) continue;
-    const attributes: KeyValue[] = [];
-    const scopeSpans: { spans: Span[] }[] = [];
-    for (const part of fields(field.bytes)) {
-      if (part.number === 1) {
-        for (const item of fields(part.bytes))
-          if (item.number === 1) attributes.push(keyValue(item.bytes));
-      } else if (part.number === 2) {
-        const spans: Span[] = [];
-        for (const item of fields(part.bytes)) if (item.number === 2) spans.push(span(item.bytes));
-        scopeSpans.push({ spans });
-      }
-    }
-    resourceSpans.push({ resource: { attributes }, scopeSpans });
-  }
+  const resourceSpans = repeated(message, 1, ({ bytes }) => ({
+    resource: {
+      attributes: repeated(bytes, 1, (resource) =>
+        repeated(resource.bytes, 1, (item) => keyValue(item.bytes)),
+      ).flat(),
+    },
+    scopeSpans: repeated(bytes, 2, (scope) => ({
+      spans: repeated(scope.bytes, 2, (item) => span(item.bytes)),
+    })),
+  }));
   return { resourceSpans };
 }

@@ -23,10 +23,6 @@ export class RpcStats {
     };
   }
 
-  get inFlight(): number {
-    return this.#inFlight;
-  }
-
   /** Names the families in `metrics`. */
   report(metrics: ServiceMetrics): void {
     metrics.counter(

@@ -121,10 +121,10 @@ export async function startTracing(
 }
 
 /**
- * Traces that start here: a request's span is only started once the request
- * tracer has drawn it at the ratio (request-spans.ts), so an unsampled
- * request costs no span, no context and no ids; it is kept. Every other root
- * (a scheduled job, a relay pass) is drawn here by its trace id.
+ * Traces that start here: the span of an arriving request or gRPC call is
+ * only started once it has been drawn at the ratio (head-sampling.ts), so an
+ * unsampled one costs no span, no context and no ids; it is kept. Every
+ * other root (a scheduled job, a relay pass) is drawn here by its trace id.
  */
 function rootSampler(sdk: typeof import('@opentelemetry/sdk-trace'), ratio: number): Sampler {
   const byTraceId = new sdk.TraceIdRatioBasedSampler(ratio);

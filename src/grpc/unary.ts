@@ -108,27 +108,39 @@ export function bindUnary(
     };
     call.once('cancelled', abort);
     const tracker = hooks.track?.({ ...named, metadata: call.metadata, requestId }) ?? UNTRACKED;
+    // The failure is told inside the tracker's run, so that its log line
+    // belongs to the call's span (carries its ids) like the call's own lines.
     void tracker
-      .run(() => run(method, call, hooks, { requestId, signal: controller.signal }))
-      .then(
-        (response) => {
-          call.off('cancelled', abort);
-          tracker.end(Status.OK);
-          callback(null, response);
-        },
-        (thrown: unknown) => {
-          call.off('cancelled', abort);
+      .run(async (): Promise<Outcome> => {
+        try {
+          return {
+            response: await run(method, call, hooks, { requestId, signal: controller.signal }),
+          };
+        } catch (thrown) {
           const error = controller.signal.aborted
             ? grpcError('GRPC_CANCELLED', { cause: thrown })
             : toAppError(thrown, hooks.errorMappers);
           hooks.failed({ method: path, error, cause: thrown });
-          const serviceError = toServiceError(error, requestId);
-          tracker.end(serviceError.code ?? Status.UNKNOWN, error, thrown);
-          callback(serviceError);
-        },
-      );
+          return { error, thrown };
+        }
+      })
+      .then((outcome) => {
+        call.off('cancelled', abort);
+        if ('response' in outcome) {
+          tracker.end(Status.OK);
+          callback(null, outcome.response);
+          return;
+        }
+        const serviceError = toServiceError(outcome.error, requestId);
+        tracker.end(serviceError.code ?? Status.UNKNOWN, outcome.error, outcome.thrown);
+        callback(serviceError);
+      });
   };
 }
+
+/** How a call ended: its response, or the AppError it failed with and what was thrown. */
+type Outcome =
+  { readonly response: unknown } | { readonly error: AppError; readonly thrown: unknown };
 
 async function run(
   method: UnaryMethod,

@@ -3,12 +3,15 @@
 // in the metadata is continued (at ratio 0 nothing else is kept), the span
 // is named by service and method with the RPC attributes and status code,
 // the call's SQL statements are its children, and a client's mistake
-// (NOT_FOUND) is not recorded as an error.
+// (NOT_FOUND) is not recorded as an error, though its log line carries the
+// span's ids.
 
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
 import { test } from 'node:test';
+import { Writable } from 'node:stream';
 import { Lifecycle } from '../../src/platform/lifecycle.ts';
+import { createLogger } from '../../src/platform/logger.ts';
 import { startTracing } from '../../src/platform/tracing/tracing.ts';
 import { querySpans } from '../../src/platform/tracing/sql-spans.ts';
 import { startGrpc } from '../../src/wiring/grpc.ts';
@@ -43,8 +46,16 @@ test('a gRPC call continues its caller’s trace in a server span', async (t) =>
   t.after(() => service.close());
   const lifecycle = new Lifecycle(silentLogger());
   t.after(() => lifecycle.stop('test over'));
+  // The gRPC layer's own lines, with the trace ids the service's logger adds.
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+      done();
+    },
+  });
   const server = await startGrpc(service.context.config, service.context, {
-    logger: silentLogger(),
+    logger: createLogger({ level: 'debug', destination, mixin: tracing.logFields }),
     lifecycle,
   });
   assert.ok(server);
@@ -105,4 +116,8 @@ test('a gRPC call continues its caller’s trace in a server span', async (t) =>
   assert.ok(failed);
   assert.equal(failed.attributes['rpc.grpc.status_code'], status.NOT_FOUND);
   assert.equal(failed.statusCode, 0, 'a client’s mistake is not an error');
+  const failure = lines.find((line) => line.msg === 'gRPC call failed');
+  assert.ok(failure, JSON.stringify(lines));
+  assert.equal(failure.trace_id, MISSING_TRACE, 'the failure’s line belongs to the call’s span');
+  assert.equal(failure.span_id, failed.spanId);
 });

@@ -42,8 +42,14 @@ export interface CapturedLogger {
   readonly records: LogRecord[];
 }
 
-/** A logger whose lines land in `records` instead of stdout. */
-export function captureLogger(level = 'debug'): CapturedLogger {
+/**
+ * A logger whose lines land in `records` instead of stdout; `mixin` adds
+ * fields to every line, as the service's logger adds the trace ids.
+ */
+export function captureLogger(
+  level = 'debug',
+  mixin?: () => Record<string, unknown>,
+): CapturedLogger {
   const records: LogRecord[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -53,7 +59,7 @@ export function captureLogger(level = 'debug'): CapturedLogger {
       callback();
     },
   });
-  return { logger: createLogger({ level, destination }), records };
+  return { logger: createLogger({ level, destination, mixin }), records };
 }
 
 export function silentLogger(): Logger {

@@ -9,16 +9,14 @@
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
 import { test } from 'node:test';
-import { Writable } from 'node:stream';
 import { Lifecycle } from '../../src/platform/lifecycle.ts';
-import { createLogger } from '../../src/platform/logger.ts';
 import { startTracing } from '../../src/platform/tracing/tracing.ts';
 import { querySpans } from '../../src/platform/tracing/sql-spans.ts';
 import { startGrpc } from '../../src/wiring/grpc.ts';
 import { openTestDatabase } from '../support/database.ts';
 import { grpcClients } from '../support/grpc-client.ts';
 import { startOtlpReceiver } from '../support/otlp-receiver.ts';
-import { silentLogger, startService } from '../support/start.ts';
+import { captureLogger, silentLogger, startService } from '../support/start.ts';
 
 // OTLP's span kinds.
 const SERVER = 2;
@@ -47,15 +45,9 @@ test('a gRPC call continues its caller’s trace in a server span', async (t) =>
   const lifecycle = new Lifecycle(silentLogger());
   t.after(() => lifecycle.stop('test over'));
   // The gRPC layer's own lines, with the trace ids the service's logger adds.
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
-      done();
-    },
-  });
+  const { logger, records: lines } = captureLogger('debug', tracing.logFields);
   const server = await startGrpc(service.context.config, service.context, {
-    logger: createLogger({ level: 'debug', destination, mixin: tracing.logFields }),
+    logger,
     lifecycle,
   });
   assert.ok(server);

@@ -7,17 +7,16 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import { createApp } from '../../src/http/app.ts';
 import { httpError } from '../../src/http/errors.ts';
 import { accessLog } from '../../src/http/middleware/access-log/access-log.ts';
 import { requestTracing } from '../../src/http/middleware/request-tracing/request-tracing.ts';
-import { createLogger } from '../../src/platform/logger.ts';
 import { activeTracer } from '../../src/platform/tracing/active.ts';
 import { createRequestTracer } from '../../src/platform/tracing/request-spans.ts';
 import { startTracing } from '../../src/platform/tracing/tracing.ts';
 import { startOtlpReceiver } from '../support/otlp-receiver.ts';
+import { captureLogger } from '../support/start.ts';
 
 /** An app with the request tracer at `ratio`, its spans sent to a receiver in the test. */
 async function tracedApp(t: TestContext, ratio: number) {
@@ -30,14 +29,7 @@ async function tracedApp(t: TestContext, ratio: number) {
   assert.ok(tracing);
   t.after(() => tracing.shutdown());
 
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
-      done();
-    },
-  });
-  const logger = createLogger({ level: 'info', destination, mixin: tracing.logFields });
+  const { logger, records: lines } = captureLogger('info', tracing.logFields);
   const app = createApp({ logger });
   const traced = requestTracing(createRequestTracer(activeTracer()!, ratio));
   app.use(traced.outer, accessLog(), traced.errors);

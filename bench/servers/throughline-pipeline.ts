@@ -43,7 +43,7 @@ import { createLogger } from '../../src/platform/logger.ts';
 import { createHttpApp, serviceSecurityHeaders } from '../../src/wiring/http-setup.ts';
 import { SERVICE_VERSION } from '../../src/wiring/service-version.ts';
 import { requestTracing } from '../../src/http/middleware/request-tracing/request-tracing.ts';
-import { activeTracer } from '../../src/platform/tracing/active.ts';
+import { activeServerSpans } from '../../src/platform/tracing/active.ts';
 import { createRequestTracer } from '../../src/platform/tracing/request-spans.ts';
 import { startTracing } from '../../src/platform/tracing/tracing.ts';
 import { startOtlpSink } from './otlp-sink.ts';
@@ -111,8 +111,9 @@ export async function productionApp(
   });
 
   const app = createHttpApp(config, logger);
-  const tracer = activeTracer();
-  const traced = tracer === undefined ? undefined : requestTracing(createRequestTracer(tracer));
+  const serverSpans = activeServerSpans();
+  const traced =
+    serverSpans === undefined ? undefined : requestTracing(createRequestTracer(serverSpans));
   if (traced !== undefined) app.use(traced.outer);
   if (options.metrics ?? true) app.use(requestMetrics(new ServiceMetrics()));
   app.use(unitOfWork(new CancellationStats()));

@@ -60,7 +60,7 @@ import { CancellationStats } from '../platform/unit-of-work.ts';
 import { reportCancellations } from './cancellation-metrics.ts';
 import { unitOfWork, workTimingPhases } from './unit-of-work.ts';
 import { requestTracing } from '../http/middleware/request-tracing/request-tracing.ts';
-import { activeTracer } from '../platform/tracing/active.ts';
+import { activeServerSpans } from '../platform/tracing/active.ts';
 import { createRequestTracer } from '../platform/tracing/request-spans.ts';
 
 export { SERVICE_VERSION, socketLimits } from './http-setup.ts';
@@ -133,8 +133,9 @@ export function createService(config: Config, deps: ServiceDeps): Service {
   readiness.reportBreakers(() => stats.breakers.states());
   const credentials = createCredentials(config, { keys: deps.keys, sql, shared });
   // The request's span first, around everything (request-tracing.ts); only with tracing on.
-  const tracer = activeTracer();
-  const tracing = tracer === undefined ? undefined : requestTracing(createRequestTracer(tracer));
+  const serverSpans = activeServerSpans();
+  const tracing =
+    serverSpans === undefined ? undefined : requestTracing(createRequestTracer(serverSpans));
   if (tracing !== undefined) app.use(tracing.outer);
   // Request metrics next: the same phase as the access log, and outside it.
   const metrics = config.metrics.enabled ? new ServiceMetrics() : undefined;

@@ -14,7 +14,7 @@ import { startGrpcServer, type RunningGrpcServer } from '../grpc/server.ts';
 import type { CallTracker, TrackedCall } from '../grpc/unary.ts';
 import type { ServiceMetrics } from '../platform/metrics/metrics.ts';
 import { RpcStats } from '../platform/metrics/rpc-stats.ts';
-import { activeTracer } from '../platform/tracing/active.ts';
+import { activeServerSpans } from '../platform/tracing/active.ts';
 import { createRpcTracer } from '../platform/tracing/rpc-spans.ts';
 import type { Config } from '../platform/config.ts';
 import type { Lifecycle } from '../platform/lifecycle.ts';
@@ -78,8 +78,8 @@ function callTracking(
     stats = new RpcStats();
     stats.report(metrics);
   }
-  const tracer = activeTracer();
-  const spans = tracer === undefined ? undefined : createRpcTracer(tracer);
+  const serverSpans = activeServerSpans();
+  const spans = serverSpans === undefined ? undefined : createRpcTracer(serverSpans);
   if (stats === undefined && spans === undefined) return undefined;
   return (call) => {
     const counted = stats?.started(call.service, call.method);

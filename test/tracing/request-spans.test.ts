@@ -12,7 +12,7 @@ import { createApp } from '../../src/http/app.ts';
 import { httpError } from '../../src/http/errors.ts';
 import { accessLog } from '../../src/http/middleware/access-log/access-log.ts';
 import { requestTracing } from '../../src/http/middleware/request-tracing/request-tracing.ts';
-import { activeTracer } from '../../src/platform/tracing/active.ts';
+import { activeServerSpans } from '../../src/platform/tracing/active.ts';
 import { createRequestTracer } from '../../src/platform/tracing/request-spans.ts';
 import { startTracing } from '../../src/platform/tracing/tracing.ts';
 import { startOtlpReceiver } from '../support/otlp-receiver.ts';
@@ -31,7 +31,7 @@ async function tracedApp(t: TestContext, ratio: number) {
 
   const { logger, records: lines } = captureLogger('info', tracing.logFields);
   const app = createApp({ logger });
-  const traced = requestTracing(createRequestTracer(activeTracer()!, ratio));
+  const traced = requestTracing(createRequestTracer(activeServerSpans()!, ratio));
   app.use(traced.outer, accessLog(), traced.errors);
   app.get(
     '/items/:id',

@@ -5,8 +5,10 @@
 // not even a no-op span.
 
 import type { Tracer } from '@opentelemetry/api';
+import type { ServerSpanSink } from './server-span.ts';
 
 let tracer: Tracer | undefined;
+let serverSpans: ServerSpanSink | undefined;
 let sampleRatio = 1;
 
 /** The process's tracer, or undefined when tracing is off. */
@@ -14,13 +16,23 @@ export function activeTracer(): Tracer | undefined {
   return tracer;
 }
 
+/** Where the spans of arriving calls go (server-span.ts), or undefined when tracing is off. */
+export function activeServerSpans(): ServerSpanSink | undefined {
+  return serverSpans;
+}
+
 /** The share of traces that start here and are kept (OTEL_TRACES_SAMPLER_ARG). */
 export function activeSampleRatio(): number {
   return sampleRatio;
 }
 
-/** Called by `startTracing` (and its shutdown, with undefined). */
-export function setActiveTracer(value: Tracer | undefined, ratio = 1): void {
-  tracer = value;
-  sampleRatio = ratio;
+/** Called by `startTracing`, and by its shutdown with nothing. */
+export function setActiveTracing(active?: {
+  tracer: Tracer;
+  serverSpans: ServerSpanSink;
+  ratio: number;
+}): void {
+  tracer = active?.tracer;
+  serverSpans = active?.serverSpans;
+  sampleRatio = active?.ratio ?? 1;
 }

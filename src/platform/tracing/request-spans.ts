@@ -15,10 +15,10 @@ import {
   type Attributes,
   type Span,
   type TextMapGetter,
-  type Tracer,
 } from '@opentelemetry/api';
 import { activeSampleRatio } from './active.ts';
 import { keptCallParent } from './head-sampling.ts';
+import { ServerSpan, type ServerSpanSink } from './server-span.ts';
 
 export interface TracedRequest {
   readonly method: string;
@@ -70,7 +70,7 @@ const UNTRACED: TracedRequestSpan = {
   end: () => {},
 };
 
-export function createRequestTracer(tracer: Tracer, ratio = activeSampleRatio()) {
+export function createRequestTracer(sink: ServerSpanSink, ratio = activeSampleRatio()) {
   return {
     start(c: TracedRequest): TracedRequestSpan {
       const raw = c.req.rawHeaders;
@@ -79,7 +79,6 @@ export function createRequestTracer(tracer: Tracer, ratio = activeSampleRatio())
       if (parent === undefined) return UNTRACED;
       const pattern = c.route.pattern;
       const userAgent = rawHeaderValue(raw, 'user-agent');
-      // Every attribute given at the start: the SDK checks them in one pass.
       const attributes: Attributes = {
         'http.request.method': c.method,
         'url.path': c.path,
@@ -90,10 +89,13 @@ export function createRequestTracer(tracer: Tracer, ratio = activeSampleRatio())
       };
       if (pattern !== UNMATCHED) attributes['http.route'] = pattern;
       if (userAgent !== undefined) attributes['user_agent.original'] = userAgent;
-      const span = tracer.startSpan(
+      const span = new ServerSpan(
+        sink,
         pattern === UNMATCHED ? c.method : `${c.method} ${pattern}`,
-        { kind: SpanKind.SERVER, startTime: c.startedAt, attributes },
-        parent,
+        SpanKind.SERVER,
+        attributes,
+        c.startedAt,
+        trace.getSpanContext(parent),
       );
       const active = trace.setSpan(parent, span);
       return {

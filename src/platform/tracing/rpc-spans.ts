@@ -8,16 +8,10 @@
 // Typed by what it reads of the call, so this platform code does not import
 // the gRPC layer.
 
-import {
-  context,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type TextMapGetter,
-  type Tracer,
-} from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type TextMapGetter } from '@opentelemetry/api';
 import { activeSampleRatio } from './active.ts';
 import { keptCallParent } from './head-sampling.ts';
+import { ServerSpan, type ServerSpanSink } from './server-span.ts';
 
 /** The part of grpc-js's Metadata the span reads. */
 export interface CallMetadata {
@@ -54,24 +48,24 @@ const UNTRACED: RpcSpan = {
   end: () => {},
 };
 
-export function createRpcTracer(tracer: Tracer, ratio = activeSampleRatio()) {
+export function createRpcTracer(sink: ServerSpanSink, ratio = activeSampleRatio()) {
   return {
     start(call: RpcCall): RpcSpan {
       const traceparent = textOf(call.metadata, 'traceparent');
       const parent = keptCallParent(traceparent, ratio, call.metadata, METADATA);
       if (parent === undefined) return UNTRACED;
-      const span = tracer.startSpan(
+      const span = new ServerSpan(
+        sink,
         `${call.service}/${call.method}`,
+        SpanKind.SERVER,
         {
-          kind: SpanKind.SERVER,
-          attributes: {
-            'rpc.system': 'grpc',
-            'rpc.service': call.service,
-            'rpc.method': call.method,
-            'throughline.request_id': call.requestId,
-          },
+          'rpc.system': 'grpc',
+          'rpc.service': call.service,
+          'rpc.method': call.method,
+          'throughline.request_id': call.requestId,
         },
-        parent,
+        performance.timeOrigin + performance.now(),
+        trace.getSpanContext(parent),
       );
       const active = trace.setSpan(parent, span);
       return {

@@ -7,10 +7,10 @@
 // imported only then: without an endpoint nothing is loaded or registered,
 // and the helpers beside this file (active.ts) skip their spans.
 
-import { context, diag, DiagLogLevel, propagation, SpanKind, trace } from '@opentelemetry/api';
-import type { Sampler } from '@opentelemetry/sdk-trace';
+import { context, diag, DiagLogLevel, propagation, trace } from '@opentelemetry/api';
+import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Logger } from '../logger.ts';
-import { setActiveTracer } from './active.ts';
+import { setActiveTracing } from './active.ts';
 import type { OtlpProtocol } from './fetch-exporter.ts';
 import { traceLogFields } from './log-fields.ts';
 import { startRedisSpans } from './redis-spans.ts';
@@ -40,6 +40,9 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
+/** The instrumentation scope every span of the service's is reported under. */
+const SCOPE = 'throughline';
+
 /** How long the spans still buffered at shutdown may take to go out. */
 const EXPORT_TIMEOUT_MS = 10_000;
 
@@ -62,26 +65,49 @@ export async function startTracing(
     timeoutMillis: EXPORT_TIMEOUT_MS,
     protocol: settings.protocol ?? 'http/protobuf',
   });
+  const resource = res.resourceFromAttributes({
+    'service.name': settings.serviceName,
+    'service.version': process.serviceVersion,
+    'process.pid': globalThis.process.pid,
+    'throughline.process.role': process.role,
+  });
+  const processor = new sdk.BatchSpanProcessor({
+    exporter,
+    exportTimeoutMillis: EXPORT_TIMEOUT_MS,
+  });
   const provider = new sdk.TracerProvider({
-    resource: res.resourceFromAttributes({
-      'service.name': settings.serviceName,
-      'service.version': process.serviceVersion,
-      'process.pid': globalThis.process.pid,
-      'throughline.process.role': process.role,
-    }),
+    resource,
     // A caller's decision wins, so a trace is kept or dropped whole across
-    // services; only traces that start here are drawn at the ratio.
-    sampler: new sdk.ParentBasedSampler({ root: rootSampler(sdk, settings.sampleRatio) }),
-    spanProcessors: [
-      new sdk.BatchSpanProcessor({ exporter, exportTimeoutMillis: EXPORT_TIMEOUT_MS }),
-    ],
+    // services; a root here (a scheduled job, a relay pass) is drawn by its
+    // trace id. Arriving calls never reach this sampler: they are drawn
+    // before any span exists (head-sampling.ts) and get a span of their own
+    // (server-span.ts) only when kept.
+    sampler: new sdk.ParentBasedSampler({
+      root: new sdk.TraceIdRatioBasedSampler(settings.sampleRatio),
+    }),
+    spanProcessors: [processor],
   });
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
-  const tracer = provider.getTracer('throughline', process.serviceVersion);
-  setActiveTracer(tracer, settings.sampleRatio);
+  const tracer = provider.getTracer(SCOPE, process.serviceVersion);
+  setActiveTracing({
+    tracer,
+    // The spans of arriving calls (server-span.ts) go to the same processor,
+    // stamped with the provider's resource and the tracer's scope, so a batch
+    // groups them with the SDK's spans.
+    serverSpans: {
+      resource,
+      scope: (tracer as { instrumentationScope?: InstrumentationScope }).instrumentationScope ?? {
+        name: SCOPE,
+        version: process.serviceVersion,
+      },
+      processor,
+      ids: new sdk.RandomIdGenerator(),
+    },
+    ratio: settings.sampleRatio,
+  });
   const stopRedisSpans = startRedisSpans(tracer);
 
   let stopped: Promise<void> | undefined;
@@ -106,7 +132,7 @@ export async function startTracing(
     },
     shutdown() {
       stopped ??= (async () => {
-        setActiveTracer(undefined);
+        setActiveTracing();
         stopRedisSpans();
         await provider.shutdown();
         trace.disable();
@@ -117,23 +143,5 @@ export async function startTracing(
       })();
       return stopped;
     },
-  };
-}
-
-/**
- * Traces that start here: the span of an arriving request or gRPC call is
- * only started once it has been drawn at the ratio (head-sampling.ts), so an
- * unsampled one costs no span, no context and no ids; it is kept. Every
- * other root (a scheduled job, a relay pass) is drawn here by its trace id.
- */
-function rootSampler(sdk: typeof import('@opentelemetry/sdk-trace'), ratio: number): Sampler {
-  const byTraceId = new sdk.TraceIdRatioBasedSampler(ratio);
-  const kept = { decision: sdk.SamplingDecision.RECORD_AND_SAMPLED };
-  return {
-    shouldSample(parent, traceId, _name, kind) {
-      if (kind === SpanKind.SERVER) return kept;
-      return byTraceId.shouldSample(parent, traceId);
-    },
-    toString: () => `RequestsDrawnFirst{${byTraceId.toString()}}`,
   };
 }

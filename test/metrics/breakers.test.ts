@@ -163,9 +163,14 @@ describe('a webhook host breaker, through the service', { skip: engine.skip }, (
     database = await engine.open();
     harness = await startHarness(database.sql, {
       WEBHOOK_BREAKER_FAILURES: '2',
-      WEBHOOK_BREAKER_COOLDOWN_MS: '400',
-      // Room for the attempts held back while the breaker is open.
-      WEBHOOK_RETRY_SCHEDULE: '100ms,100ms,300ms,300ms,300ms,300ms,300ms,300ms',
+      // Long beside the first pauses: the attempt after the opening one
+      // comes 100 ms later and is held back, even when a loaded machine
+      // runs that job late (at 400 ms, every retry of a run on two busy
+      // cores came after the cool-down had ended, and none was held back).
+      WEBHOOK_BREAKER_COOLDOWN_MS: '2000',
+      // Room for the attempts held back while the breaker is open: a
+      // held-back attempt waits for the trial only within the schedule's length.
+      WEBHOOK_RETRY_SCHEDULE: '100ms,100ms,500ms,500ms,500ms,500ms,500ms,500ms',
     });
     receiver = await startReceiver();
   });

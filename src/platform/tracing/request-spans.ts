@@ -9,7 +9,6 @@
 
 import {
   context,
-  SpanKind,
   SpanStatusCode,
   trace,
   type Attributes,
@@ -18,7 +17,7 @@ import {
 } from '@opentelemetry/api';
 import { activeSampleRatio } from './active.ts';
 import { keptCallParent } from './head-sampling.ts';
-import { ServerSpan, type ServerSpanSink } from './server-span.ts';
+import { startServerSpan, type ServerSpanSink } from './server-span.ts';
 
 export interface TracedRequest {
   readonly method: string;
@@ -89,15 +88,13 @@ export function createRequestTracer(sink: ServerSpanSink, ratio = activeSampleRa
       };
       if (pattern !== UNMATCHED) attributes['http.route'] = pattern;
       if (userAgent !== undefined) attributes['user_agent.original'] = userAgent;
-      const span = new ServerSpan(
+      const { span, active } = startServerSpan(
         sink,
+        parent,
         pattern === UNMATCHED ? c.method : `${c.method} ${pattern}`,
-        SpanKind.SERVER,
         attributes,
         c.startedAt,
-        trace.getSpanContext(parent),
       );
-      const active = trace.setSpan(parent, span);
       return {
         run: (inner) => context.with(active, inner),
         end: (finished) => {

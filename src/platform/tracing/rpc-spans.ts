@@ -8,10 +8,10 @@
 // Typed by what it reads of the call, so this platform code does not import
 // the gRPC layer.
 
-import { context, SpanKind, SpanStatusCode, trace, type TextMapGetter } from '@opentelemetry/api';
+import { context, SpanStatusCode, type TextMapGetter } from '@opentelemetry/api';
 import { activeSampleRatio } from './active.ts';
 import { keptCallParent } from './head-sampling.ts';
-import { ServerSpan, type ServerSpanSink } from './server-span.ts';
+import { startServerSpan, type ServerSpanSink } from './server-span.ts';
 
 /** The part of grpc-js's Metadata the span reads. */
 export interface CallMetadata {
@@ -54,20 +54,12 @@ export function createRpcTracer(sink: ServerSpanSink, ratio = activeSampleRatio(
       const traceparent = textOf(call.metadata, 'traceparent');
       const parent = keptCallParent(traceparent, ratio, call.metadata, METADATA);
       if (parent === undefined) return UNTRACED;
-      const span = new ServerSpan(
-        sink,
-        `${call.service}/${call.method}`,
-        SpanKind.SERVER,
-        {
-          'rpc.system': 'grpc',
-          'rpc.service': call.service,
-          'rpc.method': call.method,
-          'throughline.request_id': call.requestId,
-        },
-        performance.timeOrigin + performance.now(),
-        trace.getSpanContext(parent),
-      );
-      const active = trace.setSpan(parent, span);
+      const { span, active } = startServerSpan(sink, parent, `${call.service}/${call.method}`, {
+        'rpc.system': 'grpc',
+        'rpc.service': call.service,
+        'rpc.method': call.method,
+        'throughline.request_id': call.requestId,
+      });
       return {
         run: (work) => context.with(active, work),
         end(code, failure) {

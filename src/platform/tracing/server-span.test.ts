@@ -24,7 +24,7 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
-import { ServerSpan, toHrTime, type ServerSpanSink } from './server-span.ts';
+import { ServerSpan, startServerSpan, toHrTime, type ServerSpanSink } from './server-span.ts';
 
 function sink(): { sink: ServerSpanSink; exported: InMemorySpanExporter } {
   const exported = new InMemorySpanExporter();
@@ -50,7 +50,7 @@ const CALLER: SpanContext = {
 test('a span ends once, and reaches the processor in the forms the SDK reads', async () => {
   const { sink: to, exported } = sink();
   const startMs = 1_765_000_000_123.25;
-  const span = new ServerSpan(to, 'GET /items/:id', SpanKind.SERVER, { a: 1 }, startMs, CALLER);
+  const span = new ServerSpan(to, 'GET /items/:id', { a: 1 }, startMs, CALLER);
   span.setAttribute('b', 'two');
   span.setAttributes({ c: true });
   span.updateName('GET /items/:id (renamed)');
@@ -96,8 +96,8 @@ test('a span ends once, and reaches the processor in the forms the SDK reads', a
 
 test('without a caller, a span starts a new trace of its own', () => {
   const { sink: to } = sink();
-  const first = new ServerSpan(to, 'GET', SpanKind.SERVER, {}, Date.now(), undefined);
-  const second = new ServerSpan(to, 'GET', SpanKind.SERVER, {}, Date.now(), undefined);
+  const first = new ServerSpan(to, 'GET', {}, Date.now(), undefined);
+  const second = new ServerSpan(to, 'GET', {}, Date.now(), undefined);
   assert.match(first.spanContext().traceId, /^[0-9a-f]{32}$/);
   assert.notEqual(first.spanContext().traceId, second.spanContext().traceId);
   assert.equal(first.parentSpanContext, undefined);
@@ -116,10 +116,9 @@ test("the SDK's spans started under it are its children, kept whatever the root 
     sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }),
     spanProcessors: [to.processor],
   });
-  const parent = new ServerSpan(to, 'GET /x', SpanKind.SERVER, {}, Date.now(), undefined);
-  const child = provider
-    .getTracer('test')
-    .startSpan('SELECT items', {}, trace.setSpan(ROOT_CONTEXT, parent));
+  const { span: parent, active } = startServerSpan(to, ROOT_CONTEXT, 'GET /x', {});
+  assert.equal(trace.getSpan(active), parent, 'the span is current in the context it returns');
+  const child = provider.getTracer('test').startSpan('SELECT items', {}, active);
   child.end();
   parent.end();
   await to.processor.forceFlush();
@@ -133,14 +132,7 @@ test("the SDK's spans started under it are its children, kept whatever the root 
 
 test("OTLP's encoder writes its times, ids and kind", () => {
   const { sink: to } = sink();
-  const span = new ServerSpan(
-    to,
-    'GET /x',
-    SpanKind.SERVER,
-    { k: 'v' },
-    1_765_000_000_000.5,
-    CALLER,
-  );
+  const span = new ServerSpan(to, 'GET /x', { k: 'v' }, 1_765_000_000_000.5, CALLER);
   span.end(1_765_000_000_002);
   const request = JSON.parse(
     new TextDecoder().decode(JsonTraceSerializer.serializeRequest([span])),

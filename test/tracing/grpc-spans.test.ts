@@ -10,12 +10,11 @@ import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
 import { test } from 'node:test';
 import { Lifecycle } from '../../src/platform/lifecycle.ts';
-import { startTracing } from '../../src/platform/tracing/tracing.ts';
 import { querySpans } from '../../src/platform/tracing/sql-spans.ts';
 import { startGrpc } from '../../src/wiring/grpc.ts';
 import { openTestDatabase } from '../support/database.ts';
 import { grpcClients } from '../support/grpc-client.ts';
-import { startOtlpReceiver } from '../support/otlp-receiver.ts';
+import { startTracedReceiver } from '../support/traced-receiver.ts';
 import { captureLogger, silentLogger, startService } from '../support/start.ts';
 
 // OTLP's span kinds.
@@ -26,14 +25,10 @@ const CALLER_SPAN = 'b7ad6b7169203331';
 const MISSING_TRACE = '1bf7651916cd43dd8448eb211c80319d';
 
 test('a gRPC call continues its caller’s trace in a server span', async (t) => {
-  const collector = await startOtlpReceiver();
-  t.after(() => collector.close());
-  const tracing = await startTracing(
-    { endpoint: collector.endpoint, serviceName: 'grpc-test', sampleRatio: 0 },
-    { serviceVersion: 'test', role: 'web' },
-  );
-  assert.ok(tracing);
-  t.after(() => tracing.shutdown());
+  const { collector, tracing } = await startTracedReceiver(t, {
+    serviceName: 'grpc-test',
+    sampleRatio: 0,
+  });
   // The service's own engine opening adds the statement spans; a test database does when asked.
   const database = await openTestDatabase({ queryLog: querySpans });
   t.after(() => database.close());

@@ -17,7 +17,7 @@ import {
 } from '../../src/platform/tracing/carrier.ts';
 import { traceOutbound } from '../../src/platform/tracing/outbound.ts';
 import { startTracing } from '../../src/platform/tracing/tracing.ts';
-import { startOtlpReceiver } from '../support/otlp-receiver.ts';
+import { startTracedReceiver } from '../support/traced-receiver.ts';
 import { startSmtpSink } from '../support/smtp-sink.ts';
 
 const PROCESS = { serviceVersion: 'test', role: 'test' };
@@ -37,16 +37,13 @@ test('without an endpoint nothing is started, and nothing is added', async () =>
 });
 
 test('with an endpoint: client spans, trace headers and carried context', async (t) => {
-  const collector = await startOtlpReceiver();
-  t.after(() => collector.close());
+  const { collector, tracing } = await startTracedReceiver(t, {
+    serviceName: 'tracing-test',
+    sampleRatio: 1,
+    role: PROCESS.role,
+  });
   const sink = await startSmtpSink();
   t.after(() => sink.close());
-  const tracing = await startTracing(
-    { endpoint: collector.endpoint, serviceName: 'tracing-test', sampleRatio: 1 },
-    PROCESS,
-  );
-  assert.ok(tracing);
-  t.after(() => tracing.shutdown());
   const tracer = activeTracer();
   assert.ok(tracer);
 
@@ -109,14 +106,11 @@ test(
   'Redis commands sent inside a span get spans of their own, named by the command',
   { skip: process.env.REDIS_URL ? false : 'REDIS_URL is not set' },
   async (t) => {
-    const collector = await startOtlpReceiver();
-    t.after(() => collector.close());
-    const tracing = await startTracing(
-      { endpoint: collector.endpoint, serviceName: 'tracing-test', sampleRatio: 1 },
-      PROCESS,
-    );
-    assert.ok(tracing);
-    t.after(() => tracing.shutdown());
+    const { collector, tracing } = await startTracedReceiver(t, {
+      serviceName: 'tracing-test',
+      sampleRatio: 1,
+      role: PROCESS.role,
+    });
     const tracer = activeTracer()!;
     const { Redis } = await import('ioredis');
     const redis = new Redis(process.env.REDIS_URL!, { lazyConnect: true });

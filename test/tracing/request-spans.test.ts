@@ -14,20 +14,15 @@ import { accessLog } from '../../src/http/middleware/access-log/access-log.ts';
 import { requestTracing } from '../../src/http/middleware/request-tracing/request-tracing.ts';
 import { activeServerSpans } from '../../src/platform/tracing/active.ts';
 import { createRequestTracer } from '../../src/platform/tracing/request-spans.ts';
-import { startTracing } from '../../src/platform/tracing/tracing.ts';
-import { startOtlpReceiver } from '../support/otlp-receiver.ts';
+import { startTracedReceiver } from '../support/traced-receiver.ts';
 import { captureLogger } from '../support/start.ts';
 
 /** An app with the request tracer at `ratio`, its spans sent to a receiver in the test. */
 async function tracedApp(t: TestContext, ratio: number) {
-  const collector = await startOtlpReceiver();
-  t.after(() => collector.close());
-  const tracing = await startTracing(
-    { endpoint: collector.endpoint, serviceName: 'request-test', sampleRatio: 1 },
-    { serviceVersion: 'test', role: 'web' },
-  );
-  assert.ok(tracing);
-  t.after(() => tracing.shutdown());
+  const { collector, tracing } = await startTracedReceiver(t, {
+    serviceName: 'request-test',
+    sampleRatio: 1,
+  });
 
   const { logger, records: lines } = captureLogger('info', tracing.logFields);
   const app = createApp({ logger });

@@ -40,6 +40,7 @@ import type {
   SpanProcessor,
   TimedEvent,
 } from '@opentelemetry/sdk-trace';
+import { contextWithSpan } from './span-context.ts';
 
 /** Where finished server spans go, and what they are stamped with: the provider's own. */
 export interface ServerSpanSink {
@@ -64,7 +65,7 @@ export function startServerSpan(
   startMs = epochNowMs(),
 ): { span: ServerSpan; active: Context } {
   const span = new ServerSpan(sink, name, attributes, startMs, trace.getSpanContext(parent));
-  return { span, active: trace.setSpan(parent, span) };
+  return { span, active: contextWithSpan(parent, span) };
 }
 
 export class ServerSpan implements Span, ReadableSpan {

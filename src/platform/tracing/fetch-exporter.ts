@@ -73,16 +73,8 @@ export interface FetchExporterOptions {
 }
 
 export function otlpFetchSpanExporter(options: FetchExporterOptions): SpanExporter {
+  const { config, transport } = otlpFetchTransport(options);
   const encoding = ENCODINGS[options.protocol];
-  // Deprecated for a successor not exported yet; OpenTelemetry's own OTLP
-  // exporters of this version build their settings with it too.
-  // eslint-disable-next-line @typescript-eslint/no-deprecated -- see above
-  const config = convertLegacyHttpOptions(options, 'TRACES', 'v1/traces', {
-    'Content-Type': encoding.contentType,
-  });
-  const transport = retrying(
-    fetchTransport(config.url, config.headers, config.compression === 'gzip'),
-  );
   return new OTLPExporterBase<ReadableSpan[]>(
     createOtlpNetworkExportDelegate(
       config,
@@ -96,6 +88,25 @@ export function otlpFetchSpanExporter(options: FetchExporterOptions): SpanExport
       transport,
     ),
   );
+}
+
+/**
+ * The POST of an encoded batch to the collector, with OpenTelemetry's
+ * settings (the OTEL_EXPORTER_OTLP_* headers, timeout and compression) and
+ * the retries: what the exporter above sends with, and what the server
+ * spans' own batches (encoded-span-batches.ts) send with.
+ */
+export function otlpFetchTransport(options: FetchExporterOptions) {
+  // Deprecated for a successor not exported yet; OpenTelemetry's own OTLP
+  // exporters of this version build their settings with it too.
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- see above
+  const config = convertLegacyHttpOptions(options, 'TRACES', 'v1/traces', {
+    'Content-Type': ENCODINGS[options.protocol].contentType,
+  });
+  const transport = retrying(
+    fetchTransport(config.url, config.headers, config.compression === 'gzip'),
+  );
+  return { config, transport };
 }
 
 /** One POST per export: success, a failure, or a failure worth another try. */

@@ -1,14 +1,15 @@
 // The span of an arriving call (an HTTP request, a gRPC call), kept in plain
-// fields while the call runs and handed to the SDK's span processors as a
-// finished `ReadableSpan` when it ends: the batching, export and encoding
-// stay the SDK's, only the object on the hot path is ours.
+// fields while the call runs. When it ends it is encoded into its batch at
+// once when spans go out as protobuf (encoded-span-batches.ts), or handed
+// to the SDK's span processors as a finished `ReadableSpan` (JSON): either
+// way, what it is read as is the SDK's `ReadableSpan`.
 //
 // Why not the SDK's own span: it does work per span that a call drawn at
 // arrival does not need (attribute limits and checks, a sampler that has
 // already decided, two clocks read and reconciled, processors told at the
 // start). This one records what the call sets and converts it to the SDK's
-// forms (high-resolution times, the exporter's fields) only when the batch
-// is exported: at 10 % sampling, about 2 µs less per request on the JSON
+// forms (high-resolution times, the exporter's fields) only when it is
+// encoded: at 10 % sampling, about 2 µs less per request on the JSON
 // benchmark. Measured in docs/performance.md ("Tracing: a span of our own
 // for arriving calls").
 //
@@ -40,6 +41,7 @@ import type {
   SpanProcessor,
   TimedEvent,
 } from '@opentelemetry/sdk-trace';
+import type { EncodedSpanBatches } from './encoded-span-batches.ts';
 import { contextWithSpan } from './span-context.ts';
 
 /** Where finished server spans go, and what they are stamped with: the provider's own. */
@@ -48,6 +50,11 @@ export interface ServerSpanSink {
   readonly scope: InstrumentationScope;
   readonly processor: SpanProcessor;
   readonly ids: IdGenerator;
+  /**
+   * When spans go out as OTLP protobuf: their batches, which encode each
+   * span as it ends (encoded-span-batches.ts) instead of the processor.
+   */
+  readonly batches?: EncodedSpanBatches;
 }
 
 const UNSET: SpanStatus = { code: SpanStatusCode.UNSET };
@@ -173,11 +180,13 @@ export class ServerSpan implements Span, ReadableSpan {
     return this.#endMs < 0;
   }
 
-  /** Ends the span once (later calls do nothing) and hands it to the processors. */
+  /** Ends the span once (later calls do nothing) and hands it to its batches or the processor. */
   end(endTime?: TimeInput): void {
     if (this.#endMs >= 0) return;
     this.#endMs = Math.max(this.#startMs, endTime === undefined ? epochNowMs() : toMs(endTime));
-    this.#sink.processor.onEnd(this);
+    const batches = this.#sink.batches;
+    if (batches === undefined) this.#sink.processor.onEnd(this);
+    else batches.add(this);
   }
 
   // What the processors and exporters read, in the SDK's forms.

@@ -52,19 +52,27 @@ export async function startTracing(
   process: TracingProcess,
 ): Promise<Tracing | undefined> {
   if (settings.endpoint === undefined) return undefined;
-  const [{ AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, otlp, sdk, res] =
-    await Promise.all([
-      import('@opentelemetry/context-async-hooks'),
-      import('@opentelemetry/core'),
-      import('./fetch-exporter.ts'),
-      import('@opentelemetry/sdk-trace'),
-      import('@opentelemetry/resources'),
-    ]);
-  const exporter = otlp.otlpFetchSpanExporter({
+  const [
+    { AsyncLocalStorageContextManager },
+    { W3CTraceContextPropagator },
+    otlp,
+    { EncodedSpanBatches },
+    sdk,
+    res,
+  ] = await Promise.all([
+    import('@opentelemetry/context-async-hooks'),
+    import('@opentelemetry/core'),
+    import('./fetch-exporter.ts'),
+    import('./encoded-span-batches.ts'),
+    import('@opentelemetry/sdk-trace'),
+    import('@opentelemetry/resources'),
+  ]);
+  const exportOptions = {
     url: `${settings.endpoint.replace(/\/+$/, '')}/v1/traces`,
     timeoutMillis: EXPORT_TIMEOUT_MS,
     protocol: settings.protocol ?? 'http/protobuf',
-  });
+  } as const;
+  const exporter = otlp.otlpFetchSpanExporter(exportOptions);
   const resource = res.resourceFromAttributes({
     'service.name': settings.serviceName,
     'service.version': process.serviceVersion,
@@ -92,19 +100,29 @@ export async function startTracing(
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
   const tracer = provider.getTracer(SCOPE, process.serviceVersion);
+  const scope = (tracer as { instrumentationScope?: InstrumentationScope })
+    .instrumentationScope ?? { name: SCOPE, version: process.serviceVersion };
+  // The spans of arriving calls (server-span.ts) are stamped with the
+  // provider's resource and the tracer's scope. In protobuf they are encoded
+  // as they end into batches of their own; in JSON they go to the SDK's
+  // processor with its spans.
+  const batches =
+    exportOptions.protocol === 'http/protobuf'
+      ? new EncodedSpanBatches({
+          resource,
+          scope,
+          transport: otlp.otlpFetchTransport(exportOptions).transport,
+          exportTimeoutMs: EXPORT_TIMEOUT_MS,
+        })
+      : undefined;
   setActiveTracing({
     tracer,
-    // The spans of arriving calls (server-span.ts) go to the same processor,
-    // stamped with the provider's resource and the tracer's scope, so a batch
-    // groups them with the SDK's spans.
     serverSpans: {
       resource,
-      scope: (tracer as { instrumentationScope?: InstrumentationScope }).instrumentationScope ?? {
-        name: SCOPE,
-        version: process.serviceVersion,
-      },
+      scope,
       processor,
       ids: new sdk.RandomIdGenerator(),
+      ...(batches === undefined ? {} : { batches }),
     },
     ratio: settings.sampleRatio,
   });
@@ -134,7 +152,7 @@ export async function startTracing(
       stopped ??= (async () => {
         setActiveTracing();
         stopRedisSpans();
-        await provider.shutdown();
+        await Promise.all([batches?.shutdown(), provider.shutdown()]);
         trace.disable();
         propagation.disable();
         context.disable();

@@ -29,15 +29,7 @@ export function writeSpanEntry(w: ProtobufWriter, span: ReadableSpan): void {
   w.tag(2, 2);
   const start = w.begin();
   const context = span.spanContext();
-  w.tag(1, 2);
-  w.hexBytes(context.traceId);
-  w.tag(2, 2);
-  w.hexBytes(context.spanId);
-  const traceState = context.traceState?.serialize();
-  if (traceState) {
-    w.tag(3, 2);
-    w.string(traceState);
-  }
+  writeIds(w, context);
   const parent = span.parentSpanContext;
   if (parent?.spanId) {
     w.tag(4, 2);
@@ -117,6 +109,19 @@ export function writeExportRequest(
   w.end(resourceSpans);
 }
 
+/** Fields 1 to 3 of a Span and of a Link alike: trace id, span id, trace state. */
+function writeIds(w: ProtobufWriter, context: SpanContext): void {
+  w.tag(1, 2);
+  w.hexBytes(context.traceId);
+  w.tag(2, 2);
+  w.hexBytes(context.spanId);
+  const traceState = context.traceState?.serialize();
+  if (traceState) {
+    w.tag(3, 2);
+    w.string(traceState);
+  }
+}
+
 function spanFlags(context: SpanContext, isRemote: boolean | undefined): number {
   return (context.traceFlags & 0xff) | FLAG_HAS_IS_REMOTE | (isRemote ? FLAG_IS_REMOTE : 0);
 }
@@ -138,15 +143,7 @@ function writeLink(w: ProtobufWriter, link: Link): void {
   w.tag(13, 2);
   const start = w.begin();
   const context = link.context;
-  w.tag(1, 2);
-  w.hexBytes(context.traceId);
-  w.tag(2, 2);
-  w.hexBytes(context.spanId);
-  const traceState = context.traceState?.serialize();
-  if (traceState) {
-    w.tag(3, 2);
-    w.string(traceState);
-  }
+  writeIds(w, context);
   if (link.attributes) writeAttributes(w, link.attributes, 4);
   w.tag(5, 0);
   w.varint(link.droppedAttributesCount ?? 0);

@@ -83,9 +83,7 @@ export class ProtobufWriter {
 
   bytes(value: Uint8Array): void {
     this.varint(value.length);
-    this.#room(value.length);
-    this.#bytes.set(value, this.pos);
-    this.pos += value.length;
+    this.raw(value);
   }
 
   /** Bytes already in the wire format (written by another writer), copied as they are. */

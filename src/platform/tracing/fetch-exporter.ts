@@ -72,8 +72,10 @@ export interface FetchExporterOptions {
   readonly protocol: OtlpProtocol;
 }
 
-export function otlpFetchSpanExporter(options: FetchExporterOptions): SpanExporter {
-  const { config, transport } = otlpFetchTransport(options);
+export function otlpFetchSpanExporter(
+  options: FetchExporterOptions,
+  { config, transport } = otlpFetchTransport(options),
+): SpanExporter {
   const encoding = ENCODINGS[options.protocol];
   return new OTLPExporterBase<ReadableSpan[]>(
     createOtlpNetworkExportDelegate(

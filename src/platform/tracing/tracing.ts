@@ -72,7 +72,9 @@ export async function startTracing(
     timeoutMillis: EXPORT_TIMEOUT_MS,
     protocol: settings.protocol ?? 'http/protobuf',
   } as const;
-  const exporter = otlp.otlpFetchSpanExporter(exportOptions);
+  // One POST with its settings and retries, for the SDK's spans and the server spans' batches.
+  const sending = otlp.otlpFetchTransport(exportOptions);
+  const exporter = otlp.otlpFetchSpanExporter(exportOptions, sending);
   const resource = res.resourceFromAttributes({
     'service.name': settings.serviceName,
     'service.version': process.serviceVersion,
@@ -111,7 +113,7 @@ export async function startTracing(
       ? new EncodedSpanBatches({
           resource,
           scope,
-          transport: otlp.otlpFetchTransport(exportOptions).transport,
+          transport: sending.transport,
           exportTimeoutMs: EXPORT_TIMEOUT_MS,
         })
       : undefined;

@@ -127,10 +127,14 @@ export class OperationModel {
         );
         // An HTTP field value is visible ASCII (fetch refuses the rest and
         // trims spaces); a header's schema rarely says so, so it is kept to that here.
+        // A path segment of "." or ".." is not a value but a step in the path
+        // (URLs remove it, and the server refuses it): no client can send it as one.
         model[value.name] =
           place === 'header'
             ? generated.map((text) => text.replace(/[^\x21-\x7e]/g, '~'))
-            : generated;
+            : place === 'path'
+              ? generated.filter((text) => text !== '.' && text !== '..')
+              : generated;
       }
       const required = list.filter((p) => p.value.required === true).map((p) => p.value.name);
       return fc.record(model, { requiredKeys: required });

@@ -4,14 +4,15 @@
 // token issuer and audience, and where the access log goes.
 //
 // The access log is a file under the OS temp dir that the server opens
-// itself and removes when it stops: real writes (the default pino stream,
-// asynchronous, as on stdout in production) without filling a disk and
+// itself and removes when it stops: real writes (the service's own log
+// destination, asynchronous, as on stdout in production) without filling a disk and
 // without a terminal or pipe on the other end that could slow one of them.
 
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino, type DestinationStream } from 'pino';
+import type { DestinationStream } from 'pino';
+import { logDestination } from '../../src/platform/log-destination.ts';
 
 export const ALLOWED_ORIGIN = 'https://app.example.com';
 
@@ -45,7 +46,7 @@ export interface AccessLogFile {
 
 export function openAccessLogFile(contender: string): AccessLogFile {
   const path = join(tmpdir(), `throughline-bench-${contender}-${process.pid}.log`);
-  const destination = pino.destination({ dest: path, sync: false, minLength: 0 });
+  const destination = logDestination(path);
   return {
     path,
     destination,

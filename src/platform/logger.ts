@@ -4,6 +4,7 @@
 import { hostname } from 'node:os';
 import { pino, stdTimeFunctions } from 'pino';
 import type { DestinationStream, Logger, LoggerOptions } from 'pino';
+import { logDestination } from './log-destination.ts';
 import { StartupError } from './startup-error.ts';
 
 export type { Logger } from 'pino';
@@ -115,9 +116,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     serializers: { err: serializeError, error: serializeError },
     ...(options.mixin === undefined ? {} : { mixin: options.mixin, mixinMergeStrategy }),
   };
-  return options.destination === undefined
-    ? pino(loggerOptions)
-    : pino(loggerOptions, options.destination);
+  return pino(loggerOptions, options.destination ?? logDestination());
 }
 
 export interface SerializedError {

@@ -576,6 +576,17 @@ const configShape = {
     // The share of new traces kept; a request that arrives inside a trace
     // follows its caller's decision (parent-based sampling).
     sampleRatio: setting('OTEL_TRACES_SAMPLER_ARG', ratio().default(1)),
+    // The batches spans are posted in, by OpenTelemetry's own variables and
+    // defaults: a batch goes when it is full or this long after its first
+    // span; past the queue's size, spans are dropped (and counted).
+    batchDelayMs: setting('OTEL_BSP_SCHEDULE_DELAY', integer(1, HOUR).default(5 * SECOND)),
+    maxBatchSpans: setting('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', integer(1, 100_000).default(512)),
+    maxQueuedSpans: setting('OTEL_BSP_MAX_QUEUE_SIZE', integer(1, 1_000_000).default(2048)),
+    // How long one export may take, its retries included.
+    exportTimeoutMs: setting(
+      'OTEL_BSP_EXPORT_TIMEOUT',
+      integer(1, 10 * 60 * SECOND).default(10 * SECOND),
+    ),
   }),
   auth: group({
     issuer: setting('JWT_ISSUER', z.string().min(1).default('throughline')),

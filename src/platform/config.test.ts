@@ -232,6 +232,35 @@ describe('loadConfig', () => {
     assert.match(grpc.message, /tracing\.protocol: expected one of http\/protobuf, http\/json/);
   });
 
+  test("span batches follow OpenTelemetry's OTEL_BSP_* variables and defaults", () => {
+    const defaults = load().tracing;
+    assert.deepEqual(
+      [
+        defaults.maxBatchSpans,
+        defaults.batchDelayMs,
+        defaults.maxQueuedSpans,
+        defaults.exportTimeoutMs,
+      ],
+      [512, 5000, 2048, 10_000],
+    );
+    const set = load({
+      env: {
+        OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100',
+        OTEL_BSP_SCHEDULE_DELAY: '250',
+        OTEL_BSP_MAX_QUEUE_SIZE: '400',
+        OTEL_BSP_EXPORT_TIMEOUT: '3000',
+      },
+    }).tracing;
+    assert.deepEqual(
+      [set.maxBatchSpans, set.batchDelayMs, set.maxQueuedSpans, set.exportTimeoutMs],
+      [100, 250, 400, 3000],
+    );
+    const zero = loadError({ env: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '0' } });
+    assert.match(zero.message, /tracing\.maxBatchSpans/);
+    const text = loadError({ env: { OTEL_BSP_SCHEDULE_DELAY: 'soon' } });
+    assert.match(text.message, /tracing\.batchDelayMs/);
+  });
+
   test('rejects unknown flags and stray arguments', () => {
     const error = loadError({ argv: ['--prot', '80', 'serve'] });
     assert.deepEqual(

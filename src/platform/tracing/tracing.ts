@@ -23,6 +23,14 @@ export interface TracingSettings {
   readonly protocol?: OtlpProtocol | undefined;
   /** The share of new traces kept, 0 to 1. */
   readonly sampleRatio: number;
+  /** A batch goes when it holds this many spans (512 unless set)… */
+  readonly maxBatchSpans?: number | undefined;
+  /** …or this long after its first span (5 s unless set). */
+  readonly batchDelayMs?: number | undefined;
+  /** Spans waiting beyond this many are dropped (2,048 unless set). */
+  readonly maxQueuedSpans?: number | undefined;
+  /** How long one export may take, retries included (10 s unless set). */
+  readonly exportTimeoutMs?: number | undefined;
 }
 
 export interface TracingProcess {
@@ -43,7 +51,7 @@ export interface Tracing {
 /** The instrumentation scope every span of the service's is reported under. */
 const SCOPE = 'throughline';
 
-/** How long the spans still buffered at shutdown may take to go out. */
+/** How long one export may take unless set. */
 const EXPORT_TIMEOUT_MS = 10_000;
 
 /** Starts tracing when `settings.endpoint` is set; undefined (and nothing done) otherwise. */
@@ -67,9 +75,16 @@ export async function startTracing(
     import('@opentelemetry/sdk-trace'),
     import('@opentelemetry/resources'),
   ]);
+  const exportTimeoutMs = settings.exportTimeoutMs ?? EXPORT_TIMEOUT_MS;
+  // OpenTelemetry's batch processor's settings, for its spans and the server spans' batches alike.
+  const batching = {
+    maxBatchSpans: settings.maxBatchSpans ?? 512,
+    delayMs: settings.batchDelayMs ?? 5_000,
+    maxQueuedSpans: settings.maxQueuedSpans ?? 2_048,
+  };
   const exportOptions = {
     url: `${settings.endpoint.replace(/\/+$/, '')}/v1/traces`,
-    timeoutMillis: EXPORT_TIMEOUT_MS,
+    timeoutMillis: exportTimeoutMs,
     protocol: settings.protocol ?? 'http/protobuf',
   } as const;
   // One POST with its settings and retries, for the SDK's spans and the server spans' batches.
@@ -83,7 +98,10 @@ export async function startTracing(
   });
   const processor = new sdk.BatchSpanProcessor({
     exporter,
-    exportTimeoutMillis: EXPORT_TIMEOUT_MS,
+    exportTimeoutMillis: exportTimeoutMs,
+    maxExportBatchSize: Math.min(batching.maxBatchSpans, batching.maxQueuedSpans),
+    scheduledDelayMillis: batching.delayMs,
+    maxQueueSize: batching.maxQueuedSpans,
   });
   const provider = new sdk.TracerProvider({
     resource,
@@ -114,7 +132,8 @@ export async function startTracing(
           resource,
           scope,
           transport: sending.transport,
-          exportTimeoutMs: EXPORT_TIMEOUT_MS,
+          exportTimeoutMs,
+          ...batching,
         })
       : undefined;
   setActiveTracing({

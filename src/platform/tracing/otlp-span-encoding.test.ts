@@ -156,3 +156,14 @@ test('a batch of many spans: nested lengths past one byte are written the same',
   }
   assertSameBytes(spans);
 });
+
+test('attribute keys past the encoded-key bound, ASCII and not, are written the same', () => {
+  // More distinct keys than the encoder keeps encoded: the rest are encoded each time.
+  const attributes: Record<string, number> = {};
+  for (let i = 0; i < 1500; i++) attributes[i % 3 === 0 ? `clé.${i}` : `key.${i}`] = i;
+  const first = new ServerSpan(sink, 'many keys', attributes, 1e12, undefined);
+  first.end(1e12 + 1);
+  const again = new ServerSpan(sink, 'many keys again', { ...attributes }, 1e12 + 2, undefined);
+  again.end(1e12 + 3);
+  assertSameBytes([first, again]);
+});

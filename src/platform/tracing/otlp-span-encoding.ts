@@ -18,7 +18,7 @@ import type { Attributes, HrTime, Link, SpanContext } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
-import type { ProtobufWriter } from './protobuf-writer.ts';
+import { ProtobufWriter } from './protobuf-writer.ts';
 
 /** `SpanContext.isRemote` known, in the span flags' bits 8 and 9 (trace.proto, SpanFlags). */
 const FLAG_HAS_IS_REMOTE = 0x100;
@@ -163,12 +163,33 @@ function writeAttributes(w: ProtobufWriter, attributes: Attributes, field: numbe
 }
 
 function writeKeyValue(w: ProtobufWriter, key: string, value: unknown): void {
-  w.tag(1, 2);
-  w.string(key);
+  w.raw(encodedKey(key));
   w.tag(2, 2);
   const start = w.begin();
   writeAnyValue(w, value);
   w.end(start);
+}
+
+/**
+ * A KeyValue's key field (tag, length, UTF-8), kept per key: attribute keys
+ * come from a small fixed vocabulary (`http.request.method`, `url.path`…)
+ * and make up most of a span's text, so each is encoded once. Bounded, for
+ * a caller that makes keys up as it goes: past the bound, keys are encoded
+ * each time.
+ */
+const encodedKeys = new Map<string, Uint8Array>();
+const MAX_ENCODED_KEYS = 1024;
+const keyWriter = new ProtobufWriter(256);
+
+function encodedKey(key: string): Uint8Array {
+  const known = encodedKeys.get(key);
+  if (known !== undefined) return known;
+  keyWriter.reset();
+  keyWriter.tag(1, 2);
+  keyWriter.string(key);
+  const encoded = keyWriter.written().slice();
+  if (encodedKeys.size < MAX_ENCODED_KEYS) encodedKeys.set(key, encoded);
+  return encoded;
 }
 
 const MIN_INT64 = -(2 ** 63);

@@ -106,13 +106,23 @@ export class ProtobufWriter {
 
   string(value: string): void {
     const length = value.length;
-    // Most strings here are short and ASCII: one byte a character, copied as is.
-    if (length < 128 && isAscii(value)) {
+    // Most strings here are short and ASCII: one byte a character, copied in
+    // one pass that also notes whether any was not ASCII after all.
+    if (length < 128) {
       this.#room(length + 1);
       const bytes = this.#bytes;
-      bytes[this.pos++] = length;
-      for (let i = 0; i < length; i++) bytes[this.pos++] = value.charCodeAt(i);
-      return;
+      const start = this.pos;
+      bytes[start] = length;
+      let seen = 0;
+      for (let i = 0; i < length; i++) {
+        const code = value.charCodeAt(i);
+        seen |= code;
+        bytes[start + 1 + i] = code;
+      }
+      if (seen < 128) {
+        this.pos = start + 1 + length;
+        return;
+      }
     }
     // At most three bytes a UTF-16 unit; the length goes in once it is known.
     this.#room(length * 3 + 5);
@@ -151,11 +161,6 @@ export class ProtobufWriter {
     this.#bytes = grown;
     this.#view = new DataView(grown.buffer);
   }
-}
-
-function isAscii(value: string): boolean {
-  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 127) return false;
-  return true;
 }
 
 function varintSize(value: number): number {

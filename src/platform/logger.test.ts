@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import { createLogger, serializeError } from './logger.ts';
+import { describe, mock, test } from 'node:test';
+import { createLogger, isoTimestamp, serializeError } from './logger.ts';
 import type { CreateLoggerOptions } from './logger.ts';
 
 type LogLine = Record<string, unknown>;
@@ -51,6 +51,31 @@ describe('createLogger', () => {
     assert.equal(at(line, 'orderId'), 'o-1');
     assert.equal(at(line, 'pid'), process.pid);
     assert.match(String(at(line, 'time')), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  test("each line has its own millisecond's time, as pino's ISO time would give it", () => {
+    mock.timers.enable({ apis: ['Date'], now: Date.parse('2026-03-01T12:00:00.120Z') });
+    try {
+      const { logger, lines } = capture();
+      logger.info('first');
+      logger.info('same millisecond');
+      mock.timers.tick(1);
+      logger.info('next millisecond');
+      mock.timers.tick(60_000);
+      logger.info('a minute later');
+      assert.deepEqual(
+        lines.map((line) => at(line, 'time')),
+        [
+          '2026-03-01T12:00:00.120Z',
+          '2026-03-01T12:00:00.120Z',
+          '2026-03-01T12:00:00.121Z',
+          '2026-03-01T12:01:00.121Z',
+        ],
+      );
+      assert.equal(isoTimestamp(), `,"time":"2026-03-01T12:01:00.121Z"`);
+    } finally {
+      mock.timers.reset();
+    }
   });
 
   test('honours the level', () => {

@@ -2,7 +2,7 @@
 // and ships them. Secrets are removed at the source, before anything leaves
 // the process, because a log line cannot be recalled once it is shipped.
 import { hostname } from 'node:os';
-import { pino, stdTimeFunctions } from 'pino';
+import { pino } from 'pino';
 import type { DestinationStream, Logger, LoggerOptions } from 'pino';
 import { logDestination } from './log-destination.ts';
 import { StartupError } from './startup-error.ts';
@@ -105,11 +105,28 @@ function mixinMergeStrategy(fields: object, extra: object): object {
   return fields;
 }
 
+let timestampMs = Number.NaN;
+let timestampField = '';
+
+/**
+ * pino's ISO time field, formatted once per millisecond. Under load many
+ * lines share a millisecond, and formatting a Date for each of them was
+ * 2–3 % of a request's CPU on the production pipeline (bench/profile.ts, json).
+ */
+export function isoTimestamp(): string {
+  const now = Date.now();
+  if (now !== timestampMs) {
+    timestampMs = now;
+    timestampField = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return timestampField;
+}
+
 export function createLogger(options: CreateLoggerOptions): Logger {
   const loggerOptions: LoggerOptions = {
     level: options.level,
     base: { service: SERVICE_NAME, pid: process.pid, hostname: hostname(), ...options.base },
-    timestamp: stdTimeFunctions.isoTime,
+    timestamp: isoTimestamp,
     // Level names rather than numbers: queryable without a lookup table.
     formatters: { level: (label) => ({ level: label }), log: redactFields },
     redact: { paths: [...REDACTED_PATHS], censor: REDACTION_CENSOR },

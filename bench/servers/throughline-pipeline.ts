@@ -72,8 +72,11 @@ export async function productionApp(
       LOG_LEVEL: 'info',
       DATA_DIR: dataDir,
       ...MATCHED_SERVICE_ENV,
-      // The span encoding, as the service takes it (protobuf unless set).
+      // The span encoding and batches, as the service takes them
+      // (protobuf, and OpenTelemetry's batch defaults, unless set).
       OTEL_EXPORTER_OTLP_PROTOCOL: process.env.OTEL_EXPORTER_OTLP_PROTOCOL,
+      OTEL_BSP_SCHEDULE_DELAY: process.env.OTEL_BSP_SCHEDULE_DELAY,
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: process.env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
     },
   });
   const sink = options.tracingRatio === undefined ? undefined : await startOtlpSink();
@@ -86,6 +89,8 @@ export async function productionApp(
             serviceName: 'throughline-bench',
             sampleRatio: options.tracingRatio!,
             protocol: config.tracing.protocol,
+            batchDelayMs: config.tracing.batchDelayMs,
+            maxBatchSpans: config.tracing.maxBatchSpans,
           },
           { serviceVersion: SERVICE_VERSION, role: 'web' },
         );

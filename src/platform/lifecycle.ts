@@ -191,7 +191,7 @@ async function withinLimit(resource: Resource, limitMs: number): Promise<'closed
 
 /**
  * Ends the process with `code` once the event loop is empty rather than at
- * once: log lines still being written asynchronously (pino's default stdout
+ * once: log lines still being written asynchronously (the logger's stdout
  * destination) would otherwise be cut or reach stdout out of order. A handle
  * left open cannot hold the process beyond `forceAfterMs`.
  */

@@ -99,16 +99,21 @@ export function otlpFetchSpanExporter(
  * spans' own batches (encoded-span-batches.ts) send with.
  */
 export function otlpFetchTransport(options: FetchExporterOptions) {
-  // Deprecated for a successor not exported yet; OpenTelemetry's own OTLP
-  // exporters of this version build their settings with it too.
-  // eslint-disable-next-line @typescript-eslint/no-deprecated -- see above
-  const config = convertLegacyHttpOptions(options, 'TRACES', 'v1/traces', {
-    'Content-Type': ENCODINGS[options.protocol].contentType,
-  });
+  const config = otlpExportConfig(options);
   const transport = retrying(
     fetchTransport(config.url, config.headers, config.compression === 'gzip'),
   );
   return { config, transport };
+}
+
+/** The exporter's settings: the URL, the OTEL_EXPORTER_OTLP_* headers, timeout and compression. */
+export function otlpExportConfig(options: FetchExporterOptions) {
+  // Deprecated for a successor not exported yet; OpenTelemetry's own OTLP
+  // exporters of this version build their settings with it too.
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- see above
+  return convertLegacyHttpOptions(options, 'TRACES', 'v1/traces', {
+    'Content-Type': ENCODINGS[options.protocol].contentType,
+  });
 }
 
 /** One POST per export: success, a failure, or a failure worth another try. */

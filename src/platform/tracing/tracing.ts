@@ -65,6 +65,7 @@ export async function startTracing(
     { W3CTraceContextPropagator },
     otlp,
     { EncodedSpanBatches },
+    { workerTransport },
     sdk,
     res,
   ] = await Promise.all([
@@ -72,6 +73,7 @@ export async function startTracing(
     import('@opentelemetry/core'),
     import('./fetch-exporter.ts'),
     import('./encoded-span-batches.ts'),
+    import('./worker-transport.ts'),
     import('@opentelemetry/sdk-trace'),
     import('@opentelemetry/resources'),
   ]);
@@ -87,8 +89,12 @@ export async function startTracing(
     timeoutMillis: exportTimeoutMs,
     protocol: settings.protocol ?? 'http/protobuf',
   } as const;
-  // One POST with its settings and retries, for the SDK's spans and the server spans' batches.
-  const sending = otlp.otlpFetchTransport(exportOptions);
+  // One POST with its settings and retries, made from a worker thread, for
+  // the SDK's spans and the server spans' batches.
+  const sending = {
+    config: otlp.otlpExportConfig(exportOptions),
+    transport: workerTransport(exportOptions),
+  };
   const exporter = otlp.otlpFetchSpanExporter(exportOptions, sending);
   const resource = res.resourceFromAttributes({
     'service.name': settings.serviceName,
@@ -174,6 +180,7 @@ export async function startTracing(
         setActiveTracing();
         stopRedisSpans();
         await Promise.all([batches?.shutdown(), provider.shutdown()]);
+        await sending.transport.close();
         trace.disable();
         propagation.disable();
         context.disable();

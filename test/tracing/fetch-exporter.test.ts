@@ -6,9 +6,7 @@
 // headers and compression settings are honoured.
 
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
@@ -20,34 +18,7 @@ import {
 } from '../../src/platform/tracing/fetch-exporter.ts';
 import { refusedUrl } from '../support/fake-opensearch.ts';
 import { decodeTraceRequest, type ExportRequest } from '../support/otlp-protobuf.ts';
-
-interface Received {
-  readonly headers: IncomingMessage['headers'];
-  readonly body: Buffer;
-}
-
-/** A collector that answers each POST with the next scripted status (200 once the script runs out). */
-async function collector(t: TestContext, script: { status: number; retryAfter?: string }[] = []) {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks) });
-      const next = script.shift() ?? { status: 200 };
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (next.retryAfter !== undefined) headers['retry-after'] = next.retryAfter;
-      res.writeHead(next.status, headers).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/v1/traces`, received };
-}
+import { scriptedCollector } from '../support/scripted-collector.ts';
 
 /** Two ended spans, as the SDK hands them to an exporter. */
 function finishedSpans(): ReadableSpan[] {
@@ -93,7 +64,7 @@ function spanNames(request: ExportRequest): string[] {
 const fromProtobuf = (body: Buffer): ExportRequest => decodeTraceRequest(body);
 
 test('posts the spans as OTLP protobuf by default', async (t) => {
-  const { url, received } = await collector(t);
+  const { url, received } = await scriptedCollector(t);
   const result = await exportOnce(url, finishedSpans());
   assert.equal(result.code, ExportResultCode.SUCCESS);
   assert.equal(received.length, 1);
@@ -116,7 +87,7 @@ test('posts the spans as OTLP protobuf by default', async (t) => {
 });
 
 test('posts the spans as OTLP JSON when asked', async (t) => {
-  const { url, received } = await collector(t);
+  const { url, received } = await scriptedCollector(t);
   const result = await exportOnce(url, finishedSpans(), 'http/json');
   assert.equal(result.code, ExportResultCode.SUCCESS);
   assert.equal(received.length, 1);
@@ -126,7 +97,7 @@ test('posts the spans as OTLP JSON when asked', async (t) => {
 });
 
 test('a collector that is briefly unavailable gets the same batch again', async (t) => {
-  const { url, received } = await collector(t, [
+  const { url, received } = await scriptedCollector(t, [
     { status: 503, retryAfter: '0' },
     { status: 429, retryAfter: '0' },
   ]);
@@ -137,7 +108,7 @@ test('a collector that is briefly unavailable gets the same batch again', async 
 });
 
 test('a collector that refuses the batch is not asked again', async (t) => {
-  const { url, received } = await collector(t, [{ status: 400 }]);
+  const { url, received } = await scriptedCollector(t, [{ status: 400 }]);
   const result = await exportOnce(url, finishedSpans());
   assert.equal(result.code, ExportResultCode.FAILED);
   assert.equal(received.length, 1);
@@ -159,7 +130,7 @@ test('a collector that cannot be reached fails the export within its deadline', 
 });
 
 test('the standard headers and compression settings are honoured', async (t) => {
-  const { url, received } = await collector(t);
+  const { url, received } = await scriptedCollector(t);
   process.env.OTEL_EXPORTER_OTLP_TRACES_HEADERS = 'x-tenant=acme,authorization=Bearer%20s3cret';
   process.env.OTEL_EXPORTER_OTLP_COMPRESSION = 'gzip';
   t.after(() => {

@@ -8,36 +8,17 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { workerTransport } from '../../src/platform/tracing/worker-transport.ts';
 import { refusedUrl } from '../support/fake-opensearch.ts';
-
-/** A collector answering each POST with the next scripted status (200 once the script runs out). */
-async function collector(t: TestContext, script: number[] = []) {
-  const received: { contentType: string | undefined; body: Buffer }[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({ contentType: req.headers['content-type'], body: Buffer.concat(chunks) });
-      res.writeHead(script.shift() ?? 200, { 'retry-after': '0' }).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/v1/traces`, received };
-}
+import { scriptedCollector } from '../support/scripted-collector.ts';
 
 const batch = (size: number, seed: number) =>
   Uint8Array.from({ length: size }, (_, i) => (i * 31 + seed) & 0xff);
 
 test('batches posted from the worker arrive as they were handed over, one after another', async (t) => {
-  const { url, received } = await collector(t);
+  const { url, received } = await scriptedCollector(t);
   const transport = workerTransport({ url, timeoutMillis: 10_000, protocol: 'http/protobuf' });
   t.after(() => transport.close());
   const first = batch(200_000, 1);
@@ -51,7 +32,7 @@ test('batches posted from the worker arrive as they were handed over, one after 
     assert.equal(result.status, 'success');
   }
   assert.deepEqual(
-    received.map((r) => r.contentType),
+    received.map((r) => r.headers['content-type']),
     ['application/x-protobuf', 'application/x-protobuf', 'application/x-protobuf'],
   );
   assert.equal(received.length, 3);
@@ -63,7 +44,10 @@ test('batches posted from the worker arrive as they were handed over, one after 
 });
 
 test('a collector briefly unavailable gets the batch again; one out of reach is a failure', async (t) => {
-  const { url, received } = await collector(t, [503, 503]);
+  const { url, received } = await scriptedCollector(t, [
+    { status: 503, retryAfter: '0' },
+    { status: 503, retryAfter: '0' },
+  ]);
   const retried = workerTransport({ url, timeoutMillis: 20_000, protocol: 'http/protobuf' });
   t.after(() => retried.close());
   const result = await retried.send(batch(300, 4), 20_000);
@@ -86,7 +70,7 @@ test('an idle worker does not hold the process open, and close ends an export st
     new URL('../../src/platform/tracing/worker-transport.ts', import.meta.url),
   );
   // A process that exports once and then has nothing left to do exits by itself.
-  const { url, received } = await collector(t);
+  const { url, received } = await scriptedCollector(t);
   const source = `
     import { workerTransport } from ${JSON.stringify(module)};
     const transport = workerTransport({ url: ${JSON.stringify(url)}, timeoutMillis: 10000, protocol: 'http/protobuf' });

@@ -47,8 +47,9 @@ export class EncodedSpanBatches {
 
   constructor(settings: SpanBatchSettings) {
     this.#settings = settings;
-    this.#maxBatch = settings.maxBatchSpans ?? 512;
-    this.#maxQueued = Math.max(settings.maxQueuedSpans ?? 2048, this.#maxBatch);
+    // As OpenTelemetry's processor does: a batch no larger than the queue.
+    this.#maxQueued = settings.maxQueuedSpans ?? 2048;
+    this.#maxBatch = Math.min(settings.maxBatchSpans ?? 512, this.#maxQueued);
     this.#delayMs = settings.delayMs ?? 5000;
   }
 

@@ -78,11 +78,13 @@ export async function startTracing(
     import('@opentelemetry/resources'),
   ]);
   const exportTimeoutMs = settings.exportTimeoutMs ?? EXPORT_TIMEOUT_MS;
-  // OpenTelemetry's batch processor's settings, for its spans and the server spans' batches alike.
+  // OpenTelemetry's batch processor's settings, for its spans and the server
+  // spans' batches alike; as the processor has it, a batch is no larger than the queue.
+  const maxQueuedSpans = settings.maxQueuedSpans ?? 2_048;
   const batching = {
-    maxBatchSpans: settings.maxBatchSpans ?? 512,
+    maxBatchSpans: Math.min(settings.maxBatchSpans ?? 512, maxQueuedSpans),
     delayMs: settings.batchDelayMs ?? 5_000,
-    maxQueuedSpans: settings.maxQueuedSpans ?? 2_048,
+    maxQueuedSpans,
   };
   const exportOptions = {
     url: `${settings.endpoint.replace(/\/+$/, '')}/v1/traces`,
@@ -105,7 +107,7 @@ export async function startTracing(
   const processor = new sdk.BatchSpanProcessor({
     exporter,
     exportTimeoutMillis: exportTimeoutMs,
-    maxExportBatchSize: Math.min(batching.maxBatchSpans, batching.maxQueuedSpans),
+    maxExportBatchSize: batching.maxBatchSpans,
     scheduledDelayMillis: batching.delayMs,
     maxQueueSize: batching.maxQueuedSpans,
   });
